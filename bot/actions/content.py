@@ -1,0 +1,107 @@
+"""The guide content (content/guide.yml, content/messages.yml), loaded and reloaded when the files change.
+
+Everything a citizen reads comes from these files; this module only finds, caches and fills them in.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+_FIELD = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+
+
+def content_dir() -> Path:
+    """The content folder: `CONTENT_DIR` from the environment, or the repository's `content/`."""
+    return Path(os.environ.get("CONTENT_DIR") or DEFAULT_CONTENT_DIR)
+
+
+def render(template: str, context: Dict[str, Any]) -> str:
+    """Fill `{name}` and `{section.name}` fields from nested dicts; unknown fields are left as they are."""
+
+    def lookup(match: "re.Match[str]") -> str:
+        value: Any = context
+        for part in match.group(1).split("."):
+            if not isinstance(value, dict) or part not in value:
+                return match.group(0)
+            value = value[part]
+        return str(value)
+
+    return _FIELD.sub(lookup, template)
+
+
+@dataclass(frozen=True)
+class Guide:
+    """One consistent snapshot of the guide and message files."""
+
+    guide: Dict[str, Any]
+    messages: Dict[str, Any]
+
+    @property
+    def commune(self) -> Dict[str, Any]:
+        """Commune settings: name, hotline, working hours, portal."""
+        return self.guide["commune"]
+
+    def flow(self, code: str) -> Dict[str, Any]:
+        """A flow (`A` or `B`) with its steps."""
+        return self.guide["flows"][code]
+
+    def steps(self, flow: str) -> List[Dict[str, Any]]:
+        """The steps of a flow, in order (step numbers are 1-based positions)."""
+        return self.flow(flow)["steps"]
+
+    def step(self, flow: str, number: int) -> Dict[str, Any]:
+        """Step `number` (1-based) of a flow."""
+        return self.steps(flow)[number - 1]
+
+    def problem(self, code: str) -> Optional[Dict[str, Any]]:
+        """The catalogue entry of a problem code, or None if unknown."""
+        return self.guide["problems"].get(code)
+
+    def problem_codes(self) -> List[str]:
+        """All problem codes, in catalogue order."""
+        return list(self.guide["problems"])
+
+    def buttons(self, name: str) -> List[Dict[str, str]]:
+        """A named button set from messages.yml (copies, safe to change)."""
+        return [dict(b) for b in self.messages["buttons"][name]]
+
+    def text(self, key: str, **context: Any) -> str:
+        """A message from messages.yml, filled with the commune settings and the given fields."""
+        return render(self.messages["text"][key], {"commune": self.commune, **context})
+
+    def fill(self, template: str, **context: Any) -> str:
+        """Fill any content text (a step, a remedy line) with the commune settings and fields."""
+        return render(template, {"commune": self.commune, **context})
+
+    def illustration_url(self, name: Optional[str]) -> Optional[str]:
+        """The path the gateway serves a step illustration under, or None."""
+        if not name:
+            return None
+        return self.guide.get("illustrations_path", "/illustrations/") + name
+
+    def secret_kind(self, kind: str) -> str:
+        """How a kind of secret is named to the citizen."""
+        return self.messages["secret_kinds"].get(kind, kind)
+
+
+_lock = threading.Lock()
+_cache: Dict[str, Any] = {"key": None, "guide": None}
+
+
+def load(directory: Optional[Path] = None) -> Guide:
+    """The current guide; re-read only when a file's modification time or size changed."""
+    directory = directory or content_dir()
+    files = [directory / "guide.yml", directory / "messages.yml"]
+    key = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    with _lock:
+        if _cache["key"] != key:
+            guide, messages = (yaml.safe_load(f.read_text(encoding="utf-8")) for f in files)
+            _cache.update(key=key, guide=Guide(guide=guide, messages=messages))
+        return _cache["guide"]

@@ -1,0 +1,173 @@
+"""The state of a guided conversation (slots) and the replies an action sends, in one helper.
+
+Actions are functions of the tracker: they read slots and the latest message, send replies from the guide
+content, and return the slot changes as events — no database, no network.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import content
+
+STUCK_AFTER = 3  # failures at one step before a person is offered
+MISSES_BEFORE_OFFER = 2  # misunderstandings in a row before a person is offered
+
+SLOTS = ("flow", "step", "problem", "tried", "step_failures", "misses", "awaiting", "login_outcome",
+         "handoff_reason")
+
+
+class Conversation:
+    """Reads the conversation's slots, sends replies, and collects slot changes as events."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, tracker: Tracker, guide: content.Guide) -> None:
+        """Wraps one action run."""
+        self.dispatcher = dispatcher
+        self.tracker = tracker
+        self.guide = guide
+        self._values: Dict[str, Any] = {name: tracker.get_slot(name) for name in SLOTS}
+        self._changes: Dict[str, Any] = {}
+
+    # --- state -----------------------------------------------------------------------------------------
+    def get(self, name: str) -> Any:
+        """Current value of a slot, including changes made in this run."""
+        return self._values.get(name)
+
+    def set(self, **changes: Any) -> None:
+        """Change slots; only real changes become events, in the order first made."""
+        for name, value in changes.items():
+            if name not in SLOTS:
+                raise KeyError(name)
+            if self._values.get(name) != value or name in self._changes:
+                self._changes[name] = value
+            self._values[name] = value
+
+    def events(self) -> List[Dict[Text, Any]]:
+        """SlotSet events for the changes made in this run."""
+        return [SlotSet(name, value) for name, value in self._changes.items()]
+
+    @property
+    def flow(self) -> Optional[str]:
+        """`A`, `B`, or None when no flow is chosen."""
+        flow = self.get("flow")
+        return flow if flow in ("A", "B") else None
+
+    @property
+    def step(self) -> int:
+        """Current step number (1-based), 0 outside a flow."""
+        return int(self.get("step") or 0) if self.flow else 0
+
+    @property
+    def total(self) -> int:
+        """Number of steps in the current flow."""
+        return len(self.guide.steps(self.flow)) if self.flow else 0
+
+    @property
+    def intent(self) -> str:
+        """Name of the latest user intent."""
+        return (self.tracker.latest_message.get("intent") or {}).get("name") or ""
+
+    def count(self, name: str) -> int:
+        """A counter slot as an int."""
+        return int(self.get(name) or 0)
+
+    # --- replies ---------------------------------------------------------------------------------------
+    def say(self, key: str, buttons: Optional[str] = None, **fields: Any) -> None:
+        """Send one message from messages.yml, with a named button set."""
+        self.send(self.guide.text(key, **fields), buttons)
+
+    def send(self, text: str, buttons: Optional[str] = None, image: Optional[str] = None) -> None:
+        """Send a text, with a named button set and an image path."""
+        kwargs: Dict[str, Any] = {"text": text}
+        if buttons:
+            kwargs["buttons"] = self.guide.buttons(buttons)
+        if image:
+            kwargs["image"] = image
+        self.dispatcher.utter_message(**kwargs)
+
+    def send_step(self) -> None:
+        """Send the current step, with its illustration and the step buttons; await the step's answer."""
+        step = self.guide.step(self.flow, self.step)
+        text = self.guide.text("step", step=self.step, total=self.total, text=self.guide.fill(step["text"]))
+        self.send(text, "step", self.guide.illustration_url(step.get("illustration")))
+        self.set(awaiting="step")
+
+    def start_flow(self, flow: str) -> None:
+        """Begin a flow at step 1."""
+        data = self.guide.flow(flow)
+        self.set(flow=flow, step=1.0, step_failures=0.0, problem=None, login_outcome=None)
+        self.say("flow_start", flow_title=data["title"], flow_intro=self.guide.fill(data["intro"]))
+        self.send_step()
+
+    def ask_flow(self) -> None:
+        """Ask which way the citizen wants to log in."""
+        self.say("ask_flow", "choose_flow")
+        self.set(awaiting="flow_choice")
+
+    def resume(self) -> None:
+        """After an interruption: back to the current step, or offer the guide when no flow is running."""
+        if self.flow and self.step:
+            self.say("resume", step=self.step, total=self.total)
+            self.send_step()
+        else:
+            self.say("offer_guide", "offer_guide")
+            self.set(awaiting="guide_offer")
+
+    def ask_outcome(self) -> None:
+        """Ask whether the citizen got in; the answer is recorded in `login_outcome`."""
+        self.say("ask_outcome", "outcome")
+        self.set(awaiting="outcome")
+
+    def fail_at_step(self) -> bool:
+        """Count one failure at the current step; True when the citizen is now stuck there."""
+        failures = self.count("step_failures") + 1
+        self.set(step_failures=float(failures))
+        return failures >= STUCK_AFTER
+
+    def offer_human(self, reason: str) -> None:
+        """Offer a person (`stuck`, `misses`, `in_person`); a yes hands the conversation off."""
+        self.say(f"offer_human_{reason}", "offer_human")
+        self.set(awaiting="human_offer", handoff_reason=reason)
+
+    def hand_off(self, reason: str) -> None:
+        """Tell the citizen a person is asked and emit the handoff payload for the gateway."""
+        self.say("handoff")
+        self.say("handoff_contact")
+        self.dispatcher.utter_message(
+            json_message={
+                "handoff": {
+                    "reason": reason,
+                    "flow": self.flow,
+                    "step": self.step or None,
+                    "problem": self.get("problem"),
+                    "tried": list(self.get("tried") or []),
+                }
+            }
+        )
+        self.set(awaiting=None, handoff_reason=reason)
+
+
+class GuideAction(Action):
+    """Base of every custom action: builds a Conversation, runs `act`, returns the slot events."""
+
+    NAME = ""
+    resets_misses = True  # any understood message ends a run of misunderstandings
+
+    def name(self) -> Text:
+        """The action's name in the domain."""
+        return self.NAME
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        """Runs the action against the current guide content."""
+        conv = Conversation(dispatcher, tracker, content.load())
+        if self.resets_misses:
+            conv.set(misses=0.0)
+        self.act(conv)
+        return conv.events()
+
+    def act(self, conv: Conversation) -> None:  # pragma: no cover - abstract
+        """The action's logic."""
+        raise NotImplementedError

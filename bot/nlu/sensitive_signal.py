@@ -1,0 +1,79 @@
+"""Rasa component that flags secrets in a message and routes it to the `share_secret` intent.
+
+Placed last in the pipeline (after the FallbackClassifier), so a message that carries an OTP, a password, an ID
+number or a phone number is always answered with the safety warning — unless it describes a scam, whose answer
+already covers it. The kinds found are added as `sensitive` entities for the actions to read; the original intent
+stays in the intent ranking.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu import sensitive
+
+SHARE_SECRET = "share_secret"
+ENTITY = "sensitive"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SensitiveDataSignal(GraphComponent, IntentClassifier):
+    """Overrides the intent with `share_secret` when the text carries a secret or its placeholder."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Intents whose answer already covers secrets and that must not be overridden."""
+        return {"keep_intents": ["report_scam"]}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        """Stores the config."""
+        self._keep = set(config.get("keep_intents", []))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SensitiveDataSignal":
+        """Creates the component (see Rasa's GraphComponent)."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Adds `sensitive` entities and overrides the intent where secrets are found."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            findings = [(f.kind, f.start, f.end) for f in sensitive.find_raw(text)]
+            seen = {kind for kind, _, _ in findings}
+            findings += [(kind, 0, len(text)) for kind in sensitive.find_placeholders(text) if kind not in seen]
+            if not findings:
+                continue
+            entities = list(message.get(ENTITIES) or [])
+            for kind, start, end in findings:
+                entities.append(
+                    {
+                        "entity": ENTITY,
+                        "value": kind,
+                        "start": start,
+                        "end": end,
+                        "confidence_entity": 1.0,
+                        "extractor": self.__class__.__name__,
+                    }
+                )
+            message.set(ENTITIES, entities, add_to_output=True)
+            current = (message.get(INTENT) or {}).get("name")
+            if current in self._keep or current == SHARE_SECRET:
+                continue
+            override = {"name": SHARE_SECRET, "confidence": 1.0}
+            message.set(INTENT, override, add_to_output=True)
+            ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != SHARE_SECRET]
+            message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)
+        return messages
