@@ -1,0 +1,158 @@
+"""Evaluate trained models on the held-out NLU set and print a table (`make eval`).
+
+Usage (bot environment): python -m tools.nlu_eval MODEL [MODEL ...] [--json results/eval.json]
+                         [--min-problem-accuracy 0.90]
+Each MODEL is a path to a trained .tar.gz; the table shows them side by side. With a minimum, the command
+exits 1 when the first model's problem-code accuracy is below it (the build gate of `make test`).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List
+
+from bot.nlu.text import has_diacritics
+from tools.nlu_data import heldout_examples
+
+OOS = "out_of_scope"
+FALLBACK = "nlu_fallback"
+REJECTED = {OOS, FALLBACK}
+
+
+def macro_f1(gold: List[str], pred: List[str]) -> float:
+    """Macro-averaged F1 over the gold labels present (fallback predictions count as errors)."""
+    labels = sorted(set(gold))
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == label and p == label)
+        fp = sum(1 for g, p in zip(gold, pred) if g != label and p == label)
+        fn = sum(1 for g, p in zip(gold, pred) if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores) if scores else float("nan")
+
+
+def percentile(values: List[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def metrics(rows: List[Dict]) -> Dict[str, float]:
+    """Intent accuracy and macro-F1, problem-code accuracy, out-of-scope recall, false fallbacks, latency."""
+    inscope = [r for r in rows if r["intent"] != OOS]
+    oos = [r for r in rows if r["intent"] == OOS]
+    problems = [r for r in rows if r["intent"].startswith("problem_")]
+    out: Dict[str, float] = {"n": len(rows)}
+    if inscope:
+        out["intent_acc"] = sum(r["pred"] == r["intent"] for r in inscope) / len(inscope)
+        out["macro_f1"] = macro_f1([r["intent"] for r in inscope], [r["pred"] for r in inscope])
+        out["false_fallback"] = sum(r["pred"] in REJECTED for r in inscope) / len(inscope)
+    if problems:
+        out["problem_acc"] = sum(r["pred"] == r["intent"] for r in problems) / len(problems)
+    if oos:
+        out["oos_recall"] = sum(r["pred"] in REJECTED for r in oos) / len(oos)
+        out["oos_problem_claims"] = sum(r["pred"].startswith("problem_") for r in oos) / len(oos)
+    out["p50_ms"] = statistics.median(r["ms"] for r in rows)
+    out["p95_ms"] = percentile([r["ms"] for r in rows], 95)
+    return out
+
+
+def slices(rows: List[Dict]) -> Dict[str, List[Dict]]:
+    """Groups: all, with/without diacritics (in-scope), and each labelled slice."""
+    groups: Dict[str, List[Dict]] = defaultdict(list)
+    for r in rows:
+        groups["all"].append(r)
+        if r["intent"] != OOS:
+            groups["with diacritics" if has_diacritics(r["text"]) else "without diacritics"].append(r)
+        groups[f"slice: {r['slice']}"].append(r)
+    return dict(groups)
+
+
+def quiet_logs() -> None:
+    """Rasa logs every parse at debug level through structlog; the table is what matters here."""
+    import logging
+
+    import structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+async def predict(model: Path, examples: List[Dict]) -> List[Dict]:
+    """Parse every example with the model; returns rows with the prediction and the parse time."""
+    from rasa.core.agent import Agent
+
+    quiet_logs()
+
+    agent = Agent.load(str(model))
+    await agent.parse_message("khởi động")  # first parse loads lazy parts; not timed
+    rows = []
+    for ex in examples:
+        start = time.perf_counter()
+        parsed = await agent.parse_message(ex["text"])
+        ms = (time.perf_counter() - start) * 1000
+        rows.append({**ex, "pred": (parsed.get("intent") or {}).get("name") or "", "ms": ms})
+    return rows
+
+
+COLUMNS = [("n", "n", "{:.0f}"), ("intent_acc", "intent acc", "{:.3f}"), ("macro_f1", "macro-F1", "{:.3f}"),
+           ("problem_acc", "problem acc", "{:.3f}"), ("oos_recall", "OOS recall", "{:.3f}"),
+           ("false_fallback", "false fallback", "{:.3f}"), ("oos_problem_claims", "OOS→problem", "{:.3f}"),
+           ("p50_ms", "p50 ms", "{:.1f}"), ("p95_ms", "p95 ms", "{:.1f}")]
+
+
+def table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
+    """A Markdown table: one row per (slice, model)."""
+    lines = ["| slice | model | " + " | ".join(c[1] for c in COLUMNS) + " |",
+             "|---|---|" + "---|" * len(COLUMNS)]
+    first = next(iter(results.values()))
+    for group in first:
+        for model, by_group in results.items():
+            m = by_group.get(group, {})
+            cells = [fmt.format(m[key]) if key in m else "–" for key, _, fmt in COLUMNS]
+            lines.append(f"| {group} | {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: List[str]) -> int:
+    """Evaluate, print, optionally save and gate."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("models", nargs="+", type=Path)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--min-problem-accuracy", type=float)
+    args = parser.parse_args(argv)
+    examples = heldout_examples()
+    results: Dict[str, Dict[str, Dict[str, float]]] = {}
+    for model in args.models:
+        rows = asyncio.run(predict(model, examples))
+        name = model.name.replace(".tar.gz", "")
+        results[name] = {group: metrics(members) for group, members in slices(rows).items()}
+        errors = [r for r in rows if r["pred"] != r["intent"] and not (r["intent"] == OOS and r["pred"] in REJECTED)]
+        results[name]["_errors"] = errors  # type: ignore[assignment]
+    errors_by_model = {name: r.pop("_errors") for name, r in results.items()}
+    print(f"Held-out set: {len(examples)} examples (tests/nlu/heldout.yml)\n")
+    print(table(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"results": results, "errors": errors_by_model}, ensure_ascii=False,
+                                        indent=1), encoding="utf-8")
+    if args.min_problem_accuracy is not None:
+        first = next(iter(results.values()))
+        accuracy = first["all"]["problem_acc"]
+        if accuracy < args.min_problem_accuracy:
+            print(f"\nFAIL: problem-code accuracy {accuracy:.3f} < {args.min_problem_accuracy:.2f}")
+            return 1
+        print(f"\nOK: problem-code accuracy {accuracy:.3f} >= {args.min_problem_accuracy:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
