@@ -79,20 +79,24 @@ class Conversation:
         """Send one message from messages.yml, with a named button set."""
         self.send(self.guide.text(key, **fields), buttons)
 
-    def send(self, text: str, buttons: Optional[str] = None, image: Optional[str] = None) -> None:
-        """Send a text, with a named button set and an image path."""
-        kwargs: Dict[str, Any] = {"text": text}
+    def send(self, text: str, buttons: Optional[str] = None) -> None:
+        """Send a text, with a named button set."""
         if buttons:
-            kwargs["buttons"] = self.guide.buttons(buttons)
-        if image:
-            kwargs["image"] = image
-        self.dispatcher.utter_message(**kwargs)
+            self.dispatcher.utter_message(text=text, buttons=self.guide.buttons(buttons))
+        else:
+            self.dispatcher.utter_message(text=text)
 
     def send_step(self) -> None:
-        """Send the current step, with its illustration and the step buttons; await the step's answer."""
+        """Send the current step: its illustration, then the text with the step buttons; await the answer.
+
+        Two messages, because channels deliver an image apart from a text; the buttons stay last.
+        """
         step = self.guide.step(self.flow, self.step)
+        image = self.guide.illustration_url(step.get("illustration"))
+        if image:
+            self.dispatcher.utter_message(image=image)
         text = self.guide.text("step", step=self.step, total=self.total, text=self.guide.fill(step["text"]))
-        self.send(text, "step", self.guide.illustration_url(step.get("illustration")))
+        self.send(text, "step")
         self.set(awaiting="step")
 
     def start_flow(self, flow: str) -> None:

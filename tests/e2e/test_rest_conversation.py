@@ -25,8 +25,9 @@ def test_full_flow_a_conversation_arrives_in_order(bot):
 
     replies = bot.say(sender, "tôi muốn đăng nhập bằng số định danh và mật khẩu")
     seen += steps_in(replies)
-    step_reply = next(r for r in replies if STEP.match(r.get("text", "")))
-    assert step_reply["image"].endswith(".svg")
+    index = next(i for i, r in enumerate(replies) if STEP.match(r.get("text", "")))
+    step_reply = replies[index]
+    assert replies[index - 1]["image"].endswith(".svg")  # the illustration comes just before the step
     assert [b["title"] for b in step_reply["buttons"]] == ["Xong rồi", "Bị lỗi", "Gặp cán bộ"]
     for message in ["xong rồi", "/step_done", "xong roi", "/step_done"]:
         seen += steps_in(bot.say(sender, message))

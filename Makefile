@@ -1,0 +1,29 @@
+# Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
+.PHONY: run test envs train eval eval-compare validate bench clean
+
+run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
+	bin/run
+
+test:           ## the whole suite (validate, unit, stories, held-out NLU gate, end to end)
+	bin/test
+
+envs:           ## create/update both Python environments from requirements/
+	bin/setup-envs
+
+train: envs     ## train the production model if the data changed
+	bin/train
+
+validate: envs  ## rasa data validate
+	bash -c 'source bin/env.sh && bot_run data validate --domain bot/domain.yml --data bot/data --config config.yml --fail-on-warnings'
+
+eval: train     ## held-out NLU table for the production model
+	bash -c 'source bin/env.sh && "$$BOT_VENV/bin/python" -m tools.nlu_eval "$$MODEL_DIR/$$MODEL_NAME.tar.gz" --json results/eval.json'
+
+eval-compare: envs  ## production pipeline vs Rasa's stock pipeline, several seeds (slow: ~30 min)
+	bin/eval-compare
+
+bench: train    ## serving figures: cold start, REST latency p50/p95, memory
+	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_bot'
+
+clean:
+	rm -rf models results var
