@@ -17,6 +17,8 @@ export CONTENT_DIR="${CONTENT_DIR:-$ROOT/content}"
 export SANIC_HOST=127.0.0.1           # the action server listens on loopback only
 export RASA_TELEMETRY_ENABLED=false   # no network at run time
 export TF_CPP_MIN_LOG_LEVEL=2
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 if [ "$APP_ENV" = "production" ] && [ "$RASA_TOKEN" = "dev-rasa-token-change-me" ]; then
