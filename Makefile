@@ -1,5 +1,5 @@
 # Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
-.PHONY: run test envs train eval eval-compare validate bench clean
+.PHONY: run test envs train eval eval-compare validate bench admin clean
 
 run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
 	bin/run
@@ -24,6 +24,9 @@ eval-compare: envs  ## production pipeline vs Rasa's stock pipeline, several see
 
 bench: train    ## serving figures: cold start, REST latency p50/p95, memory
 	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_bot'
+
+admin: envs     ## create a staff admin account in the gateway database (prompts)
+	bash -c 'source bin/env.sh && mkdir -p "$$VAR_DIR" && "$$APP_VENV/bin/flask" db-upgrade && "$$APP_VENV/bin/flask" create-admin'
 
 clean:
 	rm -rf models results var

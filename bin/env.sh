@@ -14,6 +14,10 @@ export RASA_TOKEN="${RASA_TOKEN:-dev-rasa-token-change-me}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$VAR_DIR/rasa_tracker.db}"
 export CONTENT_DIR="${CONTENT_DIR:-$ROOT/content}"
+export PORT="${PORT:-8080}"
+export DATABASE_URL="${DATABASE_URL:-sqlite:///$VAR_DIR/gateway.db}"
+export SECRET_KEY="${SECRET_KEY:-dev-secret-key-change-me}"
+export FLASK_APP=gateway
 export SANIC_HOST=127.0.0.1           # the action server listens on loopback only
 export RASA_TELEMETRY_ENABLED=false   # no network at run time
 export TF_CPP_MIN_LOG_LEVEL=2
@@ -21,9 +25,11 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
-if [ "$APP_ENV" = "production" ] && [ "$RASA_TOKEN" = "dev-rasa-token-change-me" ]; then
-  echo "Refusing to start in production with the default RASA_TOKEN: set RASA_TOKEN." >&2
-  exit 78
+if [ "$APP_ENV" = "production" ]; then
+  if [ "$RASA_TOKEN" = "dev-rasa-token-change-me" ] || [ "$SECRET_KEY" = "dev-secret-key-change-me" ]; then
+    echo "Refusing to start in production with a default secret: set RASA_TOKEN and SECRET_KEY." >&2
+    exit 78
+  fi
 fi
 
 bot_run() { "$BOT_VENV/bin/rasa" "$@"; }

@@ -5,6 +5,7 @@ from bot.actions.flow import (  # noqa: F401
     ActionChooseFlow,
     ActionGreet,
     ActionLoginSuccess,
+    ActionResume,
     ActionStepDone,
     ActionStepFailed,
     ActionUnsureFlow,

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import content
+import content
 
 STUCK_AFTER = 3  # failures at one step before a person is offered
 MISSES_BEFORE_OFFER = 2  # misunderstandings in a row before a person is offered
@@ -69,6 +69,13 @@ class Conversation:
     def intent(self) -> str:
         """Name of the latest user intent."""
         return (self.tracker.latest_message.get("intent") or {}).get("name") or ""
+
+    @property
+    def outage_notice(self) -> Optional[str]:
+        """The outage notice staff switched on, passed by the gateway in the message metadata."""
+        metadata = self.tracker.latest_message.get("metadata") or {}
+        notice = metadata.get("outage_notice") if isinstance(metadata, dict) else None
+        return notice if isinstance(notice, str) and notice.strip() else None
 
     def count(self, name: str) -> int:
         """A counter slot as an int."""

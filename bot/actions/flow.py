@@ -14,6 +14,8 @@ class ActionGreet(GuideAction):
 
     def act(self, conv: Conversation) -> None:
         conv.say("greet")
+        if conv.outage_notice:
+            conv.say("outage", notice=conv.outage_notice)
         if conv.flow and conv.step:
             conv.resume()
         else:
@@ -73,6 +75,15 @@ class ActionLoginSuccess(GuideAction):
 
     def act(self, conv: Conversation) -> None:
         record_outcome(conv, got_in=True)
+
+
+class ActionResume(GuideAction):
+    """Back to the current step after a person handled the conversation (run by the gateway on return)."""
+
+    NAME = "action_resume"
+
+    def act(self, conv: Conversation) -> None:
+        conv.resume()
 
 
 class ActionAnswer(GuideAction):

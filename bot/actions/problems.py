@@ -4,6 +4,8 @@ from __future__ import annotations
 from bot.actions.conversation import Conversation, GuideAction
 
 PREFIX = "problem_"
+# Problems an outage can cause: the outage notice (when staff switched it on) is said before their remedy.
+OUTAGE_RELATED = {"portal_unavailable", "not_redirected", "otp_not_received", "app_login_failed", "qr_scan_failed"}
 
 
 class ActionHandleProblem(GuideAction):
@@ -22,6 +24,8 @@ class ActionHandleProblem(GuideAction):
             tried.append(code)
         conv.set(problem=code, tried=tried)
         stuck = conv.fail_at_step() if conv.flow else False
+        if code in OUTAGE_RELATED and conv.outage_notice:
+            conv.say("outage", notice=conv.outage_notice)
         conv.say("remedy_intro", problem_title=problem["title"])
         for line in problem["remedy"]:
             conv.send(conv.guide.fill(line))

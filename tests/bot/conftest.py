@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import content
+import content
 
 DEFAULT_SLOTS = {"step_failures": 0.0, "misses": 0.0}
 

@@ -4,7 +4,7 @@ from rasa_sdk.events import SlotSet
 
 from bot.actions.flow import ActionAnswer
 from bot.actions.problems import ActionHandleProblem
-from bot.actions import content
+import content
 
 
 @pytest.mark.parametrize("code", content.load().problem_codes())

@@ -1,0 +1,97 @@
+"""The gateway: the only part of Trợ lý VNeID reachable from outside (Flask app factory)."""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from gateway.config import Settings
+from gateway.db import Database
+from gateway.rasa_client import RasaClient
+from gateway.services.container import Services
+from gateway.services.texts import Texts
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def create_app(settings: Optional[Settings] = None) -> Flask:
+    """Build the app: settings (environment by default), database, Rasa client, blueprints, security."""
+    settings = settings or Settings.from_env()
+    settings.check()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    services = Services(
+        settings=settings,
+        db=Database(settings.database_url),
+        rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.action_server_url, settings.rasa_timeout_s),
+        texts=Texts(settings.content_dir),
+    )
+    app.extensions["vneid"] = services
+    csrf.init_app(app)
+
+    from gateway.blueprints import auth, console, public_api, rest, staff_api
+
+    auth.init_app(app)
+    app.register_blueprint(rest.bp)
+    app.register_blueprint(public_api.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(staff_api.bp)
+    app.register_blueprint(console.bp)
+    csrf.exempt(rest.bp)
+    csrf.exempt(public_api.bp)
+
+    from gateway import cli
+
+    cli.register(app)
+    _register_errors(app)
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith(("/console", "/api/staff", "/auth")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    logging.getLogger("gateway").setLevel(logging.INFO)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api", "/webhooks", "/healthz")) or request.is_json
+
+
+def _register_errors(app: Flask) -> None:
+    def error(status: int, code: str, message: str):
+        if _wants_json():
+            return jsonify({"error": code, "message": message}), status
+        return f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>", status
+
+    app.register_error_handler(400, lambda e: error(400, "bad_request", "Yêu cầu không hợp lệ."))
+    app.register_error_handler(CSRFError, lambda e: error(400, "csrf", "Phiên làm việc đã hết hạn. Tải lại trang."))
+    app.register_error_handler(404, lambda e: error(404, "not_found", "Không tìm thấy."))
+    app.register_error_handler(405, lambda e: error(405, "method_not_allowed", "Phương thức không được hỗ trợ."))
+    app.register_error_handler(413, lambda e: error(413, "too_large", "Nội dung gửi lên quá lớn."))
+    app.register_error_handler(500, lambda e: error(500, "internal", "Lỗi hệ thống. Bạn thử lại sau."))

@@ -1,0 +1,55 @@
+"""`POST /api/parse` (understanding with redaction) and `GET /healthz`."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text as sql
+
+from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.rasa_client import RasaUnavailable
+from gateway.services import inbound
+
+bp = Blueprint("public_api", __name__)
+
+
+@bp.post("/api/parse")
+def parse():
+    """{"text"} → {"text": redacted, "intent": {"name", "confidence"}, "problem": code|null, "sensitive": [...]}"""
+    svc = services()
+    try:
+        body = json_body()
+        text = inbound.validate(svc, inbound.Inbound(channel="rest", sender="parse", text=body.get("text")))
+    except BadBody:
+        return error(400, "bad_json", "Nội dung phải là JSON (UTF-8) dạng {\"text\"}.")
+    except inbound.Rejected as exc:
+        return error(exc.status, exc.code, exc.message)
+    redaction = svc.redactor.redact(text)
+    try:
+        parsed = svc.rasa.parse(redaction.text)
+    except RasaUnavailable:
+        return error(503, "bot_unavailable", "Hệ thống hiểu ngôn ngữ đang bận. Bạn thử lại sau.")
+    intent = parsed.get("intent") or {}
+    name = intent.get("name") or "nlu_fallback"
+    bot_kinds = {e.get("value") for e in parsed.get("entities", []) if e.get("entity") == "sensitive"}
+    kinds = [k for k in ("otp", "password", "id_number", "phone") if k in set(redaction.kinds) | bot_kinds]
+    return jsonify({
+        "text": redaction.text,
+        "intent": {"name": name, "confidence": float(intent.get("confidence") or 0.0)},
+        "problem": name[len("problem_"):] if name.startswith("problem_") else None,
+        "sensitive": kinds,
+    })
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 only when the database, the Rasa server and the action server all answer; 503 otherwise."""
+    svc = services()
+    checks = {"database": False}
+    try:
+        with svc.db.engine.connect() as connection:
+            connection.execute(sql("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        pass
+    checks.update(svc.rasa.health())
+    ok = all(checks.values())
+    return jsonify({"status": "ok" if ok else "unavailable", **checks}), 200 if ok else 503

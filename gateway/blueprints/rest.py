@@ -1,0 +1,35 @@
+"""`POST /webhooks/rest/webhook`: Rasa's REST channel protocol, through the privacy filter and handoff logic."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.services import inbound
+
+bp = Blueprint("rest", __name__)
+
+
+@bp.post("/webhooks/rest/webhook")
+def webhook():
+    """{"sender", "message", "metadata"?} → [{"recipient_id", "text"?, "buttons"?, "image"?, "custom"?}].
+
+    An `Idempotency-Key` header (or `metadata.message_id`) makes a retried request return the same replies
+    without a second message.
+    """
+    try:
+        body = json_body()
+    except BadBody:
+        return error(400, "bad_json", "Nội dung phải là JSON (UTF-8) dạng {\"sender\", \"message\"}.")
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
+    channel = "widget" if metadata.get("channel") == "widget" else "rest"
+    message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
+                              key=str(key) if key is not None else None)
+    try:
+        return jsonify(inbound.handle(services(), message))
+    except inbound.Rejected as exc:
+        return error(exc.status, exc.code, exc.message)
+    except inbound.BotUnavailable as exc:
+        response, status = error(503, "bot_unavailable", exc.message)
+        response.headers["Retry-After"] = "30"
+        return response, status

@@ -1,0 +1,154 @@
+"""The staff JSON API (behind login; POSTs need the CSRF token in the `X-CSRFToken` header).
+
+GET  /api/staff/queue                          waiting and claimed handoffs (summary cards)
+GET  /api/staff/conversations/<id>             one conversation with its messages, handoffs, call-backs
+GET  /api/staff/conversations/<id>/messages?after=<message id>   new messages since
+POST /api/staff/handoffs/<id>/claim            take it (pauses the bot)
+POST /api/staff/conversations/<id>/reply       {"text"}
+POST /api/staff/conversations/<id>/return      back to the bot at the same step
+POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|call_back|no_answer|other, "note"}
+GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=
+GET  /api/staff/canned                         canned replies tied to problem codes
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.models import Conversation, Message
+from gateway.rasa_client import RasaUnavailable
+from gateway.services import handoff, queue
+from gateway.services.queue import message_view
+
+bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
+
+
+def _staff(session):
+    from gateway.models import Staff
+
+    return session.get(Staff, current_user.id)
+
+
+def _run(action):
+    """Run a handoff action in a transaction; map errors to JSON answers."""
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            return action(svc, session)
+    except handoff.HandoffError as exc:
+        return error(exc.status, exc.reason, exc.reason)
+    except RasaUnavailable:
+        return error(503, "bot_unavailable", "Không liên lạc được với trợ lý tự động. Thử lại sau.")
+
+
+@bp.get("/queue")
+@login_required
+def get_queue():
+    """Summary cards of open handoffs."""
+    svc = services()
+    with svc.db.session() as session:
+        return jsonify(queue.open_queue(session, svc.texts))
+
+
+@bp.get("/conversations/<int:conv_id>")
+@login_required
+def get_conversation(conv_id: int):
+    """One conversation."""
+    svc = services()
+    with svc.db.session() as session:
+        conv = session.get(Conversation, conv_id)
+        if conv is None:
+            return error(404, "not_found", "Không tìm thấy.")
+        return jsonify(queue.conversation_view(session, svc.texts, conv, _staff(session)))
+
+
+@bp.get("/conversations/<int:conv_id>/messages")
+@login_required
+def get_messages(conv_id: int):
+    """Messages after a given id (for live updates)."""
+    after = request.args.get("after", "0")
+    after_id = int(after) if after.isdigit() else 0
+    with services().db.session() as session:
+        rows = session.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after_id)
+                               .order_by(Message.id))
+        return jsonify([message_view(m) for m in rows])
+
+
+@bp.post("/handoffs/<int:handoff_id>/claim")
+@login_required
+def claim(handoff_id: int):
+    """Take a waiting conversation."""
+    return _run(lambda svc, s: jsonify(queue.card(svc.texts, handoff.claim(svc, s, handoff_id, _staff(s)))))
+
+
+@bp.post("/conversations/<int:conv_id>/reply")
+@login_required
+def reply(conv_id: int):
+    """Send a staff message."""
+    try:
+        text = json_body().get("text")
+    except BadBody:
+        return error(400, "bad_json", "JSON {\"text\"}")
+    if not isinstance(text, str):
+        return error(400, "bad_text", "bad_text")
+
+    def act(svc, s):
+        conv = s.get(Conversation, conv_id)
+        if conv is None:
+            return error(404, "not_found", "Không tìm thấy.")
+        return jsonify(message_view(handoff.reply(svc, s, conv, _staff(s), text)))
+
+    return _run(act)
+
+
+@bp.post("/conversations/<int:conv_id>/return")
+@login_required
+def return_to_bot(conv_id: int):
+    """Back to the bot."""
+    def act(svc, s):
+        conv = s.get(Conversation, conv_id)
+        if conv is None:
+            return error(404, "not_found", "Không tìm thấy.")
+        return jsonify([message_view(m) for m in handoff.return_to_bot(svc, s, conv, _staff(s))])
+
+    return _run(act)
+
+
+@bp.post("/handoffs/<int:handoff_id>/resolve")
+@login_required
+def resolve(handoff_id: int):
+    """Close with an outcome."""
+    try:
+        body = json_body()
+    except BadBody:
+        return error(400, "bad_json", "JSON {\"outcome\", \"note\"}")
+    note = body.get("note") if isinstance(body.get("note"), str) else ""
+    return _run(lambda svc, s: jsonify(queue.card(svc.texts, handoff.resolve(
+        svc, s, handoff_id, _staff(s), str(body.get("outcome")), note), transcript=0)))
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Search handoffs."""
+    args = request.args
+    try:
+        date_from = date.fromisoformat(args["from"]) if args.get("from") else None
+        date_to = date.fromisoformat(args["to"]) if args.get("to") else None
+        step = int(args["step"]) if args.get("step") else None
+    except ValueError:
+        return error(400, "bad_filter", "Bộ lọc không hợp lệ.")
+    with services().db.session() as session:
+        return jsonify(queue.search(session, date_from, date_to, args.get("problem") or None, step,
+                                    args.get("outcome") or None))
+
+
+@bp.get("/canned")
+@login_required
+def canned():
+    """Canned replies from the guide's remedies."""
+    return jsonify(services().texts.canned_replies())

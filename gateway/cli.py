@@ -1,0 +1,93 @@
+"""Commands: `flask --app gateway <command>` (the bin/ scripts set FLASK_APP)."""
+from __future__ import annotations
+
+import getpass
+from datetime import timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import select, text
+
+from gateway.models import Conversation, utcnow
+from gateway.services import handoff, staff_accounts
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app."""
+
+    def svc():
+        return app.extensions["vneid"]
+
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply the database migrations."""
+        from gateway.migrate import upgrade
+
+        upgrade(svc().settings.database_url)
+        click.echo("database is up to date")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt="Tên đăng nhập")
+    @click.option("--name", "display_name", prompt="Tên hiển thị")
+    @click.option("--password", default=None, help="Read from the prompt (or ADMIN_PASSWORD) when omitted.")
+    def create_admin(username, display_name, password):
+        """Create an admin account (the first one, or another)."""
+        import os
+
+        password = password or os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Mật khẩu (≥ 10 ký tự): ")
+        try:
+            with svc().db.session() as session:
+                staff_accounts.create(session, username, display_name, password, role="admin")
+        except staff_accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"admin '{username}' created")
+
+    @app.cli.command("sweep")
+    def sweep():
+        """Offer call-backs in handoffs nobody claimed in time."""
+        with svc().db.session() as session:
+            click.echo(f"{handoff.sweep_timeouts(svc(), session)} call-back offers sent")
+
+    @app.cli.command("purge")
+    @click.option("--days", type=int, default=None, help="Default: RETENTION_DAYS.")
+    def purge(days):
+        """Delete conversations with no message for N days, from the gateway and Rasa's tracker store."""
+        days = svc().settings.retention_days if days is None else days
+        cutoff = utcnow() - timedelta(days=days)
+        with svc().db.session() as session:
+            old = session.scalars(select(Conversation).where(Conversation.last_message_at < cutoff)).all()
+            senders = [c.rasa_sender_id for c in old]
+            for conv in old:
+                session.delete(conv)
+        _delete_tracker(svc().settings.tracker_db_url, senders)
+        click.echo(f"{len(senders)} conversations older than {days} days deleted")
+
+    @app.cli.command("delete-conversation")
+    @click.argument("conversation_id", type=int)
+    def delete_conversation(conversation_id):
+        """Delete one citizen's conversation from the gateway and Rasa's tracker store."""
+        with svc().db.session() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise click.ClickException("no such conversation")
+            sender = conv.rasa_sender_id
+            session.delete(conv)
+        _delete_tracker(svc().settings.tracker_db_url, [sender])
+        click.echo(f"conversation {conversation_id} deleted")
+
+
+def _delete_tracker(url: str, senders) -> None:
+    """Remove the senders' events from Rasa's SQL tracker store (table `events`)."""
+    if not senders:
+        return
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return
+        with engine.begin() as connection:
+            for sender in senders:
+                connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+    finally:
+        engine.dispose()

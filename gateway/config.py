@@ -1,0 +1,69 @@
+"""Gateway settings from the environment, with safe development defaults.
+
+In production (`APP_ENV=production`) the gateway refuses to start with a default secret.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_RASA_TOKEN = "dev-rasa-token-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. a default secret in production)."""
+
+
+@dataclass
+class Settings:
+    """Everything the gateway reads from its environment."""
+
+    env: str = "development"
+    secret_key: str = DEV_SECRET_KEY
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'gateway.db'}"
+    tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = DEV_RASA_TOKEN
+    action_server_url: str = "http://127.0.0.1:5055"
+    content_dir: Path = ROOT / "content"
+    illustrations_dir: Path = ROOT / "web_widget" / "illustrations"
+    public_base_url: str = "http://127.0.0.1:8080"
+    max_message_chars: int = 2000
+    max_body_bytes: int = 64 * 1024
+    rasa_timeout_s: float = 20.0
+    handoff_timeout_min: int = 10
+    retention_days: int = 180
+    secure_cookies: bool = False
+    extra: Dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Optional[Dict[str, str]] = None) -> "Settings":
+        """Read settings; unknown variables are ignored."""
+        env = os.environ if environ is None else environ
+        s = cls()
+        s.env = env.get("APP_ENV", s.env)
+        s.secret_key = env.get("SECRET_KEY", s.secret_key)
+        s.database_url = env.get("DATABASE_URL", s.database_url)
+        s.tracker_db_url = env.get("TRACKER_DB_URL", s.tracker_db_url)
+        s.rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
+        s.rasa_token = env.get("RASA_TOKEN", s.rasa_token)
+        s.action_server_url = env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
+        s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
+        s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
+        s.max_message_chars = int(env.get("MAX_MESSAGE_CHARS", s.max_message_chars))
+        s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))
+        s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))
+        s.secure_cookies = env.get("SECURE_COOKIES", "1" if s.env == "production" else "0") == "1"
+        return s
+
+    def check(self) -> None:
+        """Refuse production with development secrets."""
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                raise ConfigError("APP_ENV=production needs SECRET_KEY (32+ random characters).")
+            if self.rasa_token == DEV_RASA_TOKEN:
+                raise ConfigError("APP_ENV=production needs RASA_TOKEN.")

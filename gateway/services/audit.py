@@ -1,0 +1,14 @@
+"""The audit log of staff actions."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from sqlalchemy.orm import Session
+
+from gateway.models import AuditLog
+
+
+def record(session: Session, staff_id: Optional[int], action: str, target: Optional[str] = None,
+           detail: Optional[Dict[str, Any]] = None) -> None:
+    """Add one audit entry (committed with the caller's transaction). Never put secrets in `detail`."""
+    session.add(AuditLog(staff_id=staff_id, action=action, target=target, detail=detail))

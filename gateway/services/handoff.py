@@ -1,0 +1,163 @@
+"""Human handoff: bot → waiting → with staff → back to bot, or closed. Every staff action is audited."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
+from gateway.services import audit, hours, runtime_settings
+from gateway.services.container import Services
+from gateway.services.messages import add_outbound
+
+OPEN = ("waiting", "claimed")
+OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
+
+
+class HandoffError(Exception):
+    """A staff action that cannot be done now (HTTP status and a reason)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def open_handoff(session: Session, conv: Conversation) -> Optional[Handoff]:
+    """The conversation's handoff that is waiting or claimed, if any."""
+    return session.scalar(select(Handoff).where(Handoff.conversation_id == conv.id, Handoff.status.in_(OPEN))
+                          .order_by(Handoff.id.desc()))
+
+
+def _event(session: Session, handoff: Handoff, kind: str, staff: Optional[Staff] = None,
+           detail: Optional[Dict[str, Any]] = None) -> None:
+    session.add(HandoffEvent(handoff=handoff, kind=kind, staff_id=staff.id if staff else None, detail=detail))
+
+
+def request(svc: Services, session: Session, conv: Conversation, payload: Dict[str, Any],
+            reply_to: Optional[Message] = None, now: Optional[datetime] = None) -> List[Message]:
+    """Open a handoff from the bot's payload; tell the citizen the wait, or offer a call back out of hours."""
+    if open_handoff(session, conv) is not None:
+        return []
+    handoff = Handoff(conversation=conv, status="waiting", reason=str(payload.get("reason") or "requested")[:16],
+                      flow=payload.get("flow") if payload.get("flow") in ("A", "B") else None,
+                      step=payload.get("step") if isinstance(payload.get("step"), int) else None,
+                      problem=(payload.get("problem") or None), tried=list(payload.get("tried") or []))
+    session.add(handoff)
+    conv.state = "waiting"
+    _event(session, handoff, "requested", detail={"reason": handoff.reason})
+    texts = svc.texts
+    if hours.is_open(runtime_settings.get(session, "working_hours"), now):
+        minutes = runtime_settings.get(session, "wait_minutes")
+        return [add_outbound(session, conv, "system", texts.message("waiting", minutes=minutes), reply_to)]
+    conv.gateway_prompt = "callback_offer"
+    handoff.callback_offered_at = now or utcnow()
+    _event(session, handoff, "callback_offered", detail={"why": "out_of_hours"})
+    return [add_outbound(session, conv, "system", texts.message("out_of_hours"), reply_to),
+            add_outbound(session, conv, "system", texts.message("callback_offer", "callback"), reply_to)]
+
+
+def claim(svc: Services, session: Session, handoff_id: int, staff: Staff) -> Handoff:
+    """A staff member takes a waiting conversation: Rasa is paused and the citizen is told a person joined."""
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise HandoffError(404, "not_found")
+    if handoff.status != "waiting":
+        raise HandoffError(409, "not_waiting")
+    conv = handoff.conversation
+    svc.rasa.pause(conv.rasa_sender_id)  # raises RasaUnavailable before anything changes
+    handoff.status, handoff.claimed_at, handoff.claimed_by_id = "claimed", utcnow(), staff.id
+    conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", staff.id, None
+    add_outbound(session, conv, "system", svc.texts.message("staff_joined", name=staff.display_name))
+    _event(session, handoff, "claimed", staff)
+    audit.record(session, staff.id, "claim", f"handoff:{handoff.id}")
+    return handoff
+
+
+def _handled_by(session: Session, conv: Conversation, staff: Staff) -> Handoff:
+    if conv.state != "with_staff":
+        raise HandoffError(409, "not_with_staff")
+    if conv.assigned_staff_id != staff.id and not staff.is_admin:
+        raise HandoffError(403, "assigned_to_someone_else")
+    handoff = open_handoff(session, conv)
+    if handoff is None:
+        raise HandoffError(409, "no_open_handoff")
+    return handoff
+
+
+def reply(svc: Services, session: Session, conv: Conversation, staff: Staff, text: str) -> Message:
+    """A staff message to the citizen (redacted like every stored text), labelled as staff."""
+    handoff = _handled_by(session, conv, staff)
+    text = (text or "").strip()
+    if not text or len(text) > svc.settings.max_message_chars:
+        raise HandoffError(400, "bad_text")
+    redacted = svc.redactor.redact(text)
+    message = add_outbound(session, conv, "staff", {"text": redacted.text}, staff_id=staff.id)
+    if handoff.first_staff_reply_at is None:
+        handoff.first_staff_reply_at = utcnow()
+    _event(session, handoff, "staff_reply", staff)
+    audit.record(session, staff.id, "reply", f"conversation:{conv.id}")
+    return message
+
+
+def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff) -> List[Message]:
+    """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is."""
+    handoff = _handled_by(session, conv, staff)
+    svc.rasa.resume(conv.rasa_sender_id)
+    out = [add_outbound(session, conv, "system", svc.texts.message("staff_left", name=staff.display_name))]
+    for bot_reply in svc.rasa.execute(conv.rasa_sender_id, "action_resume"):
+        out.append(add_outbound(session, conv, "bot", bot_reply))
+    handoff.status = "returned"
+    conv.state, conv.assigned_staff_id = "bot", None
+    _event(session, handoff, "returned", staff)
+    audit.record(session, staff.id, "return_to_bot", f"conversation:{conv.id}")
+    return out
+
+
+def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outcome: str,
+            note: str = "") -> Handoff:
+    """Close a handoff with an outcome; the bot answers again when the citizen next writes."""
+    if outcome not in OUTCOMES:
+        raise HandoffError(400, "bad_outcome")
+    handoff = session.get(Handoff, handoff_id)
+    if handoff is None:
+        raise HandoffError(404, "not_found")
+    if handoff.status == "resolved":
+        raise HandoffError(409, "already_resolved")
+    conv = handoff.conversation
+    if conv.state == "with_staff":
+        svc.rasa.resume(conv.rasa_sender_id)
+    handoff.status, handoff.outcome, handoff.resolved_at = "resolved", outcome, utcnow()
+    handoff.note = svc.redactor.redact(note[:2000]).text if note else None
+    if conv.state in ("waiting", "with_staff"):
+        conv.state = "closed"
+        add_outbound(session, conv, "system", svc.texts.message("resolved"))
+    conv.assigned_staff_id, conv.gateway_prompt = None, None
+    _event(session, handoff, "resolved", staff, {"outcome": outcome})
+    audit.record(session, staff.id, "resolve", f"handoff:{handoff.id}", {"outcome": outcome})
+    return handoff
+
+
+def sweep_timeouts(svc: Services, session: Session, now: Optional[datetime] = None) -> int:
+    """Offer a call back in conversations that waited longer than the timeout with nobody claiming."""
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=svc.settings.handoff_timeout_min)
+    stale = session.scalars(select(Handoff).where(Handoff.status == "waiting", Handoff.callback_offered_at.is_(None),
+                                                  Handoff.requested_at < cutoff)).all()
+    for handoff in stale:
+        conv = handoff.conversation
+        conv.gateway_prompt = "callback_offer"
+        handoff.callback_offered_at = now
+        add_outbound(session, conv, "system", svc.texts.message("timeout_callback", "callback"))
+        _event(session, handoff, "callback_offered", detail={"why": "timeout"})
+    return len(stale)
+
+
+def waited_minutes(handoff: Handoff, now: Optional[datetime] = None) -> int:
+    """Minutes since the handoff was requested."""
+    requested = handoff.requested_at
+    if requested.tzinfo is None:
+        requested = requested.replace(tzinfo=timezone.utc)
+    return int(((now or utcnow()) - requested).total_seconds() // 60)

@@ -1,0 +1,202 @@
+"""The citizen's path through the gateway: validate → redact → store (idempotent) → in order per conversation
+→ Rasa or staff → store the replies → return them.
+
+The original text of a secret is never stored, logged or sent to Rasa: only `Redaction.text` leaves this module,
+except a phone number given with consent for a call back, which goes to its own table.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select
+
+from gateway.models import CallbackRequest, Conversation, Message, utcnow
+from gateway.rasa_client import RasaUnavailable
+from gateway.services import handoff, runtime_settings
+from gateway.services.container import Services
+from gateway.services.messages import add_outbound, get_or_create_conversation, replies_to
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("rest", "widget", "zalo")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff]")
+SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
+YES, NO = "affirm", "deny"
+
+
+class Rejected(Exception):
+    """The message cannot be accepted as sent (HTTP status, code, Vietnamese explanation)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+
+
+class BotUnavailable(Exception):
+    """Rasa did not answer: the message is stored, a retry with the same key processes it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("bot_unavailable")
+        self.message = message
+
+
+@dataclass
+class Inbound:
+    """A message from a channel, before redaction."""
+
+    channel: str
+    sender: str
+    text: str
+    key: Optional[str] = None
+
+
+def clean_text(text: str) -> str:
+    """NFC, no control or zero-width characters (newlines kept), trimmed."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def validate(svc: Services, inbound: Inbound) -> str:
+    """The cleaned text, or Rejected with a clear reason."""
+    if inbound.channel not in CHANNELS:
+        raise Rejected(400, "bad_channel", "Kênh không hợp lệ.")
+    if not isinstance(inbound.sender, str) or not SENDER.match(inbound.sender):
+        raise Rejected(400, "bad_sender", "Mã cuộc trò chuyện không hợp lệ.")
+    if not isinstance(inbound.text, str):
+        raise Rejected(400, "bad_message", "Tin nhắn phải là chữ.")
+    if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128):
+        raise Rejected(400, "bad_key", "Mã tin nhắn không hợp lệ.")
+    text = clean_text(inbound.text)
+    if not text:
+        raise Rejected(400, "empty", "Tin nhắn trống. Bạn viết nội dung cần hỏi nhé.")
+    if len(text) > svc.settings.max_message_chars:
+        raise Rejected(413, "too_long", f"Tin nhắn quá dài (tối đa {svc.settings.max_message_chars} ký tự). "
+                                        "Bạn viết ngắn lại giúp tôi nhé.")
+    return text
+
+
+def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
+    """Process one citizen message; returns the replies in Rasa's REST format (staff replies come later)."""
+    text = validate(svc, inbound)
+    redaction = svc.redactor.redact(text)
+    with svc.locks.hold(f"{inbound.channel}:{inbound.sender}"):
+        with svc.db.session() as session:
+            conv = get_or_create_conversation(session, inbound.channel, inbound.sender)
+            message = None
+            if inbound.key:
+                message = session.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                               Message.idempotency_key == inbound.key))
+            if message is not None and message.status == "answered":
+                return [m.as_rest(inbound.sender) for m in replies_to(session, message)]
+            if message is None:
+                message = Message(conversation=conv, direction="in", author="citizen", text=redaction.text,
+                                  sensitive=redaction.kinds or None, idempotency_key=inbound.key, status="received")
+                session.add(message)
+            conv.last_message_at = utcnow()
+            session.flush()
+            message_id, conv_id = message.id, conv.id
+            state, prompt, sender = conv.state, conv.gateway_prompt, conv.rasa_sender_id
+            outage = runtime_settings.get(session, "outage_notice")
+
+        answer = _prompt_answer(svc, prompt, redaction) if prompt else None
+        rasa_replies: Optional[List[Dict[str, Any]]] = None
+        slots: Dict[str, Any] = {}
+        if state != "with_staff" and answer is None:
+            metadata = {"channel": inbound.channel, "sensitive": redaction.kinds}
+            if outage and outage.get("on"):
+                metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
+            try:
+                rasa_replies = svc.rasa.send(sender, redaction.text, metadata)
+            except RasaUnavailable as exc:
+                log.error("bot unavailable for conversation %s: %s", conv_id, exc)
+                with svc.db.session() as session:
+                    session.get(Message, message_id).status = "failed"
+                raise BotUnavailable(svc.texts.text("bot_unavailable")) from exc
+            try:
+                slots = svc.rasa.tracker(sender).get("slots") or {}
+            except RasaUnavailable as exc:  # the answer matters more than the summary: carry on
+                log.warning("tracker not read for conversation %s: %s", conv_id, exc)
+
+        with svc.db.session() as session:
+            conv = session.get(Conversation, conv_id)
+            message = session.get(Message, message_id)
+            out: List[Message] = []
+            if answer is not None:
+                out += _apply_prompt(svc, session, conv, message, prompt, answer, redaction, text)
+            elif rasa_replies is not None:
+                if conv.state == "closed":
+                    conv.state = "bot"
+                conv.gateway_prompt = None
+                _apply_slots(conv, slots)
+                for reply in rasa_replies:
+                    out.append(add_outbound(session, conv, "bot", reply, message))
+                    payload = (reply.get("custom") or {}).get("handoff") if isinstance(reply.get("custom"), dict) \
+                        else None
+                    if isinstance(payload, dict):
+                        out += handoff.request(svc, session, conv, payload, message)
+            message.status = "answered"
+            session.flush()
+            return [m.as_rest(inbound.sender) for m in out]
+
+
+def _apply_slots(conv: Conversation, slots: Dict[str, Any]) -> None:
+    """Keep the bot's flow, step, problem and outcome on the conversation for cards and analytics."""
+    if not slots:
+        return
+    conv.flow = slots.get("flow") if slots.get("flow") in ("A", "B") else None
+    conv.step = int(slots["step"]) if isinstance(slots.get("step"), (int, float)) else None
+    conv.problem = slots.get("problem") if isinstance(slots.get("problem"), str) else None
+    conv.tried = [t for t in (slots.get("tried") or []) if isinstance(t, str)]
+    conv.login_outcome = slots.get("login_outcome") if isinstance(slots.get("login_outcome"), str) else None
+    conv.awaiting = slots.get("awaiting") if isinstance(slots.get("awaiting"), str) else None
+
+
+def _prompt_answer(svc: Services, prompt: str, redaction) -> Optional[str]:
+    """Interpret an answer to the gateway's own question: yes, no, phone, or None (not an answer)."""
+    if prompt == "callback_phone" and any(kind == "phone" for kind, _, _ in redaction.spans):
+        return "phone"
+    text = redaction.text.strip()
+    if text in ("/affirm", "/deny"):
+        return YES if text == "/affirm" else NO
+    if prompt == "callback_phone":
+        return "bad_phone" if len(text) <= 40 else None
+    try:
+        intent = (svc.rasa.parse(text).get("intent") or {}).get("name")
+    except RasaUnavailable:
+        return None
+    return intent if intent in (YES, NO) else None
+
+
+def _apply_prompt(svc: Services, session, conv: Conversation, message: Message, prompt: str, answer: str,
+                  redaction, original: str) -> List[Message]:
+    """The call-back dialogue: offer → explicit consent → phone number (stored apart) → confirmation."""
+    texts = svc.texts
+    if answer == NO:
+        conv.gateway_prompt = None
+        return [add_outbound(session, conv, "system", texts.message("callback_declined"), message)]
+    if prompt == "callback_offer" and answer == YES:
+        conv.gateway_prompt = "callback_consent"
+        return [add_outbound(session, conv, "system",
+                             texts.message("callback_consent", "consent", days=svc.settings.retention_days),
+                             message)]
+    if prompt == "callback_consent" and answer == YES:
+        conv.gateway_prompt = "callback_phone"
+        return [add_outbound(session, conv, "system", texts.message("callback_ask_phone"), message)]
+    if prompt == "callback_phone" and answer == "phone":
+        kind, start, end = next(span for span in redaction.spans if span[0] == "phone")
+        phone = "".join(ch for ch in original[start:end] if ch.isdigit() or ch == "+")
+        session.add(CallbackRequest(conversation=conv, phone=phone,
+                                    consent_text=texts.text("callback_consent", days=svc.settings.retention_days)))
+        open_handoff = handoff.open_handoff(session, conv)
+        if open_handoff is not None:
+            handoff._event(session, open_handoff, "callback_requested")
+        conv.gateway_prompt = None
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        return [add_outbound(session, conv, "system", texts.message("callback_saved", last3=digits[-3:]), message)]
+    if prompt == "callback_phone":
+        return [add_outbound(session, conv, "system", texts.message("callback_bad_phone"), message)]
+    conv.gateway_prompt = None
+    return []

@@ -1,0 +1,39 @@
+"""Storing messages and reading conversations: the small helpers every service shares."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import Conversation, Message, utcnow
+
+REST_KEYS = ("buttons", "image", "custom", "attachment")
+
+
+def get_or_create_conversation(session: Session, channel: str, external_id: str) -> Conversation:
+    """The conversation of this channel and sender, created on first contact."""
+    conv = session.scalar(select(Conversation).where(Conversation.channel == channel,
+                                                     Conversation.external_id == external_id))
+    if conv is None:
+        conv = Conversation(channel=channel, external_id=external_id, rasa_sender_id=f"{channel}:{external_id}",
+                            tried=[])
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def add_outbound(session: Session, conv: Conversation, author: str, reply: Dict[str, Any],
+                 reply_to: Optional[Message] = None, staff_id: Optional[int] = None) -> Message:
+    """Store one outbound message (a REST-style dict: text and/or buttons, image, custom)."""
+    data = {k: reply[k] for k in REST_KEYS if k in reply} or None
+    message = Message(conversation=conv, direction="out", author=author, text=reply.get("text"), data=data,
+                      reply_to_id=reply_to.id if reply_to is not None else None, staff_id=staff_id)
+    session.add(message)
+    conv.last_message_at = utcnow()
+    return message
+
+
+def replies_to(session: Session, inbound: Message) -> List[Message]:
+    """The stored replies to an inbound message, in order."""
+    return list(session.scalars(select(Message).where(Message.reply_to_id == inbound.id).order_by(Message.id)))

@@ -1,0 +1,57 @@
+"""Staff accounts: creation, password hashing (argon2) and verification."""
+from __future__ import annotations
+
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.models import Staff
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
+ROLES = ("staff", "admin")
+
+
+class AccountError(ValueError):
+    """A bad username, password or role (the message is shown to the admin)."""
+
+
+def create(session: Session, username: str, display_name: str, password: str, role: str = "staff") -> Staff:
+    """A new active account; AccountError on a taken name, weak password or unknown role."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
+        raise AccountError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới.")
+    if role not in ROLES:
+        raise AccountError("Vai trò không hợp lệ.")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+    if session.scalar(select(Staff).where(Staff.username == username)) is not None:
+        raise AccountError("Tên đăng nhập đã có.")
+    staff = Staff(username=username, display_name=(display_name or username).strip()[:128],
+                  password_hash=_hasher.hash(password), role=role, active=True)
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def set_password(staff: Staff, password: str) -> None:
+    """Replace the password (same strength rule)."""
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+    staff.password_hash = _hasher.hash(password)
+
+
+def authenticate(session: Session, username: str, password: str) -> Optional[Staff]:
+    """The active account with this username and password, else None (same work either way)."""
+    staff = session.scalar(select(Staff).where(Staff.username == (username or "").strip().lower()))
+    if staff is None:
+        _hasher.hash(password or "x")  # spend the same time as a real check
+        return None
+    try:
+        _hasher.verify(staff.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    return staff if staff.active else None

@@ -1,0 +1,76 @@
+"""Gateway fixtures in the style of Flask's tutorial: an app on a temporary database, a client, staff users."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gateway import create_app
+from gateway.config import Settings
+from gateway.migrate import upgrade
+from gateway.services import staff_accounts
+
+PASSWORD = "mat-khau-thu-nghiem-1"
+
+
+def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token="t", action_url="http://127.0.0.1:9",
+                  tracker_db_url=None) -> Settings:
+    """Settings for a test app: its own SQLite file, Rasa wherever the test says."""
+    settings = Settings()
+    settings.database_url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    settings.tracker_db_url = tracker_db_url or f"sqlite:///{tmp_path / 'tracker.db'}"
+    settings.rasa_url, settings.rasa_token, settings.action_server_url = rasa_url, token, action_url
+    settings.secret_key = "test-secret-key-0123456789abcdef0123"
+    return settings
+
+
+def build_app(settings: Settings):
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    app.config.update(TESTING=True)
+    with app.extensions["vneid"].db.session() as session:
+        staff_accounts.create(session, "canbo", "Nguyễn Văn Cán", PASSWORD, "staff")
+        staff_accounts.create(session, "quantri", "Lê Thị Quản", PASSWORD, "admin")
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with no Rasa behind it (port 9 refuses connections)."""
+    return build_app(make_settings(tmp_path))
+
+
+@pytest.fixture
+def live_app(tmp_path, bot):
+    """An app talking to the real Rasa server and action server."""
+    return build_app(make_settings(tmp_path, bot.rasa_url, bot.token, bot.action_url,
+                                   f"sqlite:///{bot.workdir / 'tracker.db'}"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, username="canbo", password=PASSWORD):
+    """Log in through the form (with its CSRF token); returns the response."""
+    import re
+
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def csrf_header(client) -> dict:
+    """The CSRF header for JSON POSTs of a logged-in client (token read from a console page)."""
+    import re
+
+    page = client.get("/auth/login").get_data(as_text=True)
+    return {"X-CSRFToken": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
+@pytest.fixture
+def captured_logs(caplog):
+    """All log records at DEBUG and above, for secret scans."""
+    caplog.set_level(logging.DEBUG)
+    return caplog

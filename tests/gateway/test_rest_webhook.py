@@ -1,0 +1,56 @@
+"""The REST webhook's validation and failure answers (no Rasa behind the app: port 9 refuses)."""
+import sqlite3
+
+import pytest
+
+
+def post(client, body, **kwargs):
+    return client.post("/webhooks/rest/webhook", data=body, content_type="application/json", **kwargs)
+
+
+@pytest.mark.parametrize("body, status, code", [
+    (b"not json", 400, "bad_json"),
+    (b"\xff\xfe{\"sender\": \"a\"}", 400, "bad_json"),
+    (b"[1, 2]", 400, "bad_json"),
+    (b'{"sender": "a b c", "message": "hi"}', 400, "bad_sender"),
+    (b'{"sender": "abc", "message": 42}', 400, "bad_message"),
+    (b'{"sender": "abc", "message": "   \\u0000  "}', 400, "empty"),
+    (b'{"message": "hi"}', 400, "bad_sender"),
+])
+def test_bad_input_gets_a_clear_4xx(client, body, status, code):
+    response = post(client, body)
+    assert response.status_code == status
+    assert response.get_json()["error"] == code
+    assert response.get_json()["message"]
+
+
+def test_too_long_text_and_huge_body(client):
+    response = post(client, '{"sender": "abc", "message": "%s"}' % ("a" * 2500))
+    assert response.status_code == 413 and response.get_json()["error"] == "too_long"
+    response = post(client, '{"sender": "abc", "message": "%s"}' % ("a" * 70000))
+    assert response.status_code == 413 and response.get_json()["error"] == "too_large"
+
+
+def test_bot_down_gives_an_honest_retryable_answer_and_keeps_the_message_redacted(app, client, tmp_path):
+    response = post(client, '{"sender": "abc", "message": "mã otp của tôi là 482913"}',
+                    headers={"Idempotency-Key": "k1"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    body = response.get_json()
+    assert body["error"] == "bot_unavailable" and "024.38541051" in body["message"]
+    rows = sqlite3.connect(tmp_path / "gateway.db").execute(
+        "select text, status, idempotency_key from messages").fetchall()
+    assert rows == [("mã otp của tôi là [mã OTP]", "failed", "k1")]
+
+
+def test_health_is_503_when_rasa_is_down(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "database": True, "rasa": False,
+                                   "action_server": False}
+
+
+def test_parse_validates_and_needs_rasa(client):
+    assert client.post("/api/parse", data=b"{", content_type="application/json").status_code == 400
+    response = client.post("/api/parse", json={"text": "quên mật khẩu"})
+    assert response.status_code == 503
