@@ -51,7 +51,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.extensions["vneid"] = services
     csrf.init_app(app)
 
-    from gateway.blueprints import auth, console, public_api, rest, staff_api
+    from gateway.blueprints import auth, console, public_api, rest, staff_api, widget
 
     auth.init_app(app)
     app.register_blueprint(rest.bp)
@@ -59,8 +59,10 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff_api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(widget.bp)
     csrf.exempt(rest.bp)
     csrf.exempt(public_api.bp)
+    csrf.exempt(widget.bp)
 
     from gateway import cli
 
@@ -73,6 +75,8 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
             response.headers.setdefault(name, value)
         if request.path.startswith(("/console", "/api/staff", "/auth")):
             response.headers["Cache-Control"] = "no-store"
+        if request.path.startswith(("/webhooks/rest/", "/api/widget/")):
+            widget.cors(response)
         return response
 
     logging.getLogger("gateway").setLevel(logging.INFO)

@@ -1,0 +1,83 @@
+"""The web widget's side of the gateway: its static files, the step illustrations, the demo page, and the
+history endpoint that lets a reloaded page (or a new tab) show the conversation and receive staff messages.
+
+GET /                         demo page: a commune website with the widget embedded
+GET /widget.js, /widget.css   the widget (plain static files from web_widget/)
+GET /illustrations/<name>     step illustrations named in content/guide.yml
+GET /api/widget/messages?sender=<id>&after=<message id>
+    → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "buttons", "image",
+       "staff_name", "at"}]}; the sender id is the widget's random conversation id (unguessable).
+Cross-origin use (the widget embedded on the commune's own site) is allowed for the origins in WIDGET_ORIGINS.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, jsonify, request, send_from_directory
+from sqlalchemy import select
+
+from gateway.blueprints.common import error, services
+from gateway.models import Conversation, Message
+from gateway.services.inbound import SENDER
+
+bp = Blueprint("widget", __name__)
+WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                          "web_widget")
+
+
+def _allowed_origins():
+    return {o.strip() for o in os.environ.get("WIDGET_ORIGINS", "").split(",") if o.strip()}
+
+
+def cors(response):
+    """Allow the configured commune sites to call the citizen endpoints."""
+    origin = request.headers.get("Origin")
+    if origin and origin in _allowed_origins():
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    return response
+
+
+@bp.get("/")
+def demo():
+    """A commune website page with the widget embedded."""
+    return send_from_directory(WIDGET_DIR, "demo.html")
+
+
+@bp.get("/widget.js")
+def widget_js():
+    return send_from_directory(WIDGET_DIR, "widget.js", mimetype="text/javascript", max_age=300)
+
+
+@bp.get("/widget.css")
+def widget_css():
+    return send_from_directory(WIDGET_DIR, "widget.css", mimetype="text/css", max_age=300)
+
+
+@bp.get("/illustrations/<path:name>")
+def illustration(name: str):
+    """A step illustration (SVG or an image the commune put there)."""
+    return send_from_directory(os.path.join(WIDGET_DIR, "illustrations"), name, max_age=3600)
+
+
+@bp.get("/api/widget/messages")
+def messages():
+    """The conversation so far (or after a message id), for reload persistence and live staff messages."""
+    sender = request.args.get("sender", "")
+    after = request.args.get("after", "0")
+    if not SENDER.match(sender) or not after.isdigit():
+        return error(400, "bad_request", "Yêu cầu không hợp lệ.")
+    with services().db.session() as session:
+        conv = session.scalar(select(Conversation).where(Conversation.channel == "widget",
+                                                         Conversation.external_id == sender))
+        if conv is None:
+            return jsonify({"state": "bot", "messages": []})
+        rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > int(after))
+                               .order_by(Message.id).limit(500))
+        out = [{"id": m.id, "author": m.author, "text": m.text,
+                "buttons": (m.data or {}).get("buttons", []), "image": (m.data or {}).get("image"),
+                "staff_name": m.staff.display_name if m.staff else None, "at": m.created_at.isoformat()}
+               for m in rows]
+        return jsonify({"state": conv.state, "messages": out})

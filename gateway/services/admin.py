@@ -1,0 +1,186 @@
+"""What the commune administrator changes from the console: staff accounts, working hours, the outage notice.
+
+Every change is written to the audit log (who, what; never a password). Validation errors are `AdminError` with
+a Vietnamese message for the form.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.models import AuditLog, Staff
+from gateway.services import audit, hours, runtime_settings, staff_accounts
+
+WEEKDAYS: Tuple[str, ...] = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+MAX_PERIODS = 3
+MAX_HOLIDAYS = 200
+MAX_OUTAGE_CHARS = 500
+WAIT_MINUTES = (1, 240)
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class AdminError(ValueError):
+    """A change the administrator asked for cannot be made (the message is shown on the form)."""
+
+
+# --- staff accounts ---------------------------------------------------------------------------------------------
+
+def list_staff(session: Session) -> List[Staff]:
+    """Every account: active ones first, then by username."""
+    return list(session.scalars(select(Staff).order_by(Staff.active.desc(), Staff.username)))
+
+
+def create_staff(session: Session, actor: Staff, username: str, display_name: str, password: str,
+                 role: str) -> Staff:
+    """A new account (rules of staff_accounts.create), audited without the password."""
+    try:
+        staff = staff_accounts.create(session, username, display_name, password, role)
+    except staff_accounts.AccountError as exc:
+        raise AdminError(str(exc)) from exc
+    audit.record(session, actor.id, "staff_create", f"staff:{staff.id}",
+                 {"username": staff.username, "role": staff.role})
+    return staff
+
+
+def _staff(session: Session, staff_id: int) -> Staff:
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise AdminError("Không tìm thấy tài khoản.")
+    return staff
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Staff).where(Staff.role == "admin",
+                                                                        Staff.active.is_(True))) or 0
+
+
+def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> Staff:
+    """Deactivate (the person can no longer log in; their session ends) or reactivate an account."""
+    staff = _staff(session, staff_id)
+    if not active:
+        if staff.id == actor.id:
+            raise AdminError("Bạn không thể tự khóa tài khoản của mình.")
+        if staff.is_admin and staff.active and _active_admins(session) <= 1:
+            raise AdminError("Phải còn ít nhất một quản trị viên đang hoạt động.")
+    if staff.active != active:
+        staff.active = active
+        audit.record(session, actor.id, "staff_activate" if active else "staff_deactivate", f"staff:{staff.id}",
+                     {"username": staff.username})
+    return staff
+
+
+def reset_password(session: Session, actor: Staff, staff_id: int, password: str) -> Staff:
+    """Set a new password for an account (same strength rule); the audit entry never holds the password."""
+    staff = _staff(session, staff_id)
+    try:
+        staff_accounts.set_password(staff, password)
+    except staff_accounts.AccountError as exc:
+        raise AdminError(str(exc)) from exc
+    audit.record(session, actor.id, "staff_password_reset", f"staff:{staff.id}", {"username": staff.username})
+    return staff
+
+
+# --- working hours ----------------------------------------------------------------------------------------------
+
+def parse_date(text: str) -> date:
+    """A date written as YYYY-MM-DD or DD/MM/YYYY (also with '-' or '.'); ValueError otherwise."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def schedule_from_form(days: Iterable[str], periods: Sequence[Tuple[str, str]], holidays_text: str) -> Dict[str, Any]:
+    """A working-hours schedule from the settings form, checked by hours.validate; AdminError on bad input."""
+    try:
+        day_numbers = sorted({int(d) for d in days})
+    except (TypeError, ValueError) as exc:
+        raise AdminError("Ngày làm việc không hợp lệ.") from exc
+    if any(d < 0 or d > 6 for d in day_numbers):
+        raise AdminError("Ngày làm việc không hợp lệ.")
+    clean: List[List[str]] = []
+    for number, (start, end) in enumerate(periods[:MAX_PERIODS], start=1):
+        start, end = (start or "").strip()[:5], (end or "").strip()[:5]
+        if not start and not end:
+            continue
+        if not start or not end:
+            raise AdminError(f"Khung giờ {number}: cần cả giờ bắt đầu và giờ kết thúc.")
+        if not _HHMM.match(start) or not _HHMM.match(end):
+            raise AdminError(f"Khung giờ {number}: giờ phải có dạng HH:MM (ví dụ 07:30).")
+        if start >= end:
+            raise AdminError(f"Khung giờ {number}: giờ kết thúc phải sau giờ bắt đầu.")
+        clean.append([start, end])
+    clean.sort()
+    for (_, end), (start, _) in zip(clean, clean[1:]):
+        if start < end:
+            raise AdminError("Các khung giờ không được chồng lên nhau.")
+    holidays: List[str] = []
+    for line in (holidays_text or "").replace(",", "\n").splitlines():
+        if not line.strip():
+            continue
+        try:
+            holidays.append(parse_date(line).isoformat())
+        except ValueError as exc:
+            raise AdminError(f"Ngày nghỉ không hợp lệ: “{line.strip()[:20]}” (viết dạng 02/09/2026).") from exc
+    if len(holidays) > MAX_HOLIDAYS:
+        raise AdminError(f"Tối đa {MAX_HOLIDAYS} ngày nghỉ.")
+    try:
+        return hours.validate({"days": day_numbers, "periods": clean, "holidays": holidays})
+    except ValueError as exc:
+        raise AdminError("Giờ làm việc không hợp lệ.") from exc
+
+
+def parse_wait_minutes(text: str) -> int:
+    """The announced wait in minutes (1–240); AdminError otherwise."""
+    low, high = WAIT_MINUTES
+    try:
+        minutes = int((text or "").strip())
+    except ValueError as exc:
+        raise AdminError(f"Thời gian chờ phải là số phút từ {low} đến {high}.") from exc
+    if not low <= minutes <= high:
+        raise AdminError(f"Thời gian chờ phải là số phút từ {low} đến {high}.")
+    return minutes
+
+
+def save_hours(session: Session, actor: Staff, schedule: Dict[str, Any], wait_minutes: int) -> None:
+    """Store the working hours and the announced wait; audited with the new values."""
+    schedule = hours.validate(schedule)
+    runtime_settings.put(session, "working_hours", schedule)
+    runtime_settings.put(session, "wait_minutes", wait_minutes)
+    audit.record(session, actor.id, "settings_hours", "settings:working_hours",
+                 {"working_hours": schedule, "wait_minutes": wait_minutes})
+
+
+def save_outage(session: Session, actor: Staff, on: bool, text: str) -> Dict[str, Any]:
+    """Switch the outage notice on or off with its text (the bot gives it to citizens while it is on)."""
+    text = " ".join((text or "").split())
+    if len(text) > MAX_OUTAGE_CHARS:
+        raise AdminError(f"Nội dung thông báo tối đa {MAX_OUTAGE_CHARS} ký tự.")
+    value = {"on": bool(on), "text": text}
+    runtime_settings.put(session, "outage_notice", value)
+    audit.record(session, actor.id, "settings_outage", "settings:outage_notice", value)
+    return value
+
+
+def settings_view(session: Session) -> Dict[str, Any]:
+    """The current settings for the form."""
+    return {"working_hours": runtime_settings.get(session, "working_hours"),
+            "wait_minutes": runtime_settings.get(session, "wait_minutes"),
+            "outage_notice": runtime_settings.get(session, "outage_notice") or {"on": False, "text": ""}}
+
+
+# --- audit log --------------------------------------------------------------------------------------------------
+
+def recent_audit(session: Session, limit: int = 200, action: Optional[str] = None) -> List[AuditLog]:
+    """The latest audit entries, newest first."""
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditLog.action == action)
+    return list(session.scalars(query))
