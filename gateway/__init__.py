@@ -51,7 +51,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.extensions["vneid"] = services
     csrf.init_app(app)
 
-    from gateway.blueprints import auth, console, public_api, rest, staff_api, widget
+    from gateway.blueprints import admin, auth, console, public_api, rest, staff_api, widget
 
     auth.init_app(app)
     app.register_blueprint(rest.bp)
@@ -59,6 +59,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff_api.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(widget.bp)
     csrf.exempt(rest.bp)
     csrf.exempt(public_api.bp)

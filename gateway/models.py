@@ -68,6 +68,10 @@ class Message(Base):
     # Inbound only: received (stored, not yet answered) | answered | failed (bot unreachable; a retry reprocesses)
     status: Mapped[Optional[str]] = mapped_column(String(10))
     reply_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    # Outbound on push channels (Zalo): pending | sent | failed | blocked (outside the reply window); None when
+    # the channel reads replies itself (REST answer, widget history).
+    delivery: Mapped[Optional[str]] = mapped_column(String(10), index=True)
+    delivery_error: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")

@@ -26,7 +26,8 @@ class RasaClient:
         self.http = requests.Session()
 
     def _conversation(self, sender: str, path: str) -> str:
-        return f"{self.url}/conversations/{quote(sender, safe='')}/{path}"
+        # Sanic does not decode %3A in the path: keep ':' and '@' (sender ids are restricted to safe characters)
+        return f"{self.url}/conversations/{quote(sender, safe=':@')}/{path}"
 
     def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """Send a (redacted) message through the REST channel; returns the bot's replies."""

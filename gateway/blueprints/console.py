@@ -1,19 +1,326 @@
-"""The staff console (server-rendered, Vietnamese)."""
+"""The staff console (server-rendered, Vietnamese): the queue, one conversation, search.
+
+Every change goes through the handoff service (the same functions as the JSON staff API) inside one database
+session; the forms post here, carry the CSRF token and end in a redirect (POST-redirect-GET). console.js keeps the
+queue and the transcript up to date by polling the JSON staff API.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
-from flask_login import login_required
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from gateway.blueprints.common import services
+from gateway.models import Conversation, Handoff, Staff
+from gateway.rasa_client import RasaUnavailable
+from gateway.services import handoff, hours, runtime_settings
+from gateway.services import queue as queue_mod
+from gateway.services.hours import TZ
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+CHANNELS = {"widget": "Trang web", "zalo": "Zalo", "rest": "API (REST)"}
+HANDOFF_STATUS = {"waiting": "Đang chờ", "claimed": "Cán bộ đang hỗ trợ", "returned": "Đã trả cho trợ lý",
+                  "resolved": "Đã kết thúc"}
+CONV_STATE = {"bot": "Trợ lý tự động đang trả lời", "waiting": "Đang chờ cán bộ",
+              "with_staff": "Cán bộ đang hỗ trợ", "closed": "Đã kết thúc"}
+REASONS = {"requested": "Người dân xin gặp cán bộ", "stuck": "Gặp khó nhiều lần", "misses": "Trợ lý không hiểu",
+           "in_person": "Cần hướng dẫn đi làm trực tiếp"}
+OUTCOMES = {"got_in": "Đã đăng nhập được", "needs_police": "Cần đến Công an", "call_back": "Cần gọi lại",
+            "no_answer": "Người dân không phản hồi", "other": "Khác"}
+AUTHORS = {"citizen": "Người dân", "bot": "Trợ lý tự động", "staff": "Cán bộ", "system": "Hệ thống"}
+LOGIN_OUTCOMES = {"got_in": "Đã vào được", "failed": "Chưa vào được"}
+CALLBACK_STATUS = {"open": "Chưa gọi", "called": "Đã gọi", "closed": "Đã đóng"}
+SENSITIVE = {"otp": "mã OTP", "password": "mật khẩu", "id_number": "số định danh", "phone": "số điện thoại"}
+
+ERRORS = {
+    "not_found": "Không tìm thấy yêu cầu hỗ trợ này.",
+    "not_waiting": "Cuộc trò chuyện này không còn chờ nữa (có thể cán bộ khác đã nhận).",
+    "not_with_staff": "Cuộc trò chuyện này hiện không do cán bộ xử lý.",
+    "assigned_to_someone_else": "Cuộc trò chuyện này đang do cán bộ khác xử lý.",
+    "no_open_handoff": "Cuộc trò chuyện này không có yêu cầu hỗ trợ nào đang mở.",
+    "bad_text": "Nội dung trả lời trống hoặc quá dài.",
+    "bad_outcome": "Bạn chọn kết quả hỗ trợ trước khi kết thúc.",
+    "already_resolved": "Yêu cầu hỗ trợ này đã được kết thúc trước đó.",
+}
+BOT_DOWN = "Không liên lạc được với trợ lý tự động. Chưa có gì thay đổi; bạn thử lại sau ít phút."
+
+
+# --- helpers shared with the admin pages ---------------------------------------------------------------------------
+
+def local_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored UTC time (datetime or ISO text) in Vietnam's time zone."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(TZ).strftime(fmt)
+
+
+@bp.app_template_filter("vn_time")
+def _vn_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    return local_time(value, fmt)
+
+
+@bp.app_template_filter("vn_date")
+def _vn_date(value: Any) -> str:
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def js_labels() -> Dict[str, Any]:
+    """Everything console.js needs to label what it renders (passed in a data-* attribute)."""
+    guide = services().texts.guide
+    return {
+        "channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
+        "author": AUTHORS, "sensitive": SENSITIVE,
+        "steps": {code: len(guide.steps(code)) for code in ("A", "B")},
+    }
+
+
+@bp.app_context_processor
+def _console_context() -> Dict[str, Any]:
+    return {"label": {"channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
+                      "outcome": OUTCOMES, "author": AUTHORS, "login_outcome": LOGIN_OUTCOMES,
+                      "callback": CALLBACK_STATUS, "sensitive": SENSITIVE}}
+
+
+def me(session) -> Staff:
+    """The logged-in staff member, attached to this session."""
+    staff = session.get(Staff, current_user.id)
+    if staff is None:
+        abort(403)
+    return staff
+
+
+def _run(action: Callable[[Any, Any, Staff], str], fallback: str, done: Optional[str] = None):
+    """Run a staff action in one transaction and redirect; failures become a flashed Vietnamese message."""
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            target = action(svc, session, me(session))
+    except handoff.HandoffError as exc:
+        flash(ERRORS.get(exc.reason, "Không thực hiện được thao tác này."), "error")
+        return redirect(fallback)
+    except RasaUnavailable:
+        flash(BOT_DOWN, "error")
+        return redirect(fallback)
+    if done:
+        flash(done, "success")
+    return redirect(target)
+
+
+def _conversation_url(conv_id: int, anchor: str = "") -> str:
+    return url_for("console.conversation", conv_id=conv_id) + anchor
+
+
+# --- pages ---------------------------------------------------------------------------------------------------------
+
+@bp.get("")
+def root():
+    """/console → the queue."""
+    return redirect(url_for("console.queue"))
 
 
 @bp.get("/")
 @login_required
 def queue():
-    """The queue of conversations waiting for a person."""
-    return render_template("console/queue.html")
+    """The queue of conversations waiting for a person (updated live by console.js)."""
+    svc = services()
+    with svc.db.session() as session:
+        cards = queue_mod.open_queue(session, svc.texts)
+        outage = runtime_settings.get(session, "outage_notice") or {}
+        is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
+    return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open,
+                           labels=js_labels(), steps=js_labels()["steps"])
 
 
-@bp.get("")
-def root():
-    return redirect(url_for("console.queue"))
+
+def _step_info(guide, flow: Optional[str], step: Optional[int]) -> Optional[Dict[str, Any]]:
+    if flow not in ("A", "B") or not step:
+        return None
+    steps = guide.steps(flow)
+    if not 1 <= step <= len(steps):
+        return None
+    return {"number": step, "total": len(steps), "text": guide.fill(steps[step - 1]["text"]),
+            "check": guide.fill(steps[step - 1].get("check", ""))}
+
+
+def _canned(texts, problem: Optional[str]) -> Dict[str, List[Dict[str, str]]]:
+    replies = texts.canned_replies()
+    return {"own": [r for r in replies if r["code"] == problem],
+            "others": [r for r in replies if r["code"] != problem]}
+
+
+def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canned_code: str = ""):
+    svc = services()
+    with svc.db.session() as session:
+        conv = session.get(Conversation, conv_id)
+        if conv is None:
+            abort(404)
+        viewer = me(session)
+        view = queue_mod.conversation_view(session, svc.texts, conv, viewer)
+        open_h = handoff.open_handoff(session, conv)
+        current = queue_mod.card(svc.texts, open_h, transcript=0) if open_h is not None else None
+        unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != "resolved"), None)
+        assigned = conv.assigned_staff.display_name if conv.assigned_staff else None
+        guide = svc.texts.guide
+        problem_code = (open_h.problem if open_h is not None else None) or conv.problem
+        problem = guide.problem(problem_code) if problem_code else None
+        step = _step_info(guide, (open_h.flow if open_h is not None else None) or conv.flow,
+                          (open_h.step if open_h is not None else None) or conv.step)
+        page = {
+            "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
+            "mine": conv.assigned_staff_id == viewer.id,
+            "can_act": conv.state == "with_staff" and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
+            "problem": problem, "problem_code": problem_code, "step": step,
+            "flow_title": guide.flow(view["flow"])["short"] if view["flow"] in ("A", "B") else None,
+            "canned": _canned(svc.texts, problem_code), "draft": draft, "canned_code": canned_code,
+            "last_id": view["messages"][-1]["id"] if view["messages"] else 0,
+            "max_chars": svc.settings.max_message_chars,
+            "labels": js_labels(),
+        }
+    return render_template("console/conversation.html", **page), status
+
+
+@bp.get("/conversations/<int:conv_id>")
+@login_required
+def conversation(conv_id: int):
+    """One conversation: summary card, transcript (live), and the staff actions its state allows."""
+    return _render_conversation(conv_id)
+
+
+@bp.post("/handoffs/<int:handoff_id>/claim")
+@login_required
+def claim(handoff_id: int):
+    """Take a waiting conversation (the bot pauses; the citizen is told a person joined)."""
+    def act(svc, session, staff):
+        return _conversation_url(handoff.claim(svc, session, handoff_id, staff).conversation_id, "#reply")
+
+    fallback = url_for("console.queue")
+    with services().db.session() as session:
+        found = session.get(Handoff, handoff_id)
+        if found is not None:
+            fallback = _conversation_url(found.conversation_id)
+    return _run(act, fallback, "Bạn đã nhận cuộc trò chuyện. Người dân được báo có cán bộ tham gia.")
+
+
+@bp.post("/conversations/<int:conv_id>/reply")
+@login_required
+def reply(conv_id: int):
+    """Send a staff message; or, without JavaScript, put the chosen canned reply into the draft."""
+    text = request.form.get("text", "")
+    if request.form.get("action") == "insert":
+        code = request.form.get("canned", "")
+        chosen = next((r for r in services().texts.canned_replies() if r["code"] == code), None)
+        if chosen is not None:
+            text = (text.rstrip() + "\n" + chosen["text"]).strip()
+        return _render_conversation(conv_id, draft=text, canned_code=code)
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            conv = session.get(Conversation, conv_id)
+            if conv is None:
+                abort(404)
+            handoff.reply(svc, session, conv, me(session), text)
+    except handoff.HandoffError as exc:
+        message = ERRORS.get(exc.reason, "Không gửi được tin nhắn.")
+        if exc.reason == "bad_text":
+            message = f"Nội dung trả lời trống hoặc dài quá {svc.settings.max_message_chars} ký tự."
+        flash(message, "error")
+        return _render_conversation(conv_id, draft=text, status=exc.status)
+    flash("Đã gửi tin nhắn cho người dân.", "success")
+    return redirect(_conversation_url(conv_id, "#reply"))
+
+
+@bp.post("/conversations/<int:conv_id>/return")
+@login_required
+def return_to_bot(conv_id: int):
+    """Hand the conversation back to the bot at the same step."""
+    def act(svc, session, staff):
+        conv = session.get(Conversation, conv_id)
+        if conv is None:
+            abort(404)
+        handoff.return_to_bot(svc, session, conv, staff)
+        return _conversation_url(conv_id)
+
+    return _run(act, _conversation_url(conv_id), "Đã trả cuộc trò chuyện cho trợ lý tự động.")
+
+
+@bp.post("/handoffs/<int:handoff_id>/resolve")
+@login_required
+def resolve(handoff_id: int):
+    """Close a handoff with an outcome and an optional note."""
+    outcome = request.form.get("outcome", "")
+    note = request.form.get("note", "")
+
+    def act(svc, session, staff):
+        return _conversation_url(handoff.resolve(svc, session, handoff_id, staff, outcome, note).conversation_id)
+
+    fallback = url_for("console.queue")
+    with services().db.session() as session:
+        found = session.get(Handoff, handoff_id)
+        if found is not None:
+            fallback = _conversation_url(found.conversation_id, "#resolve")
+    done = f"Đã kết thúc hỗ trợ. Kết quả: {OUTCOMES.get(outcome, outcome)}." if outcome in OUTCOMES else None
+    return _run(act, fallback, done)
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Handoffs by date, problem, step and outcome (a GET form; results link to the conversations)."""
+    svc = services()
+    guide = svc.texts.guide
+    args = request.args
+    errors: List[str] = []
+    filters = {"from": args.get("from", ""), "to": args.get("to", ""), "problem": args.get("problem", ""),
+               "step": args.get("step", ""), "outcome": args.get("outcome", "")}
+
+    def day(name: str, label: str) -> Optional[date]:
+        if not filters[name]:
+            return None
+        try:
+            return date.fromisoformat(filters[name])
+        except ValueError:
+            errors.append(f"{label} không hợp lệ.")
+            return None
+
+    date_from, date_to = day("from", "Từ ngày"), day("to", "Đến ngày")
+    step = None
+    if filters["step"]:
+        try:
+            step = int(filters["step"])
+            if not 1 <= step <= 20:
+                raise ValueError
+        except ValueError:
+            errors.append("Bước phải là một số từ 1 đến 20.")
+            step = None
+    if filters["problem"] and guide.problem(filters["problem"]) is None:
+        errors.append("Vấn đề không có trong danh mục.")
+    if filters["outcome"] and filters["outcome"] not in OUTCOMES:
+        errors.append("Kết quả không hợp lệ.")
+    if date_from and date_to and date_from > date_to:
+        errors.append("“Từ ngày” phải trước hoặc bằng “Đến ngày”.")
+    results: List[Dict[str, Any]] = []
+    if not errors:
+        with svc.db.session() as session:
+            results = queue_mod.search(session, date_from, date_to, filters["problem"] or None, step,
+                                       filters["outcome"] or None)
+            found = {h.id: h for h in session.scalars(select(Handoff).where(
+                Handoff.id.in_([r["handoff_id"] for r in results])))}
+            for row in results:
+                h = found.get(row["handoff_id"])
+                row["claimed_by"] = h.claimed_by.display_name if h is not None and h.claimed_by else None
+                row["note"] = h.note if h is not None else None
+                problem = guide.problem(row["problem"]) if row["problem"] else None
+                row["problem_title"] = problem["title"] if problem else row["problem"]
+    problems = [(code, guide.problem(code)["title"]) for code in guide.problem_codes()]
+    return render_template("console/search.html", filters=filters, errors=errors, results=results,
+                           problems=problems, searched=any(filters.values())), 400 if errors else 200

@@ -33,7 +33,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.nlu.sensitive import KINDS, PLACEHOLDERS
 
@@ -261,7 +261,6 @@ def _expand(pattern: List[Dict[str, Any]], lists: Dict[str, List[str]]) -> List[
 
 # ------------------------------------------------------------------------------------------- post-checks
 _DIGIT_TOKEN = re.compile(r"^[0-9]+(?:[.\-][0-9]+)*$")
-_PURE_DIGITS = re.compile(r"^[0-9]{2,}$")
 _NON_DIGITS = re.compile(r"[^0-9]")
 _RANGE = re.compile(r"^[0-9]{1,2}\s*[-–~/]\s*[0-9]{1,2}$")
 _EDGE_PUNCT_RIGHT = ".,;:!?…)]}\"'”’»"
@@ -317,7 +316,9 @@ class _PasswordCheck:
         self.introducers = {fold(str(w)) for w in conf.get("introducers", [])}
         self.not_before = {fold(str(w)) for w in conf.get("not_before", [])}
 
-    def __call__(self, candidate: str, prev_norm: str, next_norm: str, mode: str) -> bool:
+    def __call__(self, candidate: str, first_norm: str, prev_norm: str, next_norm: str, mode: str) -> bool:
+        if first_norm in self.fillers or first_norm in self.introducers:
+            return False  # "mk=Abc@123": the candidate is "Abc@123", not "=Abc@123"
         core = candidate.rstrip(_EDGE_PUNCT_RIGHT).lstrip(_EDGE_PUNCT_LEFT)
         if _MASK in candidate or len(core) < self.min_length or not any(ch.isalnum() for ch in core):
             return False
@@ -377,6 +378,9 @@ class Redactor:
             if kind not in KINDS:
                 raise ValueError(f"patterns.yml: rule {raw.get('id')!r} has unknown kind {kind!r}")
             check = _resolve(raw.get("check") or {}, lists)
+            for key in ("not_after", "not_before"):
+                if key in check:
+                    check[key] = frozenset(fold(str(w)) for w in check[key])
             rule = _Rule(str(raw["id"]), kind, int(raw.get("priority", 50)), check,
                          _expand(raw["pattern"], lists))
             for n, (pattern, secret) in enumerate(rule.variants):
@@ -442,8 +446,6 @@ class Redactor:
             if not lo <= count <= hi:
                 return None
         if check.get("maximal"):
-            if first > 0 and _PURE_DIGITS.match(doc[first - 1].text) and not doc[first - 1].whitespace_ == "":
-                return None
             if first > 0 and _DIGIT_TOKEN.match(doc[first - 1].text) and len(doc[first - 1].text) >= 2:
                 return None
             if last < len(doc) and _DIGIT_TOKEN.match(doc[last].text) and len(doc[last].text) >= 2:
@@ -453,9 +455,7 @@ class Redactor:
                 not doc[i].is_punct for i in range(last, len(doc))
             ):
                 return None
-        if "not_after" in check and prev_norm in self._folded_set(check["not_after"]):
-            return None
-        if "not_before" in check and next_norm in self._folded_set(check["not_before"]):
+        if prev_norm in check.get("not_after", ()) or next_norm in check.get("not_before", ()):
             return None
         validator = check.get("validate")
         if validator and not _VALIDATORS[validator](tokens):
@@ -483,16 +483,9 @@ class Redactor:
             if after < len(doc.text):
                 nxt_end = doc.text.find(" ", after)
                 nxt = fold(doc.text[after:] if nxt_end < 0 else doc.text[after:nxt_end]).strip(_EDGE_PUNCT_RIGHT)
-            if not self._password(candidate, prev_norm, nxt, check["password"]):
+            if not self._password(candidate, doc[first].norm_, prev_norm, nxt, check["password"]):
                 return None
         return _Candidate(rule.priority, rule.kind, start, end)
-
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - one Redactor per process; lists are few and small
-    def _folded_set_cached(self, key: Tuple[str, ...]) -> frozenset:
-        return frozenset(fold(w) for w in key)
-
-    def _folded_set(self, words: Iterable[str]) -> frozenset:
-        return self._folded_set_cached(tuple(words))
 
     @staticmethod
     def _select(candidates: List[_Candidate], protected: List[Tuple[int, int]]) -> List[Tuple[str, int, int]]:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from gateway.models import Conversation, Message, utcnow
 
 REST_KEYS = ("buttons", "image", "custom", "attachment")
+PUSH_CHANNELS = ("zalo",)  # channels whose outbound messages are sent by the worker, in order
 
 
 def get_or_create_conversation(session: Session, channel: str, external_id: str) -> Conversation:
@@ -28,9 +29,11 @@ def add_outbound(session: Session, conv: Conversation, author: str, reply: Dict[
     """Store one outbound message (a REST-style dict: text and/or buttons, image, custom)."""
     data = {k: reply[k] for k in REST_KEYS if k in reply} or None
     message = Message(conversation=conv, direction="out", author=author, text=reply.get("text"), data=data,
-                      reply_to_id=reply_to.id if reply_to is not None else None, staff_id=staff_id)
+                      reply_to_id=reply_to.id if reply_to is not None else None, staff_id=staff_id,
+                      delivery="pending" if conv.channel in PUSH_CHANNELS else None)
     session.add(message)
     conv.last_message_at = utcnow()
+    session.flush()  # id and timestamps now: callers show and order by them
     return message
 
 

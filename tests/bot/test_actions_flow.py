@@ -104,3 +104,24 @@ def test_declining_a_person_returns_to_the_step(run):
                                          "handoff_reason": "stuck"})
     assert r.events == [SlotSet("handoff_reason", None), SlotSet("awaiting", "step")]
     assert r.texts[-1].startswith("Bước 3/5: ")
+
+
+def test_resume_after_staff_returns_to_the_same_step(run):
+    from bot.actions.flow import ActionResume
+
+    r = run(ActionResume, "request_human", slots={"flow": "A", "step": 4.0, "awaiting": None})
+    assert r.events == [SlotSet("awaiting", "step")]
+    assert r.texts[-1].startswith("Bước 4/5: ")
+
+
+def test_greeting_tells_the_outage_notice_when_staff_switched_it_on(run):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.bot.conftest import make_tracker
+
+    tracker = make_tracker("greet")
+    tracker.latest_message["metadata"] = {"outage_notice": "Hệ thống VNeID đang bảo trì đến 17h."}
+    dispatcher = CollectingDispatcher()
+    ActionGreet().run(dispatcher, tracker, {})
+    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert texts[1] == "Thông báo của xã: Hệ thống VNeID đang bảo trì đến 17h."

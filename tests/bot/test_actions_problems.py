@@ -67,3 +67,17 @@ def test_problem_outside_a_flow_asks_the_outcome_when_the_remedy_worked(run):
     assert "step_failures" not in r.slots
     r = run(ActionAnswer, "affirm", slots={"problem": "qr_expired", "awaiting": "remedy"})
     assert r.slots["awaiting"] == "outcome"
+
+
+def test_outage_notice_comes_before_the_remedy_of_related_problems(guide):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from tests.bot.conftest import make_tracker
+
+    for code, expected in (("portal_unavailable", True), ("wrong_password", False)):
+        tracker = make_tracker(f"problem_{code}", slots={"flow": "A", "step": 5.0})
+        tracker.latest_message["metadata"] = {"outage_notice": "Cổng đang bảo trì."}
+        dispatcher = CollectingDispatcher()
+        ActionHandleProblem().run(dispatcher, tracker, {})
+        first = dispatcher.messages[0]["text"]
+        assert (first == "Thông báo của xã: Cổng đang bảo trì.") is expected

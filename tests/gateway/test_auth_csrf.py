@@ -4,7 +4,8 @@ import pytest
 
 from tests.gateway.conftest import csrf_header, login
 
-PUBLIC_PREFIXES = ("/webhooks/", "/api/parse", "/healthz", "/static/", "/auth/login", "/widget", "/illustrations/")
+PUBLIC_PREFIXES = ("/webhooks/", "/api/parse", "/api/widget/", "/healthz", "/static/", "/auth/login", "/widget",
+                   "/illustrations/")
 
 
 def protected_rules(app):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 08:37:40.645231
+Create Date: 2026-11-27 08:49:41.575345
 """
 from alembic import op
 import sqlalchemy as sa
@@ -124,6 +124,8 @@ def upgrade() -> None:
     sa.Column('idempotency_key', sa.String(length=128), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=True),
     sa.Column('reply_to_id', sa.Integer(), nullable=True),
+    sa.Column('delivery', sa.String(length=10), nullable=True),
+    sa.Column('delivery_error', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reply_to_id'], ['messages.id'], ondelete='CASCADE'),
@@ -133,6 +135,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_conversation_id_id', ['conversation_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_delivery'), ['delivery'], unique=False)
 
     op.create_table('handoff_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -158,6 +161,7 @@ def downgrade() -> None:
 
     op.drop_table('handoff_events')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_delivery'))
         batch_op.drop_index('ix_messages_conversation_id_id')
 
     op.drop_table('messages')

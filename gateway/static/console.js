@@ -1,0 +1,415 @@
+/* Staff console: live queue, live transcript, canned replies.
+ *
+ * Polls the JSON staff API every 3 s (same-origin cookies). Everything from the server is rendered with
+ * createElement/textContent only, never innerHTML, so citizen text can never become markup. The markup mirrors
+ * gateway/templates/console/_macros.html: keep them in step. Without JavaScript every page still works (forms
+ * post and redirect; the page just does not update by itself).
+ */
+(function () {
+  "use strict";
+
+  var POLL_MS = 3000;
+  var TZ = "Asia/Ho_Chi_Minh";
+
+  // --- small helpers -----------------------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function readLabels(node) {
+    try { return JSON.parse(node.getAttribute("data-labels") || "{}"); } catch (e) { return {}; }
+  }
+
+  function get(map, key) {
+    return (map && Object.prototype.hasOwnProperty.call(map, key)) ? map[key] : key;
+  }
+
+  function LoginRequired() { this.name = "LoginRequired"; }
+
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (response.status === 401) { throw new LoginRequired(); }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      });
+  }
+
+  function parseTime(iso) {
+    if (!iso) { return null; }
+    // The database may hand back UTC times without an offset: read them as UTC, not as the browser's zone.
+    var text = /([zZ]|[+-]\d\d:?\d\d)$/.test(iso) ? iso : iso + "Z";
+    var date = new Date(text);
+    return isNaN(date.getTime()) ? null : date;
+  }
+
+  var timeFormat = null;
+  function shortTime(iso) {
+    var date = parseTime(iso);
+    if (!date) { return ""; }
+    try {
+      timeFormat = timeFormat || new Intl.DateTimeFormat("en-GB", {
+        timeZone: TZ, hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", hour12: false
+      });
+      var parts = {};
+      timeFormat.formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.hour + ":" + parts.minute + " " + parts.day + "/" + parts.month;
+    } catch (e) {
+      return date.toISOString().slice(11, 16);
+    }
+  }
+
+  function waitedText(minutes) {
+    if (minutes < 1) { return "dưới 1 phút"; }
+    if (minutes < 60) { return minutes + " phút"; }
+    return Math.floor(minutes / 60) + " giờ " + (minutes % 60) + " phút";
+  }
+
+  function authorLabel(m, L) {
+    if (m.author === "staff") { return "Cán bộ" + (m.staff ? " " + m.staff : ""); }
+    return get(L.author, m.author);
+  }
+
+  function showError(node, text, loginLink) {
+    if (!node) { return; }
+    node.textContent = text;
+    if (loginLink) {
+      node.appendChild(document.createTextNode(" "));
+      var a = el("a", null, "Đăng nhập lại");
+      a.href = window.location.pathname;
+      node.appendChild(a);
+    }
+    node.hidden = false;
+  }
+
+  function hideError(node) {
+    if (node && !node.hidden) { node.hidden = true; node.textContent = ""; }
+  }
+
+  /** Calls `tick` now and every POLL_MS after it settles; stops when the session has ended. */
+  function poll(tick, errorNode) {
+    var failures = 0;
+    function run() {
+      tick().then(function () {
+        failures = 0;
+        hideError(errorNode);
+        window.setTimeout(run, POLL_MS);
+      }, function (err) {
+        if (err instanceof LoginRequired) {
+          showError(errorNode, "Phiên đăng nhập đã hết, trang không tự cập nhật nữa.", true);
+          return;
+        }
+        failures += 1;
+        if (failures >= 2) {
+          showError(errorNode, "Mất kết nối với máy chủ, đang thử lại…");
+        }
+        window.setTimeout(run, POLL_MS * Math.min(failures + 1, 5));
+      });
+    }
+    window.setTimeout(run, POLL_MS);
+  }
+
+  // Submit each form once (a double click must not claim or send twice).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.getAttribute("data-submitting") === "1") { event.preventDefault(); return; }
+    form.setAttribute("data-submitting", "1");
+    window.setTimeout(function () { form.removeAttribute("data-submitting"); }, 5000);
+  });
+
+  // --- the queue -----------------------------------------------------------------------------------------------
+
+  function initQueue(root) {
+    var L = readLabels(root);
+    var list = document.getElementById("queue-list");
+    var empty = document.getElementById("queue-empty");
+    var count = document.getElementById("queue-count");
+    var claimedCount = document.getElementById("queue-claimed");
+    var announce = document.getElementById("queue-announce");
+    var errorNode = document.getElementById("poll-error");
+    var live = document.getElementById("queue-live");
+    var placeholder = root.getAttribute("data-placeholder");
+    var convUrl = root.getAttribute("data-conversation-url");
+    var claimUrl = root.getAttribute("data-claim-url");
+    var csrf = root.getAttribute("data-csrf");
+    var me = Number(root.getAttribute("data-me"));
+    var baseTitle = document.title;
+    var seen = {};
+    var nodes = {};
+
+    if (live) { live.hidden = false; }
+    Array.prototype.forEach.call(list.children, function (li) {
+      var id = li.getAttribute("data-handoff-id");
+      seen[id] = true;
+      nodes[id] = li;
+    });
+
+    function url(template, id) { return template.split(placeholder).join(String(id)); }
+
+    function signature(c) {
+      var copy = {};
+      Object.keys(c).forEach(function (k) { if (k !== "waited_minutes") { copy[k] = c[k]; } });
+      return JSON.stringify(copy);
+    }
+
+    function fact(dl, term, value, wide, code) {
+      var div = el("div", wide ? "wide" : null);
+      div.appendChild(el("dt", null, term));
+      var dd = el("dd", null, value);
+      if (code) {
+        dd.appendChild(document.createTextNode(" "));
+        dd.appendChild(el("code", null, code));
+      }
+      div.appendChild(dd);
+      dl.appendChild(div);
+    }
+
+    function buildCard(c) {
+      var id = c.handoff_id;
+      var li = el("li", "card card-" + c.status + (c.status === "waiting" && c.waited_minutes >= 10 ? " card-late" : ""));
+      li.setAttribute("data-handoff-id", String(id));
+      li.setAttribute("data-sig", signature(c));
+      var article = el("article");
+      article.setAttribute("aria-labelledby", "card-" + id + "-title");
+      var head = el("div", "card-head");
+      var h2 = el("h2", "card-title");
+      h2.id = "card-" + id + "-title";
+      var link = el("a", null, "Cuộc trò chuyện #" + c.conversation_id);
+      link.href = url(convUrl, c.conversation_id);
+      h2.appendChild(link);
+      head.appendChild(h2);
+      var badge;
+      if (c.status === "waiting") {
+        badge = el("p", "badge badge-waiting", "Đang chờ · ");
+        badge.appendChild(el("span", "card-waited", waitedText(c.waited_minutes)));
+      } else {
+        badge = el("p", "badge badge-claimed",
+          c.claimed_by_id === me ? "Bạn đang hỗ trợ" : (c.claimed_by || "Cán bộ") + " đang hỗ trợ");
+      }
+      head.appendChild(badge);
+      article.appendChild(head);
+
+      var dl = el("dl", "facts");
+      fact(dl, "Kênh", get(L.channel, c.channel));
+      var total = c.flow && L.steps ? L.steps[c.flow] : null;
+      fact(dl, "Đang ở", (c.step ? "Bước " + c.step + (total ? "/" + total : "") : "Chưa vào bước nào") +
+        (c.flow ? " · " + (c.flow_title || c.flow) : ""));
+      if (c.problem) {
+        fact(dl, "Vấn đề", c.problem_title || c.problem, true, c.problem);
+      } else {
+        fact(dl, "Vấn đề", "Chưa rõ", true);
+      }
+      fact(dl, "Đã thử", (c.tried && c.tried.length) ? c.tried.map(function (t) { return t.title; }).join("; ")
+        : "Chưa có", true);
+      fact(dl, "Lý do", get(L.reason, c.reason), true);
+      article.appendChild(dl);
+
+      if (c.transcript && c.transcript.length) {
+        article.appendChild(el("h3", "mini-title", "Tin nhắn gần nhất"));
+        var ol = el("ol", "mini");
+        c.transcript.forEach(function (m) {
+          var item = el("li", "mini-" + m.author);
+          item.appendChild(el("span", "msg-who", authorLabel(m, L) + ":"));
+          item.appendChild(document.createTextNode(" " + (m.text || "(không có chữ)")));
+          ol.appendChild(item);
+        });
+        article.appendChild(ol);
+      }
+
+      var actions = el("div", "card-actions");
+      var suffix = " cuộc trò chuyện #" + c.conversation_id;
+      if (c.status === "waiting") {
+        var form = el("form", "inline");
+        form.method = "post";
+        form.action = url(claimUrl, id);
+        var token = el("input");
+        token.type = "hidden";
+        token.name = "csrf_token";
+        token.value = csrf;
+        form.appendChild(token);
+        var button = el("button", "btn btn-primary", "Nhận hỗ trợ");
+        button.type = "submit";
+        button.appendChild(el("span", "visually-hidden", suffix));
+        form.appendChild(button);
+        actions.appendChild(form);
+      }
+      var open = el("a", "btn", "Xem");
+      open.href = url(convUrl, c.conversation_id);
+      open.appendChild(el("span", "visually-hidden", suffix));
+      actions.appendChild(open);
+      article.appendChild(actions);
+      li.appendChild(article);
+      return li;
+    }
+
+    function render(cards) {
+      var wanted = {};
+      var fresh = [];
+      cards.forEach(function (c) { wanted[String(c.handoff_id)] = true; });
+      Object.keys(nodes).forEach(function (id) {
+        if (!wanted[id]) {
+          if (nodes[id].parentNode === list) { list.removeChild(nodes[id]); }
+          delete nodes[id];
+        }
+      });
+      cards.forEach(function (c, index) {
+        var id = String(c.handoff_id);
+        var node = nodes[id];
+        var sig = signature(c);
+        if (node && node.getAttribute("data-sig") !== sig) {
+          var hadFocus = node.contains(document.activeElement);
+          var replacement = buildCard(c);
+          list.replaceChild(replacement, node);
+          node = replacement;
+          if (hadFocus) { replacement.querySelector("a").focus(); }
+        } else if (!node) {
+          node = buildCard(c);
+          if (!seen[id]) {
+            node.className += " card-new";
+            if (c.status === "waiting") { fresh.push(c); }
+          }
+        } else {
+          var waited = node.querySelector(".card-waited");
+          if (waited) { waited.textContent = waitedText(c.waited_minutes); }
+          node.classList.toggle("card-late", c.status === "waiting" && c.waited_minutes >= 10);
+        }
+        nodes[id] = node;
+        seen[id] = true;
+        if (list.children[index] !== node) { list.insertBefore(node, list.children[index] || null); }
+      });
+      var waiting = cards.filter(function (c) { return c.status === "waiting"; }).length;
+      count.textContent = String(waiting);
+      claimedCount.textContent = String(cards.length - waiting);
+      empty.hidden = cards.length > 0;
+      document.title = (waiting ? "(" + waiting + ") " : "") + baseTitle;
+      if (fresh.length) {
+        announce.textContent = fresh.length === 1
+          ? "Có người mới đang chờ: cuộc trò chuyện #" + fresh[0].conversation_id +
+            (fresh[0].problem_title ? ", " + fresh[0].problem_title : "") + "."
+          : "Có " + fresh.length + " người mới đang chờ.";
+      }
+    }
+
+    poll(function () { return fetchJSON(root.getAttribute("data-queue-url")).then(render); }, errorNode);
+  }
+
+  // --- one conversation ------------------------------------------------------------------------------------------
+
+  function buildMessage(m, L) {
+    var li = el("li", "msg msg-" + m.author);
+    li.setAttribute("data-id", String(m.id));
+    var meta = el("p", "msg-meta");
+    meta.appendChild(el("span", "msg-who", authorLabel(m, L)));
+    meta.appendChild(document.createTextNode(" "));
+    var time = el("time", null, shortTime(m.at));
+    time.setAttribute("datetime", m.at || "");
+    meta.appendChild(time);
+    li.appendChild(meta);
+    if (m.text) { li.appendChild(el("p", "msg-text", m.text)); }
+    if (m.buttons && m.buttons.length) {
+      var buttons = el("p", "msg-extra", "Nút bấm: ");
+      m.buttons.forEach(function (b) { buttons.appendChild(el("span", "chip", b)); });
+      li.appendChild(buttons);
+    }
+    if (m.image) { li.appendChild(el("p", "msg-extra", "Kèm hình minh họa")); }
+    if (m.sensitive && m.sensitive.length) {
+      li.appendChild(el("p", "msg-extra msg-redacted", "Đã che thông tin bí mật: " +
+        m.sensitive.map(function (k) { return get(L.sensitive, k); }).join(", ")));
+    }
+    return li;
+  }
+
+  function initConversation(box) {
+    var L = readLabels(box);
+    var list = document.getElementById("messages");
+    var errorNode = document.getElementById("poll-error");
+    var changed = document.getElementById("state-changed");
+    var lastId = Number(box.getAttribute("data-last-id")) || 0;
+    var state = box.getAttribute("data-state");
+    var assigned = box.getAttribute("data-assigned");
+    var messagesUrl = box.getAttribute("data-messages-url");
+
+    box.scrollTop = box.scrollHeight;
+
+    function checkState() {
+      return fetchJSON(box.getAttribute("data-conversation-api")).then(function (view) {
+        var nowAssigned = view.assigned_staff_id === null ? "" : String(view.assigned_staff_id);
+        if (view.state !== state || nowAssigned !== assigned) { changed.hidden = false; }
+      });
+    }
+
+    function tick() {
+      return fetchJSON(messagesUrl + "?after=" + lastId).then(function (messages) {
+        var fresh = messages.filter(function (m) { return m.id > lastId; });
+        if (!fresh.length) { return null; }
+        var nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+        var empty = box.querySelector(".empty");
+        if (empty) { empty.parentNode.removeChild(empty); }
+        fresh.forEach(function (m) {
+          list.appendChild(buildMessage(m, L));
+          lastId = Math.max(lastId, m.id);
+        });
+        box.setAttribute("data-last-id", String(lastId));
+        if (nearBottom) { box.scrollTop = box.scrollHeight; }
+        return changed.hidden ? checkState() : null;
+      });
+    }
+
+    poll(tick, errorNode);
+  }
+
+  // --- canned replies --------------------------------------------------------------------------------------------
+
+  function initCanned(form) {
+    var select = document.getElementById("canned");
+    var insert = document.getElementById("canned-insert");
+    var textarea = document.getElementById("reply-text");
+    var preview = document.getElementById("canned-preview");
+    var send = document.getElementById("reply-send");
+    if (!select || !insert || !textarea) { return; }
+
+    function chosenText() {
+      var option = select.options[select.selectedIndex];
+      return option ? option.getAttribute("data-text") || "" : "";
+    }
+
+    function showPreview() {
+      var text = chosenText();
+      preview.textContent = text ? "Nội dung: " + text : "";
+      preview.hidden = !text;
+    }
+
+    select.addEventListener("change", showPreview);
+    showPreview();
+
+    insert.addEventListener("click", function (event) {
+      event.preventDefault();
+      var text = chosenText();
+      if (!text) { select.focus(); return; }
+      var current = textarea.value.replace(/\s+$/, "");
+      textarea.value = current ? current + "\n" + text : text;
+      textarea.focus();
+      textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+    });
+
+    textarea.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        if (form.requestSubmit) { form.requestSubmit(send); } else { send.click(); }
+      }
+    });
+  }
+
+  // --- start -----------------------------------------------------------------------------------------------------
+
+  var queueRoot = document.getElementById("queue");
+  if (queueRoot) { initQueue(queueRoot); }
+  var transcript = document.getElementById("transcript");
+  if (transcript) { initConversation(transcript); }
+  var replyForm = document.getElementById("reply-form");
+  if (replyForm) { initCanned(replyForm); }
+})();
