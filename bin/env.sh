@@ -14,6 +14,7 @@ export RASA_TOKEN="${RASA_TOKEN:-dev-rasa-token-change-me}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
 export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$VAR_DIR/rasa_tracker.db}"
 export CONTENT_DIR="${CONTENT_DIR:-$ROOT/content}"
+export CONTENT_OVERRIDES="${CONTENT_OVERRIDES:-$VAR_DIR/content-overrides.yml}"  # the commune's console edits
 export PORT="${PORT:-8080}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$VAR_DIR/gateway.db}"
 export SECRET_KEY="${SECRET_KEY:-dev-secret-key-change-me}"

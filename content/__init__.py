@@ -2,4 +2,4 @@
 
 Plain Python + PyYAML, so both environments (the bot's Python 3.10 and the gateway's) can import it.
 """
-from content.loader import Guide, content_dir, load, render  # noqa: F401
+from content.loader import Guide, content_dir, get_path, load, overrides_path, render, set_path  # noqa: F401

@@ -22,6 +22,36 @@ def content_dir() -> Path:
     return Path(os.environ.get("CONTENT_DIR") or DEFAULT_CONTENT_DIR)
 
 
+def overrides_path() -> Path:
+    """The commune's edits made in the console: `CONTENT_OVERRIDES`, default `var/content-overrides.yml`.
+
+    Kept apart from the files in git so an upgrade never overwrites them. Format: {"guide": {path: value},
+    "messages": {path: value}} where a path is dotted keys and list indexes, e.g. `flows.A.steps.2.text`.
+    """
+    return Path(os.environ.get("CONTENT_OVERRIDES") or DEFAULT_CONTENT_DIR.parent / "var" / "content-overrides.yml")
+
+
+def set_path(data: Any, path: str, value: Any) -> None:
+    """Set `value` at a dotted path of dict keys and list indexes (the path must exist up to its parent)."""
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def get_path(data: Any, path: str) -> Any:
+    """The value at a dotted path (KeyError/IndexError if missing)."""
+    node = data
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
 def render(template: str, context: Dict[str, Any]) -> str:
     """Fill `{name}` and `{section.name}` fields from nested dicts; unknown fields are left as they are."""
 
@@ -92,16 +122,33 @@ class Guide:
 
 
 _lock = threading.Lock()
-_cache: Dict[str, Any] = {"key": None, "guide": None}
+_cache: Dict[str, Any] = {"key": None, "guide": None}  # one snapshot: the last (directory, overrides) read
 
 
-def load(directory: Optional[Path] = None) -> Guide:
-    """The current guide; re-read only when a file's modification time or size changed."""
+def _stamp(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+        return (str(path), stat.st_mtime_ns, stat.st_size)
+    except FileNotFoundError:
+        return (str(path), None, None)
+
+
+def load(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Guide:
+    """The current guide with the commune's overrides applied; re-read only when a file changed."""
     directory = directory or content_dir()
+    overrides = overrides or overrides_path()
     files = [directory / "guide.yml", directory / "messages.yml"]
-    key = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    key = tuple(_stamp(f) for f in files) + (_stamp(overrides),)
     with _lock:
         if _cache["key"] != key:
             guide, messages = (yaml.safe_load(f.read_text(encoding="utf-8")) for f in files)
+            if overrides.exists():
+                edits = yaml.safe_load(overrides.read_text(encoding="utf-8")) or {}
+                for target, changes in (("guide", guide), ("messages", messages)):
+                    for path, value in (edits.get(target) or {}).items():
+                        try:
+                            set_path(changes, path, value)
+                        except (KeyError, IndexError, ValueError, TypeError):
+                            pass  # an edit whose place no longer exists (content upgraded): ignored
             _cache.update(key=key, guide=Guide(guide=guide, messages=messages))
         return _cache["guide"]

@@ -46,7 +46,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
         settings=settings,
         db=Database(settings.database_url),
         rasa=RasaClient(settings.rasa_url, settings.rasa_token, settings.action_server_url, settings.rasa_timeout_s),
-        texts=Texts(settings.content_dir),
+        texts=Texts(settings.content_dir, settings.content_overrides),
     )
     app.extensions["vneid"] = services
     csrf.init_app(app)

@@ -30,6 +30,7 @@ class Settings:
     rasa_token: str = DEV_RASA_TOKEN
     action_server_url: str = "http://127.0.0.1:5055"
     content_dir: Path = ROOT / "content"
+    content_overrides: Path = ROOT / "var" / "content-overrides.yml"
     illustrations_dir: Path = ROOT / "web_widget" / "illustrations"
     public_base_url: str = "http://127.0.0.1:8080"
     max_message_chars: int = 2000
@@ -53,6 +54,7 @@ class Settings:
         s.rasa_token = env.get("RASA_TOKEN", s.rasa_token)
         s.action_server_url = env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
         s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
+        s.content_overrides = Path(env.get("CONTENT_OVERRIDES", s.content_overrides))
         s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
         s.max_message_chars = int(env.get("MAX_MESSAGE_CHARS", s.max_message_chars))
         s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))

@@ -31,7 +31,9 @@ class Conversation(Base):
     state: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | with_staff | closed
     flow: Mapped[Optional[str]] = mapped_column(String(1))
     step: Mapped[Optional[int]] = mapped_column(Integer)
+    max_step: Mapped[Optional[int]] = mapped_column(Integer)  # furthest step reached in `flow` (funnel)
     problem: Mapped[Optional[str]] = mapped_column(String(40))
+    problems_seen: Mapped[List[str]] = mapped_column(JSON, default=list)  # "code@step", for problems per step
     tried: Mapped[List[str]] = mapped_column(JSON, default=list)
     login_outcome: Mapped[Optional[str]] = mapped_column(String(16))
     gateway_prompt: Mapped[Optional[str]] = mapped_column(String(32))  # a question the gateway itself asked
@@ -194,6 +196,20 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class HotlineCall(Base):
+    """The outcome of a hotline call, recorded by staff with the script aid: no personal data."""
+
+    __tablename__ = "hotline_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    flow: Mapped[Optional[str]] = mapped_column(String(1))
+    last_step: Mapped[Optional[int]] = mapped_column(Integer)
+    problem: Mapped[Optional[str]] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(16))  # got_in | needs_police | call_back | no_answer | other
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class AuditLog(Base):

@@ -146,9 +146,18 @@ def _apply_slots(conv: Conversation, slots: Dict[str, Any]) -> None:
     """Keep the bot's flow, step, problem and outcome on the conversation for cards and analytics."""
     if not slots:
         return
-    conv.flow = slots.get("flow") if slots.get("flow") in ("A", "B") else None
-    conv.step = int(slots["step"]) if isinstance(slots.get("step"), (int, float)) else None
+    flow = slots.get("flow") if slots.get("flow") in ("A", "B") else None
+    step = int(slots["step"]) if isinstance(slots.get("step"), (int, float)) else None
+    if flow != conv.flow:  # a new (or first) flow: the funnel starts again
+        conv.max_step = None
+    conv.flow, conv.step = flow, step
+    if step is not None:
+        conv.max_step = max(conv.max_step or 0, step)
     conv.problem = slots.get("problem") if isinstance(slots.get("problem"), str) else None
+    if conv.problem:
+        seen = f"{conv.problem}@{step or 0}"
+        if seen not in (conv.problems_seen or []):
+            conv.problems_seen = [*(conv.problems_seen or []), seen]
     conv.tried = [t for t in (slots.get("tried") or []) if isinstance(t, str)]
     conv.login_outcome = slots.get("login_outcome") if isinstance(slots.get("login_outcome"), str) else None
     conv.awaiting = slots.get("awaiting") if isinstance(slots.get("awaiting"), str) else None

@@ -18,7 +18,7 @@ def get_or_create_conversation(session: Session, channel: str, external_id: str)
                                                      Conversation.external_id == external_id))
     if conv is None:
         conv = Conversation(channel=channel, external_id=external_id, rasa_sender_id=f"{channel}:{external_id}",
-                            tried=[])
+                            tried=[], problems_seen=[])
         session.add(conv)
         session.flush()
     return conv

@@ -9,14 +9,15 @@ import content
 class Texts:
     """Renders gateway messages with the commune settings; re-reads the content when it changes."""
 
-    def __init__(self, content_dir) -> None:
-        """Remember where the content lives."""
+    def __init__(self, content_dir, overrides=None) -> None:
+        """Remember where the content and the commune's overrides live."""
         self.content_dir = content_dir
+        self.overrides = overrides
 
     @property
     def guide(self) -> content.Guide:
-        """The current guide snapshot."""
-        return content.load(self.content_dir)
+        """The current guide snapshot (with the commune's overrides)."""
+        return content.load(self.content_dir, self.overrides)
 
     def text(self, key: str, **fields: Any) -> str:
         """A `gateway:` message, filled in."""

@@ -53,3 +53,25 @@ def test_training_data_has_at_least_30_examples_per_intent_and_no_duplicates():
     # Accented, unaccented and shorthand spellings of one sentence are all wanted; one spelling twice is not.
     keys = Counter(" ".join(text.normalize(e["text"]).replace(",", " ").replace(".", " ").split()) for e in train)
     assert [k for k, n in keys.items() if n > 1] == []
+
+
+def test_content_overrides_apply_without_touching_the_files(tmp_path):
+    import shutil
+
+    import yaml
+
+    import content
+
+    directory = tmp_path / "content"
+    directory.mkdir()
+    for name in ("guide.yml", "messages.yml"):
+        shutil.copy(content.loader.DEFAULT_CONTENT_DIR / name, directory / name)
+    overrides = tmp_path / "overrides.yml"
+    before = content.load(directory, overrides)
+    assert before.commune["hotline"] == "024.38541051"
+    overrides.write_text(yaml.safe_dump({"guide": {"commune.hotline": "0237.000000", "flows.A.steps.1.text": "Mới",
+                                                   "flows.Z.title": "gone"}}, allow_unicode=True))
+    after = content.load(directory, overrides)
+    assert after.commune["hotline"] == "0237.000000"
+    assert after.step("A", 2)["text"] == "Mới" and after.step("A", 1)["text"] == before.step("A", 1)["text"]
+    assert "Z" not in after.guide["flows"]

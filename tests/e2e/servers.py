@@ -54,6 +54,7 @@ class BotServers:
             "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
             "TRACKER_DB_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
             "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(ROOT / "content")),
+            "CONTENT_OVERRIDES": str(self.workdir / "content-overrides.yml"),
         }
 
     def _spawn(self, name: str, args: List[str]) -> None:

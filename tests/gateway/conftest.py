@@ -21,6 +21,7 @@ def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token="t", action_url
     settings.tracker_db_url = tracker_db_url or f"sqlite:///{tmp_path / 'tracker.db'}"
     settings.rasa_url, settings.rasa_token, settings.action_server_url = rasa_url, token, action_url
     settings.secret_key = "test-secret-key-0123456789abcdef0123"
+    settings.content_overrides = tmp_path / "content-overrides.yml"
     return settings
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 08:49:41.575345
+Create Date: 2026-11-27 08:50:11.709529
 """
 from alembic import op
 import sqlalchemy as sa
@@ -54,7 +54,9 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('flow', sa.String(length=1), nullable=True),
     sa.Column('step', sa.Integer(), nullable=True),
+    sa.Column('max_step', sa.Integer(), nullable=True),
     sa.Column('problem', sa.String(length=40), nullable=True),
+    sa.Column('problems_seen', sa.JSON(), nullable=False),
     sa.Column('tried', sa.JSON(), nullable=False),
     sa.Column('login_outcome', sa.String(length=16), nullable=True),
     sa.Column('gateway_prompt', sa.String(length=32), nullable=True),
@@ -69,6 +71,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_last_message_at'), ['last_message_at'], unique=False)
+
+    op.create_table('hotline_calls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=True),
+    sa.Column('flow', sa.String(length=1), nullable=True),
+    sa.Column('last_step', sa.Integer(), nullable=True),
+    sa.Column('problem', sa.String(length=40), nullable=True),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('hotline_calls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hotline_calls_created_at'), ['created_at'], unique=False)
 
     op.create_table('callback_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -175,6 +191,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callback_requests_conversation_id'))
 
     op.drop_table('callback_requests')
+    with op.batch_alter_table('hotline_calls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hotline_calls_created_at'))
+
+    op.drop_table('hotline_calls')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_last_message_at'))
 
