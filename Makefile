@@ -1,5 +1,5 @@
 # Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
-.PHONY: run test envs train eval eval-compare validate bench admin clean
+.PHONY: run test envs train eval eval-baseline eval-compare validate bench admin clean
 
 run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
 	bin/run
@@ -18,6 +18,9 @@ validate: envs  ## rasa data validate
 
 eval: train     ## held-out NLU table for the production model
 	bash -c 'source bin/env.sh && "$$BOT_VENV/bin/python" -m tools.nlu_eval "$$MODEL_DIR/$$MODEL_NAME.tar.gz" --json results/eval.json'
+
+eval-baseline: train  ## accept the current held-out results as the regression baseline (review the diff!)
+	bash -c 'source bin/env.sh && "$$BOT_VENV/bin/python" -m tools.nlu_eval "$$MODEL_DIR/$$MODEL_NAME.tar.gz" --baseline tests/nlu/baseline.json --write-baseline'
 
 eval-compare: envs  ## production pipeline vs Rasa's stock pipeline, several seeds (slow: ~30 min)
 	bin/eval-compare

@@ -4,6 +4,10 @@ Usage (bot environment): python -m tools.nlu_eval MODEL [MODEL ...] [--json resu
                          [--min-problem-accuracy 0.90]
 Each MODEL is a path to a trained .tar.gz; the table shows them side by side. With a minimum, the command
 exits 1 when the first model's problem-code accuracy is below it (the build gate of `make test`).
+
+Regression guard: `--baseline tests/nlu/baseline.json` compares the first model with the last accepted results
+and exits 1 when a slice's metric drops more than 2 points (5 for slices under 50 items); `--write-baseline`
+records the current results as the new accepted ones (a deliberate, reviewed change).
 """
 from __future__ import annotations
 
@@ -122,12 +126,32 @@ def table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+GUARDED = ("intent_acc", "macro_f1", "problem_acc", "oos_recall")
+
+
+def regressions(current: Dict[str, Dict[str, float]], baseline: Dict[str, Dict[str, float]]) -> List[str]:
+    """Slices whose guarded metrics fell more than the allowed points below the baseline."""
+    found = []
+    for group, old in baseline.items():
+        new = current.get(group)
+        if new is None:
+            found.append(f"{group}: missing")
+            continue
+        allowed = 0.05 if old.get("n", 0) < 50 else 0.02
+        for key in GUARDED:
+            if key in old and key in new and new[key] < old[key] - allowed - 1e-9:
+                found.append(f"{group}: {key} {new[key]:.3f} < {old[key]:.3f} - {allowed:.2f}")
+    return found
+
+
 def main(argv: List[str]) -> int:
     """Evaluate, print, optionally save and gate."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("models", nargs="+", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--min-problem-accuracy", type=float)
+    parser.add_argument("--baseline", type=Path)
+    parser.add_argument("--write-baseline", action="store_true")
     args = parser.parse_args(argv)
     examples = heldout_examples()
     results: Dict[str, Dict[str, Dict[str, float]]] = {}
@@ -144,14 +168,27 @@ def main(argv: List[str]) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"results": results, "errors": errors_by_model}, ensure_ascii=False,
                                         indent=1), encoding="utf-8")
+    first = next(iter(results.values()))
+    status = 0
+    if args.baseline and args.write_baseline:
+        kept = {g: {k: round(v, 4) for k, v in m.items() if k in GUARDED or k == "n"} for g, m in first.items()}
+        args.baseline.write_text(json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                 encoding="utf-8")
+        print(f"\nbaseline written: {args.baseline}")
+    elif args.baseline:
+        drops = regressions(first, json.loads(args.baseline.read_text(encoding="utf-8")))
+        if drops:
+            print("\nFAIL: regression against " + str(args.baseline) + ":\n  " + "\n  ".join(drops))
+            status = 1
+        else:
+            print(f"\nOK: no slice dropped below {args.baseline} (2 points; 5 under 50 items)")
     if args.min_problem_accuracy is not None:
-        first = next(iter(results.values()))
         accuracy = first["all"]["problem_acc"]
         if accuracy < args.min_problem_accuracy:
             print(f"\nFAIL: problem-code accuracy {accuracy:.3f} < {args.min_problem_accuracy:.2f}")
             return 1
-        print(f"\nOK: problem-code accuracy {accuracy:.3f} >= {args.min_problem_accuracy:.2f}")
-    return 0
+        print(f"OK: problem-code accuracy {accuracy:.3f} >= {args.min_problem_accuracy:.2f}")
+    return status
 
 
 if __name__ == "__main__":
