@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional
 import yaml
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent
-_FIELD = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*)\}")
 
 
 def content_dir() -> Path:

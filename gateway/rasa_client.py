@@ -69,14 +69,20 @@ class RasaClient:
         self._events(sender, [{"event": "resume"}])
 
     def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
-        """Run one action in the conversation (e.g. action_resume) and return the messages it sent."""
+        """Run one action in the conversation (e.g. action_resume) and return the messages it sent.
+
+        Rasa does not listen after an externally executed action, and rules only match after `action_listen`,
+        so the listen is added here; the citizen's next message is then understood as usual.
+        """
         try:
             response = self.http.post(self._conversation(sender, "execute"), params={"token": self.token},
                                       json={"name": action}, timeout=self.timeout)
             response.raise_for_status()
-            return response.json().get("messages", [])
+            messages = response.json().get("messages", [])
         except (requests.RequestException, ValueError) as exc:
             raise RasaUnavailable(f"execute failed: {type(exc).__name__}") from exc
+        self._events(sender, [{"event": "action", "name": "action_listen"}])
+        return messages
 
     def tracker(self, sender: str, events: str = "NONE") -> Dict[str, Any]:
         """The conversation's tracker (slots, paused; events only if asked: ALL, APPLIED, NONE)."""

@@ -197,7 +197,7 @@ def _apply_prompt(svc: Services, session, conv: Conversation, message: Message, 
     if prompt == "callback_phone" and answer == "phone":
         kind, start, end = next(span for span in redaction.spans if span[0] == "phone")
         phone = "".join(ch for ch in original[start:end] if ch.isdigit() or ch == "+")
-        session.add(CallbackRequest(conversation=conv, phone=phone,
+        session.add(CallbackRequest(conversation_id=conv.id, phone=phone,
                                     consent_text=texts.text("callback_consent", days=svc.settings.retention_days)))
         open_handoff = handoff.open_handoff(session, conv)
         if open_handoff is not None:

@@ -1,4 +1,5 @@
 """Canary: synthetic secrets sent through the gateway never reach any database or log in clear."""
+import json
 import sqlite3
 import uuid
 
@@ -40,6 +41,8 @@ def test_no_secret_reaches_storage_or_logs(live_app, bot, tmp_path, captured_log
         "action server log": bot.log("actions"),
         "gateway log": "\n".join(r.getMessage() for r in captured_logs.records),
     }
-    assert "[mã OTP]" in places["gateway database"] and "[mật khẩu]" in places["tracker store"]
+    # the placeholders did arrive (Rasa stores events as ASCII-escaped JSON)
+    assert "[mã OTP]" in places["gateway database"]
+    assert json.dumps("[mật khẩu]")[1:-1] in places["tracker store"]
     hits = [(where, secret) for where, content in places.items() for secret in SECRETS if secret in content]
     assert hits == []
