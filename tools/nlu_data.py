@@ -45,9 +45,14 @@ def overlaps(train: List[Dict[str, str]], heldout: List[Dict[str, str]]) -> List
     return [e for e in heldout if overlap_key(e["text"]) in keys]
 
 
-if __name__ == "__main__":  # `python -m tools.nlu_data "text" ...`: does a candidate collide with training?
+if __name__ == "__main__":
+    # `python -m tools.nlu_data "text" ...`: does a held-out candidate collide with the training data?
+    # `python -m tools.nlu_data --against-heldout "text" ...`: does a training candidate collide with the
+    # held-out set? (Says only ok/COLLIDES, so a writer of one set never reads the other.)
     import sys
 
-    keys = {overlap_key(e["text"]) for e in training_examples()}
-    for text in sys.argv[1:]:
+    args = sys.argv[1:]
+    against_heldout = bool(args) and args[0] == "--against-heldout"
+    keys = {overlap_key(e["text"]) for e in (heldout_examples() if against_heldout else training_examples())}
+    for text in args[1:] if against_heldout else args:
         print(("COLLIDES " if overlap_key(text) in keys else "ok       ") + text)
