@@ -39,6 +39,16 @@ class Settings:
     handoff_timeout_min: int = 10
     retention_days: int = 180
     secure_cookies: bool = False
+    worker_interval_s: Optional[float] = None  # None: 1 s when Zalo is on, else 30 s
+    # Zalo Official Account (off while ZALO_OA_SECRET_KEY is unset; see gateway/channels/zalo/README.md)
+    zalo_app_id: str = ""
+    zalo_oa_secret_key: str = ""
+    zalo_app_secret: str = ""
+    zalo_access_token: str = ""
+    zalo_refresh_token: str = ""
+    zalo_openapi_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_worker_threads: int = 8  # citizens served side by side by the worker
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -50,9 +60,11 @@ class Settings:
         s.secret_key = env.get("SECRET_KEY", s.secret_key)
         s.database_url = env.get("DATABASE_URL", s.database_url)
         s.tracker_db_url = env.get("TRACKER_DB_URL", s.tracker_db_url)
-        s.rasa_url = env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
+        # One instance, or several (RASA_URLS / ACTION_SERVER_URLS, comma-separated, in the same order).
+        s.rasa_url = env.get("RASA_URLS") or env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
         s.rasa_token = env.get("RASA_TOKEN", s.rasa_token)
-        s.action_server_url = env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
+        s.action_server_url = env.get("ACTION_SERVER_URLS") or env.get(
+            "ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
         s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
         s.content_overrides = Path(env.get("CONTENT_OVERRIDES", s.content_overrides))
         s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
@@ -60,7 +72,18 @@ class Settings:
         s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))
         s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))
         s.secure_cookies = env.get("SECURE_COOKIES", "1" if s.env == "production" else "0") == "1"
+        s.worker_interval_s = float(env["WORKER_INTERVAL_S"]) if env.get("WORKER_INTERVAL_S") else None
+        for name in ("app_id", "oa_secret_key", "app_secret", "access_token", "refresh_token"):
+            setattr(s, f"zalo_{name}", env.get(f"ZALO_{name.upper()}", "").strip())
+        s.zalo_openapi_base = env.get("ZALO_OPENAPI_BASE", s.zalo_openapi_base).rstrip("/")
+        s.zalo_oauth_base = env.get("ZALO_OAUTH_BASE", s.zalo_oauth_base).rstrip("/")
+        s.zalo_worker_threads = int(env.get("ZALO_WORKER_THREADS", s.zalo_worker_threads))
         return s
+
+    @property
+    def zalo_enabled(self) -> bool:
+        """The Zalo channel is on when its OA secret key is set."""
+        return bool(self.zalo_oa_secret_key)
 
     def check(self) -> None:
         """Refuse production with development secrets."""
@@ -69,3 +92,5 @@ class Settings:
                 raise ConfigError("APP_ENV=production needs SECRET_KEY (32+ random characters).")
             if self.rasa_token == DEV_RASA_TOKEN:
                 raise ConfigError("APP_ENV=production needs RASA_TOKEN.")
+        if self.zalo_enabled and not self.zalo_app_id:
+            raise ConfigError("ZALO_OA_SECRET_KEY is set but ZALO_APP_ID is not (both sign the Zalo webhook).")

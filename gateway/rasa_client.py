@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+import zlib
+from typing import Any, Dict, List, Optional, Sequence, Union
 from urllib.parse import quote
 
 import requests
@@ -14,25 +15,46 @@ class RasaUnavailable(RuntimeError):
     """Rasa did not answer (down, timeout, or an error status)."""
 
 
-class RasaClient:
-    """A small client for the calls the gateway needs."""
+def _urls(value: Union[str, Sequence[str]]) -> List[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [u.strip().rstrip("/") for u in items if u.strip()]
 
-    def __init__(self, url: str, token: str, action_server_url: str, timeout: float = 20.0) -> None:
-        """Base URLs, the HTTP API token and a timeout for every call."""
-        self.url = url.rstrip("/")
+
+class RasaClient:
+    """A small client for the calls the gateway needs, over one or several Rasa instances.
+
+    With several instances (a comma-separated list), each conversation always goes to the same one, chosen by
+    a stable hash of its sender id: Rasa's SQL tracker store must have a single writer per conversation.
+    """
+
+    def __init__(self, url: Union[str, Sequence[str]], token: str, action_server_url: Union[str, Sequence[str]],
+                 timeout: float = 20.0) -> None:
+        """Base URLs (one or a list; action servers in the same order), the HTTP API token, a timeout."""
+        self.urls = _urls(url)
+        self.action_server_urls = _urls(action_server_url)
+        if not self.urls:
+            raise ValueError("no Rasa URL")
         self.token = token
-        self.action_server_url = action_server_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
 
+    @property
+    def url(self) -> str:
+        """The first instance (for calls that may go anywhere, like parse)."""
+        return self.urls[0]
+
+    def instance(self, sender: str) -> str:
+        """The Rasa instance that owns this conversation."""
+        return self.urls[zlib.crc32(sender.encode("utf-8")) % len(self.urls)]
+
     def _conversation(self, sender: str, path: str) -> str:
         # Sanic does not decode %3A in the path: keep ':' and '@' (sender ids are restricted to safe characters)
-        return f"{self.url}/conversations/{quote(sender, safe=':@')}/{path}"
+        return f"{self.instance(sender)}/conversations/{quote(sender, safe=':@')}/{path}"
 
     def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
         """Send a (redacted) message through the REST channel; returns the bot's replies."""
         try:
-            response = self.http.post(f"{self.url}/webhooks/rest/webhook", timeout=self.timeout,
+            response = self.http.post(f"{self.instance(sender)}/webhooks/rest/webhook", timeout=self.timeout,
                                       json={"sender": sender, "message": text, "metadata": metadata or {}})
             response.raise_for_status()
             replies = response.json()
@@ -95,15 +117,18 @@ class RasaClient:
             raise RasaUnavailable(f"tracker failed: {type(exc).__name__}") from exc
 
     def health(self) -> Dict[str, bool]:
-        """Whether the Rasa server (with a model) and the action server answer."""
-        result = {"rasa": False, "action_server": False}
-        try:
-            status = self.http.get(f"{self.url}/status", params={"token": self.token}, timeout=3)
-            result["rasa"] = status.ok and bool(status.json().get("model_id"))
-        except (requests.RequestException, ValueError):
-            pass
-        try:
-            result["action_server"] = self.http.get(f"{self.action_server_url}/health", timeout=3).ok
-        except requests.RequestException:
-            pass
-        return result
+        """Whether every Rasa server (with a model loaded) and every action server answers."""
+        rasa_ok = bool(self.urls)
+        for url in self.urls:
+            try:
+                status = self.http.get(f"{url}/status", params={"token": self.token}, timeout=3)
+                rasa_ok = rasa_ok and status.ok and bool(status.json().get("model_id"))
+            except (requests.RequestException, ValueError):
+                rasa_ok = False
+        actions_ok = bool(self.action_server_urls)
+        for url in self.action_server_urls:
+            try:
+                actions_ok = actions_ok and self.http.get(f"{url}/health", timeout=3).ok
+            except requests.RequestException:
+                actions_ok = False
+        return {"rasa": rasa_ok, "action_server": actions_ok}
