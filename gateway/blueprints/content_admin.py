@@ -1,0 +1,164 @@
+"""Editing the guide content from the console (admins only): step texts, remedies, illustrations, the hotline,
+working hours, "last checked" dates, button titles. Edit → preview → save; every save is validated again, written
+to the overrides file (live for the next citizen message, no retraining, no restart) and audited.
+
+GET  /console/content/                 every editable field, what changed, the latest edits
+GET  /console/content/edit?key=<key>   the form for one field (key: `guide:flows.A.steps.0.text`, …)
+POST /console/content/edit             the form again with a value (from the preview's "Sửa lại")
+POST /console/content/preview          validate and show what citizens will read
+POST /console/content/save             save what was previewed (signed), then back to the list
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from gateway.blueprints.auth import admin_required
+from gateway.blueprints.common import services
+from gateway.models import AuditLog, Staff
+from gateway.services import content_edit as ce
+
+bp = Blueprint("content_admin", __name__, url_prefix="/console/content")
+
+RETRAIN_NOTE = ("Sửa câu chữ, hình minh họa, đường dây nóng, giờ làm việc, ngày kiểm tra: có hiệu lực ngay với tin nhắn "
+                "tiếp theo của người dân, không cần huấn luyện lại trợ lý, không cần khởi động lại. Muốn trợ lý HIỂU "
+                "thêm cách người dân NÓI (ví dụ một câu hỏi mới, một lỗi mới), cần lập trình viên thêm câu ví dụ vào "
+                "dữ liệu huấn luyện (bot/data) rồi chạy `make train`: việc đó không làm được ở trang này.")
+
+
+@bp.errorhandler(403)
+def forbidden(_error):
+    return render_template("console/error.html", title="Không có quyền truy cập",
+                           message="Chỉ quản trị viên được sửa nội dung hướng dẫn."), 403
+
+
+def _paths():
+    svc = services()
+    return svc.settings.content_dir, svc.settings.content_overrides
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _illustrations() -> List[str]:
+    return ce.illustration_files(services().settings.illustrations_dir)
+
+
+def _me(session) -> Staff:
+    staff = session.get(Staff, current_user.id)
+    if staff is None:
+        abort(403)
+    return staff
+
+
+def _field(key: str) -> ce.Field:
+    content_dir, overrides = _paths()
+    try:
+        return ce.find_field(content_dir, overrides, key)
+    except ce.EditError:
+        abort(404)
+
+
+def _recent_edits(labels: Dict[str, str], limit: int = 15) -> List[Dict[str, Any]]:
+    with services().db.session() as session:
+        rows = session.scalars(select(AuditLog).where(AuditLog.action == "content_edit")
+                               .order_by(AuditLog.id.desc()).limit(limit)).all()
+        return [{"at": r.at, "who": r.staff.display_name if r.staff else "?", "key": r.target,
+                 "label": labels.get(r.target or "", r.target), "old": (r.detail or {}).get("old"),
+                 "new": (r.detail or {}).get("new"), "reverted": (r.detail or {}).get("reverted_to_default")}
+                for r in rows]
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """Every editable field, grouped; the latest edits."""
+    content_dir, overrides = _paths()
+    try:
+        fields = ce.fields(content_dir, overrides)
+    except ce.EditError as exc:
+        flash(str(exc), "error")
+        fields = []
+    groups: Dict[str, Dict[str, Any]] = {}
+    for f in fields:
+        groups.setdefault(f.group, {"id": f.group, "title": f.group_title, "fields": []})["fields"].append(f)
+    labels = {f.key: f"{f.group_title} › {f.label}" for f in fields}
+    return render_template("content_admin/index.html", groups=list(groups.values()), note=RETRAIN_NOTE,
+                           recent=_recent_edits(labels), overridden=sum(1 for f in fields if f.overridden))
+
+
+def _edit_page(spec: ce.Field, value: Any, base: str, errors: List[str] = (), status: int = 200):
+    return render_template("content_admin/edit.html", field=spec, value=value, base=base, errors=list(errors),
+                           illustrations=_illustrations(), note=RETRAIN_NOTE), status
+
+
+@bp.get("/edit")
+@admin_required
+def edit():
+    """The form for one field, with the current value."""
+    spec = _field(request.args.get("key", ""))
+    return _edit_page(spec, spec.current, ce.sign(_secret(), spec.key, spec.current))[0]
+
+
+@bp.post("/edit")
+@admin_required
+def edit_again():
+    """The form again with the value from the preview page."""
+    spec = _field(request.form.get("key", ""))
+    return _edit_page(spec, request.form.get("value", ""), request.form.get("base", ""))[0]
+
+
+def _preview_page(spec: ce.Field, value: str, base: str, warnings: List[str], errors: List[str] = (),
+                  status: int = 200):
+    content_dir, overrides = _paths()
+    guide = ce.current(content_dir, overrides)
+    return render_template("content_admin/preview.html", field=spec, value=value, base=base, warnings=warnings,
+                           errors=list(errors), preview=ce.preview(guide, spec, value),
+                           signature=ce.sign(_secret(), "preview", spec.key, value), note=RETRAIN_NOTE), status
+
+
+@bp.post("/preview")
+@admin_required
+def preview():
+    """Validate, then show what citizens will read."""
+    spec = _field(request.form.get("key", ""))
+    base = request.form.get("base", "")
+    try:
+        value, warnings = ce.validate(spec, request.form.get("value", ""), _illustrations())
+    except ce.EditError as exc:
+        return _edit_page(spec, request.form.get("value", ""), base, [str(exc)], 400)
+    return _preview_page(spec, value, base, warnings)
+
+
+@bp.post("/save")
+@admin_required
+def save():
+    """Save the previewed value: validated again, written atomically, audited."""
+    spec = _field(request.form.get("key", ""))
+    value, base = request.form.get("value", ""), request.form.get("base", "")
+    if not ce.check_signature(_secret(), request.form.get("signature", ""), "preview", spec.key, value):
+        try:
+            value, warnings = ce.validate(spec, value, _illustrations())
+        except ce.EditError as exc:
+            return _edit_page(spec, value, base, [str(exc)], 400)
+        return _preview_page(spec, value, base, warnings, ["Hãy xem trước nội dung mới rồi mới lưu."], 400)
+    content_dir, overrides = _paths()
+    try:
+        with services().db.session() as session:
+            change = ce.save(session, _me(session), content_dir, overrides, spec.key, value, base, _secret(),
+                             _illustrations())
+    except ce.Conflict as exc:
+        fresh = _field(spec.key)
+        return _edit_page(fresh, value, ce.sign(_secret(), fresh.key, fresh.current), [str(exc)], 409)
+    except ce.EditError as exc:
+        return _edit_page(spec, value, base, [str(exc)], 400)
+    if change["changed"]:
+        flash(f"Đã lưu “{spec.group_title} › {spec.label}”. Người dân thấy nội dung mới từ tin nhắn tiếp theo.",
+              "success")
+    else:
+        flash("Nội dung không thay đổi, không có gì để lưu.", "info")
+    return redirect(url_for("content_admin.index") + f"#{spec.group}")

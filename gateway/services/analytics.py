@@ -1,0 +1,522 @@
+"""Where citizens get stuck: reports over the chat conversations and the hotline calls, as plain dicts.
+
+Every report is a pure function of the database (a SQLAlchemy session), the guide (for step counts and titles)
+and `Filters` (a date range in Vietnam's time zone, a channel, day/week buckets). Each returns a dict with the
+report's figures plus a `table` ({"columns": [[key, label], ...], "rows": [{key: value}]}) that the console shows
+beside the chart and the CSV export writes.
+
+Definitions (README "Analytics"):
+- A chat conversation counts in the period it was *created*; a hotline call when it was recorded; a handoff when
+  it was requested (first reply times, handoff outcomes, the `volume` report's handoff column).
+- Funnel, for flow F and step n: reached = conversations with flow F and max_step >= n, plus hotline calls with
+  flow F and last_step >= n; stopped at n = those whose furthest step is n and that did not get in.
+- "Got in": a conversation whose citizen answered "Đã vào được" (login_outcome = got_in) or whose handoff was
+  resolved with outcome got_in; a hotline call with outcome got_in.
+- Self-service: a conversation that got in by the citizen's own answer with no handoff at all; the rate is over
+  the conversations that started a flow.
+- Handoff rate: conversations with at least one handoff / all conversations.
+- First staff reply: from the handoff request to the first staff message; median, and p90 by nearest rank
+  (the smallest time t such that at least 90 % of the replied handoffs were answered within t).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content import Guide
+from gateway.models import Conversation, Handoff, HotlineCall
+from gateway.services.hours import TZ
+
+CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
+CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
+CHANNEL_LABELS = {"widget": "Trang web", "zalo": "Zalo", "rest": "API (REST)", "hotline": "Đường dây nóng"}
+FLOWS: Tuple[str, ...] = ("A", "B")
+OUTCOMES: Tuple[str, ...] = ("got_in", "needs_police", "call_back", "no_answer", "other")
+OUTCOME_LABELS = {"got_in": "Đã đăng nhập được", "needs_police": "Cần đến Công an", "call_back": "Cần gọi lại",
+                  "no_answer": "Người dân không phản hồi", "other": "Khác", "open": "Chưa kết thúc"}
+LOGIN_LABELS = {"got_in": "Trả lời: đã vào được", "not_in": "Trả lời: chưa vào được",
+                "none": "Không trả lời câu hỏi cuối"}
+REPORTS: Tuple[str, ...] = ("summary", "funnel", "problems", "handoffs", "self_service", "first_reply", "outcomes",
+                            "volume")
+REPORT_TITLES = {
+    "summary": "Tổng quan", "funnel": "Phễu theo bước", "problems": "Vấn đề theo bước",
+    "handoffs": "Tỷ lệ chuyển cán bộ", "self_service": "Tỷ lệ tự làm được", "first_reply": "Thời gian cán bộ trả lời",
+    "outcomes": "Kết quả", "volume": "Theo ngày / tuần",
+}
+MAX_BUCKETS = 370
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used (message in Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Dates are local (Asia/Ho_Chi_Minh) and inclusive; channel is one of CHANNELS or None for all."""
+
+    date_from: Optional[date] = None
+    date_to: Optional[date] = None
+    channel: Optional[str] = None
+    period: str = "day"  # day | week (the `volume` report)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None,
+                "channel": self.channel, "period": self.period}
+
+    def utc_bounds(self) -> Tuple[Optional[datetime], Optional[datetime]]:
+        """[start, end) in UTC for the local dates."""
+        start = end = None
+        if self.date_from:
+            start = datetime.combine(self.date_from, time.min, TZ).astimezone(timezone.utc)
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, TZ).astimezone(timezone.utc)
+        return start, end
+
+    @property
+    def chat(self) -> bool:
+        """Whether chat conversations are included."""
+        return self.channel in (None, *CHAT_CHANNELS)
+
+    @property
+    def hotline(self) -> bool:
+        """Whether hotline calls are included."""
+        return self.channel in (None, "hotline")
+
+
+def parse_filters(args: Dict[str, str]) -> Filters:
+    """Filters from query arguments `from`, `to` (YYYY-MM-DD), `channel`, `period` (day|week)."""
+    try:
+        date_from = date.fromisoformat(args["from"]) if args.get("from") else None
+        date_to = date.fromisoformat(args["to"]) if args.get("to") else None
+    except ValueError as exc:
+        raise FilterError("Ngày phải viết dạng năm-tháng-ngày, ví dụ 2026-11-27.") from exc
+    if date_from and date_to and date_from > date_to:
+        raise FilterError("Ngày bắt đầu phải trước ngày kết thúc.")
+    channel = args.get("channel") or None
+    if channel is not None and channel not in CHANNELS:
+        raise FilterError("Kênh không hợp lệ.")
+    period = args.get("period") or "day"
+    if period not in ("day", "week"):
+        raise FilterError("Chỉ chia theo ngày (day) hoặc tuần (week).")
+    return Filters(date_from, date_to, channel, period)
+
+
+# --- loading rows -------------------------------------------------------------------------------------------------
+
+@dataclass
+class ConvRow:
+    id: int
+    channel: str
+    flow: Optional[str]
+    max_step: Optional[int]
+    problems_seen: List[str]
+    login_outcome: Optional[str]
+    created_at: datetime
+    handoffs: int = 0
+    handoff_got_in: bool = False
+
+    @property
+    def got_in(self) -> bool:
+        return self.login_outcome == "got_in" or self.handoff_got_in
+
+    @property
+    def self_served(self) -> bool:
+        return self.login_outcome == "got_in" and self.handoffs == 0
+
+
+@dataclass
+class CallRow:
+    flow: Optional[str]
+    last_step: Optional[int]
+    problem: Optional[str]
+    outcome: str
+    created_at: datetime
+
+
+@dataclass
+class HandoffRow:
+    channel: str
+    requested_at: datetime
+    first_staff_reply_at: Optional[datetime]
+    outcome: Optional[str]
+    reason: Optional[str]
+
+
+def _utc(value: Optional[datetime]) -> Optional[datetime]:
+    """Stored times are UTC; SQLite gives them back without a zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _in_range(column, filters: Filters):
+    start, end = filters.utc_bounds()
+    clauses = []
+    if start is not None:
+        clauses.append(column >= start)
+    if end is not None:
+        clauses.append(column < end)
+    return clauses
+
+
+def load_conversations(session: Session, filters: Filters) -> List[ConvRow]:
+    """Chat conversations created in the range (on the channel), with their handoff facts."""
+    if not filters.chat:
+        return []
+    query = select(Conversation.id, Conversation.channel, Conversation.flow, Conversation.max_step,
+                   Conversation.problems_seen, Conversation.login_outcome, Conversation.created_at) \
+        .where(*_in_range(Conversation.created_at, filters))
+    if filters.channel:
+        query = query.where(Conversation.channel == filters.channel)
+    rows = {r.id: ConvRow(r.id, r.channel, r.flow, r.max_step, list(r.problems_seen or []), r.login_outcome,
+                          _utc(r.created_at)) for r in session.execute(query)}
+    if rows:
+        handoffs = session.execute(select(Handoff.conversation_id, Handoff.outcome)
+                                   .join(Conversation, Conversation.id == Handoff.conversation_id)
+                                   .where(*_in_range(Conversation.created_at, filters)))
+        for conv_id, outcome in handoffs:
+            row = rows.get(conv_id)
+            if row is not None:
+                row.handoffs += 1
+                row.handoff_got_in = row.handoff_got_in or outcome == "got_in"
+    return list(rows.values())
+
+
+def load_calls(session: Session, filters: Filters) -> List[CallRow]:
+    """Hotline calls recorded in the range."""
+    if not filters.hotline:
+        return []
+    query = select(HotlineCall.flow, HotlineCall.last_step, HotlineCall.problem, HotlineCall.outcome,
+                   HotlineCall.created_at).where(*_in_range(HotlineCall.created_at, filters))
+    return [CallRow(r.flow, r.last_step, r.problem, r.outcome, _utc(r.created_at)) for r in session.execute(query)]
+
+
+def load_handoffs(session: Session, filters: Filters) -> List[HandoffRow]:
+    """Handoffs requested in the range (on the channel of their conversation)."""
+    if not filters.chat:
+        return []
+    query = select(Conversation.channel, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome,
+                   Handoff.reason).join(Conversation, Conversation.id == Handoff.conversation_id) \
+        .where(*_in_range(Handoff.requested_at, filters))
+    if filters.channel:
+        query = query.where(Conversation.channel == filters.channel)
+    return [HandoffRow(r.channel, _utc(r.requested_at), _utc(r.first_staff_reply_at), r.outcome, r.reason)
+            for r in session.execute(query)]
+
+
+# --- small helpers ------------------------------------------------------------------------------------------------
+
+def rate(part: int, whole: int) -> Optional[float]:
+    """part / whole rounded to 4 places, or None when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else None
+
+
+def median(values: Sequence[float]) -> Optional[float]:
+    """The median (mean of the two middle values for an even count), or None."""
+    return float(statistics.median(values)) if values else None
+
+
+def percentile_nearest_rank(values: Sequence[float], pct: float) -> Optional[float]:
+    """The nearest-rank percentile: the value at rank ceil(pct/100 * n) of the sorted values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return float(ordered[rank - 1])
+
+
+def _channels(filters: Filters, chat_only: bool = False) -> List[str]:
+    pool = CHAT_CHANNELS if chat_only else CHANNELS
+    return [c for c in pool if filters.channel in (None, c)]
+
+
+def _table(columns: Iterable[Tuple[str, str]], rows: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {"columns": [list(c) for c in columns], "rows": rows}
+
+
+def _steps(guide: Guide, flow: str) -> int:
+    return len(guide.steps(flow))
+
+
+def _problem_title(guide: Guide, code: Optional[str]) -> str:
+    if not code:
+        return ""
+    problem = guide.problem(code)
+    return problem["title"] if problem else code
+
+
+# --- the reports --------------------------------------------------------------------------------------------------
+
+def funnel(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Per flow and step: how many reached it (chat + hotline, per channel) and how many stopped there."""
+    convs, calls = load_conversations(session, filters), load_calls(session, filters)
+    flows, rows = [], []
+    for flow in FLOWS:
+        total = _steps(guide, flow)
+        items: List[Tuple[str, int, bool]] = []  # (channel, furthest step, got in)
+        for c in convs:
+            if c.flow == flow and c.max_step:
+                items.append((c.channel, min(c.max_step, total), c.got_in))
+        for call in calls:
+            if call.flow == flow and call.last_step:
+                items.append(("hotline", min(call.last_step, total), call.outcome == "got_in"))
+        steps = []
+        for n in range(1, total + 1):
+            reached = [i for i in items if i[1] >= n]
+            stopped = [i for i in reached if i[1] == n and not i[2]]
+            step = {
+                "step": n, "text": guide.step(flow, n)["text"],
+                "reached": len(reached), "stopped": len(stopped),
+                "reached_by_channel": {ch: sum(1 for i in reached if i[0] == ch) for ch in _channels(filters)},
+                "stopped_by_channel": {ch: sum(1 for i in stopped if i[0] == ch) for ch in _channels(filters)},
+            }
+            steps.append(step)
+            rows.append({"flow": flow, "step": n, "reached": step["reached"], "stopped": step["stopped"],
+                         **{f"reached_{ch}": v for ch, v in step["reached_by_channel"].items()},
+                         **{f"stopped_{ch}": v for ch, v in step["stopped_by_channel"].items()}})
+        started = len(items)
+        got_in = sum(1 for i in items if i[2])
+        flows.append({"flow": flow, "title": guide.flow(flow)["title"], "short": guide.flow(flow)["short"],
+                      "steps_total": total, "started": started, "got_in": got_in,
+                      "got_in_rate": rate(got_in, started), "steps": steps})
+    columns = [("flow", "Cách"), ("step", "Bước"), ("reached", "Đã đến bước này"), ("stopped", "Dừng ở bước này")]
+    for ch in _channels(filters):
+        columns.append((f"reached_{ch}", f"Đã đến · {CHANNEL_LABELS[ch]}"))
+    for ch in _channels(filters):
+        columns.append((f"stopped_{ch}", f"Dừng · {CHANNEL_LABELS[ch]}"))
+    return {"report": "funnel", "filters": filters.as_dict(), "flows": flows, "table": _table(columns, rows)}
+
+
+def _parse_seen(item: str) -> Optional[Tuple[str, int]]:
+    code, _, step = str(item).partition("@")
+    if not code:
+        return None
+    try:
+        return code, int(step or 0)
+    except ValueError:
+        return None
+
+
+def problems(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Problems per flow and step (a conversation counts a problem at a step once), chat and hotline."""
+    counts: Dict[Tuple[Optional[str], int, str], Counter] = defaultdict(Counter)
+    for c in load_conversations(session, filters):
+        for item in c.problems_seen:
+            parsed = _parse_seen(item)
+            if parsed:
+                code, step = parsed
+                counts[(c.flow, step, code)]["chat"] += 1
+    for call in load_calls(session, filters):
+        if call.problem:
+            counts[(call.flow, call.last_step or 0, call.problem)]["hotline"] += 1
+    rows = []
+    for (flow, step, code), counter in sorted(counts.items(), key=lambda kv: (kv[0][0] or "~", kv[0][1], kv[0][2])):
+        rows.append({"flow": flow, "step": step, "problem": code, "title": _problem_title(guide, code),
+                     "chat": counter["chat"], "hotline": counter["hotline"],
+                     "total": counter["chat"] + counter["hotline"]})
+    by_problem: Dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        by_problem[row["problem"]]["chat"] += row["chat"]
+        by_problem[row["problem"]]["hotline"] += row["hotline"]
+    totals = [{"problem": code, "title": _problem_title(guide, code), "chat": c["chat"], "hotline": c["hotline"],
+               "total": c["chat"] + c["hotline"]} for code, c in by_problem.items()]
+    totals.sort(key=lambda r: (-r["total"], r["problem"]))
+    columns = [("flow", "Cách"), ("step", "Bước"), ("problem", "Mã vấn đề"), ("title", "Vấn đề"),
+               ("chat", "Trò chuyện"), ("hotline", "Đường dây nóng"), ("total", "Tổng")]
+    return {"report": "problems", "filters": filters.as_dict(), "by_step": rows, "by_problem": totals,
+            "table": _table(columns, rows)}
+
+
+def handoffs(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Share of conversations handed to a person, per channel, and the reasons."""
+    convs = load_conversations(session, filters)
+    rows = []
+    for ch in _channels(filters, chat_only=True) + ["all"]:
+        group = [c for c in convs if ch in ("all", c.channel)]
+        with_handoff = sum(1 for c in group if c.handoffs)
+        rows.append({"channel": ch, "conversations": len(group), "with_handoff": with_handoff,
+                     "handoffs": sum(c.handoffs for c in group), "rate": rate(with_handoff, len(group))})
+    reasons = Counter(h.reason or "requested" for h in load_handoffs(session, filters))
+    columns = [("channel", "Kênh"), ("conversations", "Cuộc trò chuyện"), ("with_handoff", "Có chuyển cán bộ"),
+               ("handoffs", "Số lần chuyển"), ("rate", "Tỷ lệ chuyển cán bộ")]
+    overall = rows[-1]
+    return {"report": "handoffs", "filters": filters.as_dict(), "conversations": overall["conversations"],
+            "with_handoff": overall["with_handoff"], "rate": overall["rate"], "by_channel": rows[:-1],
+            "reasons": dict(sorted(reasons.items())), "table": _table(columns, rows)}
+
+
+def self_service(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Conversations that got in by themselves (answered "got in", no person), per channel."""
+    convs = load_conversations(session, filters)
+    rows = []
+    for ch in _channels(filters, chat_only=True) + ["all"]:
+        group = [c for c in convs if ch in ("all", c.channel)]
+        in_flow = [c for c in group if c.flow]
+        self_served = sum(1 for c in in_flow if c.self_served)
+        rows.append({"channel": ch, "conversations": len(group), "in_flow": len(in_flow),
+                     "answered": sum(1 for c in in_flow if c.login_outcome),
+                     "got_in": sum(1 for c in in_flow if c.got_in), "self_served": self_served,
+                     "rate": rate(self_served, len(in_flow))})
+    columns = [("channel", "Kênh"), ("conversations", "Cuộc trò chuyện"), ("in_flow", "Đã bắt đầu hướng dẫn"),
+               ("answered", "Trả lời câu hỏi cuối"), ("got_in", "Vào được (kể cả nhờ cán bộ)"),
+               ("self_served", "Tự vào được, không cần cán bộ"), ("rate", "Tỷ lệ tự làm được")]
+    overall = rows[-1]
+    return {"report": "self_service", "filters": filters.as_dict(), "in_flow": overall["in_flow"],
+            "self_served": overall["self_served"], "rate": overall["rate"], "by_channel": rows[:-1],
+            "table": _table(columns, rows)}
+
+
+def _reply_stats(items: List[HandoffRow]) -> Dict[str, Any]:
+    seconds = [(h.first_staff_reply_at - h.requested_at).total_seconds() for h in items
+               if h.first_staff_reply_at is not None]
+    med, p90 = median(seconds), percentile_nearest_rank(seconds, 90)
+    return {"handoffs": len(items), "replied": len(seconds), "not_replied": len(items) - len(seconds),
+            "median_seconds": med, "p90_seconds": p90,
+            "median_minutes": round(med / 60, 1) if med is not None else None,
+            "p90_minutes": round(p90 / 60, 1) if p90 is not None else None}
+
+
+def first_reply(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Time from a handoff request to the first staff reply: median and p90, per channel."""
+    items = load_handoffs(session, filters)
+    rows = [{"channel": ch, **_reply_stats([h for h in items if h.channel == ch])}
+            for ch in _channels(filters, chat_only=True)]
+    overall = {"channel": "all", **_reply_stats(items)}
+    columns = [("channel", "Kênh"), ("handoffs", "Yêu cầu gặp cán bộ"), ("replied", "Đã được trả lời"),
+               ("not_replied", "Chưa được trả lời"), ("median_minutes", "Trung vị (phút)"),
+               ("p90_minutes", "90% trong vòng (phút)")]
+    return {"report": "first_reply", "filters": filters.as_dict(), **{k: v for k, v in overall.items()
+                                                                     if k != "channel"},
+            "by_channel": rows, "table": _table(columns, rows + [overall])}
+
+
+def outcomes(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Outcomes of handoffs (set by staff), of hotline calls, and the citizens' own answers."""
+    handoff_counts = Counter(h.outcome or "open" for h in load_handoffs(session, filters))
+    call_counts = Counter(c.outcome for c in load_calls(session, filters))
+    convs = [c for c in load_conversations(session, filters) if c.flow]
+    answers = Counter(c.login_outcome if c.login_outcome in ("got_in", "not_in") else "none" for c in convs)
+    rows = []
+    for outcome in OUTCOMES + ("open",):
+        h, k = handoff_counts.get(outcome, 0), call_counts.get(outcome, 0)
+        if outcome == "open" and not h:
+            continue
+        rows.append({"outcome": outcome, "label": OUTCOME_LABELS[outcome], "handoff": h, "hotline": k,
+                     "total": h + k})
+    columns = [("outcome", "Mã kết quả"), ("label", "Kết quả"), ("handoff", "Cán bộ hỗ trợ qua trò chuyện"),
+               ("hotline", "Đường dây nóng"), ("total", "Tổng")]
+    return {"report": "outcomes", "filters": filters.as_dict(),
+            "handoff": {o: handoff_counts.get(o, 0) for o in OUTCOMES + ("open",)},
+            "hotline": {o: call_counts.get(o, 0) for o in OUTCOMES},
+            "citizen_answers": {k: answers.get(k, 0) for k in ("got_in", "not_in", "none")},
+            "rows": rows, "table": _table(columns, rows)}
+
+
+def _bucket(moment: datetime, period: str) -> date:
+    local = moment.astimezone(TZ).date()
+    return local - timedelta(days=local.weekday()) if period == "week" else local
+
+
+def bucket_label(start: date, period: str) -> str:
+    """`2026-11-27` for a day; `2026-W48` (ISO week) for a week."""
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.isoformat()
+
+
+def volume(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """Per day or ISO week (local time): conversations per channel, handoffs, self-served, hotline calls."""
+    period = filters.period
+    convs, calls = load_conversations(session, filters), load_calls(session, filters)
+    handoff_rows = load_handoffs(session, filters)
+    buckets: Dict[date, Counter] = defaultdict(Counter)
+    for c in convs:
+        b = buckets[_bucket(c.created_at, period)]
+        b["conversations"] += 1
+        b[f"conversations_{c.channel}"] += 1
+        b["in_flow"] += 1 if c.flow else 0
+        b["self_served"] += 1 if c.flow and c.self_served else 0
+    for h in handoff_rows:
+        buckets[_bucket(h.requested_at, period)]["handoffs"] += 1
+    for call in calls:
+        b = buckets[_bucket(call.created_at, period)]
+        b["hotline_calls"] += 1
+        b["hotline_got_in"] += 1 if call.outcome == "got_in" else 0
+    first = filters.date_from or (min(buckets) if buckets else None)
+    last = filters.date_to or (max(buckets) if buckets else None)
+    starts: List[date] = []
+    if first and last:
+        cursor, step = _bucket(datetime.combine(first, time(12), TZ), period), timedelta(days=7 if period == "week"
+                                                                                     else 1)
+        while cursor <= last and len(starts) < MAX_BUCKETS:
+            starts.append(cursor)
+            cursor += step
+    keys = ["conversations"] + [f"conversations_{ch}" for ch in _channels(filters, chat_only=True)] + \
+        ["in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"]
+    rows = [{"period": bucket_label(s, period), "start": s.isoformat(),
+             **{k: buckets.get(s, Counter()).get(k, 0) for k in keys}} for s in starts]
+    columns = [("period", "Tuần" if period == "week" else "Ngày"), ("start", "Từ ngày"),
+               ("conversations", "Cuộc trò chuyện")]
+    columns += [(f"conversations_{ch}", f"Trò chuyện · {CHANNEL_LABELS[ch]}")
+                for ch in _channels(filters, chat_only=True)]
+    columns += [("in_flow", "Đã bắt đầu hướng dẫn"), ("handoffs", "Chuyển cán bộ"),
+                ("self_served", "Tự vào được"), ("hotline_calls", "Cuộc gọi đường dây nóng"),
+                ("hotline_got_in", "Cuộc gọi: đã vào được")]
+    return {"report": "volume", "filters": filters.as_dict(), "period": period, "rows": rows,
+            "table": _table(columns, rows)}
+
+
+def summary(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """The headline figures of the other reports."""
+    h, s, r = handoffs(session, guide, filters), self_service(session, guide, filters), \
+        first_reply(session, guide, filters)
+    calls = load_calls(session, filters)
+    figures = {
+        "conversations": h["conversations"], "in_flow": s["in_flow"], "hotline_calls": len(calls),
+        "handoff_rate": h["rate"], "self_service_rate": s["rate"], "self_served": s["self_served"],
+        "first_reply_median_minutes": r["median_minutes"], "first_reply_p90_minutes": r["p90_minutes"],
+        "hotline_got_in": sum(1 for c in calls if c.outcome == "got_in"),
+    }
+    labels = {
+        "conversations": "Cuộc trò chuyện", "in_flow": "Đã bắt đầu hướng dẫn",
+        "hotline_calls": "Cuộc gọi đường dây nóng", "handoff_rate": "Tỷ lệ chuyển cán bộ",
+        "self_service_rate": "Tỷ lệ tự làm được", "self_served": "Tự vào được",
+        "first_reply_median_minutes": "Cán bộ trả lời: trung vị (phút)",
+        "first_reply_p90_minutes": "Cán bộ trả lời: 90% trong vòng (phút)",
+        "hotline_got_in": "Cuộc gọi: đã vào được",
+    }
+    rows = [{"key": k, "label": labels[k], "value": v} for k, v in figures.items()]
+    return {"report": "summary", "filters": filters.as_dict(), **figures,
+            "table": _table([("key", "Mã"), ("label", "Chỉ số"), ("value", "Giá trị")], rows)}
+
+
+BUILDERS = {"summary": summary, "funnel": funnel, "problems": problems, "handoffs": handoffs,
+            "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes, "volume": volume}
+
+
+def build(name: str, session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+    """A report by name (KeyError for an unknown name)."""
+    return BUILDERS[name](session, guide, filters)
+
+
+def to_csv(report: Dict[str, Any]) -> str:
+    """The report's table as CSV (UTF-8 with a byte-order mark so spreadsheet programs read the accents)."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = report["table"]["columns"]
+    writer.writerow([label for _, label in columns])
+    for row in report["table"]["rows"]:
+        writer.writerow(["" if row.get(key) is None else row.get(key) for key, _ in columns])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,441 @@
+"""Editing the guide content from the console: which fields may change, their rules, a preview of what citizens
+will read, and the write to the commune's overrides file (settings.content_overrides).
+
+The overrides file is `{"guide": {dotted.path: value}, "messages": {dotted.path: value}}` (content/loader.py). The
+gateway and the bot's action server both re-read it when it changes, so a saved edit is live for the next message
+without retraining or restarting anything. Writes take an exclusive file lock (`<file>.lock`), write a temporary
+file in the same folder and `os.replace` it, so a reader never sees half a file.
+
+A field is named by a key `<target>:<dotted path>`, e.g. `guide:flows.A.steps.0.text` (list indexes are 0-based:
+that is step 1 of flow A) or `messages:buttons.step.0.title`.
+"""
+from __future__ import annotations
+
+import copy
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import yaml
+from sqlalchemy.orm import Session
+
+import content
+from gateway.models import Staff
+from gateway.services import audit
+from gateway.services.hours import TZ
+
+TARGETS = ("guide", "messages")
+# The letters of the Vietnamese alphabet that carry a diacritic (NFC), lower and upper case: text in Vietnamese
+# has at least one of them.
+VIETNAMESE_LETTERS = frozenset(
+    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
+    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ")
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+HOTLINE = re.compile(r"^[0-9][0-9. ]*[0-9]$")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".svg")
+STEP_CHARS = 140  # the guide's length target for one step or remedy line (a warning, not an error)
+
+# kind → (maximum characters, needs Vietnamese letters, help text)
+KINDS: Dict[str, Tuple[int, bool, str]] = {
+    "text": (400, True, f"Câu tiếng Việt có dấu, nên dưới {STEP_CHARS} ký tự (một việc mỗi câu)."),
+    "title": (80, True, "Tiêu đề tiếng Việt có dấu, tối đa 80 ký tự."),
+    "short": (20, True, "Tên ngắn trên nút bấm: tiếng Việt có dấu, tối đa 20 ký tự (giới hạn của Zalo)."),
+    "button": (20, True, "Chữ trên nút bấm: tiếng Việt có dấu, tối đa 20 ký tự (giới hạn của Zalo)."),
+    "hours": (200, True, "Giờ làm việc như trợ lý nói với người dân, tiếng Việt có dấu."),
+    "bring": (200, True, "Giấy tờ, đồ cần mang theo khi đến Công an, tiếng Việt có dấu."),
+    "date": (10, False, "Ngày kiểm tra lại thông tin, dạng năm-tháng-ngày (ví dụ 2026-11-27), không sau hôm nay."),
+    "hotline": (20, False, "Chỉ chữ số, dấu chấm và dấu cách, ví dụ 024.38541051."),
+    "illustration": (120, False, "Chọn một tệp hình trong thư mục hình minh họa (web_widget/illustrations/)."),
+}
+
+
+class EditError(ValueError):
+    """An edit that cannot be made (message in Vietnamese)."""
+
+
+class Conflict(EditError):
+    """The field changed since the form was opened (another administrator saved first)."""
+
+
+@dataclass
+class Field:
+    """One editable piece of content."""
+
+    key: str
+    target: str
+    path: str
+    kind: str
+    label: str
+    group: str
+    group_title: str
+    current: Any = None
+    default: Any = None
+    overridden: bool = False
+    context: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def max_chars(self) -> int:
+        return KINDS[self.kind][0]
+
+    @property
+    def help(self) -> str:
+        return KINDS[self.kind][2]
+
+    def as_dict(self) -> Dict[str, Any]:
+        out = asdict(self)
+        out.update(max_chars=self.max_chars, help=self.help)
+        return out
+
+
+# --- where the content lives --------------------------------------------------------------------------------------
+
+_defaults_lock = threading.Lock()
+_defaults_cache: Dict[str, Any] = {"key": None, "value": None}
+
+
+def defaults(content_dir: Path) -> Dict[str, Any]:
+    """The content as shipped in git (no overrides): {"guide": ..., "messages": ...}."""
+    files = {t: Path(content_dir) / f"{t}.yml" for t in TARGETS}
+    key = tuple((str(p), p.stat().st_mtime_ns) for p in files.values())
+    with _defaults_lock:
+        if _defaults_cache["key"] != key:
+            _defaults_cache.update(key=key, value={t: yaml.safe_load(p.read_text(encoding="utf-8"))
+                                                   for t, p in files.items()})
+        return copy.deepcopy(_defaults_cache["value"])
+
+
+def current(content_dir: Path, overrides: Path) -> content.Guide:
+    """The content as citizens get it now (with the overrides)."""
+    return content.load(Path(content_dir), Path(overrides))
+
+
+def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
+    """The overrides file as {"guide": {...}, "messages": {...}} (empty when missing)."""
+    path = Path(overrides)
+    if not path.exists():
+        return {t: {} for t in TARGETS}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise EditError("Tệp sửa đổi nội dung bị hỏng (không phải một bảng YAML).")
+    return {t: dict(data.get(t) or {}) for t in TARGETS}
+
+
+def illustration_files(directory: Path) -> List[str]:
+    """Image files a step may show (names only, sorted)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+                  and not p.name.startswith("."))
+
+
+# --- the editable fields ------------------------------------------------------------------------------------------
+
+STEP_PARTS = (("text", "text", "Lời hướng dẫn"), ("check", "text", "Cán bộ kiểm tra (đường dây nóng)"),
+              ("illustration", "illustration", "Hình minh họa"))
+BUTTON_SETS = {
+    "step": "Nút ở mỗi bước", "choose_flow": "Nút chọn cách đăng nhập", "yes_no": "Nút Có / Không",
+    "remedy_check": "Nút sau cách khắc phục", "outcome": "Nút hỏi kết quả", "outcome_no": "Nút khi chưa vào được",
+    "offer_human": "Nút mời gặp cán bộ", "callback": "Nút gọi lại", "consent": "Nút đồng ý",
+    "offer_guide": "Nút mời hướng dẫn",
+}
+
+
+def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any]) -> List[Field]:
+    """Every editable field of the given content (values filled in later)."""
+    specs: List[Field] = []
+
+    def add(target, path, kind, label, group, group_title, **context):
+        specs.append(Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context))
+
+    add("guide", "commune.hotline", "hotline", "Đường dây nóng", "commune", "Thông tin của xã")
+    add("guide", "commune.working_hours", "hours", "Giờ làm việc (câu trợ lý nói)", "commune", "Thông tin của xã")
+    for flow in ("A", "B"):
+        data = guide["flows"][flow]
+        group, title = f"flow-{flow}", f"Cách {flow}: {data.get('short', '')}"
+        add("guide", f"flows.{flow}.title", "title", "Tên cách đăng nhập", group, title, flow=flow)
+        add("guide", f"flows.{flow}.short", "short", "Tên ngắn", group, title, flow=flow)
+        add("guide", f"flows.{flow}.intro", "text", "Lời giới thiệu", group, title, flow=flow)
+        add("guide", f"flows.{flow}.last_checked", "date", "Ngày kiểm tra", group, title, flow=flow)
+        for i, _step in enumerate(data["steps"]):
+            for part, kind, label in STEP_PARTS:
+                add("guide", f"flows.{flow}.steps.{i}.{part}", kind, f"Bước {i + 1} · {label}", group, title,
+                    flow=flow, step=i + 1)
+    for code, problem in guide["problems"].items():
+        group, title = f"problem-{code}", f"Vấn đề: {problem.get('title', code)}"
+        add("guide", f"problems.{code}.title", "title", "Tên vấn đề", group, title, problem=code)
+        add("guide", f"problems.{code}.short", "short", "Tên ngắn (nút Zalo)", group, title, problem=code)
+        for i, _line in enumerate(problem.get("remedy") or []):
+            add("guide", f"problems.{code}.remedy.{i}", "text", f"Cách khắc phục · dòng {i + 1}", group, title,
+                problem=code, line=i + 1)
+        if "bring" in problem:
+            add("guide", f"problems.{code}.bring", "bring", "Mang theo khi đến Công an", group, title, problem=code)
+        add("guide", f"problems.{code}.last_checked", "date", "Ngày kiểm tra", group, title, problem=code)
+    for name, buttons in (messages.get("buttons") or {}).items():
+        for i, _button in enumerate(buttons):
+            add("messages", f"buttons.{name}.{i}.title", "button", f"{BUTTON_SETS.get(name, name)} · nút {i + 1}",
+                "buttons", "Nút bấm", button_set=name)
+    return specs
+
+
+def fields(content_dir: Path, overrides: Path) -> List[Field]:
+    """Every editable field with its current value, the value shipped in git, and whether it is overridden."""
+    now = current(content_dir, overrides)
+    shipped = defaults(content_dir)
+    edits = read_overrides(overrides)
+    out = []
+    for spec in _field_specs(now.guide, now.messages):
+        live = now.guide if spec.target == "guide" else now.messages
+        spec.current = content.get_path(live, spec.path)
+        try:
+            spec.default = content.get_path(shipped[spec.target], spec.path)
+        except (KeyError, IndexError, ValueError, TypeError):
+            spec.default = None
+        spec.overridden = spec.path in edits[spec.target]
+        out.append(spec)
+    return out
+
+
+def find_field(content_dir: Path, overrides: Path, key: str) -> Field:
+    """The editable field named `key`; EditError if it is not editable here."""
+    for spec in fields(content_dir, overrides):
+        if spec.key == key:
+            return spec
+    raise EditError("Mục này không sửa được ở đây.")
+
+
+# --- validation ---------------------------------------------------------------------------------------------------
+
+def has_vietnamese(text: str) -> bool:
+    """True when the text has at least one Vietnamese letter with a diacritic."""
+    return any(ch in VIETNAMESE_LETTERS for ch in unicodedata.normalize("NFC", text))
+
+
+def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None,
+             today: Optional[date] = None) -> Tuple[str, List[str]]:
+    """(cleaned value, warnings) for a new value of the field; EditError with every problem otherwise."""
+    if not isinstance(raw, str):
+        raise EditError("Nội dung phải là chữ.")
+    value = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\n", " ")
+    value = re.sub(r"[ \t]+", " ", _CONTROL.sub("", value)).strip()
+    limit, needs_vietnamese, _ = KINDS[spec.kind]
+    errors, warnings = [], []
+    if not value:
+        raise EditError("Nội dung không được để trống.")
+    if len(value) > limit:
+        errors.append(f"Dài {len(value)} ký tự, tối đa {limit} ký tự.")
+    if needs_vietnamese and not has_vietnamese(value):
+        errors.append("Phải là tiếng Việt có dấu (ít nhất một chữ có dấu như ă, â, đ, ê, ô, ơ, ư, á, ạ…).")
+    if spec.kind == "text" and len(value) > STEP_CHARS:
+        warnings.append(f"Câu dài {len(value)} ký tự, hơn {STEP_CHARS} ký tự nên dùng: người dân đọc trên điện "
+                        "thoại dễ bỏ sót. Nên tách ý hoặc viết gọn lại.")
+    if spec.kind in ("text", "title", "hours", "bring", "short", "button"):
+        unknown = [m for m in re.findall(r"\{([^{}]*)\}", value)
+                   if not re.fullmatch(r"commune\.[a-z_]+", m)]
+        if unknown:
+            errors.append("Chỉ dùng được ô điền sẵn dạng {commune.hotline}, {commune.working_hours}…; không dùng: "
+                          + ", ".join("{" + m + "}" for m in unknown))
+    if spec.kind == "date":
+        try:
+            parsed = date.fromisoformat(value)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+        except ValueError:
+            errors.append("Ngày phải viết dạng năm-tháng-ngày, ví dụ 2026-11-27.")
+        else:
+            today = today or datetime.now(TZ).date()
+            if parsed > today:
+                errors.append("Ngày kiểm tra không thể sau hôm nay.")
+            elif parsed.year < 2020:
+                errors.append("Ngày kiểm tra quá cũ.")
+    if spec.kind == "hotline":
+        if not HOTLINE.match(value) or sum(ch.isdigit() for ch in value) < 3:
+            errors.append("Số đường dây nóng chỉ gồm chữ số, dấu chấm và dấu cách (ví dụ 024.38541051).")
+    if spec.kind == "illustration":
+        allowed = illustrations if illustrations is not None else []
+        if value not in allowed:
+            errors.append("Chọn một tệp hình có trong thư mục hình minh họa.")
+    if errors:
+        raise EditError(" ".join(errors))
+    return value, warnings
+
+
+# --- signing what was previewed -----------------------------------------------------------------------------------
+
+def sign(secret: str, *parts: Any) -> str:
+    """An HMAC over the parts: ties a save to the exact value previewed and to the value it replaces."""
+    message = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def check_signature(secret: str, signature: str, *parts: Any) -> bool:
+    return hmac.compare_digest(sign(secret, *parts), signature or "")
+
+
+# --- preview ------------------------------------------------------------------------------------------------------
+
+def _with_change(guide: content.Guide, spec: Field, value: str) -> content.Guide:
+    data = {"guide": copy.deepcopy(guide.guide), "messages": copy.deepcopy(guide.messages)}
+    content.set_path(data[spec.target], spec.path, value)
+    if spec.path == "commune.hotline":
+        data["guide"]["commune"]["hotline_tel"] = re.sub(r"\D", "", value)
+    return content.Guide(guide=data["guide"], messages=data["messages"])
+
+
+def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True) -> Dict[str, Any]:
+    return {"kind": "text", "text": text, "buttons": buttons or [], "changed": changed}
+
+
+def preview(guide: content.Guide, spec: Field, value: str) -> Dict[str, Any]:
+    """What citizens (or hotline staff) will read with the new value: a list of chat bubbles, before and after."""
+    new = _with_change(guide, spec, value)
+    return {"before": _render(guide, spec), "after": _render(new, spec),
+            "audience": "staff" if spec.path.endswith(".check") else "citizen"}
+
+
+def _render(g: content.Guide, spec: Field) -> List[Dict[str, Any]]:
+    ctx, parts = spec.context, spec.path.split(".")
+    titles = [b["title"] for b in g.buttons("step")]
+    if "step" in ctx:
+        flow, n = ctx["flow"], ctx["step"]
+        step = g.step(flow, n)
+        if parts[-1] == "check":
+            return [_bubble(f"Bước {n}/{len(g.steps(flow))} · Cán bộ kiểm tra: {g.fill(step.get('check', ''))}")]
+        out: List[Dict[str, Any]] = []
+        image = g.illustration_url(step.get("illustration"))
+        if image:
+            out.append({"kind": "image", "src": image, "changed": parts[-1] == "illustration",
+                        "alt": f"Hình minh họa bước {n}"})
+        out.append(_bubble(g.text("step", step=n, total=len(g.steps(flow)), text=g.fill(step["text"])), titles,
+                           changed=parts[-1] == "text"))
+        return out
+    if "flow" in ctx:
+        data = g.flow(ctx["flow"])
+        if parts[-1] == "last_checked":
+            return [_bubble(g.text("why_vneid_now", last_checked=data.get("last_checked", "")))]
+        if parts[-1] == "short":
+            return [_bubble(f"Tên ngắn (thẻ hỗ trợ của cán bộ, thống kê): {data.get('short', '')}",
+                            [data.get("short", "")])]
+        return [_bubble(g.text("flow_start", flow_title=data["title"], flow_intro=g.fill(data.get("intro", ""))))]
+    if "problem" in ctx:
+        code = ctx["problem"]
+        problem = g.problem(code)
+        if parts[-1] == "short":
+            where = next(((f, n) for f in ("A", "B") for n, s in enumerate(g.steps(f), start=1)
+                          if code in (s.get("problems") or [])), None)
+            if where:
+                codes = g.step(*where).get("problems") or []
+                return [_bubble(g.text("step_failed_ask", step=where[1]),
+                                [g.problem(c)["short"] for c in codes if g.problem(c)])]
+            return [_bubble(problem["short"], [problem["short"]])]
+        if parts[-1] == "bring":
+            return [_bubble(g.text("in_person", bring=g.fill(problem.get("bring", ""))))]
+        if parts[-1] == "last_checked":
+            return [_bubble(f"{problem['title']}: thông tin kiểm tra ngày {problem.get('last_checked', '')}.")]
+        out = [_bubble(g.text("remedy_intro", problem_title=problem["title"]), changed=parts[-1] == "title")]
+        for i, line in enumerate(problem.get("remedy") or []):
+            out.append(_bubble(g.fill(line), changed=parts[-2:] == ["remedy", str(i)]))
+        out.append(_bubble(g.text("remedy_check"), [b["title"] for b in g.buttons("remedy_check")], changed=False))
+        return out
+    if spec.target == "messages" and parts[0] == "buttons":
+        name = parts[1]
+        return [_bubble("Các nút người dân thấy:", [b["title"] for b in g.buttons(name)])]
+    # commune settings
+    return [_bubble(g.text("contact")), _bubble(g.text("handoff_contact"))]
+
+
+# --- saving -------------------------------------------------------------------------------------------------------
+
+_thread_lock = threading.Lock()
+
+
+@contextmanager
+def locked(overrides: Path) -> Iterator[None]:
+    """An exclusive lock on the overrides file (across processes and threads)."""
+    path = Path(overrides)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock:
+        with open(path.with_name(path.name + ".lock"), "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+HEADER = ("# Commune edits of the guide content, written by the console (Quản trị › Nội dung hướng dẫn).\n"
+          "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n")
+
+
+def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]]) -> None:
+    """Write the whole overrides file atomically (temporary file in the same folder, then os.replace)."""
+    path = Path(overrides)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {t: dict(sorted(edits.get(t, {}).items())) for t in TARGETS if edits.get(t)}
+    text = HEADER + (yaml.safe_dump(body, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                                    width=1000) if body else "{}\n")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key: str, raw: Any,
+         base_signature: str, secret: str, illustrations: Optional[List[str]] = None) -> Dict[str, Any]:
+    """Validate and apply one edit; audited as content_edit with {path, old, new}. Returns the change.
+
+    `base_signature` is `sign(secret, key, value shown when the form was opened)`: if the field changed since,
+    Conflict is raised instead of overwriting someone else's edit. A value equal to the shipped one removes the
+    override (back to the content in git).
+    """
+    with locked(overrides):
+        spec = find_field(content_dir, overrides, key)
+        if not check_signature(secret, base_signature, key, spec.current):
+            raise Conflict("Nội dung này vừa được người khác sửa. Hãy mở lại để xem bản mới nhất rồi sửa tiếp.")
+        value, warnings = validate(spec, raw, illustrations)
+        old = spec.current
+        edits = read_overrides(overrides)
+        target = edits[spec.target]
+        related: Dict[str, Any] = {}
+        if value == spec.default:
+            target.pop(spec.path, None)
+        else:
+            target[spec.path] = value
+        if spec.path == "commune.hotline":
+            tel = re.sub(r"\D", "", value)
+            shipped_tel = defaults(content_dir)["guide"]["commune"].get("hotline_tel")
+            if value == spec.default and tel == shipped_tel:
+                target.pop("commune.hotline_tel", None)
+            else:
+                target["commune.hotline_tel"] = tel
+            related["commune.hotline_tel"] = tel
+        changed = old != value
+        if changed:
+            detail = {"path": spec.path, "target": spec.target, "old": old, "new": value}
+            if related:
+                detail["also"] = related
+            if value == spec.default:
+                detail["reverted_to_default"] = True
+            audit.record(session, staff.id, "content_edit", spec.key[:128], detail)
+            session.flush()
+            write_overrides(overrides, edits)
+    return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed, "warnings": warnings}

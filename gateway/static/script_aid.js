@@ -1,0 +1,359 @@
+/* Hotline script aid: keyboard navigation through the steps, problem scripts, the "người dân nói gì" box (through
+ * /api/parse: only the redacted text is kept, in this page only) and recording the call's outcome as codes.
+ * No inline script (CSP): data comes from data-* attributes of #aid. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("aid");
+  if (!root) { return; }
+
+  var data = JSON.parse(root.getAttribute("data-aid"));
+  var csrf = root.getAttribute("data-csrf");
+  var state = {
+    flow: root.getAttribute("data-flow") || null,
+    step: parseInt(root.getAttribute("data-step"), 10) || 1,
+    problem: root.getAttribute("data-problem") || null
+  };
+  var live = document.getElementById("aid-live");
+  var main = document.getElementById("main");
+  var said = document.getElementById("aid-said");
+  var parseForm = document.getElementById("aid-parse");
+  var parseSend = document.getElementById("aid-parse-send");
+  var parseResult = document.getElementById("aid-parse-result");
+  var heardBox = document.getElementById("aid-heard-box");
+  var heard = document.getElementById("aid-heard");
+  var recordForm = document.getElementById("aid-record");
+  var recordStatus = document.getElementById("aid-record-status");
+  var recordSend = document.getElementById("aid-record-send");
+
+  function $all(selector, scope) { return Array.prototype.slice.call((scope || document).querySelectorAll(selector)); }
+  function total() { return state.flow ? data.flows[state.flow].total : 0; }
+  function stepProblems() { return state.flow ? data.flows[state.flow].steps[state.step - 1] : []; }
+  function card() { return state.flow ? document.getElementById("step-" + state.flow + "-" + state.step) : null; }
+  function problemTitle(code) { return code && data.problems[code] ? data.problems[code].title : ""; }
+
+  function text(node, value) { node.textContent = value; }
+
+  function stepSay() {
+    var c = card();
+    var say = c ? c.querySelector(".aid-say") : null;
+    return say ? say.textContent : "";
+  }
+
+  function announce(message) {
+    // Clear first so the same text is read again when it repeats.
+    text(live, "");
+    window.setTimeout(function () { text(live, message); }, 30);
+  }
+
+  function visible(node) { return !!node && !node.closest("[hidden]"); }
+
+  function render(options) {
+    options = options || {};
+    var focusClass = null, focusKey = null, active = document.activeElement;
+    if (active && active !== document.body && root.contains(active)) {
+      if (active.classList.contains("aid-next")) { focusClass = "aid-next"; }
+      else if (active.classList.contains("aid-prev")) { focusClass = "aid-prev"; }
+      else if (active.classList.contains("aid-problem")) { focusClass = "aid-problem"; focusKey = active.getAttribute("data-key"); }
+    }
+    $all(".aid-step-card").forEach(function (node) {
+      node.hidden = !(node.getAttribute("data-flow") === state.flow && parseInt(node.getAttribute("data-step"), 10) === state.step);
+    });
+    $all(".aid-flow-intro").forEach(function (node) { node.hidden = node.getAttribute("data-flow") !== state.flow; });
+    document.getElementById("aid-no-flow").hidden = !!state.flow;
+    $all(".aid-flow").forEach(function (link) {
+      if (link.getAttribute("data-flow") === state.flow) { link.setAttribute("aria-current", "true"); }
+      else { link.removeAttribute("aria-current"); }
+    });
+    $all(".aid-problem").forEach(function (link) {
+      if (visible(link) && link.getAttribute("data-problem") === state.problem) { link.setAttribute("aria-current", "true"); }
+      else { link.removeAttribute("aria-current"); }
+    });
+    $all(".aid-problem-script").forEach(function (node) { node.hidden = node.getAttribute("data-problem") !== state.problem; });
+    document.getElementById("aid-script-empty").hidden = !!state.problem;
+
+    document.getElementById("aid-rec-flow").value = state.flow || "";
+    document.getElementById("aid-rec-step").value = state.flow ? String(state.step) : "";
+    document.getElementById("aid-rec-problem").value = state.problem || "";
+    var summary = state.flow ? "Cách " + state.flow + " · bước " + state.step : "Chưa chọn cách";
+    if (state.problem) { summary += " · " + problemTitle(state.problem); }
+    text(document.getElementById("aid-rec-summary"), summary);
+
+    var query = [];
+    if (state.flow) { query.push("flow=" + state.flow, "step=" + state.step); }
+    if (state.problem) { query.push("problem=" + encodeURIComponent(state.problem)); }
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.pathname + (query.length ? "?" + query.join("&") : ""));
+    }
+
+    // Keep the keyboard focus visible when the control it was on has just been hidden.
+    if (active && root.contains(active) && !visible(active)) {
+      var c = card(), target = null;
+      if (c && focusClass === "aid-problem") { target = c.querySelector('.aid-problem[data-key="' + focusKey + '"]'); }
+      if (c && !target && focusClass) { target = c.querySelector("." + focusClass) || c.querySelector(".aid-next, .aid-prev"); }
+      if (target) { target.focus(); } else { main.focus(); }
+    }
+    if (options.announce !== false) {
+      if (options.message) { announce(options.message); }
+      else if (state.flow) { announce("Cách " + state.flow + ", bước " + state.step + " trên " + total() + ": " + stepSay()); }
+    }
+  }
+
+  function setFlow(code, message) {
+    if (!data.flows[code]) { return; }
+    state.flow = code;
+    state.step = 1;
+    state.problem = null;
+    render({ message: message });
+  }
+
+  function move(delta) {
+    if (!state.flow) { return; }
+    var next = Math.min(Math.max(state.step + delta, 1), total());
+    if (next === state.step) { return; }
+    state.step = next;
+    if (state.problem && stepProblems().indexOf(state.problem) < 0) { state.problem = null; }
+    render();
+  }
+
+  function openProblem(code, message) {
+    if (!data.problems[code]) { return; }
+    state.problem = code;
+    render({ message: message || "Kịch bản: " + problemTitle(code) });
+  }
+
+  function closeProblem() {
+    if (!state.problem) { return; }
+    state.problem = null;
+    render({ message: "Đã đóng kịch bản." });
+  }
+
+  function pickProblem(number) {
+    var codes = stepProblems();
+    if (number >= 1 && number <= codes.length) { openProblem(codes[number - 1]); }
+  }
+
+  /* Where a problem belongs: stay if it is at this step, else the nearest step of this flow, else its first place. */
+  function jumpToProblem(code) {
+    var where = (data.problems[code] || {}).where || [];
+    var here = where.filter(function (w) { return w[0] === state.flow; });
+    if (state.flow && here.some(function (w) { return w[1] === state.step; })) {
+      // stay
+    } else if (here.length) {
+      here.sort(function (a, b) { return Math.abs(a[1] - state.step) - Math.abs(b[1] - state.step); });
+      state.step = here[0][1];
+    } else if (where.length) {
+      state.flow = where[0][0];
+      state.step = where[0][1];
+    }
+    state.problem = code;
+  }
+
+  // --- clicks (links keep working without JavaScript) -------------------------------------------------------------
+
+  root.addEventListener("click", function (event) {
+    var link = event.target.closest("a");
+    if (!link || !root.contains(link) || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    if (link.classList.contains("aid-flow")) { event.preventDefault(); setFlow(link.getAttribute("data-flow")); }
+    else if (link.classList.contains("aid-next")) { event.preventDefault(); move(1); }
+    else if (link.classList.contains("aid-prev")) { event.preventDefault(); move(-1); }
+    else if (link.classList.contains("aid-problem")) {
+      event.preventDefault();
+      if (state.problem === link.getAttribute("data-problem")) { closeProblem(); }
+      else { openProblem(link.getAttribute("data-problem")); }
+    }
+  });
+
+  // --- keyboard ---------------------------------------------------------------------------------------------------
+
+  function typing(node) {
+    if (!node || !node.tagName) { return false; }
+    var tag = node.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || node.isContentEditable;
+  }
+
+  function interactive(node) {
+    if (!node || !node.tagName) { return false; }
+    var tag = node.tagName.toLowerCase();
+    return tag === "a" || tag === "button" || typing(node) || tag === "summary";
+  }
+
+  function focusOutcome() {
+    var radios = $all('input[name="outcome"]', recordForm);
+    var chosen = radios.filter(function (r) { return r.checked; })[0];
+    if (!chosen) { chosen = radios[0]; chosen.checked = true; }
+    chosen.focus();
+    announce("Kết quả cuộc gọi: " + chosen.labels[0].textContent + ". Mũi tên lên xuống để đổi, Enter để ghi.");
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) { return; }
+    var target = event.target;
+
+    if (target === said) {
+      if (event.key === "Escape") { event.preventDefault(); main.focus(); }
+      return;  // Enter submits the parse form
+    }
+    if (recordForm.contains(target) && target.name === "outcome") {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        if (recordForm.requestSubmit) { recordForm.requestSubmit(recordSend); } else { recordSend.click(); }
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        main.focus();
+      }
+      return;
+    }
+    if (typing(target)) { return; }
+
+    var key = event.key;
+    var handled = true;
+    if (key === "ArrowRight" || key === "j" || key === "J" || key === "n" || key === "N") { move(1); }
+    else if (key === "ArrowLeft" || key === "k" || key === "K" || key === "p" || key === "P") { move(-1); }
+    else if (key === "a" || key === "A") { setFlow("A"); }
+    else if (key === "b" || key === "B") { setFlow("B"); }
+    else if (/^[1-9]$/.test(key)) { pickProblem(parseInt(key, 10)); }
+    else if (key === "0" || key === "Escape") { closeProblem(); }
+    else if (key === "/" || key === "s" || key === "S") { said.focus(); }
+    else if (key === "Enter" && !interactive(target)) { focusOutcome(); }
+    else { handled = false; }
+    if (handled) { event.preventDefault(); }
+  });
+
+  // --- the caller's words -----------------------------------------------------------------------------------------
+
+  function resultLine(className, message) {
+    var p = document.createElement("p");
+    p.className = className;
+    p.textContent = message;
+    parseResult.appendChild(p);
+    return p;
+  }
+
+  function kindsLabel(kinds) {
+    return kinds.map(function (k) { return data.secret_kinds[k] || k; }).join(", ");
+  }
+
+  function showParsed(body) {
+    parseResult.textContent = "";
+    var heardItem = document.createElement("li");
+    heardItem.textContent = body.text;
+    heard.appendChild(heardItem);
+    heardBox.hidden = false;
+    var quote = resultLine("aid-heard-now", "");
+    var label = document.createElement("span");
+    label.className = "aid-label-inline";
+    label.textContent = "Đã nghe: ";
+    var words = document.createElement("q");
+    words.id = "aid-redacted";
+    words.textContent = body.text;
+    quote.appendChild(label);
+    quote.appendChild(words);
+
+    if (body.sensitive && body.sensitive.length) {
+      resultLine("notice notice-warn aid-secret", "Người dân vừa đọc " + kindsLabel(body.sensitive) +
+        ". Đã che, không lưu. Nhắc họ: không đọc thông tin này cho ai, kể cả cán bộ xã.");
+    }
+    var intent = (body.intent && body.intent.name) || "";
+    var confidence = Math.round(((body.intent && body.intent.confidence) || 0) * 100);
+    var message;
+    if (body.problem && data.problems[body.problem]) {
+      jumpToProblem(body.problem);
+      message = "Nhận ra vấn đề: " + problemTitle(body.problem) + " (độ tin cậy " + confidence + "%). Đã mở kịch bản" +
+        (state.flow ? " ở cách " + state.flow + ", bước " + state.step : "") + ".";
+      resultLine("aid-match", message);
+      render({ message: message });
+      return;
+    }
+    if (intent === "choose_password_otp" || intent === "choose_qr") {
+      var code = intent === "choose_qr" ? "B" : "A";
+      message = "Người dân muốn dùng cách " + code + ". Đã chọn cách " + code + ", bước 1.";
+      resultLine("aid-match", message);
+      setFlow(code, message);
+      return;
+    }
+    if (intent === "report_scam") {
+      resultLine("notice notice-warn aid-scam", "Có dấu hiệu lừa đảo. " + data.scam);
+      return;
+    }
+    if (!(body.sensitive && body.sensitive.length)) {
+      resultLine("aid-nomatch", "Chưa nhận ra vấn đề. Hỏi thêm: người dân đang ở bước nào, màn hình báo gì?");
+    }
+  }
+
+  parseForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var words = said.value.trim();
+    if (!words) { said.focus(); return; }
+    parseSend.disabled = true;
+    parseResult.textContent = "";
+    resultLine("aid-wait", "Đang phân tích…");
+    fetch(root.getAttribute("data-parse-url"), {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ text: words })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+    }).then(function (answer) {
+      if (!answer.ok) { throw new Error(answer.body && answer.body.message || "Không phân tích được."); }
+      said.value = "";  // the original words leave the page; only the redacted text is shown
+      showParsed(answer.body);
+    }).catch(function (err) {
+      parseResult.textContent = "";
+      resultLine("notice notice-warn", (err && err.message ? err.message : "Không phân tích được.") + " Bạn vẫn chọn bước và vấn đề bằng phím.");
+    }).then(function () { parseSend.disabled = false; });
+  });
+
+  // --- recording the call ------------------------------------------------------------------------------------------
+
+  function resetCall() {
+    state.flow = null;
+    state.step = 1;
+    state.problem = null;
+    $all('input[name="outcome"]', recordForm).forEach(function (r) { r.checked = false; });
+    parseResult.textContent = "";
+    heard.textContent = "";
+    heardBox.hidden = true;
+    said.value = "";
+    render({ announce: false });
+  }
+
+  recordForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var outcome = recordForm.querySelector('input[name="outcome"]:checked');
+    if (!outcome) {
+      text(recordStatus, "Chọn kết quả cuộc gọi trước khi ghi.");
+      recordStatus.className = "aid-status aid-status-error";
+      focusOutcome();
+      return;
+    }
+    recordSend.disabled = true;
+    var body = { flow: state.flow, last_step: state.flow ? state.step : null, problem: state.problem, outcome: outcome.value };
+    fetch(recordForm.getAttribute("action"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { ok: response.ok, body: answer }; });
+    }).then(function (answer) {
+      if (!answer.ok) { throw new Error(answer.body && answer.body.message || "Chưa ghi được."); }
+      var call = answer.body.call;
+      var where = call.flow ? "cách " + call.flow + (call.last_step ? ", bước " + call.last_step : "") : "chưa chọn cách";
+      var message = "Đã ghi cuộc gọi: " + call.outcome_label + " (" + where +
+        (call.problem_title ? ", " + call.problem_title : "") + "). Sẵn sàng cho cuộc gọi mới.";
+      text(document.getElementById("aid-today"), String(answer.body.today));
+      resetCall();
+      text(recordStatus, message);
+      recordStatus.className = "aid-status aid-status-ok";
+      main.focus();
+    }).catch(function (err) {
+      text(recordStatus, (err && err.message) || "Chưa ghi được. Thử lại.");
+      recordStatus.className = "aid-status aid-status-error";
+    }).then(function () { recordSend.disabled = false; });
+  });
+
+  // --- start --------------------------------------------------------------------------------------------------------
+  said.disabled = false;
+  parseSend.disabled = false;
+  document.getElementById("aid-keys-hint").hidden = false;
+  render({ announce: false });
+})();

@@ -1,0 +1,320 @@
+"""Content editing from the console: the rules (Vietnamese text, ≤ 20-character button titles, ISO dates, hotline),
+edit → preview → save through the admin pages, the overrides file written atomically, the audit log, admin-only
+access, and (with the real bot) an edit reaching the next citizen's conversation with no retraining or restart."""
+from __future__ import annotations
+
+import html as htmllib
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+import content
+from gateway.models import AuditLog
+from gateway.services import content_edit as ce
+from tests.gateway.conftest import csrf_header, login
+
+ROOT = Path(__file__).resolve().parents[2]
+STEP1 = "guide:flows.A.steps.0.text"
+
+
+def admin_client(app):
+    client = app.test_client()
+    assert login(client, "quantri").status_code == 302
+    return client
+
+
+def hidden(page: str, name: str) -> str:
+    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', page)
+    assert match, f"no hidden field {name}"
+    return htmllib.unescape(match.group(1))
+
+
+def open_edit(client, key):
+    response = client.get("/console/content/edit", query_string={"key": key})
+    assert response.status_code == 200, response.status_code
+    page = response.get_data(as_text=True)
+    return {"csrf_token": hidden(page, "csrf_token"), "key": key, "base": hidden(page, "base")}
+
+
+def edit_through_pages(client, key, value):
+    """GET the form, POST the preview, POST the save as the preview page does; returns (preview page, save)."""
+    form = open_edit(client, key)
+    preview = client.post("/console/content/preview", data={**form, "value": value})
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
+    page = preview.get_data(as_text=True)
+    saved = client.post("/console/content/save", data={
+        "csrf_token": hidden(page, "csrf_token"), "key": hidden(page, "key"), "base": hidden(page, "base"),
+        "value": hidden(page, "value"), "signature": hidden(page, "signature")})
+    return page, saved
+
+
+def overrides(app) -> Path:
+    return app.extensions["vneid"].settings.content_overrides
+
+
+def live_guide(app) -> content.Guide:
+    return app.extensions["vneid"].texts.guide
+
+
+def audit_entries(app, action="content_edit"):
+    with app.extensions["vneid"].db.session() as session:
+        return [(e.staff.username if e.staff else None, e.target, e.detail, e.at) for e in
+                session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))]
+
+
+# --- the rules ----------------------------------------------------------------------------------------------------
+
+def spec(kind, key="guide:x", path="x"):
+    return ce.Field(key, "guide", path, kind, "nhãn", "g", "nhóm")
+
+
+@pytest.mark.parametrize("kind,value,error", [
+    ("text", "   ", "không được để trống"),
+    ("text", "Open the portal and press Login", "tiếng Việt có dấu"),
+    ("text", "Mo trang dich vu cong roi bam Dang nhap", "tiếng Việt có dấu"),  # no diacritics
+    ("text", "Bấm " + "x" * 400, "tối đa 400"),
+    ("text", "Bấm {step} rồi {commune.hotline}", "{step}"),
+    ("short", "Không nhận được mã OTP", "tối đa 20"),  # 22 characters: too long for a Zalo button
+    ("button", "Gặp cán bộ xã Quảng Long", "tối đa 20"),
+    ("short", "OTP", "tiếng Việt có dấu"),
+    ("date", "27/11/2026", "năm-tháng-ngày"),
+    ("date", "2026-02-30", "năm-tháng-ngày"),
+    ("date", "2999-01-01", "sau hôm nay"),
+    ("hotline", "024-3854-1051", "chữ số, dấu chấm"),
+    ("hotline", "gọi 0243", "chữ số, dấu chấm"),
+    ("illustration", "../../etc/passwd", "tệp hình"),
+    ("illustration", "khong-co.png", "tệp hình"),
+])
+def test_validation_refuses(kind, value, error):
+    with pytest.raises(ce.EditError) as exc:
+        ce.validate(spec(kind), value, illustrations=["a1-nut-dang-nhap.svg"], today=date(2026, 11, 27))
+    assert error in str(exc.value)
+
+
+def test_validation_accepts_and_cleans():
+    assert ce.validate(spec("short"), "  Không nhận OTP ")[0] == "Không nhận OTP"
+    assert len("Tài khoản bị khóa") <= 20
+    assert ce.validate(spec("button"), "Đã vào được")[0] == "Đã vào được"
+    text, warnings = ce.validate(spec("text"), "Bấm\r\nnút  [Đăng nhập]\u200b, gọi {commune.hotline}.")
+    assert text == "Bấm nút [Đăng nhập], gọi {commune.hotline}." and warnings == []
+    long_text, warnings = ce.validate(spec("text"), "Mở trang dịch vụ công. " * 8)
+    assert warnings and "140" in warnings[0]
+    assert ce.validate(spec("date"), "2026-11-27", today=date(2026, 11, 27))[0] == "2026-11-27"
+    assert ce.validate(spec("hotline"), "0237 3851 234")[0] == "0237 3851 234"
+    assert ce.validate(spec("illustration"), "b3-trang-ma-qr.svg", illustrations=["b3-trang-ma-qr.svg"])[0] == \
+        "b3-trang-ma-qr.svg"
+    # decomposed input (combining marks) counts as Vietnamese once normalised
+    assert ce.validate(spec("title"), "Kho\u0302ng tha\u0302\u0301y nu\u0301t")[0] == "Không thấy nút"
+
+
+def test_every_shipped_value_passes_its_own_rules(tmp_path):
+    illustrations = ce.illustration_files(ROOT / "web_widget" / "illustrations")
+    fields = ce.fields(ROOT / "content", tmp_path / "none.yml")
+    assert len(fields) > 100
+    kinds = {f.kind for f in fields}
+    assert {"text", "title", "short", "button", "date", "hotline", "hours", "bring", "illustration"} <= kinds
+    for f in fields:
+        ce.validate(f, f.current, illustrations)
+    keys = {f.key for f in fields}
+    assert {STEP1, "guide:problems.otp_invalid.remedy.0", "guide:commune.hotline", "guide:commune.working_hours",
+            "guide:flows.B.steps.2.illustration", "guide:problems.otp_invalid.last_checked",
+            "guide:problems.otp_invalid.short", "messages:buttons.step.0.title"} <= keys
+    with pytest.raises(ce.EditError):
+        ce.find_field(ROOT / "content", tmp_path / "none.yml", "guide:commune.portal_url")  # not editable here
+
+
+# --- edit → preview → save ----------------------------------------------------------------------------------------
+
+def test_edit_preview_save_writes_overrides_and_audit(app):
+    client = admin_client(app)
+    new = "Mở trang dichvucong.thanhhoa.gov.vn, bấm nút [Đăng nhập] màu đỏ ở góc trên bên phải."
+    old = live_guide(app).step("A", 1)["text"]
+    page, saved = edit_through_pages(client, STEP1, new)
+    # the preview shows the citizen's bubble with the new text, and the old one beside it
+    assert f"Bước 1/5: {new}" in htmllib.unescape(page)
+    assert f"Bước 1/5: {old}" in htmllib.unescape(page)
+    assert "Xong rồi" in page and "/illustrations/a1-nut-dang-nhap.svg" in page
+    assert "make train" in page  # the note on what needs retraining
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/console/content/#flow-A")
+    # written to the overrides file, read by the same loader the bot uses
+    data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
+    assert data == {"guide": {"flows.A.steps.0.text": new}}
+    assert live_guide(app).step("A", 1)["text"] == new
+    assert content.load(ROOT / "content", overrides(app)).step("A", 1)["text"] == new
+    assert [p.name for p in overrides(app).parent.iterdir() if p.name.endswith(".tmp")] == []
+    # audited: who, when, path, old, new
+    [(who, target, detail, at)] = audit_entries(app)
+    assert who == "quantri" and target == STEP1 and at is not None
+    assert detail == {"path": "flows.A.steps.0.text", "target": "guide", "old": old, "new": new}
+    # the list page marks it and shows the latest edit
+    listing = client.get("/console/content/").get_data(as_text=True)
+    assert "đã sửa" in listing and "Lê Thị Quản" in listing and new in listing
+    assert "Đã lưu" in listing
+
+
+def test_save_needs_the_previewed_value(app):
+    client = admin_client(app)
+    form = open_edit(client, STEP1)
+    response = client.post("/console/content/save", data={**form, "value": "Bấm nút [Đăng nhập].",
+                                                           "signature": "forged"})
+    assert response.status_code == 400
+    assert "Hãy xem trước" in response.get_data(as_text=True)
+    assert not overrides(app).exists() and audit_entries(app) == []
+
+
+def test_invalid_value_goes_back_to_the_form(app):
+    client = admin_client(app)
+    form = open_edit(client, "guide:problems.otp_invalid.short")
+    response = client.post("/console/content/preview", data={**form, "value": "Mã OTP sai hoặc đã hết hạn"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page and "tối đa 20 ký tự" in page
+    assert 'value="Mã OTP sai hoặc đã hết hạn"' in page  # what was typed is kept
+    assert not overrides(app).exists()
+
+
+def test_conflicting_edits_do_not_overwrite_each_other(app):
+    first, second = admin_client(app), admin_client(app)
+    stale = open_edit(second, STEP1)
+    edit_through_pages(first, STEP1, "Mở trang dịch vụ công của tỉnh, bấm [Đăng nhập].")
+    preview = second.post("/console/content/preview", data={**stale, "value": "Bấm [Đăng nhập] ở trên cùng."})
+    page = preview.get_data(as_text=True)
+    response = second.post("/console/content/save", data={
+        "csrf_token": hidden(page, "csrf_token"), "key": STEP1, "base": hidden(page, "base"),
+        "value": hidden(page, "value"), "signature": hidden(page, "signature")})
+    assert response.status_code == 409 and "vừa được người khác sửa" in response.get_data(as_text=True)
+    assert live_guide(app).step("A", 1)["text"] == "Mở trang dịch vụ công của tỉnh, bấm [Đăng nhập]."
+    assert len(audit_entries(app)) == 1
+
+
+def test_revert_to_the_shipped_text_removes_the_override(app):
+    client = admin_client(app)
+    original = live_guide(app).problem("otp_invalid")["remedy"][0]
+    edit_through_pages(client, "guide:problems.otp_invalid.remedy.0", "Mã OTP chỉ dùng trong vài phút. Lấy mã mới.")
+    assert live_guide(app).problem("otp_invalid")["remedy"][0] == "Mã OTP chỉ dùng trong vài phút. Lấy mã mới."
+    edit_through_pages(client, "guide:problems.otp_invalid.remedy.0", original)
+    assert live_guide(app).problem("otp_invalid")["remedy"][0] == original
+    assert yaml.safe_load(overrides(app).read_text(encoding="utf-8")) in ({}, None)
+    assert audit_entries(app)[-1][2]["reverted_to_default"] is True
+
+
+def test_hotline_edit_updates_the_number_everywhere(app):
+    client = admin_client(app)
+    edit_through_pages(client, "guide:commune.hotline", "0237 3851 234")
+    guide = live_guide(app)
+    assert guide.commune["hotline"] == "0237 3851 234" and guide.commune["hotline_tel"] == "02373851234"
+    # the gateway's own messages use it at once
+    assert "0237 3851 234" in app.extensions["vneid"].texts.text("bot_unavailable")
+    assert audit_entries(app)[-1][2]["also"] == {"commune.hotline_tel": "02373851234"}
+
+
+def test_illustration_is_chosen_from_the_folder(app):
+    client = admin_client(app)
+    form = open_edit(client, "guide:flows.B.steps.2.illustration")
+    page = client.get("/console/content/edit?key=guide:flows.B.steps.2.illustration").get_data(as_text=True)
+    assert page.count('type="radio" name="value"') == len(list((ROOT / "web_widget/illustrations").glob("*.svg")))
+    refused = client.post("/console/content/preview", data={**form, "value": "../../gateway/config.py"})
+    assert refused.status_code == 400
+    preview, saved = edit_through_pages(client, "guide:flows.B.steps.2.illustration", "b6-quet-va-xac-nhan.svg")
+    assert "/illustrations/b6-quet-va-xac-nhan.svg" in preview
+    assert saved.status_code == 302
+    assert live_guide(app).step("B", 3)["illustration"] == "b6-quet-va-xac-nhan.svg"
+
+
+def test_date_and_button_edits(app):
+    client = admin_client(app)
+    edit_through_pages(client, "guide:problems.phone_number_changed.last_checked", "2026-11-20")
+    assert live_guide(app).problem("phone_number_changed")["last_checked"] == "2026-11-20"
+    edit_through_pages(client, "messages:buttons.step.2.title", "Nhờ cán bộ")
+    assert [b["title"] for b in live_guide(app).buttons("step")] == ["Xong rồi", "Bị lỗi", "Nhờ cán bộ"]
+    data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
+    assert data["messages"] == {"buttons.step.2.title": "Nhờ cán bộ"}
+    assert data["guide"] == {"problems.phone_number_changed.last_checked": "2026-11-20"}
+
+
+def test_unknown_key_is_404(app):
+    client = admin_client(app)
+    assert client.get("/console/content/edit?key=guide:flows.A.steps.9.text").status_code == 404
+    assert client.get("/console/content/edit?key=../etc").status_code == 404
+
+
+def test_index_lists_every_group_with_the_retraining_note(app):
+    page = admin_client(app).get("/console/content/").get_data(as_text=True)
+    for group in ("commune", "flow-A", "flow-B", "problem-otp_not_received", "buttons"):
+        assert f'id="{group}"' in page
+    assert "make train" in page and "không cần huấn luyện lại" in page
+    assert "<script>" not in page
+
+
+def test_writes_are_atomic_and_keep_other_edits(tmp_path):
+    path = tmp_path / "var" / "content-overrides.yml"
+    ce.write_overrides(path, {"guide": {"commune.hotline": "024.1"}, "messages": {"buttons.step.0.title": "Xong"}})
+    ce.write_overrides(path, {**ce.read_overrides(path), "guide": {"commune.hotline": "024.2"}})
+    assert ce.read_overrides(path) == {"guide": {"commune.hotline": "024.2"},
+                                       "messages": {"buttons.step.0.title": "Xong"}}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["content-overrides.yml"]
+    with ce.locked(path):
+        assert path.with_name("content-overrides.yml.lock").exists()
+
+
+# --- who may edit -------------------------------------------------------------------------------------------------
+
+def test_staff_cannot_edit_content(app):
+    staff = app.test_client()
+    login(staff, "canbo")
+    for url in ("/console/content/", f"/console/content/edit?key={STEP1}"):
+        response = staff.get(url)
+        assert response.status_code == 403 and "Chỉ quản trị viên" in response.get_data(as_text=True)
+    token = csrf_header(staff)["X-CSRFToken"]
+    for url in ("/console/content/preview", "/console/content/save", "/console/content/edit"):
+        response = staff.post(url, data={"csrf_token": token, "key": STEP1, "value": "Bấm [Đăng nhập] ngay."})
+        assert response.status_code == 403, url
+    assert not overrides(app).exists() and audit_entries(app) == []
+
+
+def test_anonymous_is_sent_to_login(app):
+    anonymous = app.test_client()
+    response = anonymous.get("/console/content/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# --- live: the next citizen gets the new text -----------------------------------------------------------------------
+
+def say(client, sender, text):
+    response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return [r.get("text", "") for r in response.get_json()]
+
+
+def test_edit_reaches_the_next_citizen_without_retraining(live_app, bot):
+    svc = live_app.extensions["vneid"]
+    path = bot.workdir / "content-overrides.yml"  # the file the running action server reads (CONTENT_OVERRIDES)
+    svc.settings.content_overrides = path
+    svc.texts.overrides = path
+    backup = path.read_bytes() if path.exists() else None
+    marker = uuid.uuid4().hex[:6]
+    new = f"Mở trang dichvucong.thanhhoa.gov.vn, bấm nút [Đăng nhập] màu xanh ở góc phải (mã {marker})."
+    try:
+        citizen = live_app.test_client()
+        before = say(citizen, f"ce-{uuid.uuid4().hex[:8]}", "/choose_password_otp")
+        assert not any(marker in t for t in before)
+
+        _page, saved = edit_through_pages(admin_client(live_app), STEP1, new)
+        assert saved.status_code == 302
+
+        after = say(citizen, f"ce-{uuid.uuid4().hex[:8]}", "/choose_password_otp")
+        assert f"Bước 1/5: {new}" in after, after
+        [(who, _target, detail, _at)] = audit_entries(live_app)
+        assert who == "quantri" and detail["new"] == new
+    finally:
+        if backup is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(backup)
+    restored = say(live_app.test_client(), f"ce-{uuid.uuid4().hex[:8]}", "/choose_password_otp")
+    assert not any(marker in t for t in restored)
