@@ -38,7 +38,7 @@ def unauthorized():
         from gateway.blueprints.common import error
 
         return error(401, "login_required", "Cần đăng nhập.")
-    return redirect(url_for("auth.login", next=request.path))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))  # keeps ?flow=&step=
 
 
 def admin_required(view):
@@ -56,7 +56,7 @@ def admin_required(view):
 
 def _safe_next(target: str) -> str:
     parsed = urlparse(target or "")
-    if parsed.scheme or parsed.netloc or not (target or "").startswith("/"):
+    if parsed.scheme or parsed.netloc or not (target or "").startswith("/") or (target or "").startswith("//"):
         return url_for("console.queue")
     return target
 
