@@ -5,13 +5,15 @@ GET /                         demo page: a commune website with the widget embed
 GET /widget.js, /widget.css   the widget (plain static files from web_widget/)
 GET /illustrations/<name>     step illustrations named in content/guide.yml
 GET /api/widget/messages?sender=<id>&after=<message id>
-    → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "buttons", "image",
-       "staff_name", "at"}]}; the sender id is the widget's random conversation id (unguessable).
+    → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "key", "buttons", "image",
+       "staff_name", "at"}]}; `key` is the citizen message's Idempotency-Key; the sender id is the widget's
+       random conversation id (unguessable).
 Cross-origin use (the widget embedded on the commune's own site) is allowed for the origins in WIDGET_ORIGINS.
 """
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request, send_from_directory
 from sqlalchemy import select
@@ -23,6 +25,13 @@ from gateway.services.inbound import SENDER
 bp = Blueprint("widget", __name__)
 WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                           "web_widget")
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 with the UTC offset (SQLite gives naive datetimes back; they are stored in UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
 
 
 def _allowed_origins():
@@ -76,8 +85,8 @@ def messages():
             return jsonify({"state": "bot", "messages": []})
         rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > int(after))
                                .order_by(Message.id).limit(500))
-        out = [{"id": m.id, "author": m.author, "text": m.text,
+        out = [{"id": m.id, "author": m.author, "text": m.text, "key": m.idempotency_key,
                 "buttons": (m.data or {}).get("buttons", []), "image": (m.data or {}).get("image"),
-                "staff_name": m.staff.display_name if m.staff else None, "at": m.created_at.isoformat()}
+                "staff_name": m.staff.display_name if m.staff else None, "at": iso_utc(m.created_at)}
                for m in rows]
         return jsonify({"state": conv.state, "messages": out})

@@ -1,6 +1,7 @@
 """Human handoff: bot → waiting → with staff → back to bot, or closed. Every staff action is audited."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
@@ -8,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
+from gateway.rasa_client import RasaUnavailable
 from gateway.services import audit, hours, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
 
+log = logging.getLogger(__name__)
 OPEN = ("waiting", "claimed")
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
 
@@ -105,10 +108,13 @@ def reply(svc: Services, session: Session, conv: Conversation, staff: Staff, tex
 def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff) -> List[Message]:
     """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is."""
     handoff = _handled_by(session, conv, staff)
-    svc.rasa.resume(conv.rasa_sender_id)
+    svc.rasa.resume(conv.rasa_sender_id)  # raises before anything changes
     out = [add_outbound(session, conv, "system", svc.texts.message("staff_left", name=staff.display_name))]
-    for bot_reply in svc.rasa.execute(conv.rasa_sender_id, "action_resume"):
-        out.append(add_outbound(session, conv, "bot", bot_reply))
+    try:
+        for bot_reply in svc.rasa.execute(conv.rasa_sender_id, "action_resume"):
+            out.append(add_outbound(session, conv, "bot", bot_reply))
+    except RasaUnavailable:  # Rasa is resumed already: the bot answers the citizen's next message as usual
+        log.warning("action_resume failed for conversation %s; continuing without the step reminder", conv.id)
     handoff.status = "returned"
     conv.state, conv.assigned_staff_id = "bot", None
     _event(session, handoff, "returned", staff)
