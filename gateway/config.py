@@ -48,7 +48,19 @@ class Settings:
     zalo_refresh_token: str = ""
     zalo_openapi_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
-    zalo_worker_threads: int = 8  # citizens served side by side by the worker
+    zalo_worker_threads: int = 4  # citizens served side by side by the worker
+    # Scale and faults (issue #8): Redis shared by the workers (ordering locks, rate-limit counters), limits,
+    # bounded waits. Limits use the `limits` notation ("10 per 10 seconds;60 per minute"); empty = no limit.
+    redis_url: str = ""
+    rate_limits_enabled: bool = True
+    rate_limit_conversation: str = "10 per 10 seconds;60 per minute"
+    rate_limit_ip: str = "300 per minute"
+    rate_limit_poll: str = "120 per minute"
+    rate_limit_login_ip: str = "30 per 10 minutes"
+    rate_limit_login_user: str = "5 per minute;20 per hour"
+    proxy_count: int = 0  # reverse proxies in front (nginx: 1) whose X-Forwarded-For is trusted
+    order_wait_s: float = 30.0  # longest wait behind another message of the same conversation
+    health_timeout_s: float = 3.0
     extra: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +90,14 @@ class Settings:
         s.zalo_openapi_base = env.get("ZALO_OPENAPI_BASE", s.zalo_openapi_base).rstrip("/")
         s.zalo_oauth_base = env.get("ZALO_OAUTH_BASE", s.zalo_oauth_base).rstrip("/")
         s.zalo_worker_threads = int(env.get("ZALO_WORKER_THREADS", s.zalo_worker_threads))
+        s.redis_url = env.get("REDIS_URL", s.redis_url).strip()
+        s.rate_limits_enabled = env.get("RATE_LIMITS", "on").strip().lower() not in ("0", "off", "false", "no")
+        for name in ("conversation", "ip", "poll", "login_ip", "login_user"):
+            attr = f"rate_limit_{name}"
+            setattr(s, attr, env.get(attr.upper(), getattr(s, attr)).strip())
+        s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
+        s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))
+        s.health_timeout_s = float(env.get("HEALTH_TIMEOUT_S", s.health_timeout_s))
         return s
 
     @property

@@ -1,6 +1,8 @@
 """Background worker (`python -m gateway.worker`): periodic jobs that must not run in a web request.
 
-Now: offer call-backs in handoffs nobody claimed in time, and purge data past the retention period once a day.
+Now: offer call-backs in handoffs nobody claimed in time, purge data past the retention period once a day, and,
+when Zalo is on, process the queued Zalo events and send pending Zalo messages every iteration (WORKER_INTERVAL_S,
+default 1 s with Zalo, 30 s without).
 """
 from __future__ import annotations
 
@@ -14,28 +16,45 @@ from gateway.services import handoff
 
 log = logging.getLogger("gateway.worker")
 
+SWEEP_EVERY_S = 30.0
 
-def run(interval_s: float = 30.0, stop: threading.Event | None = None) -> None:
+
+def run(interval_s: float | None = None, stop: threading.Event | None = None, app=None) -> None:
     """Loop until stopped (SIGTERM/SIGINT or the event)."""
     stop = stop or threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    app = create_app()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    app = app or create_app()
     svc = app.extensions["vneid"]
+    zalo = app.extensions.get("zalo")
+    if interval_s is None:
+        interval_s = svc.settings.worker_interval_s or (1.0 if zalo is not None else 30.0)
     last_purge = 0.0
-    log.info("worker started (every %.0f s)", interval_s)
+    last_sweep = float("-inf")
+    log.info("worker started (every %.1f s%s)", interval_s, ", Zalo on" if zalo is not None else "")
     while not stop.is_set():
+        busy = False
+        if zalo is not None:
+            try:
+                busy = zalo.busy(zalo.run_once())  # work found: go on without waiting
+            except Exception:  # noqa: BLE001 - keep the worker alive; the failure is logged
+                log.exception("zalo iteration failed")
         try:
-            with svc.db.session() as session:
-                offered = handoff.sweep_timeouts(svc, session)
-            if offered:
-                log.info("call-back offered in %d waiting conversations", offered)
+            if interval_s >= SWEEP_EVERY_S or time.monotonic() - last_sweep >= SWEEP_EVERY_S:
+                last_sweep = time.monotonic()
+                with svc.db.session() as session:
+                    offered = handoff.sweep_timeouts(svc, session)
+                if offered:
+                    log.info("call-back offered in %d waiting conversations", offered)
             if time.monotonic() - last_purge > 24 * 3600:
                 app.test_cli_runner().invoke(args=["purge"])
                 last_purge = time.monotonic()
         except Exception:  # noqa: BLE001 - keep the worker alive; the failure is logged and health shows it
             log.exception("worker iteration failed")
-        stop.wait(interval_s)
+        stop.wait(0.01 if busy else interval_s)
+    if zalo is not None:
+        zalo.stop()
 
 
 if __name__ == "__main__":

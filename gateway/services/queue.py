@@ -18,6 +18,7 @@ def message_view(m: Message) -> Dict[str, Any]:
             "staff": m.staff.display_name if m.staff else None,
             "buttons": [b.get("title") for b in (m.data or {}).get("buttons", [])],
             "image": (m.data or {}).get("image"), "sensitive": m.sensitive or [],
+            "delivery": m.delivery, "delivery_error": m.delivery_error,  # Zalo: blocked = must write first
             "at": m.created_at.isoformat()}
 
 

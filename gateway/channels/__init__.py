@@ -1,0 +1,1 @@
+"""Push channels of the gateway (channels whose replies the gateway sends itself). Now: Zalo Official Account."""

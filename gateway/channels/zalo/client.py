@@ -1,0 +1,260 @@
+"""Zalo's HTTP APIs: the v3 consultation-message send API, and the OAuth v4 token refresh.
+
+Tokens live in the `zalo_tokens` row (seeded once from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN). On -216/-220 the
+client refreshes once and retries once. The refresh token is single use and rotates: the new pair is committed
+to the database before the new access token is used, and the `refresh` lease makes sure two processes (or
+threads) never spend the same refresh token: the loser waits for the winner's new version and uses it.
+
+Nothing here logs a token, a secret or a message text.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Optional, Tuple
+
+import requests
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway.channels.zalo import leases
+from gateway.channels.zalo.models import ZaloToken
+from gateway.channels.zalo.settings import (HTTP_TIMEOUT, RATE_LIMITED, REPLY_WINDOW_ERRORS, SEND_PATH, TOKEN_ERRORS,
+                                            TOKEN_PATH)
+from gateway.config import Settings
+from gateway.db import Database
+from gateway.models import utcnow
+
+log = logging.getLogger(__name__)
+
+REFRESH_LEASE_S = 30.0  # longer than one OAuth call can take (HTTP_TIMEOUT)
+REFRESH_WAIT_S = 20.0
+EARLY_REFRESH = timedelta(minutes=5)
+
+
+class ZaloError(Exception):
+    """A send that did not succeed; `code` is Zalo's error number (None: no usable answer)."""
+
+    def __init__(self, code: Optional[int], detail: str) -> None:
+        super().__init__(f"zalo error {code}: {detail}")
+        self.code, self.detail = code, detail
+
+
+class Transient(ZaloError):
+    """Network failure, timeout, 5xx or an unreadable answer: retry later, in order."""
+
+
+class ReplyWindowClosed(ZaloError):
+    """-230 (or -305): the citizen has not written recently; do not retry, staff must wait for the citizen."""
+
+
+class RateLimited(ZaloError):
+    """-32: back off."""
+
+
+class TokenUnavailable(ZaloError):
+    """No usable token: none configured, the refresh was refused, or another process is still refreshing."""
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _aware(value: Optional[datetime]) -> Optional[datetime]:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+@dataclass
+class TokenState:
+    """What a caller may know about the tokens (never the tokens themselves in logs)."""
+
+    source: str  # database | missing
+    version: int = 0
+    updated_at: Optional[datetime] = None
+    expires_at: Optional[datetime] = None
+
+
+class ZaloClient:
+    """Sends messages with the current access token; refreshes it when Zalo says it expired."""
+
+    def __init__(self, settings: Settings, db: Database, http: Optional[requests.Session] = None) -> None:
+        """Bases and credentials from the settings, the token row in `db`."""
+        self.settings = settings
+        self.db = db
+        self._http = http
+        self._sessions = threading.local()  # one HTTP session per thread (the worker sends from several)
+        self.owner = f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._local = threading.Lock()  # one refresher per process (the lease covers other processes)
+        self.refreshes = 0  # how many refreshes this client did (for tests and the benchmark)
+
+    @property
+    def http(self) -> requests.Session:
+        """This thread's HTTP session (or the one given)."""
+        if self._http is not None:
+            return self._http
+        if getattr(self._sessions, "session", None) is None:
+            self._sessions.session = requests.Session()
+        return self._sessions.session
+
+    # ---- tokens -------------------------------------------------------------------------------------------
+    def _row(self) -> Tuple[str, int, Optional[datetime]]:
+        """(access token, version, expires_at) from the database, seeding or re-seeding from the environment."""
+        s = self.settings
+        env_hash = _hash(s.zalo_refresh_token) if s.zalo_refresh_token else None
+        with self.db.session() as session:
+            row = session.get(ZaloToken, 1)
+            if row is not None and env_hash and row.seed_hash != env_hash:
+                # A new refresh token was put in the environment (the OA was authorised again): it wins.
+                session.execute(update(ZaloToken).where(ZaloToken.id == 1, or_(ZaloToken.seed_hash.is_(None),
+                                                                               ZaloToken.seed_hash != env_hash))
+                                .values(access_token=s.zalo_access_token or row.access_token,
+                                        refresh_token=s.zalo_refresh_token, expires_at=None, seed_hash=env_hash,
+                                        version=ZaloToken.version + 1, updated_at=utcnow()))
+                session.commit()
+                session.refresh(row)
+                log.info("zalo tokens re-seeded from the environment (version %d)", row.version)
+            if row is not None:
+                return row.access_token, row.version, _aware(row.expires_at)
+        if not (s.zalo_access_token or s.zalo_refresh_token):
+            raise TokenUnavailable(None, "no Zalo token configured (ZALO_REFRESH_TOKEN)")
+        try:
+            with self.db.session() as session:
+                session.add(ZaloToken(id=1, access_token=s.zalo_access_token, refresh_token=s.zalo_refresh_token,
+                                      expires_at=None, version=1, seed_hash=env_hash, updated_at=utcnow()))
+            log.info("zalo tokens seeded from the environment")
+        except IntegrityError:
+            pass  # another process seeded it
+        return self._row()
+
+    def state(self) -> TokenState:
+        """The token row's metadata (for `flask zalo-check`)."""
+        with self.db.session() as session:
+            row = session.get(ZaloToken, 1)
+            if row is None:
+                return TokenState("missing")
+            return TokenState("database", row.version, _aware(row.updated_at), _aware(row.expires_at))
+
+    def access_token(self) -> Tuple[str, int]:
+        """The current access token and its version; refreshed first when known to expire within minutes."""
+        token, version, expires_at = self._row()
+        if (not token or (expires_at is not None and expires_at - EARLY_REFRESH < utcnow())) \
+                and self.settings.zalo_app_secret:
+            return self.refresh(version)
+        if not token:
+            raise TokenUnavailable(None, "no access token and no app secret to get one")
+        return token, version
+
+    def refresh(self, seen_version: int) -> Tuple[str, int]:
+        """Replace the token pair seen at `seen_version`, unless someone already did; returns the new token."""
+        deadline = time.monotonic() + REFRESH_WAIT_S
+        with self._local:
+            while True:
+                token, version, _ = self._row()
+                if version != seen_version:
+                    return token, version  # another worker refreshed meanwhile
+                holder = f"{self.owner}:{uuid.uuid4().hex[:6]}"
+                if leases.acquire(self.db, "refresh", holder, REFRESH_LEASE_S):
+                    try:
+                        return self._refresh_locked(seen_version)
+                    finally:
+                        leases.release(self.db, "refresh", holder)
+                if time.monotonic() > deadline:
+                    raise TokenUnavailable(None, "another process holds the refresh lease")
+                time.sleep(0.2)
+
+    def _refresh_locked(self, seen_version: int) -> Tuple[str, int]:
+        with self.db.session() as session:
+            row = session.get(ZaloToken, 1)
+            if row.version != seen_version:
+                return row.access_token, row.version
+            refresh_token = row.refresh_token
+        if not refresh_token or not self.settings.zalo_app_secret:
+            raise TokenUnavailable(None, "cannot refresh: ZALO_APP_SECRET or the refresh token is missing")
+        try:
+            response = self.http.post(self.settings.zalo_oauth_base + TOKEN_PATH, timeout=HTTP_TIMEOUT,
+                                      headers={"secret_key": self.settings.zalo_app_secret},
+                                      data={"refresh_token": refresh_token, "app_id": self.settings.zalo_app_id,
+                                            "grant_type": "refresh_token"})
+            answer = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            # The token may or may not have been spent: nothing to store; the next attempt finds out.
+            raise TokenUnavailable(None, f"refresh failed: {type(exc).__name__}") from exc
+        if not isinstance(answer, dict) or not answer.get("access_token") or not answer.get("refresh_token"):
+            code = answer.get("error") if isinstance(answer, dict) else None
+            name = str(answer.get("error_name") or answer.get("message") or "")[:80] if isinstance(answer, dict) \
+                else ""
+            log.error("zalo token refresh refused (error %s %s): authorise the OA again and set ZALO_REFRESH_TOKEN",
+                      code, name)
+            raise TokenUnavailable(code if isinstance(code, int) else None, f"refresh refused: {name}")
+        try:
+            lifetime = int(str(answer.get("expires_in") or "0"))
+        except ValueError:
+            lifetime = 0
+        expires_at = utcnow() + timedelta(seconds=lifetime) if lifetime > 0 else None
+        new_version = seen_version + 1
+        for attempt in range(5):  # the rotated refresh token exists nowhere else: try hard to store it
+            try:
+                with self.db.session() as session:
+                    stored = session.execute(
+                        update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.version == seen_version)
+                        .values(access_token=answer["access_token"], refresh_token=answer["refresh_token"],
+                                expires_at=expires_at, version=new_version, updated_at=utcnow())).rowcount
+                if stored != 1:
+                    log.critical("zalo token row changed during a refresh under the lease (version %d)",
+                                 seen_version)
+                break
+            except Exception:  # noqa: BLE001 - retried; a lost refresh token needs a new OA authorisation
+                log.exception("storing the rotated zalo tokens failed (attempt %d)", attempt + 1)
+                time.sleep(0.5 * (attempt + 1))
+        else:
+            raise TokenUnavailable(None, "the rotated tokens could not be stored")
+        self.refreshes += 1
+        log.info("zalo access token refreshed (version %d)", new_version)
+        return answer["access_token"], new_version
+
+    # ---- sending ------------------------------------------------------------------------------------------
+    def _post(self, token: str, body: Dict[str, Any]) -> Dict[str, Any]:
+        try:
+            response = self.http.post(self.settings.zalo_openapi_base + SEND_PATH, json=body, timeout=HTTP_TIMEOUT,
+                                      headers={"access_token": token})
+        except requests.RequestException as exc:
+            raise Transient(None, type(exc).__name__) from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise Transient(None, f"HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise Transient(None, f"HTTP {response.status_code}, not JSON") from exc
+        if not isinstance(answer, dict) or not isinstance(answer.get("error"), int):
+            raise Transient(None, f"HTTP {response.status_code}, unexpected answer")
+        return answer
+
+    def send(self, user_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
+        """Send one message (`{"text"}` and/or `{"attachment"}`) to a citizen; returns Zalo's `data`."""
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        token, version = self.access_token()
+        answer = self._post(token, body)
+        if answer["error"] in TOKEN_ERRORS:
+            log.info("zalo access token rejected (%d): refreshing once", answer["error"])
+            token, version = self.refresh(version)
+            answer = self._post(token, body)
+        code = answer["error"]
+        if code == 0:
+            return answer.get("data") or {}
+        detail = str(answer.get("message") or "")[:120]
+        if code in REPLY_WINDOW_ERRORS:
+            raise ReplyWindowClosed(code, detail)
+        if code in RATE_LIMITED:
+            raise RateLimited(code, detail)
+        if code in TOKEN_ERRORS:
+            raise TokenUnavailable(code, detail)
+        raise ZaloError(code, detail)

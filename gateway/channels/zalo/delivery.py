@@ -1,0 +1,266 @@
+"""Sends the `pending` outbound messages of Zalo conversations, in order, and maps the gateway's REST-style
+replies to Zalo payloads:
+
+- text → `{"text"}`, split into parts of at most 2,000 characters (at paragraph, line, sentence or word ends);
+- buttons → a template with at most 5 `oa.query.show` buttons (title ≤ 20 characters, payload = the button's
+  payload, which comes back as the citizen's text); `http(s)://` payloads open a URL, `tel:` ones call;
+- image → a media template whose URL is PUBLIC_BASE_URL + the image path (a `.png` next to an `.svg`
+  illustration is preferred: Zalo shows photos, not SVG);
+- staff messages are labelled with the staff member's name; a handoff's custom payload is internal (skipped).
+
+Every part accepted by Zalo is recorded in `zalo_sent` (its Zalo msg id and a hash of the text), so a retry
+resumes after the last accepted part and the OA echo is recognised as ours. Outcomes on `Message.delivery`:
+sent | blocked (-230: the citizen must write first; staff see `delivery_error`) | failed | skipped.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import select, update
+
+from gateway.channels.zalo import texts as ztexts
+from gateway.channels.zalo.client import RateLimited, ReplyWindowClosed, TokenUnavailable, Transient, ZaloError
+from gateway.channels.zalo.events import text_hash
+from gateway.channels.zalo.models import ZaloSent
+from gateway.channels.zalo.settings import BUTTON_TYPE, MAX_BUTTONS, MAX_TEXT, MAX_TITLE
+from gateway.models import Conversation, Message, utcnow
+from gateway.services.container import Services
+
+log = logging.getLogger(__name__)
+
+BLOCKED_TEXT = "Người dân chưa nhắn lại trong thời hạn Zalo cho phép: người dân phải nhắn trước thì mới gửi được"
+MAX_TRANSIENT = 8  # network failures of one message before it is marked failed
+_BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
+
+
+def units(text: str) -> int:
+    """Length as Zalo may count it (UTF-16 code units: an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit(text: str, limit: int) -> int:
+    """The largest prefix length (in characters) whose UTF-16 length is at most `limit`."""
+    if units(text) <= limit:
+        return len(text)
+    count = 0
+    for index, char in enumerate(text):
+        count += 2 if ord(char) > 0xFFFF else 1
+        if count > limit:
+            return index
+    return len(text)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> List[str]:
+    """Parts of at most `limit` characters, cut at the latest paragraph, line, sentence or word end."""
+    text = text.strip()
+    parts: List[str] = []
+    while text:
+        end = _fit(text, limit)
+        if end >= len(text):
+            parts.append(text)
+            break
+        cut = -1
+        for mark in _BREAKS:
+            found = text.rfind(mark, limit // 2, end)
+            if found > 0:
+                cut = found + len(mark.rstrip()) if mark.strip() else found
+                break
+        if cut <= 0:
+            cut = end
+        parts.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [p for p in parts if p]
+
+
+def _title(title: str) -> str:
+    title = (title or "").strip()
+    if len(title) > MAX_TITLE:
+        log.warning("zalo button title longer than %d characters shortened: give it a short title", MAX_TITLE)
+        title = title[:MAX_TITLE - 1].rstrip() + "…"
+    return title
+
+
+def zalo_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """REST buttons ({"title", "payload"}) as Zalo buttons (at most 5)."""
+    if len(buttons) > MAX_BUTTONS:
+        log.warning("zalo message with %d buttons: only the first %d are sent", len(buttons), MAX_BUTTONS)
+    out = []
+    for button in buttons[:MAX_BUTTONS]:
+        payload = str(button.get("payload") or button.get("url") or "")
+        title = _title(str(button.get("title") or payload))
+        if re.match(r"^https?://", payload):
+            out.append({"title": title, "type": "oa.open.url", "payload": {"url": payload}})
+        elif payload.startswith("tel:"):
+            out.append({"title": title, "type": "oa.open.phone",
+                        "payload": {"phone_code": re.sub(r"[^\d+]", "", payload[4:])}})
+        else:
+            out.append({"title": title, "type": BUTTON_TYPE, "payload": payload})
+    return out
+
+
+def image_url(svc: Services, image: str) -> str:
+    """The public URL Zalo fetches an image from (a PNG beside an SVG illustration is preferred)."""
+    if re.match(r"^https?://", image):
+        return image
+    path = "/" + image.lstrip("/")
+    if path.startswith("/illustrations/") and path.endswith(".svg"):
+        png = Path(svc.settings.illustrations_dir) / (Path(path).stem + ".png")
+        if png.is_file():
+            path = path[:-4] + ".png"
+    return svc.settings.public_base_url.rstrip("/") + path
+
+
+def parts_of(svc: Services, message: Message) -> List[Dict[str, Any]]:
+    """The Zalo `message` objects that carry one stored outbound message, in sending order."""
+    data = message.data or {}
+    out: List[Dict[str, Any]] = []
+    if isinstance(data.get("image"), str) and data["image"]:
+        out.append({"attachment": {"type": "template", "payload": {
+            "template_type": "media", "elements": [{"media_type": "image", "url": image_url(svc, data["image"])}]}}})
+    text = message.text or ""
+    if text and message.author == "staff" and message.staff is not None:
+        text = ztexts.text(svc, "staff_label", name=message.staff.display_name, text=text)
+    buttons = data.get("buttons") if isinstance(data.get("buttons"), list) else []
+    if buttons and not text.strip():
+        text = ztexts.text(svc, "buttons_only")
+    chunks = split_text(text) if text.strip() else []
+    for index, chunk in enumerate(chunks):
+        part: Dict[str, Any] = {"text": chunk}
+        if buttons and index == len(chunks) - 1:
+            part["attachment"] = {"type": "template", "payload": {"buttons": zalo_buttons(buttons)}}
+        out.append(part)
+    return out
+
+
+class Outcome:
+    SENT, BLOCKED, FAILED, SKIPPED, RETRY, PAUSED = "sent", "blocked", "failed", "skipped", "retry", "paused"
+
+
+def _mark(svc: Services, message_id: int, delivery: str, error: Optional[str] = None) -> None:
+    with svc.db.session() as session:
+        session.execute(update(Message).where(Message.id == message_id)
+                        .values(delivery=delivery, delivery_error=error[:200] if error else None))
+
+
+def deliver_one(svc: Services, channel, message_id: int) -> str:
+    """Send one pending message (all its parts not yet accepted); returns an `Outcome`."""
+    with svc.db.session() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.delivery != "pending":
+            return Outcome.SKIPPED
+        user = message.conversation.external_id
+        parts = parts_of(svc, message)
+        done = set(session.scalars(select(ZaloSent.part).where(ZaloSent.message_id == message_id,
+                                                               ZaloSent.zalo_msg_id.is_not(None))))
+    if not parts:
+        _mark(svc, message_id, Outcome.SKIPPED)
+        return Outcome.SKIPPED
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if index in done:
+            continue
+        hashed = text_hash(part["text"]) if part.get("text") else None
+        try:
+            data = channel.client.send(user, part)
+        except ReplyWindowClosed as exc:
+            log.info("zalo message %d blocked: outside the reply window (%s)", message_id, exc.code)
+            _mark(svc, message_id, Outcome.BLOCKED, f"{BLOCKED_TEXT} (Zalo {exc.code}).")
+            return Outcome.BLOCKED
+        except RateLimited:
+            channel.back_off("rate limited (-32)")
+            return Outcome.PAUSED
+        except TokenUnavailable as exc:
+            log.error("zalo sending paused: no usable access token (%s)", exc.code)
+            channel.back_off("no usable token", 60.0)
+            return Outcome.PAUSED
+        except Transient as exc:
+            # Zalo may have delivered it anyway: keep the text's hash so that its echo is known as ours.
+            _record(svc, message_id, index, user, None, hashed)
+            tries = channel.transient_failure(message_id)
+            log.warning("zalo message %d not sent (%s), try %d", message_id, exc.detail, tries)
+            if tries >= MAX_TRANSIENT:
+                _mark(svc, message_id, Outcome.FAILED, f"Zalo không trả lời ({exc.detail}).")
+                return Outcome.FAILED
+            return Outcome.RETRY
+        except ZaloError as exc:
+            log.error("zalo refused message %d: error %s", message_id, exc.code)
+            _mark(svc, message_id, Outcome.FAILED, f"Zalo từ chối tin nhắn (lỗi {exc.code}).")
+            return Outcome.FAILED
+        # One commit per part; the last part's commit also marks the message sent.
+        _record(svc, message_id, index, user, str(data.get("message_id") or "")[:128] or "unknown", hashed,
+                sent=index == last)
+    if last in done:  # every part had gone before (a retry after a crash): only the mark was missing
+        _mark(svc, message_id, Outcome.SENT)
+    channel.transient_success(message_id)
+    log.info("zalo message %d sent (%d parts)", message_id, len(parts))
+    return Outcome.SENT
+
+
+def _record(svc: Services, message_id: int, part: int, user: str, zalo_msg_id: Optional[str],
+            hashed: Optional[str], sent: bool = False) -> None:
+    """Keep what Zalo accepted (or may have: no msg id) for one part; optionally mark the message sent."""
+    with svc.db.session() as session:
+        session.add(ZaloSent(message_id=message_id, part=part, user_id=user, zalo_msg_id=zalo_msg_id,
+                             text_hash=hashed, sent_at=utcnow()))
+        if sent:
+            session.execute(update(Message).where(Message.id == message_id).values(delivery="sent",
+                                                                                   delivery_error=None))
+
+
+def pending(svc: Services, limit: int = 100) -> List[tuple]:
+    """(message id, conversation id) of pending Zalo messages, oldest first."""
+    with svc.db.session() as session:
+        return list(session.execute(
+            select(Message.id, Message.conversation_id).join(Conversation, Message.conversation_id == Conversation.id)
+            .where(Conversation.channel == "zalo", Message.delivery == "pending").order_by(Message.id).limit(limit)))
+
+
+def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: List[int], deadline: float) -> int:
+    """Send one conversation's pending messages in order; stop at the first that cannot go now."""
+    sent = 0
+    for message_id in message_ids:
+        if channel.paused() or time.monotonic() > deadline:
+            break
+        outcome = deliver_one(svc, channel, message_id)
+        if outcome == Outcome.SENT:
+            sent += 1
+        elif outcome == Outcome.RETRY:
+            channel.hold_conversation(conv_id)
+            break
+        elif outcome == Outcome.PAUSED:
+            break
+    return sent
+
+
+def deliver_citizen(svc: Services, channel, user_id: str, budget_s: float = 20.0) -> int:
+    """Send one citizen's pending messages now (right after their event was processed)."""
+    if channel.paused():
+        return 0
+    with svc.db.session() as session:
+        conv_id = session.scalar(select(Conversation.id).where(Conversation.channel == "zalo",
+                                                               Conversation.external_id == user_id))
+        if conv_id is None or channel.conversation_waiting(conv_id):
+            return 0
+        ids = list(session.scalars(select(Message.id).where(Message.conversation_id == conv_id,
+                                                            Message.delivery == "pending").order_by(Message.id)))
+    return _deliver_conversation(svc, channel, conv_id, ids, time.monotonic() + budget_s)
+
+
+def deliver_due(svc: Services, channel, limit: int = 200, budget_s: float = 20.0, pool=None) -> int:
+    """Send what is pending: in order within a conversation, conversations side by side (`pool`)."""
+    if channel.paused():
+        return 0
+    by_conv: Dict[int, List[int]] = {}
+    for message_id, conv_id in pending(svc, limit):
+        if not channel.conversation_waiting(conv_id):
+            by_conv.setdefault(conv_id, []).append(message_id)
+    deadline = time.monotonic() + budget_s
+    if pool is None or len(by_conv) <= 1:
+        return sum(_deliver_conversation(svc, channel, cid, ids, deadline) for cid, ids in by_conv.items())
+    futures = [pool.submit(_deliver_conversation, svc, channel, cid, ids, deadline)
+               for cid, ids in by_conv.items()]
+    return sum(f.result() for f in futures)

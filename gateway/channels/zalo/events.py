@@ -1,0 +1,360 @@
+"""The durable inbound queue: a verified webhook event is stored (deduplicated on its key) before Zalo gets its
+200, then processed by the worker, in arrival order per citizen.
+
+- `user_send_text` (and button presses, which arrive as text) → the same path as the widget (`inbound.handle`:
+  redaction, ordering, Rasa or staff); the replies are stored `pending` and sent by `delivery`.
+- `follow` → the welcome message; `unfollow`, `user_seen_message`, … → ignored.
+- `user_send_image`, stickers, files, … → a polite answer (describe it in words, or ask for a person); the media
+  link is kept only when a person handles (or is about to handle) the conversation, for staff to open.
+- `oa_send_*` echoes: ours are recognised (msg id or text hash in `zalo_sent`); any other means a person answered
+  from Zalo's own OA admin page: the bot is paused for that citizen (see `takeover`).
+
+The raw body is cleared once the event is processed (it may hold a secret the citizen typed, unredacted).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import traceback
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Optional
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gateway.channels.zalo import texts as ztexts
+from gateway.channels.zalo.models import ZaloEvent, ZaloSent
+from gateway.models import Conversation, Handoff, Message, utcnow
+from gateway.rasa_client import RasaUnavailable
+from gateway.services import audit, handoff, inbound, ordering
+from gateway.services.container import Services
+from gateway.services.messages import add_outbound, get_or_create_conversation
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6  # with the back-off below (5, 10, 20, 40, 80 s): 2.5 minutes of retries when Rasa is down
+LEASE = timedelta(minutes=2)  # an event `processing` longer than this (a crashed worker) is taken up again
+KEEP_DONE = timedelta(days=7)  # processed rows are kept this long to recognise Zalo's retries (up to 12 h)
+MAX_AGE = timedelta(days=2)  # older events are not accepted (a replay after KEEP_DONE would not be recognised)
+MAX_AHEAD = timedelta(hours=1)  # clock skew allowed for events "from the future"
+MEDIA_LABELS = {
+    "image": "[Hình ảnh]", "gif": "[Ảnh động]", "sticker": "[Nhãn dán]", "file": "[Tệp]", "audio": "[Tin nhắn thoại]",
+    "video": "[Video]", "location": "[Vị trí]", "link": "[Liên kết]", "business_card": "[Danh thiếp]",
+}
+ECHO_TAKEOVER_REASON = "zalo_admin"
+
+
+class Retry(Exception):
+    """Processing could not finish now (Rasa unreachable): try again later."""
+
+
+_BUSY = getattr(ordering, "Busy", ())  # the conversation's turn did not come in time (cross-worker ordering)
+
+
+# ---- the webhook side -----------------------------------------------------------------------------------
+def _id(value: Any) -> Optional[str]:
+    """An id as a string (ids are strings; a number is kept exactly as written, never through float)."""
+    if isinstance(value, str) and value:
+        return value[:64]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def citizen_of(body: Dict[str, Any]) -> Optional[str]:
+    """The citizen an event concerns: sender of a user event, recipient of an OA echo, the follower."""
+    name = str(body.get("event_name") or "")
+    if name in ("follow", "unfollow"):
+        return _id((body.get("follower") or {}).get("id"))
+    if name.startswith("oa_send_"):
+        return _id((body.get("recipient") or {}).get("id"))
+    return _id((body.get("sender") or {}).get("id"))
+
+
+def event_key(body: Dict[str, Any], raw: bytes) -> str:
+    """The deduplication key: the message id, or a synthetic key for events without one."""
+    name = str(body.get("event_name") or "unknown")[:48]
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    msg_id = _id(message.get("msg_id"))
+    if msg_id:
+        key = msg_id
+    elif name in ("follow", "unfollow"):
+        key = f"{name}:{citizen_of(body)}:{body.get('timestamp')}"
+    else:
+        key = f"{name}:{citizen_of(body)}:{body.get('timestamp')}:{hashlib.sha256(raw).hexdigest()[:16]}"
+    return key if len(key) <= 190 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def stale(timestamp: str, now: Optional[datetime] = None) -> bool:
+    """Whether an event's timestamp (epoch milliseconds) is too old or too far ahead to be accepted."""
+    try:
+        at = datetime.fromtimestamp(int(timestamp) / 1000, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return False  # not the documented format: the signature already vouches for it
+    now = now or utcnow()
+    return not now - MAX_AGE <= at <= now + MAX_AHEAD
+
+
+def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
+    """Store a verified event durably (committed on return); False when it was already stored (a retry)."""
+    key = event_key(body, raw)
+    try:
+        with svc.db.session() as session:
+            session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
+                                  user_id=citizen_of(body), body=raw.decode("utf-8"), status="queued", attempts=0))
+        return True
+    except IntegrityError:
+        return False
+
+
+# ---- the worker side ------------------------------------------------------------------------------------
+def due(svc: Services, limit: int = 50) -> list:
+    """(id, citizen) of events to process now, oldest first, at most one unfinished event per citizen: an
+    event waits while an earlier one of the same citizen is queued (e.g. for a retry) or being processed."""
+    now = utcnow()
+    earlier = ZaloEvent.__table__.alias("earlier")
+    oldest_unfinished = (select(func.min(earlier.c.id))
+                         .where(earlier.c.user_id == ZaloEvent.user_id, earlier.c.status.in_(("queued", "processing")))
+                         .scalar_subquery())
+    with svc.db.session() as session:
+        rows = session.execute(
+            select(ZaloEvent.id, ZaloEvent.user_id)
+            .where(or_(and_(ZaloEvent.status == "queued",
+                            or_(ZaloEvent.next_attempt_at.is_(None), ZaloEvent.next_attempt_at <= now)),
+                       and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now)),
+                   or_(ZaloEvent.user_id.is_(None), ZaloEvent.id == oldest_unfinished))
+            .order_by(ZaloEvent.id).limit(limit)).all()
+        return [(event_id, user) for event_id, user in rows]
+
+
+def _claim(svc: Services, event_id: int) -> bool:
+    now = utcnow()
+    with svc.db.session() as session:
+        return session.execute(
+            update(ZaloEvent).where(ZaloEvent.id == event_id,
+                                    or_(ZaloEvent.status == "queued",
+                                        and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now)))
+            .values(status="processing", lease_until=now + LEASE, attempts=ZaloEvent.attempts + 1)).rowcount == 1
+
+
+def _finish(session, event_id: int, status: str, error: Optional[str] = None) -> None:
+    session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
+        status=status, body=None, processed_at=utcnow(), lease_until=None, next_attempt_at=None,
+        error=error[:200] if error else None))
+
+
+def process(svc: Services, event_id: int) -> str:
+    """Claim and process one event; returns its new status (or "busy" when someone else has it)."""
+    if not _claim(svc, event_id):
+        return "busy"
+    with svc.db.session() as session:
+        event = session.get(ZaloEvent, event_id)
+        raw, name, key, attempts = event.body, event.event_name, event.msg_id, event.attempts
+    try:
+        body = json.loads(raw or "{}")
+        status = _dispatch(svc, event_id, name, key, body)
+    except Retry as exc:
+        return _retry(svc, event_id, attempts, str(exc), body)
+    except _BUSY:
+        return _retry(svc, event_id, attempts, "conversation busy", body)
+    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the queue
+        # The exception's message may quote SQL parameters (the citizen's text): log its type and frames only.
+        log.error("zalo event %d (%s) failed: %s\n%s", event_id, name, type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        return _retry(svc, event_id, attempts, type(exc).__name__, None)
+    return status
+
+
+def _retry(svc: Services, event_id: int, attempts: int, reason: str, body: Optional[Dict[str, Any]]) -> str:
+    if attempts >= MAX_ATTEMPTS:
+        log.error("zalo event %d given up after %d attempts (%s)", event_id, attempts, reason)
+        with svc.db.session() as session:
+            user = citizen_of(body) if body else None
+            if body and body.get("event_name") == "user_send_text" and user:
+                conv = get_or_create_conversation(session, "zalo", user)
+                add_outbound(session, conv, "system", {"text": svc.texts.text("bot_unavailable")})
+            _finish(session, event_id, "failed", reason)
+        return "failed"
+    delay = timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
+    log.warning("zalo event %d will be retried in %d s (%s)", event_id, delay.total_seconds(), reason)
+    with svc.db.session() as session:
+        session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
+            status="queued", lease_until=None, next_attempt_at=utcnow() + delay, error=reason[:200]))
+    return "queued"
+
+
+def _dispatch(svc: Services, event_id: int, name: str, key: str, body: Dict[str, Any]) -> str:
+    user = citizen_of(body)
+    message = body.get("message") if isinstance(body.get("message"), dict) else {}
+    if user is None or not inbound.SENDER.match(user):
+        with svc.db.session() as session:
+            _finish(session, event_id, "ignored", "no usable user id")
+        return "ignored"
+    if name == "user_send_text":
+        return _text(svc, event_id, user, key, message)
+    if name == "follow":
+        return _follow(svc, event_id, user)
+    if name.startswith("user_send_"):
+        return _media(svc, event_id, user, key, name[len("user_send_"):], message)
+    if name.startswith("oa_send_"):
+        return _echo(svc, event_id, user, key, message)
+    with svc.db.session() as session:  # unfollow, user_seen_message, user_received_message, user_submit_info, …
+        _finish(session, event_id, "ignored")
+    return "ignored"
+
+
+def _inbound_key(key: str) -> str:
+    return key if len(key) <= 128 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any]) -> str:
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip():
+        with svc.db.session() as session:
+            _finish(session, event_id, "ignored", "empty text")
+        return "ignored"
+    try:
+        inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=_inbound_key(key)))
+    except inbound.Rejected as exc:  # too long, …: the citizen gets the explanation on Zalo
+        with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
+            conv = get_or_create_conversation(session, "zalo", user)
+            add_outbound(session, conv, "system", {"text": exc.message})
+            _finish(session, event_id, "done", f"rejected: {exc.code}")
+        return "done"
+    except inbound.BotUnavailable as exc:
+        raise Retry("bot unavailable") from exc
+    with svc.db.session() as session:
+        _finish(session, event_id, "done")
+    return "done"
+
+
+def _follow(svc: Services, event_id: int, user: str) -> str:
+    with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
+        conv = get_or_create_conversation(session, "zalo", user)
+        if conv.state != "with_staff":
+            add_outbound(session, conv, "system", ztexts.message(svc, "welcome", "offer_guide"))
+        _finish(session, event_id, "done")
+    return "done"
+
+
+def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message: Dict[str, Any]) -> str:
+    caption = message.get("text") if isinstance(message.get("text"), str) else ""
+    caption = inbound.clean_text(caption)[:svc.settings.max_message_chars] if caption else ""
+    redaction = svc.redactor.redact(caption) if caption else None
+    urls = []
+    for attachment in message.get("attachments") or []:
+        payload = attachment.get("payload") if isinstance(attachment, dict) else None
+        if isinstance(payload, dict) and isinstance(payload.get("url"), str):
+            urls.append(payload["url"][:500])
+    key = _inbound_key(key)
+    with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
+        conv = get_or_create_conversation(session, "zalo", user)
+        if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
+                                                   Message.idempotency_key == key)) is None:
+            person = conv.state in ("waiting", "with_staff")
+            text = MEDIA_LABELS.get(kind, "[Tệp đính kèm]")
+            if redaction is not None:
+                text += " " + redaction.text
+            data = None
+            if person and urls:  # only a person can look at it: keep the link for staff, not otherwise
+                text += "\n" + "\n".join(urls)
+                data = {"attachment": {"type": kind, "urls": urls}}
+            incoming = Message(conversation=conv, direction="in", author="citizen", text=text, data=data,
+                               sensitive=(redaction.kinds or None) if redaction else None, idempotency_key=key,
+                               status="answered")
+            session.add(incoming)
+            conv.last_message_at = utcnow()
+            session.flush()
+            if conv.state != "with_staff":
+                answer = "sticker" if kind in ("sticker", "gif") else ("media_waiting" if person else "media")
+                add_outbound(session, conv, "system",
+                             ztexts.message(svc, answer, None if person or answer == "sticker" else "offer_guide"),
+                             incoming)
+        _finish(session, event_id, "done")
+    return "done"
+
+
+def text_hash(text: str) -> str:
+    """The hash kept for a sent text part (to recognise its echo without keeping the text)."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def is_ours(session, user: str, zalo_msg_id: Optional[str], text: Optional[str]) -> bool:
+    """Whether an OA echo is of a message the gateway sent (its msg id, or the same text within a day)."""
+    if zalo_msg_id and session.scalar(select(exists().where(ZaloSent.zalo_msg_id == zalo_msg_id))):
+        return True
+    if isinstance(text, str) and text.strip():
+        since = utcnow() - timedelta(days=1)
+        return bool(session.scalar(select(exists().where(ZaloSent.user_id == user,
+                                                          ZaloSent.text_hash == text_hash(text),
+                                                          ZaloSent.sent_at >= since))))
+    return False
+
+
+def _echo(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any]) -> str:
+    text = message.get("text") if isinstance(message.get("text"), str) else None
+    with svc.db.session() as session:
+        if is_ours(session, user, _id(message.get("msg_id")), text):
+            _finish(session, event_id, "done", "own echo")
+            return "done"
+    takeover(svc, user, text, _inbound_key(key))
+    with svc.db.session() as session:
+        _finish(session, event_id, "done", "takeover")
+    return "done"
+
+
+def takeover(svc: Services, user: str, text: Optional[str], key: str) -> None:
+    """A person answered from Zalo's OA admin page: pause the bot for this citizen.
+
+    The conversation goes to `with_staff` through a handoff claimed by no console user (reason `zalo_admin`),
+    Rasa is paused, and the person's message is kept (redacted) as an already delivered staff message.
+    """
+    with svc.locks.hold(f"zalo:{user}"):
+        with svc.db.session() as session:
+            conv = get_or_create_conversation(session, "zalo", user)
+            sender, state, conv_id = conv.rasa_sender_id, conv.state, conv.id
+        if state != "with_staff":
+            try:
+                svc.rasa.pause(sender)
+            except RasaUnavailable as exc:
+                raise Retry("rasa unavailable for pause") from exc
+        with svc.db.session() as session:
+            conv = session.get(Conversation, conv_id)
+            if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
+                                                       Message.idempotency_key == key)) is not None:
+                return
+            now = utcnow()
+            current = handoff.open_handoff(session, conv)
+            if conv.state != "with_staff":
+                if current is None:
+                    current = Handoff(conversation=conv, status="claimed", reason=ECHO_TAKEOVER_REASON,
+                                      flow=conv.flow, step=conv.step, problem=conv.problem,
+                                      tried=list(conv.tried or []))
+                    session.add(current)
+                    handoff._event(session, current, "requested", detail={"reason": ECHO_TAKEOVER_REASON})
+                current.status, current.claimed_at, current.claimed_by_id = "claimed", now, None
+                handoff._event(session, current, "claimed", detail={"via": ECHO_TAKEOVER_REASON})
+                conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", None, None
+                audit.record(session, None, "zalo_admin_takeover", f"conversation:{conv.id}")
+                log.info("zalo: a person answered conversation %d from the OA admin page: bot paused", conv.id)
+            redaction = svc.redactor.redact(text) if text else None
+            session.add(Message(conversation=conv, direction="out", author="staff", staff_id=None,
+                                text=redaction.text if redaction else "[Tin nhắn gửi từ trang quản trị Zalo OA]",
+                                sensitive=(redaction.kinds or None) if redaction else None,
+                                idempotency_key=key, delivery="sent"))
+            conv.last_message_at = now
+            if current is not None:
+                if current.first_staff_reply_at is None:
+                    current.first_staff_reply_at = now
+                handoff._event(session, current, "staff_reply", detail={"via": ECHO_TAKEOVER_REASON})
+
+
+def cleanup(svc: Services) -> int:
+    """Delete processed events older than a week (kept that long to recognise Zalo's retries)."""
+    from sqlalchemy import delete
+
+    cutoff = utcnow() - KEEP_DONE
+    with svc.db.session() as session:
+        return session.execute(delete(ZaloEvent).where(ZaloEvent.status.in_(("done", "ignored", "failed")),
+                                                       ZaloEvent.received_at < cutoff)).rowcount

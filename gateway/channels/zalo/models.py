@@ -1,0 +1,76 @@
+"""Tables of the Zalo channel: the durable inbound event queue, the OA tokens, what was sent, and leases.
+
+- `zalo_events`: every signed webhook event, stored before the 200 answer; the worker processes it later. The raw
+  body (which may hold an unredacted secret the citizen typed) is cleared as soon as the event is processed.
+- `zalo_tokens`: one row (id 1): the current access token and the single-use refresh token, rotated durably.
+- `zalo_sent`: the Zalo message id of every part the gateway sent (to recognise its own echoes); no text.
+- `zalo_leases`: named leases (`worker`, `refresh`) so that two processes never process or refresh at once,
+  on SQLite as on PostgreSQL (an atomic conditional UPDATE, no lock held during HTTP calls).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gateway.models import Base, utcnow
+
+
+class ZaloEvent(Base):
+    """One webhook event: queued → processing → done | ignored | failed."""
+
+    __tablename__ = "zalo_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    msg_id: Mapped[str] = mapped_column(String(190), unique=True)  # message.msg_id, or a synthetic key
+    event_name: Mapped[str] = mapped_column(String(48))
+    user_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)  # the citizen (for per-citizen order)
+    body: Mapped[Optional[str]] = mapped_column(Text)  # the exact body received; None once processed
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    error: Mapped[Optional[str]] = mapped_column(String(200))
+
+
+class ZaloToken(Base):
+    """The OA's tokens (single row, id 1). `version` grows with every refresh."""
+
+    __tablename__ = "zalo_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # SHA-256 of the ZALO_REFRESH_TOKEN the row was seeded from: a new one in the environment re-seeds the row
+    seed_hash: Mapped[Optional[str]] = mapped_column(String(64))
+
+
+class ZaloSent(Base):
+    """One part (text chunk or image) of an outbound message, as accepted by Zalo."""
+
+    __tablename__ = "zalo_sent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    part: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(64))
+    zalo_msg_id: Mapped[Optional[str]] = mapped_column(String(128), index=True)
+    text_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True)  # SHA-256 of the text part, no text
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ZaloLease(Base):
+    """A named lease held by one process until `until`."""
+
+    __tablename__ = "zalo_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[Optional[str]] = mapped_column(String(64))
+    until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
