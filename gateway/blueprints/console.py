@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -79,16 +79,27 @@ def js_labels() -> Dict[str, Any]:
     guide = services().texts.guide
     return {
         "channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
-        "author": AUTHORS, "sensitive": SENSITIVE,
+        "author": AUTHORS, "sensitive": SENSITIVE, "delivery": DELIVERY,
         "steps": {code: len(guide.steps(code)) for code in ("A", "B")},
     }
 
 
+# Console pages of other blueprints, linked from the header (staff) or the admin menu (admins) when registered.
+STAFF_PAGES = (("script_aid.page", "Hỗ trợ qua điện thoại"),)
+ADMIN_PAGES = (("content_admin.index", "Nội dung hướng dẫn"), ("analytics.page", "Thống kê"))
+DELIVERY = {"failed": "Chưa gửi được tới người dân (lỗi kênh Zalo).",
+            "blocked": "Chưa gửi được: Zalo chỉ cho trả lời trong thời hạn, người dân cần nhắn trước."}
+
+
 @bp.app_context_processor
 def _console_context() -> Dict[str, Any]:
+    present = current_app.view_functions
     return {"label": {"channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
                       "outcome": OUTCOMES, "author": AUTHORS, "login_outcome": LOGIN_OUTCOMES,
-                      "callback": CALLBACK_STATUS, "sensitive": SENSITIVE}}
+                      "callback": CALLBACK_STATUS, "sensitive": SENSITIVE, "delivery": DELIVERY},
+            "staff_pages": [(e, t) for e, t in STAFF_PAGES if e in present],
+            "admin_pages": [(e, t) for e, t in ADMIN_PAGES if e in present],
+            "admin_sections": {"admin"} | {e.split(".")[0] for e, _ in ADMIN_PAGES}}
 
 
 def me(session) -> Staff:
@@ -137,8 +148,9 @@ def queue():
         cards = queue_mod.open_queue(session, svc.texts)
         outage = runtime_settings.get(session, "outage_notice") or {}
         is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
-    return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open,
-                           labels=js_labels(), steps=js_labels()["steps"])
+    labels = js_labels()
+    return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open, labels=labels,
+                           steps=labels["steps"])
 
 
 
@@ -201,7 +213,7 @@ def conversation(conv_id: int):
 def claim(handoff_id: int):
     """Take a waiting conversation (the bot pauses; the citizen is told a person joined)."""
     def act(svc, session, staff):
-        return _conversation_url(handoff.claim(svc, session, handoff_id, staff).conversation_id, "#reply")
+        return _conversation_url(handoff.claim(svc, session, handoff_id, staff).conversation_id)
 
     fallback = url_for("console.queue")
     with services().db.session() as session:
@@ -236,7 +248,7 @@ def reply(conv_id: int):
         flash(message, "error")
         return _render_conversation(conv_id, draft=text, status=exc.status)
     flash("Đã gửi tin nhắn cho người dân.", "success")
-    return redirect(_conversation_url(conv_id, "#reply"))
+    return redirect(_conversation_url(conv_id))  # no #fragment: it would block autofocus
 
 
 @bp.post("/conversations/<int:conv_id>/return")

@@ -208,13 +208,14 @@
       fact(dl, "Lý do", get(L.reason, c.reason), true);
       article.appendChild(dl);
 
-      if (c.transcript && c.transcript.length) {
+      var shown = (c.transcript || []).filter(function (m) { return m.text; });
+      if (shown.length) {
         article.appendChild(el("h3", "mini-title", "Tin nhắn gần nhất"));
         var ol = el("ol", "mini");
-        c.transcript.forEach(function (m) {
+        shown.forEach(function (m) {
           var item = el("li", "mini-" + m.author);
           item.appendChild(el("span", "msg-who", authorLabel(m, L) + ":"));
-          item.appendChild(document.createTextNode(" " + (m.text || "(không có chữ)")));
+          item.appendChild(document.createTextNode(" " + m.text));
           ol.appendChild(item);
         });
         article.appendChild(ol);
@@ -316,6 +317,9 @@
       li.appendChild(buttons);
     }
     if (m.image) { li.appendChild(el("p", "msg-extra", "Kèm hình minh họa")); }
+    if (m.delivery && L.delivery && Object.prototype.hasOwnProperty.call(L.delivery, m.delivery)) {
+      li.appendChild(el("p", "msg-extra msg-undelivered", L.delivery[m.delivery]));
+    }
     if (m.sensitive && m.sensitive.length) {
       li.appendChild(el("p", "msg-extra msg-redacted", "Đã che thông tin bí mật: " +
         m.sensitive.map(function (k) { return get(L.sensitive, k); }).join(", ")));
@@ -350,7 +354,7 @@
         var empty = box.querySelector(".empty");
         if (empty) { empty.parentNode.removeChild(empty); }
         fresh.forEach(function (m) {
-          list.appendChild(buildMessage(m, L));
+          if (m.text || (m.buttons && m.buttons.length) || m.image) { list.appendChild(buildMessage(m, L)); }
           lastId = Math.max(lastId, m.id);
         });
         box.setAttribute("data-last-id", String(lastId));
