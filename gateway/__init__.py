@@ -61,13 +61,20 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(widget.bp)
+    from gateway.blueprints import analytics, content_admin, script_aid  # hotline script aid, analytics, content editing
+
+    app.register_blueprint(script_aid.bp)
+    app.register_blueprint(analytics.bp)
+    app.register_blueprint(content_admin.bp)
     csrf.exempt(rest.bp)
     csrf.exempt(public_api.bp)
     csrf.exempt(widget.bp)
 
     from gateway import cli
+    from gateway.channels import zalo
 
     cli.register(app)
+    zalo.init_app(app, csrf)  # `flask zalo-check`; the webhook (CSRF-exempt) only when ZALO_OA_SECRET_KEY is set
     _register_errors(app)
 
     @app.after_request
