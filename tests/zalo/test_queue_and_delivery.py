@@ -269,8 +269,11 @@ def test_images_point_at_the_public_url(zalo_app):
     svc = zalo_app.extensions["vneid"]
     message = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/a1-nut-dang-nhap.svg"})
     [part] = delivery.parts_of(svc, message)
+    # Zalo needs a bitmap: the PNG rendered next to the SVG (tools/render_illustrations.py) is sent instead
     assert part == {"attachment": {"type": "template", "payload": {"template_type": "media", "elements": [
-        {"media_type": "image", "url": f"{PUBLIC}/illustrations/a1-nut-dang-nhap.svg"}]}}}
+        {"media_type": "image", "url": f"{PUBLIC}/illustrations/a1-nut-dang-nhap.png"}]}}}
+    other = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/no-png-yet.svg"})
+    assert delivery.parts_of(svc, other)[0]["attachment"]["payload"]["elements"][0]["url"].endswith(".svg")
     custom = Message(direction="out", author="bot", text=None, data={"custom": {"handoff": {}}})
     assert delivery.parts_of(svc, custom) == []  # internal: nothing to send
 
