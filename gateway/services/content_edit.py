@@ -132,12 +132,15 @@ def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
 
 
 def illustration_files(directory: Path) -> List[str]:
-    """Image files a step may show (names only, sorted)."""
+    """Image files a step may show (names only, sorted). A PNG rendered next to an SVG of the same name (for
+    Zalo, tools/render_illustrations.py) is the same picture, so only the SVG is offered."""
     folder = Path(directory)
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-                  and not p.name.startswith("."))
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+             and not p.name.startswith(".")]
+    svg_stems = {p.stem for p in files if p.suffix.lower() == ".svg"}
+    return sorted(p.name for p in files if not (p.suffix.lower() == ".png" and p.stem in svg_stems))
 
 
 # --- the editable fields ------------------------------------------------------------------------------------------

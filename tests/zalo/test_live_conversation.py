@@ -41,7 +41,7 @@ def test_flow_a_on_zalo_with_buttons(live_zalo_app, fake):
     assert any(b["payload"] == "/choose_password_otp" for r in replies for b in buttons_of(r))
 
     replies = citizen.say("/choose_password_otp")  # the button's payload comes back as the citizen's text
-    assert images_of(replies) == [f"{PUBLIC}/illustrations/a1-nut-dang-nhap.svg"]
+    assert images_of(replies) == [f"{PUBLIC}/illustrations/a1-nut-dang-nhap.png"]  # the PNG render, for Zalo
     image_at = next(i for i, r in enumerate(replies) if images_of([r]))
     step_at = next(i for i, r in enumerate(replies) if STEP.match(r.get("text", "")))
     assert image_at == step_at - 1  # the illustration just before its step
