@@ -126,6 +126,27 @@ def table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+SPREAD = ("macro_f1", "problem_acc", "oos_recall", "false_fallback", "oos_problem_claims")
+
+
+def spread_table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
+    """Per pipeline (model name before `-s<seed>`) and slice: mean over seeds and the range (max - min)."""
+    pipelines: Dict[str, List[str]] = defaultdict(list)
+    for name in results:
+        pipelines[name.rsplit("-s", 1)[0]].append(name)
+    lines = ["| slice | pipeline | seeds | " + " | ".join(f"{k} mean ± range/2" for k in SPREAD) + " |",
+             "|---|---|---|" + "---|" * len(SPREAD)]
+    for group in next(iter(results.values())):
+        for pipeline, names in pipelines.items():
+            cells = []
+            for key in SPREAD:
+                values = [results[n][group][key] for n in names if key in results[n].get(group, {})]
+                cells.append(f"{statistics.mean(values):.3f} ± {(max(values) - min(values)) / 2:.3f}" if values
+                             else "–")
+            lines.append(f"| {group} | {pipeline} | {len(names)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 GUARDED = ("intent_acc", "macro_f1", "problem_acc", "oos_recall")
 
 
@@ -152,6 +173,8 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--min-problem-accuracy", type=float)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--write-baseline", action="store_true")
+    parser.add_argument("--spread", action="store_true",
+                        help="models named <pipeline>-s<seed>: print mean and seed-to-seed range per pipeline")
     args = parser.parse_args(argv)
     examples = heldout_examples()
     results: Dict[str, Dict[str, Dict[str, float]]] = {}
@@ -164,6 +187,8 @@ def main(argv: List[str]) -> int:
     errors_by_model = {name: r.pop("_errors") for name, r in results.items()}
     print(f"Held-out set: {len(examples)} examples (tests/nlu/heldout.yml)\n")
     print(table(results))
+    if args.spread:
+        print("\n" + spread_table(results))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"results": results, "errors": errors_by_model}, ensure_ascii=False,
