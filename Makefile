@@ -1,5 +1,5 @@
 # Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
-.PHONY: run test envs train eval eval-baseline eval-compare validate bench admin clean
+.PHONY: run test envs train eval eval-baseline eval-compare validate bench bench-stack admin clean
 
 run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
 	bin/run
@@ -16,8 +16,8 @@ train: envs     ## train the production model if the data changed
 validate: envs  ## rasa data validate
 	bash -c 'source bin/env.sh && bot_run data validate --domain bot/domain.yml --data bot/data --config config.yml --fail-on-warnings'
 
-eval: train     ## held-out NLU table for the production model
-	bash -c 'source bin/env.sh && "$$BOT_VENV/bin/python" -m tools.nlu_eval "$$MODEL_DIR/$$MODEL_NAME.tar.gz" --json results/eval.json'
+eval: train     ## held-out NLU table: production model, beside the stock ones if eval-compare trained them
+	bin/eval
 
 eval-baseline: train  ## accept the current held-out results as the regression baseline (review the diff!)
 	bash -c 'source bin/env.sh && "$$BOT_VENV/bin/python" -m tools.nlu_eval "$$MODEL_DIR/$$MODEL_NAME.tar.gz" --baseline tests/nlu/baseline.json --write-baseline'
@@ -27,6 +27,9 @@ eval-compare: envs  ## production pipeline vs Rasa's stock pipeline, several see
 
 bench: train    ## serving figures: cold start, REST latency p50/p95, memory
 	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_bot'
+
+bench-stack: train  ## the whole stack under load: gateway vs straight to Rasa, p50/p95/p99, CPU and memory (ARGS=…)
+	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_stack --json results/bench_stack.json $(ARGS)'
 
 admin: envs     ## create a staff admin account in the gateway database (prompts)
 	bash -c 'source bin/env.sh && mkdir -p "$$VAR_DIR" && "$$APP_VENV/bin/flask" db-upgrade && "$$APP_VENV/bin/flask" create-admin'
