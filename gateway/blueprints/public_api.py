@@ -19,7 +19,7 @@ def parse():
         body = json_body()
         text = inbound.validate(svc, inbound.Inbound(channel="rest", sender="parse", text=body.get("text")))
     except BadBody:
-        return error(400, "bad_json", "Nội dung phải là JSON (UTF-8) dạng {\"text\"}.")
+        return error(400, "bad_json", svc.texts.rejected("bad_json"))
     except inbound.Rejected as exc:
         return error(exc.status, exc.code, exc.message)
     redaction = svc.redactor.redact(text)

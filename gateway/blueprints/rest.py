@@ -19,7 +19,7 @@ def webhook():
     try:
         body = json_body()
     except BadBody:
-        return error(400, "bad_json", "Nội dung phải là JSON (UTF-8) dạng {\"sender\", \"message\"}.")
+        return error(400, "bad_json", services().texts.rejected("bad_json"))
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
     channel = "widget" if metadata.get("channel") == "widget" else "rest"

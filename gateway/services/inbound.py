@@ -60,21 +60,24 @@ def clean_text(text: str) -> str:
 
 
 def validate(svc: Services, inbound: Inbound) -> str:
-    """The cleaned text, or Rejected with a clear reason."""
+    """The cleaned text, or Rejected with a clear reason (wording in content/messages.yml, `rejected:`)."""
+
+    def reject(status: int, code: str, **fields) -> Rejected:
+        return Rejected(status, code, svc.texts.rejected(code, **fields))
+
     if inbound.channel not in CHANNELS:
-        raise Rejected(400, "bad_channel", "Kênh không hợp lệ.")
+        raise reject(400, "bad_channel")
     if not isinstance(inbound.sender, str) or not SENDER.match(inbound.sender):
-        raise Rejected(400, "bad_sender", "Mã cuộc trò chuyện không hợp lệ.")
+        raise reject(400, "bad_sender")
     if not isinstance(inbound.text, str):
-        raise Rejected(400, "bad_message", "Tin nhắn phải là chữ.")
+        raise reject(400, "bad_message")
     if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128):
-        raise Rejected(400, "bad_key", "Mã tin nhắn không hợp lệ.")
+        raise reject(400, "bad_key")
     text = clean_text(inbound.text)
     if not text:
-        raise Rejected(400, "empty", "Tin nhắn trống. Bạn viết nội dung cần hỏi nhé.")
+        raise reject(400, "empty")
     if len(text) > svc.settings.max_message_chars:
-        raise Rejected(413, "too_long", f"Tin nhắn quá dài (tối đa {svc.settings.max_message_chars} ký tự). "
-                                        "Bạn viết ngắn lại giúp tôi nhé.")
+        raise reject(413, "too_long", max=svc.settings.max_message_chars)
     return text
 
 

@@ -24,6 +24,11 @@ class Texts:
         guide = self.guide
         return content.render(guide.messages["gateway"][key], {"commune": guide.commune, **fields})
 
+    def rejected(self, code: str, **fields: Any) -> str:
+        """Why a message was refused (content/messages.yml `rejected:`), filled in."""
+        guide = self.guide
+        return content.render(guide.messages["rejected"][code], {"commune": guide.commune, **fields})
+
     def message(self, key: str, buttons: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
         """A REST-style message dict: {"text", "buttons"?}."""
         out: Dict[str, Any] = {"text": self.text(key, **fields)}
