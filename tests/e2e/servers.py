@@ -71,9 +71,11 @@ class BotServers:
         model = model or MODEL
         if not model.exists():
             raise FileNotFoundError(f"{model} is missing: run `make train` first")
-        self._spawn("rasa", [str(BOT_VENV / "bin/rasa"), "run", "--enable-api", "--auth-token", self.token,
-                             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "bot/endpoints.yml",
-                             "--credentials", "bot/credentials.yml", "-m", str(model)])
+        # through bot/serve.py: `rasa run` with the project's measured fixes (as Procfile and systemd start it)
+        self._spawn("rasa", [str(BOT_VENV / "bin/python"), "-m", "bot.serve", "run", "--enable-api",
+                             "--auth-token", self.token, "-i", "127.0.0.1", "-p", str(self.rasa_port),
+                             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                             "-m", str(model)])
 
     def wait_ready(self, timeout: float = 240) -> float:
         """Block until both answer (Rasa with a model loaded); returns the seconds waited."""
