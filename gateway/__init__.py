@@ -76,6 +76,9 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     cli.register(app)
     zalo.init_app(app, csrf)  # `flask zalo-check`; the webhook (CSRF-exempt) only when ZALO_OA_SECRET_KEY is set
     _register_errors(app)
+    from gateway import hardening
+
+    hardening.init_app(app, settings)  # rate limits, proxy headers, a retryable 503 when the database is down
 
     @app.after_request
     def security_headers(response):

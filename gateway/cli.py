@@ -82,7 +82,9 @@ def _delete_tracker(url: str, senders) -> None:
         return
     from sqlalchemy import create_engine, inspect
 
-    engine = create_engine(url)
+    from gateway.db import engine_url
+
+    engine = create_engine(engine_url(url))
     try:
         if not inspect(engine).has_table("events"):
             return

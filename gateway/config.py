@@ -98,6 +98,7 @@ class Settings:
         s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
         s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))
         s.health_timeout_s = float(env.get("HEALTH_TIMEOUT_S", s.health_timeout_s))
+        s.rasa_timeout_s = float(env.get("RASA_TIMEOUT_S", s.rasa_timeout_s))
         return s
 
     @property

@@ -6,6 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from gateway.db import engine_url
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -13,7 +15,7 @@ def alembic_config(url: str) -> Config:
     """An Alembic config pointing at gateway/migrations and the given database."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", engine_url(url).replace("%", "%%"))
     return cfg
 
 

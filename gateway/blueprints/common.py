@@ -24,7 +24,9 @@ def json_body() -> Dict[str, Any]:
         import json
 
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        # "\ud800"-style escapes can smuggle lone surrogates, which are not text (no database can store them)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError) as exc:
         raise BadBody("not JSON in UTF-8") from exc
     if not isinstance(data, dict):
         raise BadBody("not a JSON object")

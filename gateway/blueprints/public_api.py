@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text as sql
 
 from gateway.blueprints.common import BadBody, error, json_body, services
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import inbound
+from gateway.services import health, inbound
 
 bp = Blueprint("public_api", __name__)
 
@@ -41,15 +40,11 @@ def parse():
 
 @bp.get("/healthz")
 def healthz():
-    """200 only when the database, the Rasa server and the action server all answer; 503 otherwise."""
-    svc = services()
-    checks = {"database": False}
-    try:
-        with svc.db.engine.connect() as connection:
-            connection.execute(sql("SELECT 1"))
-        checks["database"] = True
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
-        pass
-    checks.update(svc.rasa.health())
-    ok = all(checks.values())
-    return jsonify({"status": "ok" if ok else "unavailable", **checks}), 200 if ok else 503
+    """200 only when the database, every Rasa server (storing to its SQL tracker store, not an in-memory
+    fallback) and every action server answer; 503 otherwise, with which failed (gateway/services/health.py)."""
+    checks = health.check(services())
+    ok = all(checks.get(name) for name in health.REQUIRED)
+    status = "ok" if ok and all(checks.values()) else ("degraded" if ok else "unavailable")
+    response = jsonify({"status": status, **checks})
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ok else 503

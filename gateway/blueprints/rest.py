@@ -29,7 +29,7 @@ def webhook():
         return jsonify(inbound.handle(services(), message))
     except inbound.Rejected as exc:
         return error(exc.status, exc.code, exc.message)
-    except inbound.BotUnavailable as exc:
-        response, status = error(503, "bot_unavailable", exc.message)
-        response.headers["Retry-After"] = "30"
+    except inbound.BotUnavailable as exc:  # retryable: the same Idempotency-Key is processed exactly once
+        response, status = error(503, exc.code, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response, status

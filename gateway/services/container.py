@@ -1,31 +1,45 @@
 """The gateway's collaborators, built once per app and shared by the blueprints."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import Optional
 
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.rasa_client import RasaClient
-from gateway.services.ordering import ConversationLocks
+from gateway.services.ordering import ConversationLocks, make_locks
 from gateway.services.texts import Texts
+from gateway.services.tracker_store import TrackerStore
 
 
 @dataclass
 class Services:
-    """Settings, database, Rasa client, redactor, texts, locks."""
+    """Settings, database, Rasa client, redactor, texts, locks, Rasa's tracker store (read side)."""
 
     settings: Settings
     db: Database
     rasa: RasaClient
     texts: Texts
-    locks: ConversationLocks = field(default_factory=ConversationLocks)
+    locks: Optional[ConversationLocks] = None
+    tracker_store: Optional[TrackerStore] = None
     _redactor: object = None
+    health_cache: dict = field(default_factory=dict)
+    _redactor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.locks is None:  # per conversation, first come first served; across workers through Redis
+            self.locks = make_locks(self.settings.redis_url, self.settings.order_wait_s)
+        if self.tracker_store is None:
+            self.tracker_store = TrackerStore(self.settings.tracker_db_url)
 
     @property
     def redactor(self):
         """The spaCy-based redactor, built on first use (no work at import or app creation)."""
         if self._redactor is None:
-            from gateway.privacy import Redactor
+            with self._redactor_lock:  # first requests arriving together build it once
+                if self._redactor is None:
+                    from gateway.privacy import Redactor
 
-            self._redactor = Redactor.load()
+                    self._redactor = Redactor.load()
         return self._redactor

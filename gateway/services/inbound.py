@@ -3,6 +3,15 @@
 
 The original text of a secret is never stored, logged or sent to Rasa: only `Redaction.text` leaves this module,
 except a phone number given with consent for a call back, which goes to its own table.
+
+Exactly once (issue #8): the message is stored (`received`) before Rasa sees it, with its id in the REST
+metadata (`gateway_message_id`, kept on Rasa's user event), and marked `answered` in the same transaction that
+stores the replies. A retry (same Idempotency-Key) of an answered message returns the stored replies; of a
+message that was not answered (the gateway died, Rasa or the database failed) it first looks in Rasa's tracker
+store: if Rasa already processed it, the replies are rebuilt from the bot events that follow it instead of
+sending it to Rasa a second time. A turn Rasa did not really store (its silent in-memory fallback when the
+tracker store fails) or an empty answer (the action server is down: Rasa logs the error and says nothing) is a
+failure the citizen is told about (503, retryable, with the hotline), never a silent empty list.
 """
 from __future__ import annotations
 
@@ -13,17 +22,20 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from gateway.models import CallbackRequest, Conversation, Message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import handoff, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation, replies_to
+from gateway.services.ordering import Busy
+from gateway.services.tracker_store import METADATA_KEY, TrackerStoreError
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("rest", "widget", "zalo")
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff\ud800-\udfff]")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 YES, NO = "affirm", "deny"
 
@@ -39,9 +51,11 @@ class Rejected(Exception):
 class BotUnavailable(Exception):
     """Rasa did not answer: the message is stored, a retry with the same key processes it."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("bot_unavailable")
+    def __init__(self, message: str, code: str = "bot_unavailable", retry_after: int = 30) -> None:
+        super().__init__(code)
         self.message = message
+        self.code = code
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -71,7 +85,8 @@ def validate(svc: Services, inbound: Inbound) -> str:
         raise reject(400, "bad_sender")
     if not isinstance(inbound.text, str):
         raise reject(400, "bad_message")
-    if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128):
+    if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128
+                                    or not inbound.key.isprintable()):
         raise reject(400, "bad_key")
     text = clean_text(inbound.text)
     if not text:
@@ -84,65 +99,113 @@ def validate(svc: Services, inbound: Inbound) -> str:
 def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
     """Process one citizen message; returns the replies in Rasa's REST format (staff replies come later)."""
     text = validate(svc, inbound)
-    redaction = svc.redactor.redact(text)
-    with svc.locks.hold(f"{inbound.channel}:{inbound.sender}"):
-        with svc.db.session() as session:
-            conv = get_or_create_conversation(session, inbound.channel, inbound.sender)
-            message = None
-            if inbound.key:
-                message = session.scalar(select(Message).where(Message.conversation_id == conv.id,
-                                                               Message.idempotency_key == inbound.key))
-            if message is not None and message.status == "answered":
-                return [m.as_rest(inbound.sender) for m in replies_to(session, message)]
-            if message is None:
-                message = Message(conversation=conv, direction="in", author="citizen", text=redaction.text,
-                                  sensitive=redaction.kinds or None, idempotency_key=inbound.key, status="received")
-                session.add(message)
-            conv.last_message_at = utcnow()
-            session.flush()
-            message_id, conv_id = message.id, conv.id
-            state, prompt, sender = conv.state, conv.gateway_prompt, conv.rasa_sender_id
-            outage = runtime_settings.get(session, "outage_notice")
+    try:
+        # the place in the conversation's queue is taken on arrival, before any slower work (a worker's first
+        # redaction loads spaCy): messages are processed in the order they arrived
+        with svc.locks.hold(f"{inbound.channel}:{inbound.sender}"):
+            return _handle_in_turn(svc, inbound, text, svc.redactor.redact(text))
+    except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
+        log.warning("a %s conversation stayed busy for %.0f s: message refused as retryable", inbound.channel,
+                    svc.settings.order_wait_s)
+        raise BotUnavailable(svc.texts.rejected("busy"), code="busy", retry_after=5) from exc
 
-        answer = _prompt_answer(svc, prompt, redaction) if prompt else None
-        rasa_replies: Optional[List[Dict[str, Any]]] = None
-        slots: Dict[str, Any] = {}
-        if state != "with_staff" and answer is None:
-            metadata = {"channel": inbound.channel, "sensitive": redaction.kinds}
-            if outage and outage.get("on"):
-                metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
-            try:
-                rasa_replies = svc.rasa.send(sender, redaction.text, metadata)
-            except RasaUnavailable as exc:
-                log.error("bot unavailable for conversation %s: %s", conv_id, exc)
-                with svc.db.session() as session:
-                    session.get(Message, message_id).status = "failed"
-                raise BotUnavailable(svc.texts.text("bot_unavailable")) from exc
-            try:
-                slots = svc.rasa.tracker(sender).get("slots") or {}
-            except RasaUnavailable as exc:  # the answer matters more than the summary: carry on
-                log.warning("tracker not read for conversation %s: %s", conv_id, exc)
 
-        with svc.db.session() as session:
-            conv = session.get(Conversation, conv_id)
-            message = session.get(Message, message_id)
-            out: List[Message] = []
-            if answer is not None:
-                out += _apply_prompt(svc, session, conv, message, prompt, answer, redaction, text)
-            elif rasa_replies is not None:
-                if conv.state == "closed":
-                    conv.state = "bot"
-                conv.gateway_prompt = None
-                _apply_slots(conv, slots)
-                for reply in rasa_replies:
-                    out.append(add_outbound(session, conv, "bot", reply, message))
-                    payload = (reply.get("custom") or {}).get("handoff") if isinstance(reply.get("custom"), dict) \
-                        else None
-                    if isinstance(payload, dict):
-                        out += handoff.request(svc, session, conv, payload, message)
-            message.status = "answered"
-            session.flush()
-            return [m.as_rest(inbound.sender) for m in out]
+def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> List[Dict[str, Any]]:
+    with svc.db.session() as session:
+        conv = get_or_create_conversation(session, inbound.channel, inbound.sender)
+        message = None
+        if inbound.key:
+            message = session.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                           Message.idempotency_key == inbound.key))
+        if message is not None and message.status == "answered":
+            return [m.as_rest(inbound.sender) for m in replies_to(session, message)]
+        retry = message is not None  # received or failed: Rasa may have processed it before the failure
+        if message is None:
+            message = Message(conversation=conv, direction="in", author="citizen", text=redaction.text,
+                              sensitive=redaction.kinds or None, idempotency_key=inbound.key, status="received")
+            session.add(message)
+        conv.last_message_at = utcnow()
+        session.flush()
+        message_id, conv_id = message.id, conv.id
+        state, prompt, sender = conv.state, conv.gateway_prompt, conv.rasa_sender_id
+        outage = runtime_settings.get_recent(session, "outage_notice")
+
+    answer = _prompt_answer(svc, prompt, redaction) if prompt else None
+    rasa_replies: Optional[List[Dict[str, Any]]] = None
+    slots: Dict[str, Any] = {}
+    if state != "with_staff" and answer is None:
+        metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id}
+        if outage and outage.get("on"):
+            metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
+        rasa_replies, slots = _ask_rasa(svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id,
+                                        retry)
+
+    with svc.db.session() as session:
+        message = session.scalar(select(Message).options(joinedload(Message.conversation))
+                                 .where(Message.id == message_id))  # one query for both
+        conv = message.conversation
+        out: List[Message] = []
+        if answer is not None:
+            out += _apply_prompt(svc, session, conv, message, prompt, answer, redaction, text)
+        elif rasa_replies is not None:
+            if conv.state == "closed":
+                conv.state = "bot"
+            conv.gateway_prompt = None
+            _apply_slots(conv, slots)
+            for reply in rasa_replies:  # one INSERT for all the replies (flushed below or by a handoff)
+                out.append(add_outbound(session, conv, "bot", reply, message, flush=False))
+                payload = (reply.get("custom") or {}).get("handoff") if isinstance(reply.get("custom"), dict) \
+                    else None
+                if isinstance(payload, dict):
+                    out += handoff.request(svc, session, conv, payload, message)
+        message.status = "answered"
+        session.flush()
+        return [m.as_rest(inbound.sender) for m in out]
+
+
+def _fail(svc: Services, message_id: int, conv_id: int, why: str) -> BotUnavailable:
+    """Mark the message failed (a retry processes it) and build the citizen's honest answer."""
+    log.error("bot unavailable for conversation %s: %s", conv_id, why)
+    with svc.db.session() as session:
+        session.get(Message, message_id).status = "failed"
+    return BotUnavailable(svc.texts.text("bot_unavailable"))
+
+
+def _ask_rasa(svc: Services, sender: str, recipient: str, text: str, metadata: Dict[str, Any], message_id: int,
+              conv_id: int, retry: bool):
+    """The bot's replies and slots for this message, exactly once: (replies, slots) or BotUnavailable."""
+    store = svc.tracker_store
+    use_store = store is not None and store.available()
+    if retry and use_store:
+        try:
+            turn = store.turn(sender, message_id, recipient, whole=True)
+        except TrackerStoreError as exc:
+            raise _fail(svc, message_id, conv_id, str(exc)) from exc
+        if turn.found and turn.replies:
+            log.info("message %s was already processed by Rasa: replies rebuilt from the tracker store", message_id)
+            return turn.replies, turn.slots
+    try:
+        replies = svc.rasa.send(sender, text, metadata)
+    except RasaUnavailable as exc:
+        raise _fail(svc, message_id, conv_id, str(exc)) from exc
+    if not replies:  # Rasa answers [] when a custom action failed (action server down): not an answer
+        raise _fail(svc, message_id, conv_id, "Rasa answered nothing (action server down?)")
+    if not use_store:
+        try:
+            return replies, svc.rasa.tracker(sender).get("slots") or {}
+        except RasaUnavailable as exc:  # the answer matters more than the summary: carry on
+            log.warning("tracker not read for message %s: %s", message_id, exc)
+            return replies, {}
+    try:
+        turn = store.turn(sender, message_id, recipient)
+    except TrackerStoreError as exc:
+        svc.health_cache.pop("tracker_store_ok_at", None)  # /healthz probes again at once
+        raise _fail(svc, message_id, conv_id, f"{exc}: Rasa may be answering from an in-memory tracker") from exc
+    if not turn.found:
+        svc.health_cache.pop("tracker_store_ok_at", None)
+        raise _fail(svc, message_id, conv_id, "Rasa did not store the turn in its tracker store "
+                                                "(in-memory fallback?)")
+    return replies, turn.slots
 
 
 def _apply_slots(conv: Conversation, slots: Dict[str, Any]) -> None:

@@ -1,38 +1,215 @@
 """Per-conversation ordering: one message of a conversation is processed at a time, in arrival order.
 
-Rasa's SQL tracker store must never see two writers on one conversation (RASA-NOTES.md), so the gateway
-serialises each conversation. This lock is per process; with several workers, conversations are also routed to
-one worker or serialised in the database (issue #8).
+Rasa's SQL tracker store must never see two writers on one conversation (RASA-NOTES.md), and the gateway's own
+rows (idempotency, handoff state, the call-back dialogue) assume one message at a time, so the gateway
+serialises each conversation:
+- in one process, a first-come-first-served queue per conversation (`ConversationLocks`);
+- with several workers (REDIS_URL set), also a first-come-first-served queue per conversation in Redis
+  (`RedisConversationLocks`), so two workers never process the same conversation at once and messages are
+  taken in the order they arrived, whichever worker got them.
+Every wait is bounded (ORDER_WAIT_S): a message that cannot get its turn gets `Busy`, answered as a retryable
+503, never a silent drop. A process killed while holding a turn (kill -9) loses it within `lease_s`: the
+holder's lease is refreshed by a heartbeat thread, and a queue head whose lease expired is skipped.
 """
 from __future__ import annotations
 
+import logging
 import threading
-from collections import defaultdict
+import time
+import uuid
+from collections import deque
 from contextlib import contextmanager
-from typing import DefaultDict, Iterator
+from typing import Deque, Dict, Iterator, Optional
+
+log = logging.getLogger(__name__)
+
+
+class Busy(Exception):
+    """The conversation's turn did not come within the bounded wait (retryable)."""
 
 
 class ConversationLocks:
-    """A fair lock per conversation key, dropped when nobody holds or waits for it."""
+    """A first-come-first-served lock per conversation key, in this process; dropped when nobody uses it."""
 
-    def __init__(self) -> None:
+    def __init__(self, wait_s: float = 30.0) -> None:
+        self.wait_s = wait_s
         self._guard = threading.Lock()
-        self._locks: DefaultDict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._users: DefaultDict[str, int] = defaultdict(int)
+        self._queues: Dict[str, Deque[object]] = {}
+        self._conditions: Dict[str, threading.Condition] = {}
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
-        """Hold the conversation's lock for the duration of the block."""
+    def hold(self, key: str, wait_s: Optional[float] = None) -> Iterator[None]:
+        """Hold the conversation's turn for the duration of the block (Busy if it does not come in time)."""
+        ticket = object()
+        deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
         with self._guard:
-            lock = self._locks[key]
-            self._users[key] += 1
-        lock.acquire()
+            queue = self._queues.setdefault(key, deque())
+            condition = self._conditions.setdefault(key, threading.Condition(self._guard))
+            queue.append(ticket)
+            while queue[0] is not ticket:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    queue.remove(ticket)
+                    condition.notify_all()
+                    raise Busy(key)
+                condition.wait(remaining)
         try:
             yield
         finally:
-            lock.release()
             with self._guard:
-                self._users[key] -= 1
-                if self._users[key] == 0:
-                    del self._users[key]
-                    del self._locks[key]
+                queue.popleft()
+                if queue:
+                    condition.notify_all()
+                else:
+                    del self._queues[key]
+                    del self._conditions[key]
+
+    def waiting(self, key: str) -> int:
+        """Messages of the conversation holding or waiting for their turn here (for tests)."""
+        with self._guard:
+            return len(self._queues.get(key, ()))
+
+
+# In Redis: a list per conversation (the queue, in arrival order) and a lease key per member. The head of the
+# list holds the turn; a member whose lease expired (its process died) is dropped when it reaches the head.
+_ACQUIRE = """
+local queue, token, prefix = KEYS[1], ARGV[1], ARGV[2]
+redis.call('SET', prefix .. token, '1', 'PX', ARGV[3])
+if not redis.call('LPOS', queue, token) then redis.call('RPUSH', queue, token) end
+redis.call('PEXPIRE', queue, ARGV[4])
+while true do
+  local head = redis.call('LINDEX', queue, 0)
+  if head == token then return 1 end
+  if redis.call('EXISTS', prefix .. head) == 1 then return 0 end
+  redis.call('LPOP', queue)
+end
+"""
+_RELEASE = """
+redis.call('LREM', KEYS[1], 1, ARGV[1])
+redis.call('DEL', ARGV[2] .. ARGV[1])
+return 1
+"""
+
+
+class RedisConversationLocks(ConversationLocks):
+    """Per-conversation turns shared by every worker through Redis (first come, first served).
+
+    If Redis cannot be reached the message goes on with the in-process turn only (logged): Rasa's own lock store
+    still serialises a conversation inside its instance, and the gateway routes a conversation to one instance.
+    """
+
+    PREFIX = "vneid:turn:"
+
+    def __init__(self, url: str, wait_s: float = 30.0, lease_s: float = 10.0, poll_s: float = 0.005) -> None:
+        super().__init__(wait_s)
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
+                                          health_check_interval=30)
+        self.lease_ms = int(lease_s * 1000)
+        self.poll_s = poll_s
+        self._acquire = self.redis.register_script(_ACQUIRE)
+        self._release = self.redis.register_script(_RELEASE)
+        self._mine: Dict[str, str] = {}  # token → key, every member of this process (waiting or holding)
+        self._mine_lock = threading.Lock()
+        self._heartbeat: Optional[threading.Thread] = None
+        self._stopped = threading.Event()
+
+    def _keys(self, key: str):
+        base = self.PREFIX + key
+        return base, base + ":lease:"
+
+    def _beat(self) -> None:
+        """Refresh the leases of this process's members until stopped (a dead process stops refreshing)."""
+        while not self._stopped.wait(self.lease_ms / 3000):
+            with self._mine_lock:
+                mine = dict(self._mine)
+            if not mine:
+                continue
+            try:
+                pipe = self.redis.pipeline(transaction=False)
+                for token, key in mine.items():
+                    pipe.pexpire(self._keys(key)[1] + token, self.lease_ms)
+                pipe.execute()
+            except Exception as exc:  # noqa: BLE001 - Redis down: the acquire path reports it
+                log.warning("turn heartbeat failed: %s", type(exc).__name__)
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is None or not self._heartbeat.is_alive():
+            self._heartbeat = threading.Thread(target=self._beat, name="turn-heartbeat", daemon=True)
+            self._heartbeat.start()
+
+    @contextmanager
+    def hold(self, key: str, wait_s: Optional[float] = None) -> Iterator[None]:
+        """The conversation's turn across every worker. The place in the shared queue is taken on arrival (not
+        after an in-process wait, which would let a later message on another worker overtake an earlier one
+        waiting here)."""
+        wait = self.wait_s if wait_s is None else wait_s
+        deadline = time.monotonic() + wait
+        token = uuid.uuid4().hex
+        queue, prefix = self._keys(key)
+        if not self._enqueue_and_wait(key, token, queue, prefix, deadline):
+            with super().hold(key, max(0.0, deadline - time.monotonic())):  # Redis unreachable: this process only
+                yield
+            return
+        try:
+            yield
+        finally:
+            with self._mine_lock:
+                self._mine.pop(token, None)
+            try:
+                self._release(keys=[queue], args=[token, prefix])
+            except Exception as exc:  # noqa: BLE001 - the lease expires by itself
+                log.warning("turn release failed: %s", type(exc).__name__)
+
+    def _enqueue_and_wait(self, key: str, token: str, queue: str, prefix: str, deadline: float) -> bool:
+        """True when the shared turn is held; False when Redis is unreachable (in-process turn only)."""
+        import redis
+
+        self._start_heartbeat()
+        with self._mine_lock:
+            self._mine[token] = key
+        pause = self.poll_s
+        try:
+            while True:
+                # takes a place at the tail if not in the queue yet (or dropped after a stall), refreshes the lease
+                if self._acquire(keys=[queue], args=[token, prefix, self.lease_ms, 3600 * 1000]) == 1:
+                    return True
+                if time.monotonic() >= deadline:
+                    self._give_up(token, queue, prefix)
+                    raise Busy(key)
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
+        except redis.RedisError as exc:
+            with self._mine_lock:
+                self._mine.pop(token, None)
+            log.error("Redis unreachable for conversation turns (%s): in-process ordering only",
+                      type(exc).__name__)
+            return False
+
+    def _give_up(self, token: str, queue: str, prefix: str) -> None:
+        with self._mine_lock:
+            self._mine.pop(token, None)
+        try:
+            self._release(keys=[queue], args=[token, prefix])
+        except Exception:  # noqa: BLE001 - the lease expires by itself
+            pass
+
+    def ping(self) -> bool:
+        """Whether Redis answers."""
+        try:
+            return bool(self.redis.ping())
+        except Exception:  # noqa: BLE001 - any failure means no
+            return False
+
+    def close(self) -> None:
+        self._stopped.set()
+        self.redis.close()
+
+
+def make_locks(redis_url: str, wait_s: float) -> ConversationLocks:
+    """Redis-backed turns when REDIS_URL is set, in-process otherwise."""
+    if redis_url:
+        return RedisConversationLocks(redis_url, wait_s)
+    return ConversationLocks(wait_s)
+

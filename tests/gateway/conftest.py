@@ -22,6 +22,7 @@ def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token="t", action_url
     settings.rasa_url, settings.rasa_token, settings.action_server_url = rasa_url, token, action_url
     settings.secret_key = "test-secret-key-0123456789abcdef0123"
     settings.content_overrides = tmp_path / "content-overrides.yml"
+    settings.rate_limits_enabled = False  # suites send faster than people; tests/fuzz and tests/faults test limits
     return settings
 
 

@@ -47,7 +47,7 @@ def test_health_is_503_when_rasa_is_down(client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "database": True, "rasa": False,
-                                   "action_server": False}
+                                   "action_server": False, "tracker_store": False}
 
 
 def test_parse_validates_and_needs_rasa(client):

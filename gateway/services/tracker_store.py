@@ -1,0 +1,234 @@
+"""Read Rasa's SQL tracker store (TRACKER_DB_URL, table `events`) directly, read-only except for health probes.
+
+Why: after each message the gateway needs the conversation's slots (flow, step, problem, … for the staff cards and
+the analytics), proof that Rasa really stored the turn (Rasa silently falls back to an in-memory tracker when its
+SQL store fails: RASA-NOTES.md), and, when a message is retried after a crash, whether Rasa already processed it
+and what it answered. Asking Rasa's HTTP API for the tracker costs the Rasa process about 6 ms of its single
+event loop per call (it loads and replays every event); one indexed query here costs well under a millisecond and
+leaves Rasa's CPU to the citizens. The schema read is Rasa 3.6's `SQLTrackerStore`: `events(id, sender_id,
+type_name, timestamp, intent_name, action_name, data)`, `data` being the event as JSON.
+
+When no SQL tracker store is reachable by configuration (no file, no `events` table: unit tests, a fake Rasa) the
+reader says so (`available() is False`) and the caller falls back to the HTTP API; when it is configured but
+fails (the database is down), it raises `TrackerStoreError`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.db import engine_url
+
+log = logging.getLogger(__name__)
+
+METADATA_KEY = "gateway_message_id"  # sent with every message in the REST metadata; stored on Rasa's user event
+_RESETS = ("session_started", "restart", "reset_slots")
+_RECHECK_S = 30.0
+
+
+_KINDS = ("user", "bot", "slot") + _RESETS  # what slots and replies depend on
+
+
+def _parse(data: Any) -> Optional[Dict[str, Any]]:
+    try:
+        event = json.loads(data) if isinstance(data, (str, bytes)) else data
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+class TrackerStoreError(RuntimeError):
+    """The tracker store is configured but cannot be read (database down, …)."""
+
+
+@dataclass
+class Turn:
+    """What the tracker store says about one gateway message in a conversation."""
+
+    found: bool  # Rasa stored a user event carrying this gateway message id
+    slots: Dict[str, Any] = field(default_factory=dict)  # slot values at the end of the stored events
+    replies: List[Dict[str, Any]] = field(default_factory=list)  # REST messages of the bot events after it
+
+
+def rest_messages(recipient_id: str, event: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """A stored `bot` event as the REST channel sent it (rasa 3.6 `OutputChannel.send_response` +
+    `CollectingOutputChannel`): text split on blank lines, buttons with their text, then custom, image,
+    attachment, elements."""
+    m: Dict[str, Any] = dict(event.get("data") or {})
+    m["text"] = event.get("text")
+    m.update(event.get("metadata") or {})
+    if m.get("image") == m.get("attachment"):
+        m["attachment"] = None
+
+    def message(**parts: Any) -> Dict[str, Any]:
+        return {"recipient_id": recipient_id, **{k: v for k, v in parts.items() if v is not None}}
+
+    out: List[Dict[str, Any]] = []
+    if m.get("quick_replies"):
+        out.append(message(text=m.get("text"), buttons=m["quick_replies"]))
+    elif m.get("buttons"):
+        out.append(message(text=m.get("text"), buttons=m["buttons"]))
+    elif m.get("text"):
+        out += [message(text=part) for part in str(m["text"]).strip().split("\n\n")]
+    if m.get("custom"):
+        out.append(message(custom=m["custom"]))
+    if m.get("image"):
+        out.append(message(image=m["image"]))
+    if m.get("attachment"):
+        out.append(message(attachment=m["attachment"]))
+    for element in m.get("elements") or []:
+        out.append(message(text="{title} : {subtitle}".format(title=element.get("title", ""),
+                                                              subtitle=element.get("subtitle", "")),
+                           buttons=element.get("buttons", [])))
+    return out
+
+
+def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[int],
+                     recipient_id: str = "") -> Turn:
+    """Slots at the end, and whether (and how) the user event with this gateway id was answered."""
+    slots: Dict[str, Any] = {}
+    found_at: Optional[int] = None
+    for i, event in enumerate(events):
+        kind = event.get("event")
+        if kind == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif kind in _RESETS:
+            slots = {}
+        elif kind == "user" and gateway_message_id is not None:
+            metadata = event.get("metadata") or {}
+            if metadata.get(METADATA_KEY) == gateway_message_id:
+                found_at = i
+    if found_at is None:
+        return Turn(False, slots)
+    replies: List[Dict[str, Any]] = []
+    for event in events[found_at + 1:]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            replies += rest_messages(recipient_id, event)
+    return Turn(True, slots, replies)
+
+
+class TrackerStore:
+    """Read access to Rasa's SQL tracker store."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Optional[Engine] = None
+        self._available: Optional[bool] = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def _sqlite_path(self) -> Optional[Path]:
+        if self.url.startswith("sqlite:///"):
+            return Path(self.url[len("sqlite:///"):].split("?", 1)[0])
+        return None
+
+    @property
+    def engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                path = self._sqlite_path()
+                if path is not None:  # never create Rasa's file; WAL or not is Rasa's business
+                    self._engine = create_engine(f"sqlite:///file:{path}?uri=true", pool_pre_ping=False,
+                                                 connect_args={"check_same_thread": False, "timeout": 10})
+                else:
+                    kwargs: Dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10,
+                                              "pool_timeout": 5}
+                    if self.url.startswith("postgres"):
+                        kwargs["connect_args"] = {"connect_timeout": 3}
+                    self._engine = create_engine(engine_url(self.url), **kwargs)
+            return self._engine
+
+    def available(self) -> bool:
+        """Whether a SQL tracker store with Rasa's `events` table is configured here (cached; a missing store
+        is looked for again every 30 s). Database errors count as available: reads then raise."""
+        now = time.monotonic()
+        if self._available or (self._available is False and now - self._checked_at < _RECHECK_S):
+            return bool(self._available)
+        self._checked_at = now
+        path = self._sqlite_path()
+        if path is not None and not path.exists():
+            self._available = False
+            return False
+        try:
+            self._available = inspect(self.engine).has_table("events")
+        except SQLAlchemyError as exc:
+            log.warning("tracker store not readable (%s)", type(exc).__name__)
+            self._available = not self.url.startswith("sqlite")
+        if not self._available:
+            log.warning("no Rasa SQL tracker store at TRACKER_DB_URL: slots are read through Rasa's HTTP API")
+        return bool(self._available)
+
+    def _rows(self, sender: str, whole: bool, kinds: Optional[tuple]) -> List[tuple]:
+        where = "sender_id = :s"
+        if kinds:
+            where += " AND type_name IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
+        if not whole:  # the current session: what Rasa itself loads
+            where += (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
+                      "type_name = 'session_started'), 0)")
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text(f"SELECT type_name, data FROM events WHERE {where} ORDER BY id"),
+                                          {"s": sender}).all()
+        except SQLAlchemyError as exc:
+            raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
+
+    def _events(self, sender: str, whole: bool, kinds: Optional[tuple] = _KINDS) -> List[Dict[str, Any]]:
+        out = []
+        for _, data in self._rows(sender, whole, kinds):
+            event = _parse(data)
+            if event is not None:
+                out.append(event)
+        return out
+
+    def turn(self, sender: str, gateway_message_id: Optional[int], recipient_id: str = "",
+             whole: bool = False) -> Turn:
+        """Slots of the conversation and what became of one gateway message (TrackerStoreError if unreadable).
+
+        `whole=False` (right after Rasa answered, while the gateway holds the conversation's turn): our message
+        must be the last user event of the current session; only slot events and that one event are parsed.
+        `whole=True` (a retry): the whole history, and the replies that followed the message."""
+        if whole:
+            return turn_from_events(self._events(sender, True), gateway_message_id, recipient_id)
+        slots: Dict[str, Any] = {}
+        last_user = None
+        for type_name, data in self._rows(sender, False, ("user", "slot") + _RESETS):
+            if type_name == "user":
+                last_user = data
+                continue
+            event = _parse(data)
+            if event is None:
+                continue
+            if type_name == "slot":
+                slots[event.get("name")] = event.get("value")
+            else:
+                slots = {}
+        user = _parse(last_user) if last_user is not None else None
+        found = bool(user) and (user.get("metadata") or {}).get(METADATA_KEY) == gateway_message_id
+        return Turn(found, slots)
+
+    def has_marker(self, sender: str, marker: str) -> bool:
+        """Whether an event of this conversation contains the marker (health probe)."""
+        return any(marker in str(data) for _, data in self._rows(sender, True, None))
+
+    def delete(self, sender: str) -> None:
+        """Remove one conversation's events (health probes clean up after themselves)."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+        except SQLAlchemyError as exc:
+            log.warning("probe clean-up failed: %s", type(exc).__name__)
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
