@@ -41,7 +41,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            _serialise_sqlite_writes(self.sessions)
+            _serialise_sqlite_writes(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -67,21 +67,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _serialise_sqlite_writes(factory: sessionmaker) -> None:
+def _serialise_sqlite_writes(engine: Engine) -> None:
     """SQLite has one writer at a time; a second one gets SQLITE_BUSY and sleeps in growing steps (1 ms … 100 ms)
-    before trying again, which put 300 ms tails on the benchmark's messages. Inside one process, ORM sessions that
-    write take a lock from their first flush to the end of their transaction instead: a waiting writer starts the
-    moment the previous one commits. Read-only sessions never take it. (Re-entrant: a nested session in the same
-    thread behaves as before and meets SQLite's own lock.)"""
+    before trying again, which put 300 ms tails on the benchmark's messages. Inside one process, a connection
+    takes a lock at its first writing statement (ORM flush or plain INSERT/UPDATE/DELETE) and gives it back when
+    its transaction ends: a waiting writer starts the moment the previous one commits. Reads never take it.
+    (Re-entrant: a nested session in the same thread meets SQLite's own lock, as before.)"""
     lock = threading.RLock()
+    key = "_vneid_write_lock"
 
-    @event.listens_for(factory, "before_flush")
-    def _take(session, _flush_context, _instances):
-        if not session.info.get("_sqlite_write_lock"):
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn, _cursor, statement, _parameters, _context, _executemany):
+        if not conn.info.get(key) and statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA"):
             lock.acquire()
-            session.info["_sqlite_write_lock"] = True
+            conn.info[key] = True
 
-    @event.listens_for(factory, "after_transaction_end")
-    def _give(session, transaction):
-        if transaction.parent is None and session.info.pop("_sqlite_write_lock", False):
+    def _give(conn) -> None:
+        if conn.info.pop(key, False):
+            lock.release()
+
+    event.listen(engine, "commit", _give)
+    event.listen(engine, "rollback", _give)
+
+    @event.listens_for(engine, "reset")
+    def _returned(_dbapi_connection, record, *_args):  # back to the pool without commit or rollback
+        if record.info.pop(key, False):
             lock.release()

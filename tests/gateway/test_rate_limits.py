@@ -155,3 +155,21 @@ def test_a_bad_or_empty_limit_setting(tmp_path, setting):
     app = limited_app(tmp_path, conversation=setting)  # empty: that limit is off
     client = app.test_client()
     assert [say(client, "c-1").status_code for _ in range(12)] == [200] * 12
+
+
+def test_counters_without_redis_expire_on_read_and_are_swept_once_a_second(tmp_path):
+    """One worker's counters (no REDIS_URL): the quiet memory storage refuses within the window, counts afresh
+    after it (an expired counter is ignored on read, whatever the sweep), and sweeps with one timer a second
+    instead of a new thread every 10 ms."""
+    import time
+
+    from gateway.hardening import QuietMemoryStorage
+
+    app = limited_app(tmp_path, conversation="2 per 1 second")
+    storage = app.extensions["vneid_limiter"].storage
+    assert isinstance(storage, QuietMemoryStorage)
+    client = app.test_client()
+    assert [say(client, "c-quiet").status_code for _ in range(3)] == [200, 200, 429]
+    assert storage.timer.interval == QuietMemoryStorage.SWEEP_S and storage.timer.daemon
+    time.sleep(2.1)  # two windows: the sliding window's previous one is over too
+    assert say(client, "c-quiet").status_code == 200
