@@ -162,7 +162,8 @@ def _breach(limit: RequestLimit):
         response = jsonify({"error": "rate_limited", "message": message, "retry_after": wait})
     else:
         response = Flask.response_class(
-            f"<!doctype html><html lang=vi><meta charset=utf-8><title>429</title><p>{escape(message)}</p>", mimetype="text/html")
+            f"<!doctype html><html lang=vi><meta charset=utf-8><title>429</title><p>{escape(message)}</p>",
+            mimetype="text/html")
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response
@@ -244,7 +245,8 @@ def init_app(app: Flask, settings: Settings) -> None:
             response = jsonify({"error": "unavailable", "message": message})
         else:
             response = Flask.response_class(
-                f"<!doctype html><html lang=vi><meta charset=utf-8><title>503</title><p>{escape(message)}</p>", mimetype="text/html")
+                f"<!doctype html><html lang=vi><meta charset=utf-8><title>503</title><p>{escape(message)}</p>",
+                mimetype="text/html")
         response.status_code = 503
         response.headers["Retry-After"] = "30"
         return response
