@@ -99,14 +99,22 @@ def _wants_json() -> bool:
 
 
 def _register_errors(app: Flask) -> None:
-    def error(status: int, code: str, message: str):
+    """Generic HTTP errors as JSON (API, webhooks) or a short page; wording in content/messages.yml `rejected:`."""
+    from markupsafe import escape
+
+    def error(status: int, code: str):
+        try:
+            message = app.extensions["vneid"].texts.rejected(code)
+        except Exception:  # noqa: BLE001 - the content itself unreadable: the one text that cannot live there
+            message = "Lỗi hệ thống. Bạn thử lại sau."
         if _wants_json():
             return jsonify({"error": code, "message": message}), status
-        return f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>", status
+        page = f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title><p>{escape(message)}</p>"
+        return page, status
 
-    app.register_error_handler(400, lambda e: error(400, "bad_request", "Yêu cầu không hợp lệ."))
-    app.register_error_handler(CSRFError, lambda e: error(400, "csrf", "Phiên làm việc đã hết hạn. Tải lại trang."))
-    app.register_error_handler(404, lambda e: error(404, "not_found", "Không tìm thấy."))
-    app.register_error_handler(405, lambda e: error(405, "method_not_allowed", "Phương thức không được hỗ trợ."))
-    app.register_error_handler(413, lambda e: error(413, "too_large", "Nội dung gửi lên quá lớn."))
-    app.register_error_handler(500, lambda e: error(500, "internal", "Lỗi hệ thống. Bạn thử lại sau."))
+    app.register_error_handler(400, lambda e: error(400, "bad_request"))
+    app.register_error_handler(CSRFError, lambda e: error(400, "csrf"))
+    app.register_error_handler(404, lambda e: error(404, "not_found"))
+    app.register_error_handler(405, lambda e: error(405, "method_not_allowed"))
+    app.register_error_handler(413, lambda e: error(413, "too_large"))
+    app.register_error_handler(500, lambda e: error(500, "internal"))

@@ -151,7 +151,8 @@ def _wants_json() -> bool:
 
 def _breach(limit: RequestLimit):
     """The 429 answer: Vietnamese, with Retry-After (seconds)."""
-    wait = max(1, math.ceil(limit.reset_at - time.time()))
+    # reset_at is whole seconds, rounded up: never more than the window itself
+    wait = max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
     texts = current_app.extensions["vneid"].texts
     if request.path == LOGIN_PATH:
         message = texts.rejected("login_rate_limited", minutes=max(1, math.ceil(wait / 60)))
@@ -187,7 +188,10 @@ class QuietMemoryStorage(MemoryStorage):
 
 
 def init_limiter(app: Flask, settings: Settings) -> Optional[Limiter]:
-    """Flask-Limiter on the citizen endpoints and the staff login."""
+    """Flask-Limiter on the citizen endpoints and the staff login.
+
+    Moving window: exact ("3 per 10 seconds" means any 10 seconds). The sliding-window counter approximates with
+    clock-aligned windows and let a 4th message through when the 3 before it straddled a window boundary."""
     if not settings.rate_limits_enabled:
         return None
     from limits import parse_many
@@ -204,7 +208,7 @@ def init_limiter(app: Flask, settings: Settings) -> Optional[Limiter]:
                               "(e.g. \"10 per 10 seconds;60 per minute\")") from exc
     storage = settings.redis_url or "vneid-memory://"
     options = {"socket_timeout": 1, "socket_connect_timeout": 1} if settings.redis_url else {}
-    limiter = Limiter(client_ip, default_limits=_limits(settings), strategy="sliding-window-counter",
+    limiter = Limiter(client_ip, default_limits=_limits(settings), strategy="moving-window",
                       storage_uri=storage, storage_options=options, key_prefix="vneid", swallow_errors=True,
                       in_memory_fallback_enabled=True, headers_enabled=False, on_breach=_breach)
     limiter.init_app(app)

@@ -54,3 +54,17 @@ def test_parse_validates_and_needs_rasa(client):
     assert client.post("/api/parse", data=b"{", content_type="application/json").status_code == 400
     response = client.post("/api/parse", json={"text": "quên mật khẩu"})
     assert response.status_code == 503
+
+
+def test_generic_http_errors_speak_from_the_content(client, app):
+    """404/405/413 answers take their Vietnamese wording from content/messages.yml (`rejected:`)."""
+    texts = app.extensions["vneid"].texts
+    missing = client.get("/api/khong-co")
+    assert missing.status_code == 404
+    assert missing.get_json() == {"error": "not_found", "message": texts.rejected("not_found")}
+    page = client.get("/khong-co")
+    assert page.status_code == 404 and 'lang=vi' in page.get_data(as_text=True)
+    assert texts.rejected("not_found") in page.get_data(as_text=True)
+    wrong = client.put("/webhooks/rest/webhook", json={})
+    assert wrong.status_code == 405 and wrong.get_json()["message"] == texts.rejected("method_not_allowed")
+    assert "024.38541051" in texts.rejected("internal")  # the commune's hotline filled in
