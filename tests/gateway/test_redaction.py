@@ -354,3 +354,11 @@ def test_bad_patterns_are_refused():
         token.pop("SECRET", None)
     with pytest.raises(ValueError):
         Redactor(config)
+
+
+def test_button_payloads_pass_untouched_and_anything_more_is_still_checked(redactor):
+    """Payloads skip the matcher (a third of the gateway's messages); text that only starts like one does not."""
+    assert redactor.redact("/step_done") == Redaction("/step_done", [], [])
+    assert redactor.redact("/choose_password_otp").text == "/choose_password_otp"
+    mixed = redactor.redact("/step_done mã otp của tôi là 739146")
+    assert "739146" not in mixed.text and mixed.kinds == ["otp"]

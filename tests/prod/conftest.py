@@ -74,7 +74,12 @@ def prod(tmp_path_factory):
         bots = start_bots(workdir, 2, tracker_db_url=pg.url("rasa"))
         gateway = GatewayServer(workdir, [b.rasa_url for b in bots], [b.action_url for b in bots], bots[0].token,
                                 pg.url("rasa"), database_url=pg.url("gateway"), redis_url=redis.url, workers=2,
-                                threads=8, extra_env={"RATE_LIMIT_CONVERSATION": "60 per 10 seconds"})
+                                threads=8, extra_env={
+                                    # every test citizen comes from 127.0.0.1 and retries every 0.3 s while an
+                                    # instance is down: per-address and per-conversation limits well above that
+                                    # (the login limits stay at their defaults: tested here, shared by workers)
+                                    "RATE_LIMIT_CONVERSATION": "60 per 10 seconds",
+                                    "RATE_LIMIT_IP": "100000 per minute"})
         gateway.migrate()
         open_hours(gateway.db_url)
         gateway.start()
