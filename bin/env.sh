@@ -16,6 +16,8 @@ export TRACKER_DB_URL="${TRACKER_DB_URL:-sqlite:///$VAR_DIR/rasa_tracker.db}"
 export CONTENT_DIR="${CONTENT_DIR:-$ROOT/content}"
 export CONTENT_OVERRIDES="${CONTENT_OVERRIDES:-$VAR_DIR/content-overrides.yml}"  # the commune's console edits
 export PORT="${PORT:-8080}"
+# honcho gives every process its own PORT (base + 100 × position): the Procfile reads this one instead
+export GATEWAY_PORT="$PORT"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$VAR_DIR/gateway.db}"
 export SECRET_KEY="${SECRET_KEY:-dev-secret-key-change-me}"
 export FLASK_APP=gateway
