@@ -6,6 +6,7 @@ Every wait is bounded; every process is started by us and stopped (or killed) by
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import pwd
 import shutil
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import pytest
 import requests
 
 from tests.e2e.servers import BotServers, free_port
@@ -24,6 +26,18 @@ from tests.e2e.servers import BotServers, free_port
 ROOT = Path(__file__).resolve().parents[1]
 APP_BIN = Path(sys.executable).parent
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+TEST_LIMIT_S = 300
+
+
+@pytest.fixture(autouse=True)
+def watchdog():
+    """Dump the stacks and stop the run if one test takes longer than TEST_LIMIT_S (a hung server never hangs
+    CI). Suites that start real processes import it into their conftest."""
+    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "condition"):

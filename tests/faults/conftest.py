@@ -4,7 +4,6 @@ ends the run with a traceback if a test hangs anyway.
 """
 from __future__ import annotations
 
-import faulthandler
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.stack import Bot, GatewayServer, open_hours, start_bots
-
-TEST_LIMIT_S = 300
-
-
-@pytest.fixture(autouse=True)
-def watchdog():
-    """Dump the stacks and stop the run if one test takes longer than TEST_LIMIT_S."""
-    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 
 
 @dataclass

@@ -54,27 +54,26 @@ def test_gateway_killed_mid_run_answers_every_message_exactly_once(live):
           f"{live.gateway.log().count('replies rebuilt from the tracker store')}")
 
 
-def test_rasa_killed_mid_run_gives_retryable_errors_then_exactly_once(live):
+def kill_bot_part_mid_run(live, part: str, what: str):
+    """Kill the Rasa server or the action server during a run; /healthz turns 503 within 10 s and a citizen is
+    told to retry; the part comes back. Returns the run (citizens still going, timeout) for `finish`."""
     citizens, timeout = start_run(live)
     killed_at = time.monotonic()
-    live.bot.kill("rasa")
-    wait_for(lambda: health(live) == 503, 10, "/healthz 503 after Rasa died", interval=0.2)
+    live.bot.kill(part)
+    wait_for(lambda: health(live) == 503, 10, f"/healthz 503 after {what} died", interval=0.2)
     assert time.monotonic() - killed_at < 10
     wait_for(lambda: any("503:bot_unavailable" in e for c in citizens for s in c.sent for e in s.errors), 30,
              "a citizen told to retry")
-    live.bot.restart("rasa")
-    finish(live, citizens, timeout)
+    live.bot.restart(part)
+    return citizens, timeout
+
+
+def test_rasa_killed_mid_run_gives_retryable_errors_then_exactly_once(live):
+    finish(live, *kill_bot_part_mid_run(live, "rasa", "Rasa"))
 
 
 def test_action_server_killed_mid_run_is_never_a_silent_empty_answer(live):
-    citizens, timeout = start_run(live)
-    killed_at = time.monotonic()
-    live.bot.kill("actions")
-    wait_for(lambda: health(live) == 503, 10, "/healthz 503 after the action server died", interval=0.2)
-    assert time.monotonic() - killed_at < 10
     # Rasa answers [] when a custom action fails: the gateway turns it into an honest retryable error
-    wait_for(lambda: any("503:bot_unavailable" in e for c in citizens for s in c.sent for e in s.errors), 30,
-             "a citizen told to retry")
-    live.bot.restart("actions")
+    run = kill_bot_part_mid_run(live, "actions", "the action server")
     # a message Rasa saw while the actions were down holds a user turn without answer; it is sent again once
-    finish(live, citizens, timeout, strict_rasa=False)
+    finish(live, *run, strict_rasa=False)

@@ -9,11 +9,13 @@ import json
 import logging
 import string
 import unicodedata
-from typing import Any, Dict, List
+from typing import Any, List
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from tests.gateway.fake_rasa import FakeRasa
 
 EXAMPLES = 500
 # One profile for CI and local runs: 500 examples per endpoint, no example database written into the repository,
@@ -134,47 +136,6 @@ def assert_no_secret(logs: Records, extra: List[str] = ()) -> None:
     assert not leaked, f"secret in the logs: {leaked}"
 
 
-class FakeRasa:
-    """Answers at once, like Rasa would (REST replies, parse, tracker, health)."""
-
-    urls = ["http://127.0.0.1:9"]
-    action_server_urls = ["http://127.0.0.1:9"]
-    token = RASA_TOKEN
-
-    def send(self, sender: str, text: str, metadata: Dict[str, Any] = None) -> List[Dict[str, Any]]:
-        replies = [{"recipient_id": sender, "text": "Bước 1/5: Mở trang dichvucong.thanhhoa.gov.vn",
-                    "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
-        if "gặp cán bộ" in text:
-            replies.append({"recipient_id": sender, "custom": {"handoff": {"reason": "requested", "flow": "A",
-                                                                           "step": 1, "problem": None,
-                                                                           "tried": []}}})
-        return replies
-
-    def parse(self, text: str) -> Dict[str, Any]:
-        return {"intent": {"name": "greet", "confidence": 0.9}, "entities": [], "text": text}
-
-    def tracker(self, sender: str, events: str = "NONE") -> Dict[str, Any]:
-        return {"slots": {"flow": "A", "step": 1}, "paused": False}
-
-    def health(self, timeout: float = 3.0) -> Dict[str, bool]:
-        return {"rasa": True, "action_server": True}
-
-    def pause(self, sender):
-        pass
-
-    def resume(self, sender):
-        pass
-
-    def execute(self, sender, action):
-        return [{"recipient_id": sender, "text": "Bước 1/5: tiếp tục"}]
-
-    def append_marker(self, *args, **kwargs):
-        pass
-
-    def instance(self, sender):
-        return self.urls[0]
-
-
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     """One gateway for a module: fake Rasa, cheap password hashing, limits high enough not to interfere."""
@@ -190,7 +151,7 @@ def fuzz_app(tmp_path_factory):
     settings_.secret_key, settings_.rasa_token = SECRET_KEY, RASA_TOKEN
     app = build_app(settings_)
     svc = app.extensions["vneid"]
-    svc.rasa = FakeRasa()
+    svc.rasa = FakeRasa(RASA_TOKEN)
     with svc.db.session() as session:
         staff_accounts.create(session, "fuzzer", "Người Thử", STAFF_PASSWORD, "admin")
         runtime_settings.put(session, "working_hours", {"days": list(range(7)), "periods": [["00:00", "23:59"]],

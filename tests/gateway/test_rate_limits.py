@@ -8,19 +8,7 @@ import pytest
 
 from gateway.config import ConfigError
 from tests.gateway.conftest import PASSWORD, build_app, make_settings
-
-
-class InstantRasa:
-    urls = ["http://127.0.0.1:9"]
-
-    def send(self, sender, text, metadata=None):
-        return [{"recipient_id": sender, "text": "Bước 1/5: Mở trang dichvucong.thanhhoa.gov.vn"}]
-
-    def tracker(self, sender, events="NONE"):
-        return {"slots": {}}
-
-    def parse(self, text):
-        return {"intent": {"name": "greet", "confidence": 1.0}, "entities": []}
+from tests.gateway.fake_rasa import FakeRasa
 
 
 def limited_app(tmp_path, **limits):
@@ -29,7 +17,7 @@ def limited_app(tmp_path, **limits):
     for name, value in limits.items():
         setattr(settings, f"rate_limit_{name}", value)
     app = build_app(settings)
-    app.extensions["vneid"].rasa = InstantRasa()
+    app.extensions["vneid"].rasa = FakeRasa()
     return app
 
 
@@ -116,7 +104,7 @@ def test_behind_a_proxy_the_citizens_address_counts(tmp_path):
     settings = make_settings(tmp_path)
     settings.rate_limits_enabled, settings.rate_limit_ip, settings.proxy_count = True, "2 per minute", 1
     app = build_app(settings)
-    app.extensions["vneid"].rasa = InstantRasa()
+    app.extensions["vneid"].rasa = FakeRasa()
     client = app.test_client()
     via_proxy = lambda sender, citizen: client.post(  # noqa: E731
         "/webhooks/rest/webhook", json={"sender": sender, "message": "xin chào"},
@@ -130,7 +118,7 @@ def test_limits_can_be_turned_off(tmp_path):
     settings = make_settings(tmp_path)
     settings.rate_limits_enabled, settings.rate_limit_conversation = False, "1 per minute"
     app = build_app(settings)
-    app.extensions["vneid"].rasa = InstantRasa()
+    app.extensions["vneid"].rasa = FakeRasa()
     client = app.test_client()
     assert [say(client, "c-1").status_code for _ in range(3)] == [200, 200, 200]
 
@@ -140,7 +128,7 @@ def test_unreachable_limit_storage_never_refuses_or_breaks(tmp_path):
     settings.rate_limits_enabled, settings.redis_url = True, "redis://127.0.0.1:9/0"  # nothing listens there
     settings.rate_limit_conversation = "2 per minute"
     app = build_app(settings)
-    app.extensions["vneid"].rasa = InstantRasa()
+    app.extensions["vneid"].rasa = FakeRasa()
     client = app.test_client()
     statuses = [say(client, "c-1").status_code for _ in range(3)]
     assert statuses[:2] == [200, 200] and statuses[2] in (200, 429)  # in-memory fallback takes over

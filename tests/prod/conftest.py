@@ -5,7 +5,6 @@ so one stack serves the whole directory; tests that break a part bring it back.
 """
 from __future__ import annotations
 
-import faulthandler
 from dataclasses import dataclass
 from typing import List
 
@@ -15,15 +14,7 @@ import requests
 from gateway.rasa_client import RasaClient
 from tests.stack import (Bot, GatewayServer, Postgres, Redis, need, open_hours, postgres_available,
                          redis_available, start_bots)
-
-TEST_LIMIT_S = 300
-
-
-@pytest.fixture(autouse=True)
-def watchdog():
-    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 
 
 @dataclass
