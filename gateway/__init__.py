@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.config import Settings
@@ -94,23 +94,12 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     return app
 
 
-def _wants_json() -> bool:
-    return request.path.startswith(("/api", "/webhooks", "/healthz")) or request.is_json
-
-
 def _register_errors(app: Flask) -> None:
     """Generic HTTP errors as JSON (API, webhooks) or a short page; wording in content/messages.yml `rejected:`."""
-    from markupsafe import escape
+    from gateway.blueprints.common import error_answer, safe_text
 
     def error(status: int, code: str):
-        try:
-            message = app.extensions["vneid"].texts.rejected(code)
-        except Exception:  # noqa: BLE001 - the content itself unreadable: the one text that cannot live there
-            message = "Lỗi hệ thống. Bạn thử lại sau."
-        if _wants_json():
-            return jsonify({"error": code, "message": message}), status
-        page = f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title><p>{escape(message)}</p>"
-        return page, status
+        return error_answer(status, code, safe_text(lambda texts: texts.rejected(code)))
 
     app.register_error_handler(400, lambda e: error(400, "bad_request"))
     app.register_error_handler(CSRFError, lambda e: error(400, "csrf"))

@@ -16,62 +16,42 @@ set PROXY_COUNT=1 so the address is the citizen's (X-Forwarded-For), not the pro
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
-import re
 import threading
 import time
 from typing import Optional
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, g, request
 from flask_limiter import Limit, Limiter, RequestLimit
 from limits.storage import MemoryStorage
-from markupsafe import escape
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from gateway.blueprints.common import error_answer, json_body, safe_text
 from gateway.config import Settings
+from gateway.services.inbound import SENDER
 
 log = logging.getLogger(__name__)
 
 CITIZEN_PREFIXES = ("/webhooks/", "/api/widget/")
-_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
 MESSAGE_PATHS = ("/webhooks/rest/webhook",)
 ZALO_PATH = "/webhooks/zalo/webhook"
 POLL_PATH = "/api/widget/messages"
 LOGIN_PATH = "/auth/login"
-_SENDER_OK = None  # compiled lazily (inbound imports the app's services)
-
-
-def _sender_pattern():
-    global _SENDER_OK
-    if _SENDER_OK is None:
-        from gateway.services.inbound import SENDER
-
-        _SENDER_OK = SENDER
-    return _SENDER_OK
-
-
 def client_ip() -> str:
     """The client's address (the citizen's, when PROXY_COUNT trusted proxies are in front)."""
     return request.remote_addr or "unknown"
 
 
 def _json_body() -> Optional[dict]:
-    """The request body as a JSON object, or None; never raises (a too large body is refused by the view)."""
-    if "_limits_body" not in g:
-        body = None
-        try:
-            raw = request.get_data(cache=True)
-            if raw and len(raw) <= (request.max_content_length or 1 << 20):
-                parsed = json.loads(raw.decode("utf-8"))
-                body = parsed if isinstance(parsed, dict) else None
-        except Exception:  # noqa: BLE001 - malformed bodies are the view's business (400/413)
-            body = None
-        g._limits_body = body
-    return g._limits_body
+    """The request's JSON object (parsed once, shared with the view), or None; never raises: malformed and too
+    large bodies are the view's business (400/413)."""
+    try:
+        return json_body()
+    except Exception:  # noqa: BLE001 - BadBody, RequestEntityTooLarge, …
+        return None
 
 
 def conversation_key() -> Optional[str]:
@@ -88,17 +68,17 @@ def conversation_key() -> Optional[str]:
                 user = citizen_of(body)
             except Exception:  # noqa: BLE001 - no Zalo module or an odd event: no per-citizen key
                 user = None
-            key = f"zalo:{user}" if isinstance(user, str) and _sender_pattern().match(user) else None
+            key = f"zalo:{user}" if isinstance(user, str) and SENDER.match(user) else None
         else:
             sender = body.get("sender")
-            key = f"conv:{sender}" if isinstance(sender, str) and _sender_pattern().match(sender) else None
+            key = f"conv:{sender}" if isinstance(sender, str) and SENDER.match(sender) else None
     g._limits_conversation = key
     return key
 
 
 def poll_key() -> Optional[str]:
     sender = request.args.get("sender", "")
-    return f"poll:{sender}" if _sender_pattern().match(sender) else None
+    return f"poll:{sender}" if SENDER.match(sender) else None
 
 
 def login_user_key() -> Optional[str]:
@@ -145,29 +125,16 @@ def _limits(settings: Settings):
     return [limit for limit in candidates if limit.limit_provider]
 
 
-def _wants_json() -> bool:
-    return request.path.startswith(("/api", "/webhooks", "/healthz")) or request.is_json
-
-
 def _breach(limit: RequestLimit):
     """The 429 answer: Vietnamese, with Retry-After (seconds)."""
     # reset_at is whole seconds, rounded up: never more than the window itself
     wait = max(1, min(math.ceil(limit.reset_at - time.time()), limit.limit.get_expiry()))
-    texts = current_app.extensions["vneid"].texts
     if request.path == LOGIN_PATH:
-        message = texts.rejected("login_rate_limited", minutes=max(1, math.ceil(wait / 60)))
+        message = safe_text(lambda t: t.rejected("login_rate_limited", minutes=max(1, math.ceil(wait / 60))))
     else:
-        message = texts.rejected("rate_limited", wait=wait)
+        message = safe_text(lambda t: t.rejected("rate_limited", wait=wait))
     log.warning("rate limit %s reached on %s", limit.limit, request.path)
-    if _wants_json():
-        response = jsonify({"error": "rate_limited", "message": message, "retry_after": wait})
-    else:
-        response = Flask.response_class(
-            f"<!doctype html><html lang=vi><meta charset=utf-8><title>429</title><p>{escape(message)}</p>",
-            mimetype="text/html")
-    response.status_code = 429
-    response.headers["Retry-After"] = str(wait)
-    return response
+    return error_answer(429, "rate_limited", message, retry_after=wait)
 
 
 class QuietMemoryStorage(MemoryStorage):
@@ -216,13 +183,6 @@ def init_limiter(app: Flask, settings: Settings) -> Optional[Limiter]:
     return limiter
 
 
-def _unavailable_text(app: Flask) -> str:
-    try:
-        return app.extensions["vneid"].texts.text("bot_unavailable")
-    except Exception:  # noqa: BLE001 - the content itself unreadable (the one text that cannot live there)
-        return "Xin lỗi, hệ thống đang gặp sự cố. Bạn thử lại sau ít phút."
-
-
 def _warm_up(app: Flask) -> None:
     """Under a production server, build the privacy filter (spaCy, about 2 s) in the background as the worker
     starts, not in the first citizen's request. Tests and commands keep the lazy start."""
@@ -244,33 +204,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     def database_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)
-        message = _unavailable_text(app)
-        if _wants_json():
-            response = jsonify({"error": "unavailable", "message": message})
-        else:
-            response = Flask.response_class(
-                f"<!doctype html><html lang=vi><meta charset=utf-8><title>503</title><p>{escape(message)}</p>",
-                mimetype="text/html")
-        response.status_code = 503
-        response.headers["Retry-After"] = "30"
-        return response
+        return error_answer(503, "unavailable", safe_text(lambda t: t.text("bot_unavailable")), retry_after=30)
 
     for exc_class in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
         app.register_error_handler(exc_class, database_down)
-
-    @app.before_request
-    def refuse_lone_surrogates():
-        """JSON may carry "\\ud800"-style escapes of lone surrogates: not text, and no database stores them. Every
-        JSON endpoint (webhooks, parse, staff API) refuses them with a 400 before any handler sees them."""
-        if request.method != "POST" or not request.path.startswith(("/webhooks/", "/api/")):
-            return None
-        raw = request.get_data(cache=True)
-        if not _SURROGATE_ESCAPE.search(raw):
-            return None
-        try:
-            json.dumps(json.loads(raw.decode("utf-8")), ensure_ascii=False).encode("utf-8")
-        except UnicodeError:
-            return jsonify({"error": "bad_json", "message": app.extensions["vneid"].texts.rejected("bad_json")}), 400
-        except ValueError:
-            return None  # not JSON at all: the view answers as usual
-        return None

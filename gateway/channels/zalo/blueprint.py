@@ -7,12 +7,11 @@ an hour ahead) is answered 200 and not stored (a replay of a captured event).
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, jsonify, request
 
-from gateway.blueprints.common import error, services
+from gateway.blueprints.common import BadBody, error, json_body, services
 from gateway.channels.zalo import events, signature
 from gateway.channels.zalo.settings import SIGNATURE_HEADER, WEBHOOK_PATH
 
@@ -25,16 +24,14 @@ def webhook():
     """A Zalo OA event."""
     svc = services()
     settings = svc.settings
-    raw = request.get_data(cache=False)
+    raw = request.get_data(cache=True)
     header = request.headers.get(SIGNATURE_HEADER)
     if signature.parse(header) is None:
         log.warning("zalo webhook refused: no valid %s header", SIGNATURE_HEADER)
         return error(401, "no_signature", "Missing signature.")
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return error(400, "bad_json", "Not a JSON event.")
-    if not isinstance(body, dict):
+        body = json_body()
+    except BadBody:
         return error(400, "bad_json", "Not a JSON event.")
     timestamp = body.get("timestamp")
     if isinstance(timestamp, int) and not isinstance(timestamp, bool):
