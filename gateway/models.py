@@ -14,6 +14,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def rest_message(recipient_id: str, text: Optional[str], data: Optional[dict]) -> dict:
+    """An outbound message in Rasa's REST channel format (text and/or buttons, image, custom)."""
+    out: dict = {"recipient_id": recipient_id}
+    if text:
+        out["text"] = text
+    out.update(data or {})
+    return out
+
+
 class Base(DeclarativeBase):
     """Declarative base of every gateway table."""
 
@@ -81,11 +90,7 @@ class Message(Base):
 
     def as_rest(self, recipient_id: str) -> dict:
         """This outbound message in Rasa's REST channel format."""
-        out: dict = {"recipient_id": recipient_id}
-        if self.text:
-            out["text"] = self.text
-        out.update(self.data or {})
-        return out
+        return rest_message(recipient_id, self.text, self.data)
 
 
 class Handoff(Base):

@@ -25,12 +25,11 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 
-from gateway.models import CallbackRequest, Conversation, Message, utcnow
+from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import handoff, runtime_settings
 from gateway.services.container import Services
-from gateway.services.messages import (PUSH_CHANNELS, REST_KEYS, add_outbound, get_or_create_conversation,
-                                       replies_to)
+from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
 from gateway.services.ordering import Busy
 from gateway.services.tracker_store import METADATA_KEY, TrackerStoreError
 
@@ -179,10 +178,7 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         if answer is not None:
             out += _apply_prompt(svc, session, conv, message, prompt, answer, redaction, text)
         elif rasa_replies is not None:
-            if conv.state == "closed":
-                conv.state = "bot"
-            conv.gateway_prompt = None
-            _apply_slots(conv, slots)
+            _after_bot_turn(conv, slots)
             for reply in rasa_replies:  # one INSERT for all the replies (flushed below or by a handoff)
                 out.append(add_outbound(session, conv, "bot", reply, message, flush=False))
                 payload = _handoff_of(reply)
@@ -206,28 +202,23 @@ def _store_bot_replies(session, conv_id: int, message_id: int, inbound: Inbound,
     conversation's summary updated; the same rows and values as the ORM path above."""
     db = session.connection()
     conv = SimpleNamespace(**db.execute(_SUMMARY, {"conv": conv_id}).one()._asdict())
+    _after_bot_turn(conv, slots)
+    now = utcnow()
+    db.execute(_SAVE_SUMMARY, {"conv": conv_id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SUMMARY_FIELDS}})
+    rows = [outbound_values(conv_id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
+    if rows:
+        db.execute(_INSERT_MESSAGE, rows)
+    db.execute(_ANSWERED, {"message": message_id})
+    return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
+
+
+def _after_bot_turn(conv, slots: Dict[str, Any]) -> None:
+    """The conversation after the bot answered: back with the bot, no gateway question pending, summary from the
+    slots. `conv` is the ORM row or the fast path's plain copy of it."""
     if conv.state == "closed":
         conv.state = "bot"
     conv.gateway_prompt = None
     _apply_slots(conv, slots)
-    now = utcnow()
-    db.execute(_SAVE_SUMMARY, {"conv": conv_id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SUMMARY_FIELDS}})
-    delivery = "pending" if conv.channel in PUSH_CHANNELS else None
-    rows, out = [], []
-    for reply in replies:
-        data = {k: reply[k] for k in REST_KEYS if k in reply} or None
-        rows.append({"conversation_id": conv_id, "direction": "out", "author": "bot", "text": reply.get("text"),
-                     "data": data, "reply_to_id": message_id, "staff_id": None, "delivery": delivery,
-                     "created_at": now})
-        rest = {"recipient_id": inbound.sender}
-        if reply.get("text"):
-            rest["text"] = reply["text"]
-        rest.update(data or {})
-        out.append(rest)
-    if rows:
-        db.execute(_INSERT_MESSAGE, rows)
-    db.execute(_ANSWERED, {"message": message_id})
-    return out
 
 
 def _fail(svc: Services, message_id: int, conv_id: int, why: str) -> BotUnavailable:

@@ -24,16 +24,24 @@ def get_or_create_conversation(session: Session, channel: str, external_id: str)
     return conv
 
 
+def outbound_values(conv_id: int, channel: str, author: str, reply: Dict[str, Any], reply_to_id: Optional[int],
+                    staff_id: Optional[int], now) -> Dict[str, Any]:
+    """The column values of one stored outbound message (a REST-style dict: text and/or buttons, image, custom)."""
+    return {"conversation_id": conv_id, "direction": "out", "author": author, "text": reply.get("text"),
+            "data": {k: reply[k] for k in REST_KEYS if k in reply} or None, "reply_to_id": reply_to_id,
+            "staff_id": staff_id, "delivery": "pending" if channel in PUSH_CHANNELS else None, "created_at": now}
+
+
 def add_outbound(session: Session, conv: Conversation, author: str, reply: Dict[str, Any],
                  reply_to: Optional[Message] = None, staff_id: Optional[int] = None, flush: bool = True) -> Message:
     """Store one outbound message (a REST-style dict: text and/or buttons, image, custom).
 
     `flush=False` leaves the INSERT to the caller's next flush (several replies in one statement); the message
     has no id until then."""
-    data = {k: reply[k] for k in REST_KEYS if k in reply} or None
-    message = Message(conversation=conv, direction="out", author=author, text=reply.get("text"), data=data,
-                      reply_to_id=reply_to.id if reply_to is not None else None, staff_id=staff_id,
-                      delivery="pending" if conv.channel in PUSH_CHANNELS else None, created_at=utcnow())
+    values = outbound_values(conv.id, conv.channel, author, reply, reply_to.id if reply_to is not None else None,
+                             staff_id, utcnow())
+    values.pop("conversation_id")
+    message = Message(conversation=conv, **values)
     session.add(message)
     conv.last_message_at = message.created_at
     if flush:
