@@ -25,7 +25,7 @@ def parse():
     try:
         parsed = svc.rasa.parse(redaction.text)
     except RasaUnavailable:
-        return error(503, "bot_unavailable", "Hệ thống hiểu ngôn ngữ đang bận. Bạn thử lại sau.")
+        return error(503, "bot_unavailable", svc.texts.rejected("nlu_unavailable"))
     intent = parsed.get("intent") or {}
     name = intent.get("name") or "nlu_fallback"
     bot_kinds = {e.get("value") for e in parsed.get("entities", []) if e.get("entity") == "sensitive"}

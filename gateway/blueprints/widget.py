@@ -77,7 +77,7 @@ def messages():
     sender = request.args.get("sender", "")
     after = request.args.get("after", "0")
     if not SENDER.match(sender) or not after.isdigit():
-        return error(400, "bad_request", "Yêu cầu không hợp lệ.")
+        return error(400, "bad_request", services().texts.rejected("bad_request"))
     with services().db.session() as session:
         conv = session.scalar(select(Conversation).where(Conversation.channel == "widget",
                                                          Conversation.external_id == sender))

@@ -68,3 +68,7 @@ def test_generic_http_errors_speak_from_the_content(client, app):
     wrong = client.put("/webhooks/rest/webhook", json={})
     assert wrong.status_code == 405 and wrong.get_json()["message"] == texts.rejected("method_not_allowed")
     assert "024.38541051" in texts.rejected("internal")  # the commune's hotline filled in
+    poll = client.get("/api/widget/messages?sender=bad%20sender")
+    assert poll.status_code == 400 and poll.get_json()["message"] == texts.rejected("bad_request")
+    parse = client.post("/api/parse", json={"text": "xin chào"})  # no Rasa at this address
+    assert parse.status_code == 503 and parse.get_json()["message"] == texts.rejected("nlu_unavailable")
