@@ -24,22 +24,25 @@ SCREENSHOTS = ROOT / "results" / "screenshots"
 ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium per test module.
-
-    Module scope on purpose: Playwright's sync API allows one running instance per thread, and the widget tests
-    (test_widget_browser.py) start their own; each module closes its instance before the next module starts.
-    """
+def chromium_path() -> Path:
+    """Debian's chromium (.ci/run installs it): missing fails in CI, skips on a developer's machine."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install -y chromium"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run, shared by the console, widget and script-aid modules (Playwright's
+    sync API allows one running instance per thread). Each test opens its own context."""
+    path = chromium_path()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(path), headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
@@ -47,7 +50,7 @@ def browser():
 
 
 class LiveServer:
-    """The gateway app served on 127.0.0.1 in a background thread."""
+    """The gateway app served on 127.0.0.1 in a background thread (werkzeug, threaded)."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -67,15 +70,27 @@ class LiveServer:
         self.server.shutdown()
         self.thread.join(timeout=10)
 
+    def db(self):
+        """A session on the app's database (for assertions on what was stored)."""
+        return self.app.extensions["vneid"].db.session()
+
+
+def gateway_app(tmp: Path, bot=None, always_open: bool = True):
+    """The gateway app on a database under `tmp`, in front of the real bot (or of nothing, for pages that only
+    read); working hours always open (so a handoff waits for staff) unless told otherwise."""
+    settings = make_settings(tmp) if bot is None else make_settings(
+        tmp, bot.rasa_url, bot.token, bot.action_url, f"sqlite:///{bot.workdir / 'tracker.db'}")
+    app = build_app(settings)
+    if always_open:
+        with app.extensions["vneid"].db.session() as session:
+            runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
+    return app
+
 
 @pytest.fixture
 def live_server(tmp_path, bot):
     """The gateway (talking to the real bot) on a free port; working hours always open so handoffs wait."""
-    app = build_app(make_settings(tmp_path, bot.rasa_url, bot.token, bot.action_url,
-                                  f"sqlite:///{bot.workdir / 'tracker.db'}"))
-    with app.extensions["vneid"].db.session() as session:
-        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
-    server = LiveServer(app).start()
+    server = LiveServer(gateway_app(tmp_path, bot)).start()
     try:
         yield server
     finally:

@@ -12,8 +12,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ALWAYS_OPEN, LiveServer, PageProblems
-from tests.gateway.conftest import PASSWORD, build_app, make_settings
+from tests.browser.conftest import LiveServer, PageProblems, gateway_app
+from tests.gateway.conftest import PASSWORD
 from tests.gateway.test_console import make_handoff
 
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
@@ -194,12 +194,7 @@ def test_staff_handles_a_conversation(live_server, bot, page, screenshots):
 @pytest.fixture
 def offline_server(tmp_path):
     """The gateway without a bot, for pages that only read (cards are created directly in the database)."""
-    app = build_app(make_settings(tmp_path))
-    from gateway.services import runtime_settings
-
-    with app.extensions["vneid"].db.session() as session:
-        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
-    server = LiveServer(app).start()
+    server = LiveServer(gateway_app(tmp_path)).start()
     try:
         yield server
     finally:

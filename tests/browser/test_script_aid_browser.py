@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gateway.models import HotlineCall, Message
-from tests.browser.script_aid_support import (active, aid_browser, aid_page, aid_server, keyboard_login,  # noqa: F401
-                                              shoot)
+from tests.browser.script_aid_support import active, aid_page, aid_server, keyboard_login, shoot  # noqa: F401
 
 PHONE = "0912345678"
 
@@ -135,8 +134,8 @@ def test_tab_order_and_focus_ring(aid_server, aid_page):
     page.problems.assert_none()
 
 
-def test_script_aid_on_a_phone(aid_server, aid_browser):
-    context = aid_browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+def test_script_aid_on_a_phone(aid_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
     page = context.new_page()
     try:
         keyboard_login(page, aid_server, "canbo", "/console/script/?flow=B&step=6&problem=qr_scan_failed")

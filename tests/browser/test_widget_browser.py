@@ -16,9 +16,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from tests.browser.widget_support import (  # noqa: F401  (pytest fixtures are imported by name)
-    ROOT, STAFF_NAME, Staff, conversation_id, free_port, new_page, shot, widget_browser, widget_context,
-    widget_server,
+    ROOT, STAFF_NAME, Staff, conversation_id, new_page, shot, widget_context, widget_server,
 )
+from tests.e2e.servers import free_port
 
 WIDGET = ROOT / "web_widget"
 GUIDE = yaml.safe_load((ROOT / "content" / "guide.yml").read_text(encoding="utf-8"))
@@ -402,8 +402,8 @@ def test_accessible_names_and_live_region(widget_server, widget_context):
     assert pairs and low == []
 
 
-def test_phone_360_layout(widget_server, widget_browser):
-    context = widget_browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+def test_phone_360_layout(widget_server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
                                          device_scale_factor=2, locale="vi-VN")
     try:
         page = context.new_page()
@@ -457,7 +457,7 @@ def test_xss_payload_is_shown_as_text(widget_server, widget_context):
     shot(page, "xss-as-text")
 
 
-def test_illustrations_for_every_step(widget_server, widget_browser):
+def test_illustrations_for_every_step(widget_server, browser):
     assert len(ILLUSTRATIONS) == 13 and len(set(ILLUSTRATIONS)) == 13
     assert sorted(p.name for p in (WIDGET / "illustrations").glob("*.svg")) == sorted(ILLUSTRATIONS)
     labels = {"a1-nut-dang-nhap.svg": "Đăng nhập", "a2-chon-vneid.svg": "Tài khoản VNeID Bộ Công an",
@@ -473,7 +473,7 @@ def test_illustrations_for_every_step(widget_server, widget_browser):
         assert not re.search(r"\d{9,}", svg), name  # no real ID or phone numbers: placeholder dots only
         if name in labels:
             assert labels[name] in svg, name
-    context = widget_browser.new_context(viewport={"width": 700, "height": 600})
+    context = browser.new_context(viewport={"width": 700, "height": 600})
     try:
         page = context.new_page()
         figures = "".join(f'<figure><img src="{widget_server.url}/illustrations/{n}" width="320" alt="{n}">'
@@ -491,7 +491,7 @@ def test_illustrations_for_every_step(widget_server, widget_browser):
         context.close()
 
 
-def test_one_tag_embed_on_another_site_and_size(widget_server, widget_browser, monkeypatch):
+def test_one_tag_embed_on_another_site_and_size(widget_server, browser, monkeypatch):
     """The tag works on a page of another origin (the commune's own site) and the files stay small."""
     site_port = free_port()
     page_html = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Xã khác</title>'
@@ -502,7 +502,7 @@ def test_one_tag_embed_on_another_site_and_size(widget_server, widget_browser, m
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("WIDGET_ORIGINS", f"http://127.0.0.1:{site_port}")
-    context = widget_browser.new_context(viewport={"width": 1024, "height": 720})
+    context = browser.new_context(viewport={"width": 1024, "height": 720})
     try:
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{site_port}/")

@@ -1,73 +1,27 @@
 """Helpers and fixtures for the web widget's browser tests (imported by test_widget_browser.py).
 
-The real gateway app (in front of the real Rasa server and action server: the session fixture `bot`) is served by
-werkzeug's `make_server(threaded=True)` on a free loopback port in a thread. The browser is Debian's `chromium`,
-driven by the `playwright` Python package through `executable_path`: never `playwright install`.
+The live gateway server and the session's one Chromium come from tests/browser/conftest.py.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from gateway.models import Conversation, Message
-from gateway.services import runtime_settings
-from tests.e2e.servers import ROOT, free_port
-from tests.gateway.conftest import build_app, csrf_header, login, make_settings
+from tests.browser.conftest import LiveServer, gateway_app
+from tests.e2e.servers import ROOT
+from tests.gateway.conftest import csrf_header, login
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "results" / "screenshots"
-ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 STAFF_NAME = "Nguyễn Văn Cán"  # the display name build_app gives the "canbo" account
 
 
-def ensure_chromium() -> Path:
-    """Debian's chromium, installed with apt-get when missing (the tests run as root in CI)."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update"], check=False, env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"], check=False, env=env,
-                       capture_output=True, timeout=900)
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing and could not be installed: apt-get install -y chromium")
-    return CHROMIUM
-
-
-@dataclass
-class WidgetServer:
-    """The gateway app on 127.0.0.1 in a background thread, with helpers to look into its database."""
-
-    app: object
-    port: int = field(default_factory=free_port)
-
-    def __post_init__(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="widget-live-server", daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-
-    def db(self):
-        return self.app.extensions["vneid"].db.session()
+class WidgetServer(LiveServer):
+    """The live gateway with helpers to look into its database."""
 
     def messages(self, sender: str) -> List[Message]:
         """Every stored message of a widget conversation (detached copies of author and text)."""
@@ -122,41 +76,11 @@ def conversation_id(server: WidgetServer, sender: str) -> int:
 @pytest.fixture(scope="module")
 def widget_server(bot, tmp_path_factory):
     """The gateway (real bot behind it) for this module; working hours always open so a handoff waits for staff."""
-    tmp = tmp_path_factory.mktemp("widget-gateway")
-    app = build_app(make_settings(tmp, bot.rasa_url, bot.token, bot.action_url,
-                                  f"sqlite:///{bot.workdir / 'tracker.db'}"))
-    with app.extensions["vneid"].db.session() as session:
-        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
-    server = WidgetServer(app)
+    server = WidgetServer(gateway_app(tmp_path_factory.mktemp("widget-gateway"), bot)).start()
     try:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def widget_browser(request):
-    """One headless Debian Chromium for the module.
-
-    Playwright's sync API allows one running instance per thread: when the suite has a `browser` fixture
-    (tests/browser/conftest.py, the staff console's), it is shared; otherwise one is started here.
-    """
-    path = ensure_chromium()
-    try:
-        shared = request.getfixturevalue("browser")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(path), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Console:
@@ -176,9 +100,9 @@ class Console:
 
 
 @pytest.fixture
-def widget_context(widget_browser):
+def widget_context(browser):
     """A fresh browser profile (its own localStorage) at desktop size; yields (context, console)."""
-    context = widget_browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
     console = Console()
     try:
         yield context, console
