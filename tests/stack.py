@@ -410,9 +410,9 @@ def open_hours(database_url: str) -> None:
     """Working hours around the clock in a gateway database, so a handoff waits for staff at any time of day."""
     from gateway.db import Database
     from gateway.services import runtime_settings
+    from tests.gateway.conftest import ALWAYS_OPEN
 
     db = Database(database_url)
     with db.session() as session:
-        runtime_settings.put(session, "working_hours", {"days": list(range(7)), "periods": [["00:00", "23:59"]],
-                                                        "holidays": []})
+        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
     db.engine.dispose()

@@ -15,13 +15,12 @@ from werkzeug.serving import make_server
 
 from gateway.services import runtime_settings
 from tests.e2e.servers import ROOT, free_port
-from tests.gateway.conftest import build_app, make_settings
+from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "results" / "screenshots"
-ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 
 
 def chromium_path() -> Path:

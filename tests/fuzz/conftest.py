@@ -142,7 +142,7 @@ def fuzz_app(tmp_path_factory):
     from argon2 import PasswordHasher
 
     from gateway.services import runtime_settings, staff_accounts
-    from tests.gateway.conftest import build_app, make_settings
+    from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
 
     real_hasher = staff_accounts._hasher
     staff_accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -154,8 +154,7 @@ def fuzz_app(tmp_path_factory):
     svc.rasa = FakeRasa(RASA_TOKEN)
     with svc.db.session() as session:
         staff_accounts.create(session, "fuzzer", "Người Thử", STAFF_PASSWORD, "admin")
-        runtime_settings.put(session, "working_hours", {"days": list(range(7)), "periods": [["00:00", "23:59"]],
-                                                        "holidays": []})
+        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
     yield app
     staff_accounts._hasher = real_hasher
 
@@ -164,15 +163,14 @@ def fuzz_app(tmp_path_factory):
 def real_app(tmp_path_factory, bot):
     """A gateway in front of the real Rasa server and action server (the session's `bot`)."""
     from gateway.services import runtime_settings
-    from tests.gateway.conftest import build_app, make_settings
+    from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
 
     settings_ = make_settings(tmp_path_factory.mktemp("fuzz-real"), bot.rasa_url, bot.token, bot.action_url,
                               f"sqlite:///{bot.workdir / 'tracker.db'}")
     settings_.secret_key = SECRET_KEY
     app = build_app(settings_)
     with app.extensions["vneid"].db.session() as session:
-        runtime_settings.put(session, "working_hours", {"days": list(range(7)), "periods": [["00:00", "23:59"]],
-                                                        "holidays": []})
+        runtime_settings.put(session, "working_hours", ALWAYS_OPEN)
     return app
 
 

@@ -13,6 +13,9 @@ from gateway.services import staff_accounts
 PASSWORD = "mat-khau-thu-nghiem-1"
 
 
+ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}  # working hours: a handoff waits
+
+
 def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token="t", action_url="http://127.0.0.1:9",
                   tracker_db_url=None) -> Settings:
     """Settings for a test app: its own SQLite file, Rasa wherever the test says."""

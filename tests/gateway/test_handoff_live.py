@@ -5,10 +5,9 @@ from datetime import datetime
 
 from gateway.services import runtime_settings
 from gateway.services.hours import TZ
-from tests.gateway.conftest import csrf_header, login
+from tests.gateway.conftest import ALWAYS_OPEN, csrf_header, login
 
 STEP = re.compile(r"^Bước (\d+)/(\d+): ")
-ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 
 
 def set_hours(app, schedule):

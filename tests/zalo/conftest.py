@@ -6,7 +6,6 @@ traceback if a test hangs anyway.
 """
 from __future__ import annotations
 
-import faulthandler
 import secrets
 import time
 from typing import Any, Dict, List, Optional
@@ -16,23 +15,14 @@ import pytest
 from gateway import create_app
 from gateway.channels.zalo import delivery, events
 from gateway.services import runtime_settings
-from tests.gateway.conftest import build_app, make_settings
+from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
+from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 from tools import fake_zalo
 from tools.fake_zalo import FakeZalo
 
 OA_SECRET = "fake-oa-secret-key-0123456789"
 PUBLIC = "https://xa-quanglong.example.vn"
 WEBHOOK = "/webhooks/zalo/webhook"
-ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
-TEST_LIMIT_S = 240
-
-
-@pytest.fixture(autouse=True)
-def watchdog():
-    """Dump the stacks and stop the run if one test takes longer than TEST_LIMIT_S."""
-    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture
