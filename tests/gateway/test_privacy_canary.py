@@ -4,6 +4,7 @@ import sqlite3
 import uuid
 
 from tests.gateway.test_handoff_live import ALWAYS_OPEN, say, set_hours
+from tests.leaks import leaks
 
 CANARIES = {
     "otp": ["mã otp của tôi là 739146", "ma OTP: 528 307", "otp=904417", "639072"],
@@ -44,5 +45,12 @@ def test_no_secret_reaches_storage_or_logs(live_app, bot, tmp_path, captured_log
     # the placeholders did arrive (Rasa stores events as ASCII-escaped JSON)
     assert "[mã OTP]" in places["gateway database"]
     assert json.dumps("[mật khẩu]")[1:-1] in places["tracker store"]
-    hits = [(where, secret) for where, content in places.items() for secret in SECRETS if secret in content]
+    hits = [(where, leak) for where, content in places.items() for leak in leaks(SECRETS, content)]
     assert hits == []
+
+
+def test_standalone_match_finds_typed_secrets_but_not_digits_inside_numbers():
+    for typed in ['{"text": "m\\u00e3 otp 739146"}', "otp=904417,", "sdt 0912 345 678."]:
+        assert leaks(SECRETS, typed), typed
+    for unrelated in ["1.79573914622226219e+09", "ab739146cd", "1795788670.739146", "98739146"]:
+        assert not leaks(SECRETS, unrelated), unrelated
