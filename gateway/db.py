@@ -89,7 +89,8 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
     event.listen(engine, "commit", _give)
     event.listen(engine, "rollback", _give)
 
+    # the three-argument form: SQLAlchemy 2 warns (a DeprecationWarning built on every check-in) for the old one
     @event.listens_for(engine, "reset")
-    def _returned(_dbapi_connection, record, *_args):  # back to the pool without commit or rollback
+    def _returned(_dbapi_connection, record, _reset_state):  # back to the pool without commit or rollback
         if record.info.pop(key, False):
             lock.release()
