@@ -14,6 +14,7 @@ fails (the database is down), it raises `TrackerStoreError`.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -118,6 +119,19 @@ def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[
     return Turn(True, slots, replies)
 
 
+@functools.lru_cache(maxsize=None)
+def _query(whole: bool, kinds: Optional[tuple]):
+    """The events of one conversation (`:s`), built once per shape: the same statement object each time lets
+    SQLAlchemy reuse its compiled form."""
+    where = "sender_id = :s"
+    if kinds:
+        where += " AND type_name IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
+    if not whole:  # the current session: what Rasa itself loads
+        where += (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
+                  "type_name = 'session_started'), 0)")
+    return text(f"SELECT type_name, data FROM events WHERE {where} ORDER BY id")
+
+
 class TrackerStore:
     """Read access to Rasa's SQL tracker store."""
 
@@ -170,16 +184,10 @@ class TrackerStore:
         return bool(self._available)
 
     def _rows(self, sender: str, whole: bool, kinds: Optional[tuple]) -> List[tuple]:
-        where = "sender_id = :s"
-        if kinds:
-            where += " AND type_name IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
-        if not whole:  # the current session: what Rasa itself loads
-            where += (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
-                      "type_name = 'session_started'), 0)")
+        query = _query(whole, kinds)
         try:
             with self.engine.connect() as connection:
-                return connection.execute(text(f"SELECT type_name, data FROM events WHERE {where} ORDER BY id"),
-                                          {"s": sender}).all()
+                return connection.execute(query, {"s": sender}).all()
         except SQLAlchemyError as exc:
             raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
 
