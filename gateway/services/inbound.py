@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
@@ -112,21 +112,21 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
 
 
 # The per-message statements, built once (building a statement costs more than running it on SQLite).
-_FIND_CONVERSATION = select(Conversation.id, Conversation.state, Conversation.gateway_prompt,
-                            Conversation.rasa_sender_id).where(Conversation.channel == bindparam("channel"),
-                                                               Conversation.external_id == bindparam("sender"))
+_SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
+_FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in (
+    "id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS)).where(
+    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
 _FIND_BY_KEY = select(Message.id, Message.status).where(Message.conversation_id == bindparam("conv"),
                                                         Message.idempotency_key == bindparam("key"))
 _TOUCH_CONVERSATION = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"))
-_SUMMARY = select(*(getattr(Conversation, c) for c in (
-    "id", "channel", "state", "gateway_prompt", "flow", "step", "max_step", "problem", "problems_seen", "tried",
-    "login_outcome", "awaiting"))).where(Conversation.id == bindparam("conv"))
 _ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
-_SUMMARY_FIELDS = ("state", "gateway_prompt", "flow", "step", "max_step", "problem", "problems_seen", "tried",
-                   "login_outcome", "awaiting")
+# after the bot answered (`_after_bot_turn` in SQL): state and prompt as they are now (staff may have acted
+# meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
 _SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
-    last_message_at=bindparam("now"), **{f: bindparam(f"v_{f}") for f in _SUMMARY_FIELDS})
+    last_message_at=bindparam("now"), gateway_prompt=None,
+    state=case((Conversation.state == "closed", "bot"), else_=Conversation.state),
+    **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS})
 _INSERT_MESSAGE = insert(Message.__table__)
 
 
@@ -139,9 +139,10 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         conv = db.execute(_FIND_CONVERSATION, {"channel": inbound.channel, "sender": inbound.sender}).first()
         if conv is None:
             created = get_or_create_conversation(session, inbound.channel, inbound.sender)
-            conv_id, state, prompt, sender = created.id, created.state, created.gateway_prompt, created.rasa_sender_id
+            conv = SimpleNamespace(**{c: getattr(created, c) for c in _FIND_CONVERSATION.selected_columns.keys()})
         else:
-            conv_id, state, prompt, sender = conv
+            conv = SimpleNamespace(**conv._asdict())
+        conv_id, state, prompt, sender = conv.id, conv.state, conv.gateway_prompt, conv.rasa_sender_id
         found = None
         if inbound.key:
             found = db.execute(_FIND_BY_KEY, {"conv": conv_id, "key": inbound.key}).first()
@@ -168,9 +169,9 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         rasa_replies, slots = _ask_rasa(svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id,
                                         retry)
 
+    if answer is None and rasa_replies is not None and not any(_handoff_of(r) for r in rasa_replies):
+        return _store_bot_replies(svc, conv, message_id, inbound, rasa_replies, slots)
     with svc.db.session() as session:
-        if answer is None and rasa_replies is not None and not any(_handoff_of(r) for r in rasa_replies):
-            return _store_bot_replies(session, conv_id, message_id, inbound, rasa_replies, slots)
         message = session.scalar(select(Message).options(joinedload(Message.conversation))
                                  .where(Message.id == message_id))  # one query for both
         conv = message.conversation
@@ -196,19 +197,19 @@ def _handoff_of(reply: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return payload if isinstance(payload, dict) else None
 
 
-def _store_bot_replies(session, conv_id: int, message_id: int, inbound: Inbound, replies: List[Dict[str, Any]],
-                       slots: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, inbound: Inbound,
+                       replies: List[Dict[str, Any]], slots: Dict[str, Any]) -> List[Dict[str, Any]]:
     """The common case (the bot answered, no handoff): replies in one INSERT, the message answered, the
-    conversation's summary updated; the same rows and values as the ORM path above."""
-    db = session.connection()
-    conv = SimpleNamespace(**db.execute(_SUMMARY, {"conv": conv_id}).one()._asdict())
-    _after_bot_turn(conv, slots)
+    conversation's summary updated, in one transaction without the ORM; the same rows and values as the ORM path
+    above. `conv` is the copy read before Rasa."""
+    _apply_slots(conv, slots)
     now = utcnow()
-    db.execute(_SAVE_SUMMARY, {"conv": conv_id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SUMMARY_FIELDS}})
-    rows = [outbound_values(conv_id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
-    if rows:
-        db.execute(_INSERT_MESSAGE, rows)
-    db.execute(_ANSWERED, {"message": message_id})
+    rows = [outbound_values(conv.id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
+    with svc.db.engine.begin() as db:
+        db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
+        if rows:
+            db.execute(_INSERT_MESSAGE, rows)
+        db.execute(_ANSWERED, {"message": message_id})
     return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
 
 
