@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
@@ -113,11 +113,13 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
 
 # The per-message statements, built once (building a statement costs more than running it on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
-_FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in (
-    "id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS)).where(
+_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS
+# the conversation, and the message already stored under this Idempotency-Key if any, in one query
+_FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
+                            Message.id.label("found_id"), Message.status.label("found_status")).select_from(
+    Conversation.__table__.outerjoin(Message.__table__, and_(Message.conversation_id == Conversation.id,
+                                                             Message.idempotency_key == bindparam("key")))).where(
     Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
-_FIND_BY_KEY = select(Message.id, Message.status).where(Message.conversation_id == bindparam("conv"),
-                                                        Message.idempotency_key == bindparam("key"))
 _TOUCH_CONVERSATION = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"))
 _ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
@@ -134,30 +136,14 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
     # The hot path of every message writes with plain INSERT/UPDATE statements (no unit of work): the ORM's
     # flushes were a third of the gateway's CPU per message (tools/bench_stack.py --profile, README).
     now = utcnow()
-    with svc.db.session() as session:
-        db = session.connection()  # plain statements on the session's connection: no ORM execution layer
-        conv = db.execute(_FIND_CONVERSATION, {"channel": inbound.channel, "sender": inbound.sender}).first()
-        if conv is None:
-            created = get_or_create_conversation(session, inbound.channel, inbound.sender)
-            conv = SimpleNamespace(**{c: getattr(created, c) for c in _FIND_CONVERSATION.selected_columns.keys()})
-        else:
-            conv = SimpleNamespace(**conv._asdict())
-        conv_id, state, prompt, sender = conv.id, conv.state, conv.gateway_prompt, conv.rasa_sender_id
-        found = None
-        if inbound.key:
-            found = db.execute(_FIND_BY_KEY, {"conv": conv_id, "key": inbound.key}).first()
-        if found is not None and found.status == "answered":
-            return [m.as_rest(inbound.sender) for m in replies_to(session, session.get(Message, found.id))]
-        retry = found is not None  # received or failed: Rasa may have processed it before the failure
-        if found is None:
-            message_id = db.execute(_INSERT_MESSAGE, {
-                "conversation_id": conv_id, "direction": "in", "author": "citizen", "text": redaction.text,
-                "sensitive": redaction.kinds or None, "idempotency_key": inbound.key, "status": "received",
-                "created_at": now}).inserted_primary_key[0]
-        else:
-            message_id = found.id
-        db.execute(_TOUCH_CONVERSATION, {"conv": conv_id, "now": now})
-        outage = runtime_settings.get_recent(session, "outage_notice")
+    row, message_id = _receive(svc, inbound, redaction, now)
+    if row.found_status == "answered":  # a retry of an answered message: the same replies again
+        with svc.db.session() as session:
+            return [m.as_rest(inbound.sender) for m in replies_to(session, session.get(Message, message_id))]
+    conv = SimpleNamespace(**{c: getattr(row, c) for c in _CONVERSATION_COLUMNS})
+    conv_id, state, prompt, sender = conv.id, conv.state, conv.gateway_prompt, conv.rasa_sender_id
+    retry = row.found_id is not None  # received or failed: Rasa may have processed it before the failure
+    outage = runtime_settings.get_recent(svc.db.engine, "outage_notice")
 
     answer = _prompt_answer(svc, prompt, redaction) if prompt else None
     rasa_replies: Optional[List[Dict[str, Any]]] = None
@@ -188,6 +174,28 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         message.status = "answered"
         session.flush()
         return [m.as_rest(inbound.sender) for m in out]
+
+
+def _receive(svc: Services, inbound: Inbound, redaction, now):
+    """Store the (redacted) message before anyone answers it: (the conversation's row, the message id). The row
+    also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then nothing is added."""
+    where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
+    for _ in range(2):
+        with svc.db.engine.begin() as db:
+            row = db.execute(_FIND_CONVERSATION, where).first()
+            if row is not None:
+                message_id = row.found_id
+                if message_id is None:
+                    message_id = db.execute(_INSERT_MESSAGE, {
+                        "conversation_id": row.id, "direction": "in", "author": "citizen", "text": redaction.text,
+                        "sensitive": redaction.kinds or None, "idempotency_key": inbound.key, "status": "received",
+                        "created_at": now}).inserted_primary_key[0]
+                if row.found_status != "answered":
+                    db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
+                return row, message_id
+        with svc.db.session() as session:  # first contact: the conversation is created, then read as above
+            get_or_create_conversation(session, inbound.channel, inbound.sender)
+    raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit
 
 
 def _handoff_of(reply: Dict[str, Any]) -> Optional[Dict[str, Any]]:
