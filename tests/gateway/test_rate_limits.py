@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): per conversation, per IP, on the widget's poll and on staff login; 429 JSON (or
+"""Rate limits (`limits`, moving window): per conversation, per IP, on the widget's poll and on staff login; 429 JSON (or
 page) with Retry-After and a Vietnamese message; configurable; harmless when their storage is down."""
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def test_counters_without_redis_expire_on_read_and_are_swept_once_a_second(tmp_p
     instead of a new thread every 10 ms."""
     import time
 
-    from gateway.hardening import QuietMemoryStorage
+    from gateway.rate_limits import QuietMemoryStorage
 
     app = limited_app(tmp_path, conversation="2 per 1 second")
     storage = app.extensions["vneid_limiter"].storage
