@@ -25,7 +25,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from flask import Flask, Response, g, request
 from limits import RateLimitItem, parse_many
@@ -254,6 +254,3 @@ def init_rate_limits(app: Flask, settings: Settings) -> Optional[RateLimits]:
     app.after_request(limits.after_request)
     app.extensions["vneid_limiter"] = limits
     return limits
-
-
-__all__: Sequence[str] = ("RateLimits", "QuietMemoryStorage", "init_rate_limits", "client_ip", "conversation_key")
