@@ -51,9 +51,15 @@ def _parse(raw: bytes) -> Dict[str, Any]:
     return data
 
 
-def error(status: int, code: str, message: str):
-    """A JSON error answer."""
-    return jsonify({"error": code, "message": message}), status
+def error(status: int, code: str, message: str, retry_after: int = 0, **extra: Any) -> Response:
+    """A JSON error answer `{"error", "message", "retry_after"?, **extra}`; with `retry_after` (seconds) also the
+    Retry-After header."""
+    response = jsonify({"error": code, "message": message, **({"retry_after": retry_after} if retry_after else {}),
+                        **extra})
+    response.status_code = status
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 # The one text that cannot live in content/: what to say when the content itself cannot be read.
@@ -74,15 +80,11 @@ def wants_json() -> bool:
 
 
 def error_answer(status: int, code: str, message: str, retry_after: int = 0, **extra: Any) -> Response:
-    """An error as JSON (`{"error", "message", "retry_after"?, **extra}`) or a short Vietnamese page; with
-    `retry_after` (seconds) also the Retry-After header."""
+    """`error` for the API, webhooks and health; a short Vietnamese page (same status and Retry-After) otherwise."""
     if wants_json():
-        response = jsonify({"error": code, "message": message, **({"retry_after": retry_after} if retry_after else {}),
-                            **extra})
-    else:
-        response = Response(f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>"
-                            f"<p>{escape(message)}</p>", mimetype="text/html")
-    response.status_code = status
+        return error(status, code, message, retry_after, **extra)
+    response = Response(f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>"
+                        f"<p>{escape(message)}</p>", mimetype="text/html", status=status)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response

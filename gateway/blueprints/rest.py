@@ -30,6 +30,4 @@ def webhook():
     except inbound.Rejected as exc:
         return error(exc.status, exc.code, exc.message)
     except inbound.BotUnavailable as exc:  # retryable: the same Idempotency-Key is processed exactly once
-        response, status = error(503, exc.code, exc.message)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response, status
+        return error(503, exc.code, exc.message, retry_after=exc.retry_after)
