@@ -110,11 +110,17 @@ class Rule:
 
 
 def rules(settings: Settings) -> List[Rule]:
-    """The gateway's limits, from the settings (an empty setting turns that limit off)."""
-    def items(value: str) -> Tuple[RateLimitItem, ...]:
-        return tuple(parse_many(value)) if value else ()
+    """The gateway's limits, from the settings (an empty setting turns that limit off; a setting that is not a rate
+    limit is refused at start with ConfigError, not silently ignored)."""
+    def items(name: str) -> Tuple[RateLimitItem, ...]:
+        value = getattr(settings, f"rate_limit_{name}")
+        try:
+            return tuple(parse_many(value)) if value else ()
+        except ValueError as exc:
+            raise ConfigError(f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit "
+                              "(e.g. \"10 per 10 seconds;60 per minute\")") from exc
 
-    conversation, ip = items(settings.rate_limit_conversation), items(settings.rate_limit_ip)
+    conversation, ip = items("conversation"), items("ip")
     post = lambda: request.method == "POST"  # noqa: E731
     failed_login = lambda response: response.status_code == 401  # noqa: E731 - only wrong passwords count
     candidates = [
@@ -125,11 +131,11 @@ def rules(settings: Settings) -> List[Rule]:
         Rule("conversation", conversation, lambda: post() and request.path in MESSAGE_PATHS, conversation_key),
         Rule("conversation", conversation, lambda: post() and request.path == ZALO_PATH, conversation_key,
              counts=lambda response: response.status_code < 400),
-        Rule("poll", items(settings.rate_limit_poll), lambda: request.method == "GET" and request.path == POLL_PATH,
+        Rule("poll", items("poll"), lambda: request.method == "GET" and request.path == POLL_PATH,
              poll_key),
-        Rule("login-ip", items(settings.rate_limit_login_ip), lambda: post() and request.path == LOGIN_PATH,
+        Rule("login-ip", items("login_ip"), lambda: post() and request.path == LOGIN_PATH,
              client_ip, counts=failed_login),
-        Rule("login-user", items(settings.rate_limit_login_user), lambda: post() and request.path == LOGIN_PATH,
+        Rule("login-user", items("login_user"), lambda: post() and request.path == LOGIN_PATH,
              login_user_key, counts=failed_login),
     ]
     return [rule for rule in candidates if rule.items]
@@ -232,23 +238,10 @@ class RateLimits:
         return error_answer(429, "rate_limited", message, retry_after=wait)
 
 
-def check_settings(settings: Settings) -> None:
-    """Refuse to start with a limit setting that is not a rate limit (an empty one turns that limit off)."""
-    for name in ("conversation", "ip", "poll", "login_ip", "login_user"):
-        value = getattr(settings, f"rate_limit_{name}")
-        try:
-            if value:
-                parse_many(value)
-        except ValueError as exc:
-            raise ConfigError(f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit "
-                              "(e.g. \"10 per 10 seconds;60 per minute\")") from exc
-
-
 def init_rate_limits(app: Flask, settings: Settings) -> Optional[RateLimits]:
     """Check every request against the limits (nothing when RATE_LIMITS=off)."""
     if not settings.rate_limits_enabled:
         return None
-    check_settings(settings)
     limits = RateLimits(settings)
     app.before_request(limits.before_request)
     app.after_request(limits.after_request)
