@@ -117,8 +117,8 @@ class RasaClient:
         """Send a (redacted) message through the REST channel; returns the bot's replies.
 
         The hot path of every message: a kept-alive http.client connection per thread (about half the CPU of
-        urllib3's pool, which had half that of requests) and never a retry (a resent POST could make Rasa process the message twice; the
-        gateway's own retry logic decides)."""
+        urllib3's pool, which had half that of requests) and never a retry (a resent POST could make Rasa process
+        the message twice; the gateway's own retry logic decides)."""
         body = json.dumps({"sender": sender, "message": text, "metadata": metadata or {}}).encode("utf-8")
         try:
             status, data = self._rest.post_json(self.instance(sender), "/webhooks/rest/webhook", body)

@@ -222,8 +222,8 @@ def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, in
 
 
 def _after_bot_turn(conv, slots: Dict[str, Any]) -> None:
-    """The conversation after the bot answered: back with the bot, no gateway question pending, summary from the
-    slots. `conv` is the ORM row or the fast path's plain copy of it."""
+    """The conversation (ORM row) after the bot answered: back with the bot, no gateway question pending, summary
+    from the slots. The common path does the same in SQL (`_SAVE_SUMMARY`); keep the two alike."""
     if conv.state == "closed":
         conv.state = "bot"
     conv.gateway_prompt = None
