@@ -4,8 +4,8 @@ A real HTTP server on loopback plays Rasa's REST channel and counts connections 
 from __future__ import annotations
 
 import json
-import socket
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import List
 
 import pytest
@@ -16,54 +16,52 @@ REPLY = [{"recipient_id": "rest:a", "text": "Bước 1/5: Mở trang dichvucong.
 
 
 class FakeRestChannel:
-    """A minimal HTTP/1.1 server: `mode` says what it does with the next request."""
+    """An HTTP/1.1 server (keep-alive): `mode` says what it does with the next request."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.connections = 0
         self.requests: List[dict] = []
         self.mode = "answer"  # answer | answer_then_close | drop | error
         self.closed = threading.Event()  # a connection was closed by this side
-        threading.Thread(target=self._accept, daemon=True).start()
+        channel = self
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
 
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            self._answer(conn)
-        finally:
-            conn.close()
-            self.closed.set()
+            def setup(self):
+                super().setup()
+                channel.connections += 1
 
-    def _answer(self, conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
-        while True:
-            line = reader.readline()
-            if not line:
-                return
-            headers = {}
-            while (header := reader.readline()) not in (b"\r\n", b""):
-                name, _, value = header.decode().partition(":")
-                headers[name.strip().lower()] = value.strip()
-            self.requests.append(json.loads(reader.read(int(headers["content-length"]))))
-            if self.mode == "drop":  # dies with the request read and no answer
-                return
-            status, body = (500, b"{}") if self.mode == "error" else (200, json.dumps(REPLY).encode())
-            conn.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (status, len(body), body))
-            if self.mode == "answer_then_close":  # an idle keep-alive timeout, without saying so
-                return
+            def finish(self):
+                super().finish()
+                channel.closed.set()
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802
+                mode = channel.mode  # read once: the test may change it as soon as the answer has left
+                channel.requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                if mode == "drop":  # dies with the request read and no answer
+                    self.close_connection = True
+                    return
+                status, body = (500, b"{}") if mode == "error" else (200, json.dumps(REPLY).encode())
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                # an idle keep-alive timeout: closed without saying so in the answer
+                self.close_connection = mode == "answer_then_close"
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.listener.close()
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @pytest.fixture
