@@ -3,7 +3,8 @@ import json
 import sqlite3
 import uuid
 
-from tests.gateway.test_handoff_live import ALWAYS_OPEN, say, set_hours
+from tests.gateway.conftest import ALWAYS_OPEN
+from tests.gateway.test_handoff_live import say, set_hours
 from tests.leaks import leaks
 
 CANARIES = {

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from gateway.models import Conversation, Handoff, Message, utcnow
 from gateway.services import handoff
-from tests.gateway.test_handoff_live import ALWAYS_OPEN, say, set_hours
+from tests.gateway.conftest import ALWAYS_OPEN
+from tests.gateway.test_handoff_live import say, set_hours
 
 
 def rows(path, sql, *args):
