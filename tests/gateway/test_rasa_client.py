@@ -32,10 +32,6 @@ class FakeRestChannel:
                 super().setup()
                 channel.connections += 1
 
-            def finish(self):
-                super().finish()
-                channel.closed.set()
-
             def log_message(self, *args):
                 pass
 
@@ -54,8 +50,14 @@ class FakeRestChannel:
                 # an idle keep-alive timeout: closed without saying so in the answer
                 self.close_connection = mode == "answer_then_close"
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def shutdown_request(self, request):  # the socket really closed (FIN sent), not just the handler done
+                super().shutdown_request(request)
+                channel.closed.set()
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
