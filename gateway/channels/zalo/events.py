@@ -65,11 +65,9 @@ def _id(value: Any) -> Optional[str]:
 def citizen_of(body: Dict[str, Any]) -> Optional[str]:
     """The citizen an event concerns: sender of a user event, recipient of an OA echo, the follower."""
     name = str(body.get("event_name") or "")
-    if name in ("follow", "unfollow"):
-        return _id((body.get("follower") or {}).get("id"))
-    if name.startswith("oa_send_"):
-        return _id((body.get("recipient") or {}).get("id"))
-    return _id((body.get("sender") or {}).get("id"))
+    party = "follower" if name in ("follow", "unfollow") else "recipient" if name.startswith("oa_send_") else "sender"
+    value = body.get(party)
+    return _id(value.get("id")) if isinstance(value, dict) else None  # a signed event can still be malformed
 
 
 def event_key(body: Dict[str, Any], raw: bytes) -> str:
