@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.hot_sql import HotSQL
 
 
 def engine_url(url: str) -> str:
@@ -39,9 +41,11 @@ class Database:
                 kwargs["connect_args"] = {"connect_timeout": 3}
         self.engine: Engine = create_engine(engine_url(url), **kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_lock: Optional[threading.RLock] = None  # SQLite only: one writer at a time in this process
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            _serialise_sqlite_writes(self.engine)
+            self.write_lock = _serialise_sqlite_writes(self.engine)
+        self.hot = HotSQL(self.engine, self.write_lock)  # the per-message statements (gateway.hot_sql)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -67,11 +71,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _serialise_sqlite_writes(engine: Engine) -> None:
+def _serialise_sqlite_writes(engine: Engine) -> threading.RLock:
     """SQLite has one writer at a time; a second one gets SQLITE_BUSY and sleeps in growing steps (1 ms … 100 ms)
     before trying again, which put 300 ms tails on the benchmark's messages. Inside one process, a connection
     takes a lock at its first writing statement (ORM flush or plain INSERT/UPDATE/DELETE) and gives it back when
     its transaction ends: a waiting writer starts the moment the previous one commits. Reads never take it.
+    Returned for the statements run without SQLAlchemy's execution events (`gateway.hot_sql`), which take it
+    themselves.
     (Re-entrant: a nested session in the same thread meets SQLite's own lock, as before.)"""
     lock = threading.RLock()
     key = "_vneid_write_lock"
@@ -94,3 +100,5 @@ def _serialise_sqlite_writes(engine: Engine) -> None:
     def _returned(_dbapi_connection, record, _reset_state):  # back to the pool without commit or rollback
         if record.info.pop(key, False):
             lock.release()
+
+    return lock

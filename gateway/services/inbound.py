@@ -111,25 +111,32 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
         raise BotUnavailable(svc.texts.rejected("busy"), code="busy", retry_after=5) from exc
 
 
-# The per-message statements, built once (building a statement costs more than running it on SQLite).
+# The per-message statements, built once and run on the driver's cursor (gateway.hot_sql: SQLAlchemy's SQL and
+# type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
 _CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS
+_FOUND_COLUMNS = _CONVERSATION_COLUMNS + ("found_id", "found_status")
 # the conversation, and the message already stored under this Idempotency-Key if any, in one query
 _FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
                             Message.id.label("found_id"), Message.status.label("found_status")).select_from(
     Conversation.__table__.outerjoin(Message.__table__, and_(Message.conversation_id == Conversation.id,
                                                              Message.idempotency_key == bindparam("key")))).where(
     Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
+_INBOUND_COLUMNS = ("conversation_id", "direction", "author", "text", "sensitive", "idempotency_key", "status",
+                    "created_at")
+_INSERT_INBOUND = insert(Message.__table__).values({c: bindparam(c) for c in _INBOUND_COLUMNS}).returning(Message.id)
+_REPLY_COLUMNS = ("conversation_id", "direction", "author", "text", "data", "reply_to_id", "staff_id", "delivery",
+                  "created_at")  # the keys of messages.outbound_values
+_INSERT_REPLY = insert(Message.__table__).values({c: bindparam(c) for c in _REPLY_COLUMNS})
 _TOUCH_CONVERSATION = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"))
-_ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
+_ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status=bindparam("status"))
 # after the bot answered (`_after_bot_turn` in SQL): state and prompt as they are now (staff may have acted
 # meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
 _SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"), gateway_prompt=None,
     state=case((Conversation.state == "closed", "bot"), else_=Conversation.state),
     **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS})
-_INSERT_MESSAGE = insert(Message.__table__)
 
 
 def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> List[Dict[str, Any]]:
@@ -181,15 +188,16 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
     also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then nothing is added."""
     where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
     for _ in range(2):
-        with svc.db.engine.begin() as db:
-            row = db.execute(_FIND_CONVERSATION, where).first()
-            if row is not None:
+        with svc.db.hot.transaction(write=True) as db:
+            found = db.first(_FIND_CONVERSATION, where)
+            if found is not None:
+                row = SimpleNamespace(**dict(zip(_FOUND_COLUMNS, found)))
                 message_id = row.found_id
                 if message_id is None:
-                    message_id = db.execute(_INSERT_MESSAGE, {
+                    message_id = db.first(_INSERT_INBOUND, {
                         "conversation_id": row.id, "direction": "in", "author": "citizen", "text": redaction.text,
                         "sensitive": redaction.kinds or None, "idempotency_key": inbound.key, "status": "received",
-                        "created_at": now}).inserted_primary_key[0]
+                        "created_at": now})[0]
                 if row.found_status != "answered":
                     db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
                 return row, message_id
@@ -213,11 +221,10 @@ def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, in
     _apply_slots(conv, slots)
     now = utcnow()
     rows = [outbound_values(conv.id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
-    with svc.db.engine.begin() as db:
+    with svc.db.hot.transaction(write=True) as db:
         db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
-        if rows:
-            db.execute(_INSERT_MESSAGE, rows)
-        db.execute(_ANSWERED, {"message": message_id})
+        db.execute_many(_INSERT_REPLY, rows)
+        db.execute(_ANSWERED, {"message": message_id, "status": "answered"})
     return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db import engine_url
+from gateway.hot_sql import HotSQL
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class TrackerStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: Optional[Engine] = None
+        self._hot: Optional[HotSQL] = None
         self._available: Optional[bool] = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -161,7 +163,15 @@ class TrackerStore:
                     if self.url.startswith("postgres"):
                         kwargs["connect_args"] = {"connect_timeout": 3}
                     self._engine = create_engine(engine_url(self.url), **kwargs)
+                self._hot = HotSQL(self._engine)
             return self._engine
+
+    @property
+    def hot(self) -> HotSQL:
+        """The reads run on the driver's cursor (`gateway.hot_sql`: one per message, after Rasa answered)."""
+        if self._hot is None:
+            self.engine  # noqa: B018 - creates both
+        return self._hot
 
     def available(self) -> bool:
         """Whether a SQL tracker store with Rasa's `events` table is configured here (cached; a missing store
@@ -184,10 +194,9 @@ class TrackerStore:
         return bool(self._available)
 
     def _rows(self, sender: str, whole: bool, kinds: Optional[tuple]) -> List[tuple]:
-        query = _query(whole, kinds)
         try:
-            with self.engine.connect() as connection:
-                return connection.execute(query, {"s": sender}).all()
+            with self.hot.transaction() as db:
+                return db.all(_query(whole, kinds), {"s": sender})
         except SQLAlchemyError as exc:
             raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
 
