@@ -121,16 +121,22 @@ def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[
 
 
 @functools.lru_cache(maxsize=None)
-def _query(whole: bool, kinds: Optional[tuple]):
-    """The events of one conversation (`:s`), built once per shape: the same statement object each time lets
-    SQLAlchemy reuse its compiled form."""
+def _query(kinds: Optional[tuple]):
+    """All the events of one conversation (`:s`) of these kinds, built once per shape: the same statement object
+    each time is compiled once (`gateway.hot_sql`)."""
     where = "sender_id = :s"
     if kinds:
         where += " AND type_name IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
-    if not whole:  # the current session: what Rasa itself loads
-        where += (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
-                  "type_name = 'session_started'), 0)")
     return text(f"SELECT type_name, data FROM events WHERE {where} ORDER BY id")
+
+
+_CURRENT_SESSION = (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
+                    "type_name = 'session_started'), 0)")  # what Rasa itself loads
+# after a turn: the slot events and resets of the current session, and only the last user event (each user event
+# holds Rasa's whole parse, about 1 KB: a long conversation's earlier ones were most of the bytes read)
+_AFTER_TURN = text("SELECT type_name, data FROM events WHERE sender_id = :s" + _CURRENT_SESSION + " AND (type_name IN ("
+                   + ", ".join(f"'{k}'" for k in ("slot",) + _RESETS) + ") OR id = (SELECT MAX(id) FROM events "
+                   "WHERE sender_id = :s AND type_name = 'user')) ORDER BY id")
 
 
 class TrackerStore:
@@ -193,16 +199,19 @@ class TrackerStore:
             log.warning("no Rasa SQL tracker store at TRACKER_DB_URL: slots are read through Rasa's HTTP API")
         return bool(self._available)
 
-    def _rows(self, sender: str, whole: bool, kinds: Optional[tuple]) -> List[tuple]:
+    def _rows(self, sender: str, kinds: Optional[tuple]) -> List[tuple]:
+        return self._read(_query(kinds), sender)
+
+    def _read(self, query, sender: str) -> List[tuple]:
         try:
             with self.hot.transaction() as db:
-                return db.all(_query(whole, kinds), {"s": sender})
+                return db.all(query, {"s": sender})
         except SQLAlchemyError as exc:
             raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
 
-    def _events(self, sender: str, whole: bool, kinds: Optional[tuple] = _KINDS) -> List[Dict[str, Any]]:
+    def _events(self, sender: str, kinds: Optional[tuple] = _KINDS) -> List[Dict[str, Any]]:
         out = []
-        for _, data in self._rows(sender, whole, kinds):
+        for _, data in self._rows(sender, kinds):
             event = _parse(data)
             if event is not None:
                 out.append(event)
@@ -213,13 +222,14 @@ class TrackerStore:
         """Slots of the conversation and what became of one gateway message (TrackerStoreError if unreadable).
 
         `whole=False` (right after Rasa answered, while the gateway holds the conversation's turn): our message
-        must be the last user event of the current session; only slot events and that one event are parsed.
+        must be the last user event of the current session; only the session's slot events and resets and that
+        one user event are read.
         `whole=True` (a retry): the whole history, and the replies that followed the message."""
         if whole:
-            return turn_from_events(self._events(sender, True), gateway_message_id, recipient_id)
+            return turn_from_events(self._events(sender), gateway_message_id, recipient_id)
         slots: Dict[str, Any] = {}
         last_user = None
-        for type_name, data in self._rows(sender, False, ("user", "slot") + _RESETS):
+        for type_name, data in self._read(_AFTER_TURN, sender):
             if type_name == "user":
                 last_user = data
                 continue
@@ -236,7 +246,7 @@ class TrackerStore:
 
     def has_marker(self, sender: str, marker: str) -> bool:
         """Whether an event of this conversation contains the marker (health probe)."""
-        return any(marker in str(data) for _, data in self._rows(sender, True, None))
+        return any(marker in str(data) for _, data in self._rows(sender, None))
 
     def delete(self, sender: str) -> None:
         """Remove one conversation's events (health probes clean up after themselves)."""
