@@ -12,6 +12,7 @@ from gateway.db import Database
 from gateway.rasa_client import RasaClient
 from gateway.services.container import Services
 from gateway.services.texts import Texts
+from gateway.staff_sessions import StaffSessions
 
 csrf = CSRFProtect()
 
@@ -42,6 +43,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    app.session_interface = StaffSessions()
     services = Services(
         settings=settings,
         db=Database(settings.database_url),
