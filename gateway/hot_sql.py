@@ -21,34 +21,44 @@ from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 Row = Tuple[Any, ...]
 
 
 class _Compiled(NamedTuple):
     sql: str
-    compiled: Any
-    order: Optional[Sequence[str]]  # parameter names in order for positional drivers (SQLite), None for named
+    names: Tuple[str, ...]  # the parameters, in order for positional drivers (SQLite: `?`)
+    positional: bool  # False: the driver takes a dict by name (psycopg: `%(name)s`)
+    fixed: Dict[str, Any]  # values written in the statement itself (e.g. CASE … THEN 'bot'), and their defaults
+    required: frozenset  # names the caller must give
     bind: Dict[str, Callable[[Any], Any]]  # conversions of the values that have one
     result: List[Optional[Callable[[Any], Any]]]  # per selected column
 
 
 def compile_for(statement, dialect) -> _Compiled:
-    """The statement's SQL for this dialect and the conversions of its values and result columns."""
+    """The statement's SQL for this dialect, its parameters, and the conversions of its values and result columns.
+    Refused (ValueError): what SQLAlchemy would complete at execution time (Python-side column defaults, callable
+    or expanding parameters)."""
     compiled = statement.compile(dialect=dialect)
     if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
         raise ValueError("statement relies on Python-side defaults; pass every value: "
                          + ", ".join(c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)))
-    bind = {}
-    for name in compiled.construct_params(_check=False):
-        processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+    if compiled.escaped_bind_names or any(b.callable is not None or b.expanding for b in compiled.bind_names):
+        raise ValueError("statement needs SQLAlchemy's execution-time parameter handling")
+    fixed, required, bind = {}, set(), {}
+    for parameter, name in compiled.bind_names.items():
+        if parameter.required:
+            required.add(name)
+        else:
+            fixed[name] = parameter.value
+        processor = parameter.type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
             bind[name] = processor
     columns = getattr(statement, "selected_columns", None) or ()
     result = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
-    order = compiled.positiontup if compiled.positional else None
-    return _Compiled(compiled.string, compiled, order, bind, result)
+    names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.bind_names.values())
+    return _Compiled(compiled.string, names, bool(compiled.positional), fixed, frozenset(required), bind, result)
 
 
 class Cursor:
@@ -99,12 +109,14 @@ class Cursor:
 
 
 def _values(prepared: _Compiled, params: Mapping[str, Any]):
-    values = prepared.compiled.construct_params(params)
+    """The driver's parameters: the caller's values (or the statement's own), converted by the column types."""
+    if not prepared.required <= params.keys():
+        raise InvalidRequestError("A value is required for bind parameter(s) "
+                                  + ", ".join(sorted(prepared.required - params.keys())))
+    values = {name: params[name] if name in params else prepared.fixed[name] for name in prepared.names}
     for name, convert in prepared.bind.items():
         values[name] = convert(values[name])
-    if prepared.order is None:
-        return values
-    return tuple(values[name] for name in prepared.order)
+    return tuple(values[name] for name in prepared.names) if prepared.positional else values
 
 
 class HotSQL:

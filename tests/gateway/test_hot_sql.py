@@ -103,9 +103,11 @@ def test_an_error_rolls_back_the_whole_transaction_and_comes_out_as_sqlalchemys_
             cursor.execute(update(Message.__table__).values(status=bindparam("status")), {})  # a value missing
 
 
-def test_a_statement_that_needs_python_defaults_is_refused(db):
+def test_a_statement_sqlalchemy_would_complete_at_execution_time_is_refused(db):
     with pytest.raises(ValueError, match="created_at"):
         compile_for(insert(Message.__table__).values(conversation_id=bindparam("c")), db.engine.dialect)
+    with pytest.raises(ValueError, match="execution-time"):  # IN (…) with a list: expanded by SQLAlchemy
+        compile_for(select(Message.id).where(Message.id.in_(bindparam("ids", expanding=True))), db.engine.dialect)
 
 
 def test_a_write_transaction_holds_sqlites_write_lock_to_the_end(tmp_path):
