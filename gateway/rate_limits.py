@@ -202,7 +202,8 @@ class RateLimits:
 
     def before_request(self) -> Optional[Response]:
         """The 429 answer if a limit is reached; counts the requests that always count."""
-        for rule, key in self._applicable():
+        applicable = g._limits_applicable = self._applicable()  # after_request counts with the same keys
+        for rule, key in applicable:
             for item in rule.items:
                 if rule.counts is None:
                     allowed = self._run(lambda c: c.hit(item, rule.scope, key))
@@ -216,7 +217,8 @@ class RateLimits:
         """Count the answers that count only when they happen (a failed login, a refused Zalo request)."""
         if g.get("_rate_limited"):
             return response
-        for rule, key in self._applicable():
+        applicable = g.get("_limits_applicable")
+        for rule, key in self._applicable() if applicable is None else applicable:
             if rule.counts is not None and rule.counts(response):
                 for item in rule.items:
                     self._run(lambda c: c.hit(item, rule.scope, key))
