@@ -17,6 +17,7 @@ column types' own conversions (JSON, datetimes) before they reach the driver, so
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
@@ -34,6 +35,7 @@ class _Compiled(NamedTuple):
     required: frozenset  # names the caller must give
     bind: Dict[str, Callable[[Any], Any]]  # conversions of the values that have one
     result: List[Optional[Callable[[Any], Any]]]  # per selected column
+    row: Optional[Callable[..., Row]]  # a row with the selected columns' names (as SQLAlchemy's Row), if any
 
 
 def compile_for(statement, dialect) -> _Compiled:
@@ -57,8 +59,10 @@ def compile_for(statement, dialect) -> _Compiled:
             bind[name] = processor
     columns = getattr(statement, "selected_columns", None) or ()
     result = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+    row = namedtuple("Row", [column.key for column in columns], rename=True)._make if columns else None
     names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.bind_names.values())
-    return _Compiled(compiled.string, names, bool(compiled.positional), fixed, frozenset(required), bind, result)
+    return _Compiled(compiled.string, names, bool(compiled.positional), fixed, frozenset(required), bind, result,
+                     row)
 
 
 class Cursor:
@@ -68,16 +72,18 @@ class Cursor:
         self._hot = hot
         self._cursor = cursor
 
-    def _run(self, statement, params: Mapping[str, Any], many: Sequence[Mapping[str, Any]] = ()) -> _Compiled:
+    def _run(self, statement, params: Mapping[str, Any], many: Sequence[Mapping[str, Any]] = (),
+             fetch: Optional[Callable[[Any], Any]] = None):
+        """Execute (once, or once per row of `many`), then `fetch(cursor)` if given; driver errors wrapped."""
         prepared = self._hot.prepared(statement)
         try:
             if many:
                 self._cursor.executemany(prepared.sql, [_values(prepared, p) for p in many])
             else:
                 self._cursor.execute(prepared.sql, _values(prepared, params))
+            return prepared, fetch(self._cursor) if fetch is not None else None
         except self._hot.dbapi_error as exc:
             raise self._hot.wrap(exc, prepared.sql) from exc
-        return prepared
 
     def execute(self, statement, params: Mapping[str, Any]) -> None:
         """Run a statement (no rows wanted)."""
@@ -89,23 +95,17 @@ class Cursor:
             self._run(statement, {}, many=rows)
 
     def first(self, statement, params: Mapping[str, Any]) -> Optional[Row]:
-        """The first row (values converted by the column types), or None."""
-        prepared = self._run(statement, params)
-        try:
-            row = self._cursor.fetchone()
-        except self._hot.dbapi_error as exc:
-            raise self._hot.wrap(exc, prepared.sql) from exc
-        if row is None or not prepared.result:
+        """The first row, or None: for a SELECT, its values converted by the column types and reachable by column
+        name (`row.found_id`); for INSERT … RETURNING, the driver's tuple."""
+        prepared, row = self._run(statement, params, fetch=lambda cursor: cursor.fetchone())
+        if row is None or prepared.row is None:
             return row
-        return tuple(value if convert is None else convert(value) for convert, value in zip(prepared.result, row))
+        return prepared.row(value if convert is None else convert(value)
+                            for convert, value in zip(prepared.result, row))
 
     def all(self, statement, params: Mapping[str, Any]) -> List[Row]:
         """Every row, as the driver returns it (for statements whose columns need no conversion: text())."""
-        prepared = self._run(statement, params)
-        try:
-            return self._cursor.fetchall()
-        except self._hot.dbapi_error as exc:
-            raise self._hot.wrap(exc, prepared.sql) from exc
+        return self._run(statement, params, fetch=lambda cursor: cursor.fetchall())[1]
 
 
 def _values(prepared: _Compiled, params: Mapping[str, Any]):

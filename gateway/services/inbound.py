@@ -115,7 +115,6 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
 # type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
 _CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS
-_FOUND_COLUMNS = _CONVERSATION_COLUMNS + ("found_id", "found_status")
 # the conversation, and the message already stored under this Idempotency-Key if any, in one query
 _FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
                             Message.id.label("found_id"), Message.status.label("found_status")).select_from(
@@ -130,7 +129,7 @@ _REPLY_COLUMNS = ("conversation_id", "direction", "author", "text", "data", "rep
 _INSERT_REPLY = insert(Message.__table__).values({c: bindparam(c) for c in _REPLY_COLUMNS})
 _TOUCH_CONVERSATION = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"))
-_ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status=bindparam("status"))
+_ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
 # after the bot answered (`_after_bot_turn` in SQL): state and prompt as they are now (staff may have acted
 # meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
 _SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
@@ -189,9 +188,8 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
     where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
     for _ in range(2):
         with svc.db.hot.transaction(write=True) as db:
-            found = db.first(_FIND_CONVERSATION, where)
-            if found is not None:
-                row = SimpleNamespace(**dict(zip(_FOUND_COLUMNS, found)))
+            row = db.first(_FIND_CONVERSATION, where)
+            if row is not None:
                 message_id = row.found_id
                 if message_id is None:
                     message_id = db.first(_INSERT_INBOUND, {
@@ -224,7 +222,7 @@ def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, in
     with svc.db.hot.transaction(write=True) as db:
         db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
         db.execute_many(_INSERT_REPLY, rows)
-        db.execute(_ANSWERED, {"message": message_id, "status": "answered"})
+        db.execute(_ANSWERED, {"message": message_id})
     return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
 
 

@@ -82,6 +82,7 @@ def test_rows_are_the_same_as_through_sqlalchemy_core(db):
                                                ["otp"]), ("xin chào", None, None),
                                               (None, {"buttons": [{"title": "Đúng", "payload": "/affirm"}]}, ["otp"])]
     assert hot_rows[0][4].replace(tzinfo=None) == core_rows[3][4].replace(tzinfo=None)
+    assert (hot_rows[0].text, hot_rows[0].sensitive) == ("xin chào", ["otp"])  # by column name, as Core's rows
 
 
 def test_an_error_rolls_back_the_whole_transaction_and_comes_out_as_sqlalchemys_without_the_values(db):
