@@ -169,14 +169,13 @@ class TrackerStore:
                     if self.url.startswith("postgres"):
                         kwargs["connect_args"] = {"connect_timeout": 3}
                     self._engine = create_engine(engine_url(self.url), **kwargs)
-                self._hot = HotSQL(self._engine)
             return self._engine
 
     @property
     def hot(self) -> HotSQL:
         """The reads run on the driver's cursor (`gateway.hot_sql`: one per message, after Rasa answered)."""
         if self._hot is None:
-            self.engine  # noqa: B018 - creates both
+            self._hot = HotSQL(self.engine)  # two threads may both build one: harmless, the engine is shared
         return self._hot
 
     def available(self) -> bool:
