@@ -32,13 +32,12 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from gateway.blueprints.common import error_answer, json_body, safe_text
+from gateway.blueprints.common import CITIZEN_PREFIXES, error_answer, json_body, safe_text
 from gateway.config import ConfigError, Settings
 from gateway.services.inbound import SENDER
 
 log = logging.getLogger(__name__)
 
-CITIZEN_PREFIXES = ("/webhooks/", "/api/widget/")
 MESSAGE_PATHS = ("/webhooks/rest/webhook",)
 ZALO_PATH = "/webhooks/zalo/webhook"
 POLL_PATH = "/api/widget/messages"

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
 
+from gateway.blueprints.common import CITIZEN_PREFIXES
+
 # the citizens' endpoints and the health checks: stateless, they never read or write a session
-STATELESS_PREFIXES = ("/webhooks/", "/api/widget/", "/healthz")
+STATELESS_PREFIXES = CITIZEN_PREFIXES + ("/healthz",)
 
 
 class StaffSessions(SecureCookieSessionInterface):

@@ -11,6 +11,10 @@ from markupsafe import escape
 from gateway.services.container import Services
 
 
+# the citizens' endpoints (webhooks, the widget's API): no login, no cookie session, rate-limited per address
+CITIZEN_PREFIXES = ("/webhooks/", "/api/widget/")
+
+
 def services() -> Services:
     """The app's services."""
     return current_app.extensions["vneid"]
