@@ -2,10 +2,10 @@
 
 SQLAlchemy Core's execution machinery (execution context, events, result metadata) costs more than the SQLite
 statements themselves: the three statements that store a citizen's message took 0.65 ms of the gateway's CPU per
-message in the load benchmark, 0.26 ms run this way. What runs here is still SQLAlchemy's own SQL: each Core
-statement is compiled once per engine, for its dialect (SQLite or PostgreSQL), and its values go through the
-column types' own conversions (JSON, datetimes) before they reach the driver, so the rows are the same as through
-`Connection.execute`. What is not the same, on purpose:
+message in the load benchmark, 0.36 ms run this way (README, session 4). What runs here is still SQLAlchemy's own
+SQL: each Core statement is compiled once per engine, for its dialect (SQLite or PostgreSQL), and its values go
+through the column types' own conversions (JSON, datetimes) before they reach the driver, so the rows are the same
+as through `Connection.execute`. What is not the same, on purpose:
 
 - a statement SQLAlchemy would complete at execution time (a Python-side column default it would compute) is
   refused when it is compiled: the caller passes every value;
