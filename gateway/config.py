@@ -60,6 +60,7 @@ class Settings:
     rate_limit_login_user: str = "5 per minute;20 per hour"
     proxy_count: int = 0  # reverse proxies in front (nginx: 1) whose X-Forwarded-For is trusted
     order_wait_s: float = 30.0  # longest wait behind another message of the same conversation
+    order_gap_wait_s: float = 2.0  # longest wait for a numbered message's missing predecessor
     health_timeout_s: float = 3.0
     extra: Dict[str, str] = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ class Settings:
             setattr(s, attr, env.get(attr.upper(), getattr(s, attr)).strip())
         s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
         s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))
+        s.order_gap_wait_s = float(env.get("ORDER_GAP_WAIT_S", s.order_gap_wait_s))
         s.health_timeout_s = float(env.get("HEALTH_TIMEOUT_S", s.health_timeout_s))
         s.rasa_timeout_s = float(env.get("RASA_TIMEOUT_S", s.rasa_timeout_s))
         return s

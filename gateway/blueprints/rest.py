@@ -14,7 +14,8 @@ def webhook():
     """{"sender", "message", "metadata"?} → [{"recipient_id", "text"?, "buttons"?, "image"?, "custom"?}].
 
     An `Idempotency-Key` header (or `metadata.message_id`) makes a retried request return the same replies
-    without a second message.
+    without a second message. A `Message-Sequence` header (or `metadata.sequence`: 1, 2, 3, … per conversation)
+    has messages sent without waiting for answers processed in that order (services/ordering.py).
     """
     try:
         body = json_body()
@@ -23,9 +24,10 @@ def webhook():
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
     channel = "widget" if metadata.get("channel") == "widget" else "rest"
-    message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
-                              key=str(key) if key is not None else None)
     try:
+        seq = inbound.sequence_number(services(), request.headers.get("Message-Sequence", metadata.get("sequence")))
+        message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
+                                  key=str(key) if key is not None else None, seq=seq)
         return jsonify(inbound.handle(services(), message))
     except inbound.Rejected as exc:
         return error(exc.status, exc.code, exc.message)

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CHANNELS = ("rest", "widget", "zalo")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff\ud800-\udfff]")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
+MAX_SEQ = 2 ** 53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
 YES, NO = "affirm", "deny"
 
 
@@ -67,11 +68,23 @@ class Inbound:
     sender: str
     text: str
     key: Optional[str] = None
+    seq: Optional[int] = None  # the client's number for the message in its conversation (services/ordering.py)
 
 
 def clean_text(text: str) -> str:
     """NFC, no control or zero-width characters (newlines kept), trimmed."""
     return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def sequence_number(svc: Services, raw: Any) -> Optional[int]:
+    """A client's message number (a positive integer, or its decimal digits) or None; Rejected if malformed."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 16:
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_SEQ:
+        return raw
+    raise Rejected(400, "bad_sequence", svc.texts.rejected("bad_sequence"))
 
 
 def validate(svc: Services, inbound: Inbound) -> str:
@@ -89,6 +102,8 @@ def validate(svc: Services, inbound: Inbound) -> str:
     if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128
                                     or not inbound.key.isprintable()):
         raise reject(400, "bad_key")
+    if inbound.seq is not None:
+        sequence_number(svc, inbound.seq)
     text = clean_text(inbound.text)
     if not text:
         raise reject(400, "empty")
@@ -103,7 +118,7 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
     try:
         # the place in the conversation's queue is taken on arrival, before any slower work (a worker's first
         # redaction loads spaCy): messages are processed in the order they arrived
-        with svc.locks.hold(f"{inbound.channel}:{inbound.sender}"):
+        with svc.locks.hold(f"{inbound.channel}:{inbound.sender}", seq=inbound.seq):
             return _handle_in_turn(svc, inbound, text, svc.redactor.redact(text))
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
         log.warning("a %s conversation stayed busy for %.0f s: message refused as retryable", inbound.channel,

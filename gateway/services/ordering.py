@@ -7,6 +7,13 @@ serialises each conversation:
 - with several workers (REDIS_URL set), also a first-come-first-served queue per conversation in Redis
   (`RedisConversationLocks`), so two workers never process the same conversation at once and messages are
   taken in the order they arrived, whichever worker got them.
+Arrival order is the order in which requests reach the application, which is not always the order the client
+sent them: two requests on their own connections a few milliseconds apart can overtake each other inside the
+HTTP server (a worker paused by garbage collection accepts both at once and its threads race; with several
+workers each takes one). A client that sends several messages of a conversation without waiting for answers
+numbers them (`seq`: 1, 2, 3, … per conversation, a retry keeps its number): a message whose predecessor has
+not taken its place yet waits for it (at most ORDER_GAP_WAIT_S, then goes on: the predecessor may never come),
+so the conversation is processed in the client's order whatever happened on the way.
 Every wait is bounded (ORDER_WAIT_S): a message that cannot get its turn gets `Busy`, answered as a retryable
 503, never a silent drop. A process killed while holding a turn (kill -9) loses it within `lease_s`: the
 holder's lease is refreshed by a heartbeat thread, and a queue head whose lease expired is skipped.
@@ -17,7 +24,7 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from contextlib import contextmanager
 from typing import Deque, Dict, Iterator, Optional
 
@@ -29,20 +36,28 @@ class Busy(Exception):
 
 
 class ConversationLocks:
-    """A first-come-first-served lock per conversation key, in this process; dropped when nobody uses it."""
+    """A first-come-first-served lock per conversation key, in this process; dropped when nobody uses it.
+    Numbered messages (`seq`) take their place in the client's order (see the module's docstring)."""
 
-    def __init__(self, wait_s: float = 30.0) -> None:
+    REMEMBERED = 50_000  # conversations whose last number is kept (least recently used forgotten first)
+
+    def __init__(self, wait_s: float = 30.0, gap_wait_s: float = 2.0) -> None:
         self.wait_s = wait_s
+        self.gap_wait_s = gap_wait_s
         self._guard = threading.Lock()
         self._queues: Dict[str, Deque[object]] = {}
         self._conditions: Dict[str, threading.Condition] = {}
+        self._last_seq: "OrderedDict[str, int]" = OrderedDict()  # the highest number that took its place
+        self._seq_taken = threading.Condition(self._guard)
 
     @contextmanager
-    def hold(self, key: str, wait_s: Optional[float] = None) -> Iterator[None]:
+    def hold(self, key: str, wait_s: Optional[float] = None, seq: Optional[int] = None) -> Iterator[None]:
         """Hold the conversation's turn for the duration of the block (Busy if it does not come in time)."""
         ticket = object()
         deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
         with self._guard:
+            if seq is not None:
+                self._wait_for_predecessor(key, seq, deadline)
             queue = self._queues.setdefault(key, deque())
             condition = self._conditions.setdefault(key, threading.Condition(self._guard))
             queue.append(ticket)
@@ -64,6 +79,26 @@ class ConversationLocks:
                     del self._queues[key]
                     del self._conditions[key]
 
+    def _wait_for_predecessor(self, key: str, seq: int, deadline: float) -> None:
+        """(Guard held.) Wait until message seq - 1 took its place (or the gap wait ends), then record seq."""
+        gap_deadline = min(deadline, time.monotonic() + self.gap_wait_s)
+        while True:
+            last = self._last_seq.get(key)
+            if last is None or seq <= last + 1:  # unknown, next, or a retry / an old number: in arrival order
+                break
+            remaining = gap_deadline - time.monotonic()
+            if remaining <= 0:
+                log.warning("message %d of a conversation came without %d..%d within %.1f s: it goes on",
+                            seq, last + 1, seq - 1, self.gap_wait_s)
+                break
+            self._seq_taken.wait(remaining)
+        if last is None or seq > last:
+            self._last_seq[key] = seq
+            self._seq_taken.notify_all()
+        self._last_seq.move_to_end(key)
+        if len(self._last_seq) > self.REMEMBERED:
+            self._last_seq.popitem(last=False)
+
     def waiting(self, key: str) -> int:
         """Messages of the conversation holding or waiting for their turn here (for tests)."""
         with self._guard:
@@ -72,10 +107,21 @@ class ConversationLocks:
 
 # In Redis: a list per conversation (the queue, in arrival order) and a lease key per member. The head of the
 # list holds the turn; a member whose lease expired (its process died) is dropped when it reaches the head.
+# A numbered message (ARGV[5]) takes its place only after its predecessor did (KEYS[2]: the highest number
+# that took its place), unless ARGV[6] = '1' (its gap wait is over): -1 means "not yet".
 _ACQUIRE = """
 local queue, token, prefix = KEYS[1], ARGV[1], ARGV[2]
+if not redis.call('LPOS', queue, token) then
+  if ARGV[5] ~= '' then
+    local seq, stored = tonumber(ARGV[5]), redis.call('GET', KEYS[2])
+    local last = stored and tonumber(stored)
+    if last and seq > last + 1 and ARGV[6] ~= '1' then return -1 end
+    if not last or seq > last then redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[7])
+    else redis.call('PEXPIRE', KEYS[2], ARGV[7]) end
+  end
+  redis.call('RPUSH', queue, token)
+end
 redis.call('SET', prefix .. token, '1', 'PX', ARGV[3])
-if not redis.call('LPOS', queue, token) then redis.call('RPUSH', queue, token) end
 redis.call('PEXPIRE', queue, ARGV[4])
 while true do
   local head = redis.call('LINDEX', queue, 0)
@@ -99,9 +145,11 @@ class RedisConversationLocks(ConversationLocks):
     """
 
     PREFIX = "vneid:turn:"
+    SEQ_TTL_MS = 24 * 3600 * 1000  # a conversation's last number is forgotten after a day without messages
 
-    def __init__(self, url: str, wait_s: float = 30.0, lease_s: float = 10.0, poll_s: float = 0.005) -> None:
-        super().__init__(wait_s)
+    def __init__(self, url: str, wait_s: float = 30.0, lease_s: float = 10.0, poll_s: float = 0.005,
+                 gap_wait_s: float = 2.0) -> None:
+        super().__init__(wait_s, gap_wait_s)
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
@@ -118,6 +166,9 @@ class RedisConversationLocks(ConversationLocks):
     def _keys(self, key: str):
         base = self.PREFIX + key
         return base, base + ":lease:"
+
+    def _seq_key(self, key: str) -> str:
+        return self.PREFIX + key + ":seq"
 
     def _beat(self) -> None:
         """Refresh the leases of this process's members until stopped (a dead process stops refreshing)."""
@@ -140,16 +191,16 @@ class RedisConversationLocks(ConversationLocks):
             self._heartbeat.start()
 
     @contextmanager
-    def hold(self, key: str, wait_s: Optional[float] = None) -> Iterator[None]:
+    def hold(self, key: str, wait_s: Optional[float] = None, seq: Optional[int] = None) -> Iterator[None]:
         """The conversation's turn across every worker. The place in the shared queue is taken on arrival (not
         after an in-process wait, which would let a later message on another worker overtake an earlier one
-        waiting here)."""
+        waiting here); a numbered message's, once its predecessor's is taken, whichever worker got it."""
         wait = self.wait_s if wait_s is None else wait_s
         deadline = time.monotonic() + wait
         token = uuid.uuid4().hex
         queue, prefix = self._keys(key)
-        if not self._enqueue_and_wait(key, token, queue, prefix, deadline):
-            with super().hold(key, max(0.0, deadline - time.monotonic())):  # Redis unreachable: this process only
+        if not self._enqueue_and_wait(key, token, queue, prefix, deadline, seq):
+            with super().hold(key, max(0.0, deadline - time.monotonic()), seq):  # Redis unreachable: this process only
                 yield
             return
         try:
@@ -162,7 +213,8 @@ class RedisConversationLocks(ConversationLocks):
             except Exception as exc:  # noqa: BLE001 - the lease expires by itself
                 log.warning("turn release failed: %s", type(exc).__name__)
 
-    def _enqueue_and_wait(self, key: str, token: str, queue: str, prefix: str, deadline: float) -> bool:
+    def _enqueue_and_wait(self, key: str, token: str, queue: str, prefix: str, deadline: float,
+                          seq: Optional[int] = None) -> bool:
         """True when the shared turn is held; False when Redis is unreachable (in-process turn only)."""
         import redis
 
@@ -170,11 +222,22 @@ class RedisConversationLocks(ConversationLocks):
         with self._mine_lock:
             self._mine[token] = key
         pause = self.poll_s
+        gap_deadline = min(deadline, time.monotonic() + self.gap_wait_s)
+        keys, force = [queue, self._seq_key(key)], False
         try:
             while True:
-                # takes a place at the tail if not in the queue yet (or dropped after a stall), refreshes the lease
-                if self._acquire(keys=[queue], args=[token, prefix, self.lease_ms, 3600 * 1000]) == 1:
+                # takes a place at the tail if not in the queue yet (or dropped after a stall) and, if numbered,
+                # its predecessor took its place; refreshes the lease
+                state = self._acquire(keys=keys, args=[token, prefix, self.lease_ms, 3600 * 1000,
+                                                       "" if seq is None else str(seq), "1" if force else "0",
+                                                       self.SEQ_TTL_MS])
+                if state == 1:
                     return True
+                if state == -1 and time.monotonic() >= gap_deadline:  # the predecessor may never come
+                    log.warning("message %d of a conversation came without its predecessor within %.1f s: it goes "
+                                "on", seq, self.gap_wait_s)
+                    force = True
+                    continue
                 if time.monotonic() >= deadline:
                     self._give_up(token, queue, prefix)
                     raise Busy(key)
@@ -207,9 +270,9 @@ class RedisConversationLocks(ConversationLocks):
         self.redis.close()
 
 
-def make_locks(redis_url: str, wait_s: float) -> ConversationLocks:
+def make_locks(redis_url: str, wait_s: float, gap_wait_s: float = 2.0) -> ConversationLocks:
     """Redis-backed turns when REDIS_URL is set, in-process otherwise."""
     if redis_url:
-        return RedisConversationLocks(redis_url, wait_s)
-    return ConversationLocks(wait_s)
+        return RedisConversationLocks(redis_url, wait_s, gap_wait_s=gap_wait_s)
+    return ConversationLocks(wait_s, gap_wait_s)
 

@@ -223,10 +223,14 @@ def audit(citizen: Citizen, database_url: str, tracker_db_url: str, expected_ste
 
 
 def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str], gap_s: float = 0.025,
-                  timeout: float = 60) -> List[Tuple[int, Any]]:
+                  timeout: float = 60, seqs: Optional[List[int]] = None) -> List[Tuple[int, Any]]:
     """Send messages of one conversation from one thread, each on its own new connection, `gap_s` apart, without
-    waiting for answers (so they are in flight together and their order of arrival is certain); then read every
-    answer: [(status, JSON body)] in the order sent.
+    waiting for answers (so they are in flight together), numbered with `Message-Sequence` if `seqs` is given;
+    then read every answer: [(status, JSON body)] in the order sent.
+
+    Without numbers the gateway promises the order in which the requests reached the application, which a few
+    milliseconds apart is not always the order sent (services/ordering.py): only numbered messages have an order
+    a test can check against.
 
     The connections stay keep-alive: with `Connection: close`, gunicorn 27's gthread worker closes a finished
     connection gracefully *in its main thread*, waiting up to 2 s for the client to close its side, and accepts
@@ -237,10 +241,13 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
 
     url = urlparse(base_url)
     connections = []
-    for text_, key in zip(texts, keys):
+    for i, (text_, key) in enumerate(zip(texts, keys)):
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        if seqs is not None:
+            headers["Message-Sequence"] = str(seqs[i])
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
         conn.request("POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": text_}),
-                     headers={"Content-Type": "application/json", "Idempotency-Key": key})
+                     headers=headers)
         connections.append(conn)
         time.sleep(gap_s)
     out = []

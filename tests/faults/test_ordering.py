@@ -72,6 +72,50 @@ def test_in_process_wait_is_bounded():
         assert locks.waiting("c") == 1
 
 
+def _numbered(locks_for, arrivals, gap_s=0.02, hold_s=0.01, key="n1"):
+    """Threads ask for the turn with the numbers in `arrivals`, gap_s apart; returns the numbers in the order
+    they got the turn."""
+    order, guard = [], threading.Lock()
+
+    def worker(i, seq):
+        with locks_for(i).hold(key, seq=seq):
+            with guard:
+                order.append(seq)
+            time.sleep(hold_s)
+
+    threads = [threading.Thread(target=worker, args=(i, seq)) for i, seq in enumerate(arrivals)]
+    for t in threads:
+        t.start()
+        time.sleep(gap_s)
+    for t in threads:
+        t.join(30)
+    return order
+
+
+def test_in_process_numbered_messages_take_their_turn_in_their_order():
+    locks = ConversationLocks(wait_s=10, gap_wait_s=5)
+    with locks.hold("n1", seq=1):
+        pass
+    assert _numbered(lambda i: locks, [3, 2, 5, 4, 7, 6]) == [2, 3, 4, 5, 6, 7]
+    # a retry (or an old number) and unnumbered messages are not held back
+    assert _numbered(lambda i: locks, [4, 8]) == [4, 8]
+
+
+def test_in_process_missing_number_is_waited_for_a_bounded_time():
+    locks = ConversationLocks(wait_s=10, gap_wait_s=0.3)
+    with locks.hold("n2", seq=1):
+        pass
+    started = time.monotonic()
+    with locks.hold("n2", seq=3):  # 2 never comes
+        waited = time.monotonic() - started
+    assert 0.25 < waited < 2, waited
+    started = time.monotonic()
+    with locks.hold("n2", seq=4):  # the next one goes at once
+        assert time.monotonic() - started < 0.2
+    with locks.hold("n-new", seq=9):  # a conversation not seen before: nothing to wait for
+        pass
+
+
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
     need(redis_available(), "redis-server is not installed (apt-get install -y redis-server)")
@@ -92,12 +136,32 @@ def test_redis_turns_are_shared_and_first_come_first_served(redis_server):
             w.close()
 
 
+def test_redis_numbered_messages_take_their_turn_in_their_order_across_workers(redis_server):
+    workers = [RedisConversationLocks(redis_server.url, wait_s=10, gap_wait_s=5) for _ in range(2)]
+    try:
+        key = f"n-{uuid.uuid4().hex[:6]}"
+        with workers[0].hold(key, seq=1):
+            pass
+        assert _numbered(lambda i: workers[i % 2], [3, 2, 5, 4, 7, 6], key=key) == [2, 3, 4, 5, 6, 7]
+        started = time.monotonic()
+        workers[1].gap_wait_s = 0.3
+        with workers[1].hold(key, seq=9):  # 8 never comes
+            waited = time.monotonic() - started
+        assert 0.25 < waited < 2, waited
+        assert int(workers[0].redis.get(workers[0]._seq_key(key))) == 9
+        assert workers[0].redis.exists(RedisConversationLocks.PREFIX + key) == 0
+    finally:
+        for w in workers:
+            w.close()
+
+
 def test_a_dead_holders_turn_is_recovered_after_its_lease(redis_server):
     dead = RedisConversationLocks(redis_server.url, wait_s=10, lease_s=1.0)
     alive = RedisConversationLocks(redis_server.url, wait_s=10, lease_s=1.0)
     key = f"c-{uuid.uuid4().hex[:6]}"
     queue, prefix = dead._keys(key)
-    assert dead._acquire(keys=[queue], args=["dead-token", prefix, dead.lease_ms, 60000]) == 1  # then kill -9
+    assert dead._acquire(keys=[queue, dead._seq_key(key)],  # an unnumbered message takes the turn, then kill -9
+                         args=["dead-token", prefix, dead.lease_ms, 60000, "", "0", dead.SEQ_TTL_MS]) == 1
     started = time.monotonic()
     with alive.hold(key):
         waited = time.monotonic() - started
@@ -113,15 +177,37 @@ def test_redis_down_falls_back_to_in_process_order(tmp_path):
     locks.close()
 
 
-def test_messages_in_flight_for_one_conversation_are_answered_in_arrival_order(live):
-    """Seven messages of one conversation sent 25 ms apart, each on its own connection, all in flight at once:
-    each is answered as the next step, in the order sent, and stored in that order."""
+SHUFFLED = [3, 2, 5, 4, 7, 6, 8]  # the numbers of the seven "/step_done" in the order they are sent
+
+
+def test_numbered_messages_in_flight_are_answered_in_their_order(live):
+    """Seven numbered messages of one conversation sent 25 ms apart *out of order* (3, 2, 5, 4, …), each on its own
+    connection, all in flight at once: each is answered as the step its number says, and stored in that order."""
     url = f"{live.gateway.url}/webhooks/rest/webhook"
     sender = f"ord-{uuid.uuid4().hex[:8]}"
-    first = requests.post(url, json={"sender": sender, "message": "/choose_qr"}, headers={"Idempotency-Key": "k0"},
-                          timeout=30)
+    first = requests.post(url, json={"sender": sender, "message": "/choose_qr"},
+                          headers={"Idempotency-Key": "k0", "Message-Sequence": "1"}, timeout=30)
     assert steps(first.json()) == [(1, 8)]
-    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, [f"k{i}" for i in range(1, 8)])
+    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in SHUFFLED],
+                            seqs=SHUFFLED)
     assert [status for status, _ in answers] == [200] * 7, answers
-    assert [steps(body) for _, body in answers] == [[(i + 1, 8)] for i in range(1, 8)]
+    assert [steps(body) for _, body in answers] == [[(n, 8)] for n in SHUFFLED]
     assert [r["key"] for r in gateway_rows(live.database_url, sender)] == [f"k{i}" for i in range(8)]
+
+
+def test_unnumbered_messages_in_flight_are_answered_one_at_a_time(live):
+    """Without numbers the order is the one in which the requests reached the gateway (a few ms apart, not always
+    the order sent): each message still advances the flow exactly once, one at a time, and what each client got
+    is what was stored for it, in the order stored."""
+    url = f"{live.gateway.url}/webhooks/rest/webhook"
+    sender = f"ord-{uuid.uuid4().hex[:8]}"
+    assert steps(requests.post(url, json={"sender": sender, "message": "/choose_qr"},
+                               headers={"Idempotency-Key": "k0"}, timeout=30).json()) == [(1, 8)]
+    keys = [f"k{i}" for i in range(1, 8)]
+    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, keys)
+    assert [status for status, _ in answers] == [200] * 7, answers
+    assert sorted(steps(body)[0] for _, body in answers) == [(i, 8) for i in range(2, 9)]
+    rows = gateway_rows(live.database_url, sender)
+    assert [steps(r["replies"]) for r in rows] == [[(i, 8)] for i in range(1, 9)]  # stored in processing order
+    got = {key: body for key, (_, body) in zip(keys, answers)}
+    assert all(got[r["key"]] == r["replies"] for r in rows[1:])

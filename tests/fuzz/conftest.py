@@ -149,6 +149,7 @@ def fuzz_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     settings_ = make_settings(tmp)
     settings_.secret_key, settings_.rasa_token = SECRET_KEY, RASA_TOKEN
+    settings_.order_gap_wait_s = 0.01  # fuzzed message numbers leave gaps: waiting for them tests nothing here
     app = build_app(settings_)
     svc = app.extensions["vneid"]
     svc.rasa = FakeRasa(RASA_TOKEN)
@@ -168,6 +169,7 @@ def real_app(tmp_path_factory, bot):
     settings_ = make_settings(tmp_path_factory.mktemp("fuzz-real"), bot.rasa_url, bot.token, bot.action_url,
                               f"sqlite:///{bot.workdir / 'tracker.db'}")
     settings_.secret_key = SECRET_KEY
+    settings_.order_gap_wait_s = 0.01  # as above
     app = build_app(settings_)
     with app.extensions["vneid"].db.session() as session:
         runtime_settings.put(session, "working_hours", ALWAYS_OPEN)

@@ -6,17 +6,21 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import (CANARY_OTP, CANARY_PASSWORD, assert_no_secret, body_of, check, json_value, sender,
-                                 surrogates, vietnamese)
+from tests.fuzz.conftest import (CANARY_OTP, CANARY_PASSWORD, assert_no_secret, big_number, body_of, check,
+                                 json_value, sender, surrogates, vietnamese)
 from tests.leaks import leaks
 
 MESSAGE = st.fixed_dictionaries({"sender": sender, "message": st.one_of(vietnamese, json_value)},
                                 optional={"metadata": st.one_of(json_value, st.fixed_dictionaries(
                                     {}, optional={"message_id": st.one_of(json_value, surrogates),
+                                                  "sequence": st.one_of(json_value, st.integers(),
+                                                                        big_number),
                                                   "channel": st.sampled_from(
                                         ["widget", "rest", "zalo"])}))})
-HEADERS = st.fixed_dictionaries({}, optional={"Idempotency-Key": st.one_of(
-    st.text(max_size=140).filter(lambda k: "\n" not in k and "\r" not in k), st.sampled_from(["k1", "k2", "k1"]))})
+_HEADER_TEXT = st.text(max_size=140).filter(lambda k: "\n" not in k and "\r" not in k)
+HEADERS = st.fixed_dictionaries({}, optional={
+    "Idempotency-Key": st.one_of(_HEADER_TEXT, st.sampled_from(["k1", "k2", "k1"])),
+    "Message-Sequence": st.one_of(_HEADER_TEXT, st.integers(min_value=-5, max_value=2 ** 60).map(str), big_number)})
 
 
 def _latin1(headers):

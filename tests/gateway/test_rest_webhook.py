@@ -24,6 +24,31 @@ def test_bad_input_gets_a_clear_4xx(client, body, status, code):
     assert response.get_json()["message"]
 
 
+def post_numbered(client, header, metadata):
+    """A message numbered by the Message-Sequence header or by metadata.sequence (None: not that way)."""
+    body = {"sender": "abc", "message": "xin chào"}
+    if metadata is not None:
+        body["metadata"] = {"sequence": metadata}
+    return client.post("/webhooks/rest/webhook", json=body,
+                       headers={"Message-Sequence": header} if header is not None else {})
+
+
+@pytest.mark.parametrize("header, metadata", [
+    ("abc", None), ("0", None), ("-1", None), ("1.5", None), ("9" * 17, None), ("٣", None),
+    (None, True), (None, 0), (None, 2 ** 53), (None, "x"), (None, 2.0), (None, [1]),
+])
+def test_a_malformed_message_number_gets_a_clear_400(client, header, metadata):
+    response = post_numbered(client, header, metadata)
+    assert response.status_code == 400 and response.get_json()["error"] == "bad_sequence"
+    assert response.get_json()["message"]
+
+
+@pytest.mark.parametrize("header, metadata", [("1", None), ("9007199254740991", None), (None, 42), (None, "7")])
+def test_a_well_formed_message_number_is_accepted(client, header, metadata):
+    response = post_numbered(client, header, metadata)
+    assert response.get_json()["error"] == "bot_unavailable"  # past validation: no Rasa behind this app
+
+
 def test_too_long_text_and_huge_body(client):
     response = post(client, '{"sender": "abc", "message": "%s"}' % ("a" * 2500))
     assert response.status_code == 413 and response.get_json()["error"] == "too_long"

@@ -28,8 +28,10 @@ def staff_account(prod):
     return "canbo.prod"
 
 
-def say(prod, sender, text, key=None):
+def say(prod, sender, text, key=None, seq=None):
     headers = {"Idempotency-Key": key} if key else {}
+    if seq is not None:
+        headers["Message-Sequence"] = str(seq)
     response = requests.post(f"{prod.gateway.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
                              headers=headers, timeout=40)
     assert response.status_code == 200, response.text
@@ -147,13 +149,15 @@ def test_a_gateway_worker_killed_mid_run(live):
 
 
 def test_order_holds_across_workers(live):
-    """Seven messages of one conversation in flight at once, each on its own connection (the two workers share
-    them): answered in the order sent, one step each."""
+    """Seven numbered messages of one conversation sent out of order (3, 2, 5, 4, …), all in flight at once, each
+    on its own connection (the two workers share them): answered in the order of their numbers, one step each."""
+    shuffled = [3, 2, 5, 4, 7, 6, 8]
     sender = f"ord-{uuid.uuid4().hex[:8]}"
-    assert steps(say(live, sender, "/choose_qr", "k0")) == [(1, 8)]
-    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, [f"k{i}" for i in range(1, 8)], 0.03)
+    assert steps(say(live, sender, "/choose_qr", "k0", seq=1)) == [(1, 8)]
+    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in shuffled], 0.03,
+                            seqs=shuffled)
     assert [status for status, _ in answers] == [200] * 7, answers
-    assert [steps(body) for _, body in answers] == [[(i + 1, 8)] for i in range(1, 8)]
+    assert [steps(body) for _, body in answers] == [[(n, 8)] for n in shuffled]
     assert [r["key"] for r in gateway_rows(live.database_url, sender)] == [f"k{i}" for i in range(8)]
 
 
