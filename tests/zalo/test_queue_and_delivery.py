@@ -327,6 +327,41 @@ def test_while_the_bot_is_down_the_event_waits_and_the_citizen_is_told_in_the_en
     assert any("hệ thống trả lời tự động đang gặp sự cố" in t for t in texts_of(citizen.new()))
 
 
+def _post_stamped(citizen, text_, stamp):
+    """A text event with Zalo's timestamp `stamp` (ms) posted to the webhook; its stored id."""
+    event = fake_zalo.user_text(citizen.fake.app_id, citizen.fake.oa_id, citizen.user_id, text_, timestamp=str(stamp))
+    assert citizen.post(event).status_code == 200
+    with db(citizen.app).session() as session:
+        return session.scalar(select(ZaloEvent.id).where(ZaloEvent.msg_id == event["message"]["msg_id"]))
+
+
+def _set_status(app, event_id, status, lease_s=None):
+    with db(app).session() as session:
+        session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
+            status=status, lease_until=utcnow() + timedelta(seconds=lease_s) if lease_s else None))
+
+
+def test_a_citizens_events_are_taken_in_zalos_order_whatever_order_their_webhooks_came_in(zalo_app, fake):
+    svc = zalo_app.extensions["vneid"]
+    now = int(time.time() * 1000)
+    citizen = Citizen(zalo_app, fake)
+    later = _post_stamped(citizen, "/step_done", now)  # the later message's webhook came first
+    earlier = _post_stamped(citizen, "xin chào", now - 1500)
+    assert events.due(svc) == [(earlier, citizen.user_id)]
+    _set_status(zalo_app, earlier, "done")
+    assert events.due(svc) == [(later, citizen.user_id)]
+    _set_status(zalo_app, later, "done")
+
+    # a later event already being processed when an earlier one comes: it finishes first, alone
+    other = Citizen(zalo_app, fake)
+    later = _post_stamped(other, "/step_done", now)
+    _set_status(zalo_app, later, "processing", lease_s=30)
+    earlier = _post_stamped(other, "xin chào", now - 1500)
+    assert events.due(svc) == []
+    _set_status(zalo_app, later, "done")
+    assert events.due(svc) == [(earlier, other.user_id)]
+
+
 def test_a_too_long_message_gets_the_explanation_on_zalo(zalo_app, fake):
     citizen = Citizen(zalo_app, fake)
     citizen.send("a" * 2100)

@@ -20,7 +20,7 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.channels.zalo import texts as ztexts
@@ -94,13 +94,20 @@ def stale(timestamp: str, now: Optional[datetime] = None) -> bool:
     return not now - MAX_AGE <= at <= now + MAX_AHEAD
 
 
+def sent_at_ms(body: Dict[str, Any]) -> Optional[int]:
+    """Zalo's timestamp of the event (epoch milliseconds), or None if it is not one."""
+    value = str(body.get("timestamp") or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
+
+
 def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
     """Store a verified event durably (committed on return); False when it was already stored (a retry)."""
     key = event_key(body, raw)
     try:
         with svc.db.session() as session:
             session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
-                                  user_id=citizen_of(body), body=raw.decode("utf-8"), status="queued", attempts=0))
+                                  user_id=citizen_of(body), sent_at_ms=sent_at_ms(body), body=raw.decode("utf-8"),
+                                  status="queued", attempts=0))
         return True
     except IntegrityError:
         return False
@@ -109,11 +116,15 @@ def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
 # ---- the worker side ------------------------------------------------------------------------------------
 def due(svc: Services, limit: int = 50) -> list:
     """(id, citizen) of events to process now, oldest first, at most one unfinished event per citizen: an
-    event waits while an earlier one of the same citizen is queued (e.g. for a retry) or being processed."""
+    event waits while an earlier one of the same citizen is queued (e.g. for a retry) or being processed.
+    "Earlier" is Zalo's timestamp (the order the citizen sent them; webhooks can overtake each other on the way),
+    then the order received; an event being processed stays first until it is finished."""
     now = utcnow()
     earlier = ZaloEvent.__table__.alias("earlier")
-    oldest_unfinished = (select(func.min(earlier.c.id))
+    oldest_unfinished = (select(earlier.c.id)
                          .where(earlier.c.user_id == ZaloEvent.user_id, earlier.c.status.in_(("queued", "processing")))
+                         .order_by(case((earlier.c.status == "processing", 0), else_=1),
+                                   func.coalesce(earlier.c.sent_at_ms, 0), earlier.c.id).limit(1)
                          .scalar_subquery())
     with svc.db.session() as session:
         rows = session.execute(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models import Base, utcnow
@@ -27,6 +27,9 @@ class ZaloEvent(Base):
     msg_id: Mapped[str] = mapped_column(String(190), unique=True)  # message.msg_id, or a synthetic key
     event_name: Mapped[str] = mapped_column(String(48))
     user_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)  # the citizen (for per-citizen order)
+    # Zalo's `timestamp` (epoch ms, when the citizen sent it): a citizen's events are processed in this order,
+    # whatever order their webhooks came in
+    sent_at_ms: Mapped[Optional[int]] = mapped_column(BigInteger)
     body: Mapped[Optional[str]] = mapped_column(Text)  # the exact body received; None once processed
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
