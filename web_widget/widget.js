@@ -13,17 +13,21 @@
   const ds = (script && script.dataset) || {};
   const scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   const GATEWAY = (ds.gateway || scriptOrigin).replace(/\/+$/, '');
-  const TITLE = ds.title || 'Trợ lý VNeID';
+  // The texts: content/messages.yml `widget:`, written in here by the gateway when it serves this file.
+  const T = /*@widget-texts*/{}/*@*/;
+  function t(key, fields) {
+    let text = T[key] || '';
+    for (const k in fields || {}) text = text.split('{' + k + '}').join(fields[k]);
+    return text;
+  }
+  const TITLE = ds.title || t('title');
   const POSITION = ds.position === 'left' ? 'left' : 'right';
   const OPEN_AT_START = ds.open === 'true' || ds.open === '';
   const NS = 'vneid-widget:' + GATEWAY + ':';
   const SUBTITLE = {
-    bot: 'Trợ lý tự động · cán bộ xã hỗ trợ khi cần',
-    waiting: 'Đang chờ cán bộ xã vào trò chuyện…',
-    with_staff: 'Cán bộ xã đang trò chuyện với bạn',
-    closed: 'Trợ lý tự động · cán bộ xã hỗ trợ khi cần',
+    bot: t('subtitle_bot'), waiting: t('subtitle_waiting'), with_staff: t('subtitle_with_staff'),
+    closed: t('subtitle_bot'),
   };
-  const OFFLINE_TEXT = 'Mất kết nối mạng. Tin nhắn của bạn được giữ lại và sẽ tự gửi khi có mạng.';
 
   // ---- storage (localStorage may be blocked: fall back to memory) ----------------------------------------
   function area(kind) {
@@ -96,27 +100,27 @@
   const title = el('h2', { id: 'vnw-title', class: 'vnw-title', tabindex: '-1', text: TITLE });
   const subtitle = el('p', { id: 'vnw-sub', class: 'vnw-sub', text: SUBTITLE.bot });
   const bigBtn = el('button', { type: 'button', class: 'vnw-big-btn', 'aria-pressed': 'false' },
-    [el('span', { class: 'vnw-aa', 'aria-hidden': 'true', text: 'A+' }), ' Chữ to']);
-  const closeBtn = el('button', { type: 'button', class: 'vnw-close', 'aria-label': 'Đóng cửa sổ trò chuyện' },
+    [el('span', { class: 'vnw-aa', 'aria-hidden': 'true', text: 'A+' }), ' ' + t('big_text')]);
+  const closeBtn = el('button', { type: 'button', class: 'vnw-close', 'aria-label': t('close') },
     [icon(ICON.close)]);
   const status = el('div', { class: 'vnw-status', role: 'status' });
   const list = el('div', { class: 'vnw-list' });
   const pendingBox = el('div', { class: 'vnw-pendings' });
   const log = el('div', {
-    class: 'vnw-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Cuộc trò chuyện', tabindex: '0',
+    class: 'vnw-log', role: 'log', 'aria-live': 'polite', 'aria-label': t('log'), tabindex: '0',
   }, [list, pendingBox]);
   const typing = el('div', { class: 'vnw-typing', hidden: true }, [
     el('span', { class: 'vnw-dots', 'aria-hidden': 'true' }, [el('i'), el('i'), el('i')]),
-    el('span', { text: 'Trợ lý đang trả lời…' }),
+    el('span', { text: t('typing') }),
   ]);
   const input = el('textarea', {
     id: 'vnw-input', class: 'vnw-input', rows: '1', maxlength: '2000', autocomplete: 'off',
-    enterkeyhint: 'send', placeholder: 'Nhập câu hỏi…',
+    enterkeyhint: 'send', placeholder: t('placeholder'),
   });
   const sendBtn = el('button', { type: 'submit', class: 'vnw-send' },
-    [icon(ICON.send), el('span', { class: 'vnw-send-text', text: 'Gửi' })]);
+    [icon(ICON.send), el('span', { class: 'vnw-send-text', text: t('send') })]);
   const form = el('form', { class: 'vnw-form', novalidate: true }, [
-    el('label', { for: 'vnw-input', class: 'vnw-sr', text: 'Tin nhắn của bạn' }), input, sendBtn,
+    el('label', { for: 'vnw-input', class: 'vnw-sr', text: t('input_label') }), input, sendBtn,
   ]);
   const panel = el('div', {
     id: 'vnw-panel', class: 'vnw-panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'vnw-title',
@@ -128,7 +132,7 @@
       bigBtn, closeBtn,
     ]),
     status, log, typing, form,
-    el('p', { class: 'vnw-foot', text: 'Đừng gửi mật khẩu, mã OTP hay số định danh vào đây.' }),
+    el('p', { class: 'vnw-foot', text: t('warning') }),
   ]);
   const root = el('div', { class: 'vnw vnw-' + POSITION, 'data-vnw-root': '' }, [panel, launcher]);
 
@@ -176,10 +180,13 @@
   }
 
   function who(m) {
-    if (m.author === 'staff') return { key: 'staff:' + (m.staff_name || ''), label: 'Cán bộ ' + (m.staff_name || 'xã') };
-    if (m.author === 'system') return { key: 'system', label: 'Thông báo' };
-    if (m.author === 'citizen') return { key: 'citizen', label: 'Bạn' };
-    return { key: 'bot', label: 'Trợ lý tự động' };
+    if (m.author === 'staff') {
+      return { key: 'staff:' + (m.staff_name || ''),
+        label: m.staff_name ? t('who_staff', { name: m.staff_name }) : t('who_staff_unnamed') };
+    }
+    if (m.author === 'system') return { key: 'system', label: t('who_system') };
+    if (m.author === 'citizen') return { key: 'citizen', label: t('who_citizen') };
+    return { key: 'bot', label: t('who_bot') };
   }
 
   function citizenText(text) {
@@ -201,11 +208,11 @@
     const node = el('div', { class: 'vnw-msg vnw-from-' + kind, 'data-id': String(m.id) }, [label]);
     if (kind === 'system') label.className = 'vnw-sr';
     if (src) {
-      const img = el('img', { src: src, alt: alt || 'Hình minh họa bước đăng nhập', width: '320', height: '240',
+      const img = el('img', { src: src, alt: alt || t('image_alt'), width: '320', height: '240',
         loading: 'lazy', decoding: 'async' });
       img.addEventListener('load', () => scrollToEnd(false));
       node.appendChild(el('a', { class: 'vnw-fig', href: src, target: '_blank', rel: 'noopener' }, [img]));
-      node.appendChild(el('span', { class: 'vnw-fig-hint', 'aria-hidden': 'true', text: 'Chạm vào hình để xem to' }));
+      node.appendChild(el('span', { class: 'vnw-fig-hint', 'aria-hidden': 'true', text: t('image_hint') }));
     }
     if (text) {
       const bubble = el('p', { class: 'vnw-bubble' });
@@ -227,7 +234,7 @@
       let alt = null;
       if (m.image) {
         const next = messages.slice(i + 1).find((n) => n.text && n.author !== 'citizen');
-        alt = 'Hình minh họa. ' + (next ? next.text : 'Bước đăng nhập');
+        alt = t('image_alt_of', { text: next ? next.text : t('image_alt_step') });
       }
       const node = messageNode(m, alt);
       if (!node) return;
@@ -255,7 +262,7 @@
     clearQuickReplies();
     const m = lastShown;
     if (!m || m.author === 'citizen' || !m.buttons || !m.buttons.length || outbox.some((o) => !o.hidden)) return;
-    const group = el('div', { class: 'vnw-quick', role: 'group', 'aria-label': 'Chọn nhanh' });
+    const group = el('div', { class: 'vnw-quick', role: 'group', 'aria-label': t('quick') });
     m.buttons.forEach((b) => {
       if (!b || typeof b.payload !== 'string') return;
       group.appendChild(el('button', {
@@ -267,15 +274,15 @@
   }
 
   function pendingText(item) {
-    if (delivered.has(item.key)) return 'Đã gửi';
-    if (offline) return 'Chưa gửi — sẽ tự gửi khi có mạng';
-    if (item.retryAt) return 'Chưa gửi được — sẽ tự gửi lại';
-    return 'Đang gửi…';
+    if (delivered.has(item.key)) return t('sent');
+    if (offline) return t('unsent_offline');
+    if (item.retryAt) return t('unsent_retry');
+    return t('sending');
   }
   function addPending(item) {
     const stateNode = el('span', { class: 'vnw-state' }, [icon(ICON.clock), el('span', { text: pendingText(item) })]);
     pendingBox.appendChild(el('div', { class: 'vnw-msg vnw-from-citizen vnw-pending', 'data-key': item.key }, [
-      el('span', { class: 'vnw-who vnw-sr', text: 'Bạn (chưa gửi xong)' }),
+      el('span', { class: 'vnw-who vnw-sr', text: t('who_citizen_pending') }),
       el('p', { class: 'vnw-bubble', text: item.label }),
       stateNode,
     ]));
@@ -320,7 +327,7 @@
   function setOffline(value) {
     if (offline === value) return;
     offline = value;
-    if (value) setStatus(OFFLINE_TEXT, 'offline');
+    if (value) setStatus(t('offline'), 'offline');
     else if (statusKind === 'offline') setStatus('');
     refreshPending();
   }
@@ -334,7 +341,8 @@
   function updateBadge() {
     badge.hidden = !unread;
     badge.textContent = unread > 9 ? '9+' : String(unread);
-    launcher.setAttribute('aria-label', TITLE + ': mở cửa sổ hỏi đáp' + (unread ? ', ' + unread + ' tin nhắn mới' : ''));
+    launcher.setAttribute('aria-label', t('open_label', { title: TITLE }) +
+      (unread ? t('unread', { count: String(unread) }) : ''));
   }
   function applyBig() {
     root.classList.toggle('vnw-big', big);
@@ -384,7 +392,7 @@
       }
       typing.hidden = true;
       const message = (res.data && typeof res.data.message === 'string' && res.data.message) ||
-        'Chưa gửi được tin nhắn. Bạn thử lại sau ít phút.';
+        t('send_failed');
       setStatus(message, 'error');
       if (res.status >= 500 || res.status === 429 || res.status === 408) {
         const after = parseInt((res.headers && res.headers.get('Retry-After')) || '', 10);

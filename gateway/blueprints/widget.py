@@ -2,7 +2,8 @@
 history endpoint that lets a reloaded page (or a new tab) show the conversation and receive staff messages.
 
 GET /                         demo page: a commune website with the widget embedded
-GET /widget.js, /widget.css   the widget (plain static files from web_widget/)
+GET /widget.js, /widget.css   the widget (static files from web_widget/; widget.js gets its texts from
+                              content/messages.yml `widget:` written in)
 GET /illustrations/<name>     step illustrations named in content/guide.yml
 GET /api/widget/messages?sender=<id>&after=<message id>
     → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "key", "buttons", "image",
@@ -12,10 +13,13 @@ Cross-origin use (the widget embedded on the commune's own site) is allowed for 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from datetime import datetime, timezone
+from typing import Dict
 
-from flask import Blueprint, jsonify, request, send_from_directory
+from flask import Blueprint, current_app, jsonify, request, send_from_directory
 from sqlalchemy import select
 
 from gateway.blueprints.common import error, services
@@ -55,9 +59,25 @@ def demo():
     return send_from_directory(WIDGET_DIR, "demo.html")
 
 
+TEXTS_SLOT = "/*@widget-texts*/{}/*@*/"
+
+
+def widget_script(texts: Dict[str, str]) -> bytes:
+    """widget.js with its texts written into their slot (JSON: a JS object literal that cannot end the script)."""
+    with open(os.path.join(WIDGET_DIR, "widget.js"), encoding="utf-8") as f:
+        source = f.read()
+    literal = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")
+    return source.replace(TEXTS_SLOT, literal, 1).encode("utf-8")
+
+
 @bp.get("/widget.js")
 def widget_js():
-    return send_from_directory(WIDGET_DIR, "widget.js", mimetype="text/javascript", max_age=300)
+    body = widget_script(services().texts.widget())
+    response = current_app.response_class(body, mimetype="text/javascript")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
 
 
 @bp.get("/widget.css")

@@ -29,6 +29,13 @@ class Texts:
         guide = self.guide
         return content.render(guide.messages["rejected"][code], {"commune": guide.commune, **fields})
 
+    def widget(self) -> Dict[str, str]:
+        """The web widget's own words (`widget:`), commune fields filled in; {title}, {name}, {count} are the
+        widget's."""
+        guide = self.guide
+        return {key: content.render(str(value), {"commune": guide.commune})
+                for key, value in guide.messages["widget"].items()}
+
     def message(self, key: str, buttons: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
         """A REST-style message dict: {"text", "buttons"?}."""
         out: Dict[str, Any] = {"text": self.text(key, **fields)}
