@@ -48,7 +48,7 @@ def cors(response):
     if origin and origin in _allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Idempotency-Key, Message-Sequence"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     return response
 

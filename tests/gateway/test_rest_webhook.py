@@ -97,3 +97,15 @@ def test_generic_http_errors_speak_from_the_content(client, app):
     assert poll.status_code == 400 and poll.get_json()["message"] == texts.rejected("bad_request")
     parse = client.post("/api/parse", json={"text": "xin chào"})  # no Rasa at this address
     assert parse.status_code == 503 and parse.get_json()["message"] == texts.rejected("nlu_unavailable")
+
+
+def test_a_commune_site_may_send_the_idempotency_and_sequence_headers(client, monkeypatch):
+    monkeypatch.setenv("WIDGET_ORIGINS", "https://xa.example.vn")
+    response = client.options("/webhooks/rest/webhook", headers={
+        "Origin": "https://xa.example.vn", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, idempotency-key, message-sequence"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://xa.example.vn"
+    allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"content-type", "idempotency-key", "message-sequence"} <= allowed
+    other = client.options("/webhooks/rest/webhook", headers={"Origin": "https://elsewhere.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
