@@ -46,6 +46,7 @@ class Settings:
     zalo_app_secret: str = ""
     zalo_access_token: str = ""
     zalo_refresh_token: str = ""
+    zalo_token_key: str = ""  # seals the OA's tokens in the database (default: derived from SECRET_KEY)
     zalo_openapi_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_worker_threads: int = 4  # citizens served side by side by the worker
@@ -86,7 +87,7 @@ class Settings:
         s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))
         s.secure_cookies = env.get("SECURE_COOKIES", "1" if s.env == "production" else "0") == "1"
         s.worker_interval_s = float(env["WORKER_INTERVAL_S"]) if env.get("WORKER_INTERVAL_S") else None
-        for name in ("app_id", "oa_secret_key", "app_secret", "access_token", "refresh_token"):
+        for name in ("app_id", "oa_secret_key", "app_secret", "access_token", "refresh_token", "token_key"):
             setattr(s, f"zalo_{name}", env.get(f"ZALO_{name.upper()}", "").strip())
         s.zalo_openapi_base = env.get("ZALO_OPENAPI_BASE", s.zalo_openapi_base).rstrip("/")
         s.zalo_oauth_base = env.get("ZALO_OAUTH_BASE", s.zalo_oauth_base).rstrip("/")

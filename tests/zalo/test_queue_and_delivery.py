@@ -13,6 +13,7 @@ from gateway import worker
 from gateway.channels.zalo import delivery, events
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient
 from gateway.channels.zalo.models import ZaloEvent, ZaloLease, ZaloToken
+from gateway.channels.zalo.sealing import TokenSeal
 from gateway.channels.zalo.settings import MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow
 from tests.gateway.conftest import login
@@ -106,7 +107,8 @@ def test_token_expiry_refreshes_once_and_stores_the_rotated_token(zalo_app, fake
     assert [r["ok"] for r in fake.refreshes] == [True]
     with db(zalo_app).session() as session:
         row = session.get(ZaloToken, 1)
-        assert row.version == 2 and row.refresh_token == fake.refresh_token  # stored before it was used
+        stored = TokenSeal(zalo_app.extensions["vneid"].settings.secret_key).open(row.refresh_token)
+        assert row.version == 2 and stored == fake.refresh_token  # stored (sealed) before it was used
         assert row.expires_at is not None
     assert fake.spent_refresh == ["initial-refresh-token"]
     fake.expire_access_tokens(-220)  # the other code for an expired token; the rotated refresh token works

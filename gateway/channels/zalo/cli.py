@@ -38,6 +38,10 @@ def register(app: Flask) -> None:
                 line("!!" if settings.zalo_enabled else "--", "tokens", "none in the database nor in the environment")
             elif state.source == "missing":
                 line("--", "tokens in the database", "none yet (seeded from the environment on the first send)")
+            elif not state.readable:
+                problems += int(settings.zalo_enabled)
+                line("!!", "tokens in the database", "sealed under another key (SECRET_KEY or ZALO_TOKEN_KEY changed):"
+                     " authorise the OA again and set a new ZALO_REFRESH_TOKEN")
             else:
                 expires = state.expires_at.isoformat() if state.expires_at else "unknown"
                 updated = state.updated_at.isoformat() if state.updated_at else "?"

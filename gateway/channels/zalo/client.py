@@ -1,6 +1,7 @@
 """Zalo's HTTP APIs: the v3 consultation-message send API, and the OAuth v4 token refresh.
 
-Tokens live in the `zalo_tokens` row (seeded once from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN). On -216/-220 the
+Tokens live in the `zalo_tokens` row (seeded once from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN), sealed
+(`sealing.py`: a copy of the database does not hand out the OA). On -216/-220 the
 client refreshes once and retries once. The refresh token is single use and rotates: the new pair is committed
 to the database before the new access token is used, and the `refresh` lease makes sure two processes (or
 threads) never spend the same refresh token: the loser waits for the winner's new version and uses it.
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.channels.zalo import leases
 from gateway.channels.zalo.models import ZaloToken
+from gateway.channels.zalo.sealing import TokenSeal, Unreadable
 from gateway.channels.zalo.settings import (HTTP_TIMEOUT, RATE_LIMITED, REPLY_WINDOW_ERRORS, SEND_PATH, TOKEN_ERRORS,
                                             TOKEN_PATH)
 from gateway.config import Settings
@@ -81,6 +83,7 @@ class TokenState:
     version: int = 0
     updated_at: Optional[datetime] = None
     expires_at: Optional[datetime] = None
+    readable: bool = True  # False: sealed under another key
 
 
 class ZaloClient:
@@ -95,6 +98,7 @@ class ZaloClient:
         self.owner = f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._local = threading.Lock()  # one refresher per process (the lease covers other processes)
         self.refreshes = 0  # how many refreshes this client did (for tests and the benchmark)
+        self.seal = TokenSeal(settings.secret_key, settings.zalo_token_key)
 
     @property
     def http(self) -> requests.Session:
@@ -116,24 +120,40 @@ class ZaloClient:
                 # A new refresh token was put in the environment (the OA was authorised again): it wins.
                 session.execute(update(ZaloToken).where(ZaloToken.id == 1, or_(ZaloToken.seed_hash.is_(None),
                                                                                ZaloToken.seed_hash != env_hash))
-                                .values(access_token=s.zalo_access_token or row.access_token,
-                                        refresh_token=s.zalo_refresh_token, expires_at=None, seed_hash=env_hash,
+                                .values(access_token=self.seal.seal(s.zalo_access_token) or row.access_token,
+                                        refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None,
+                                        seed_hash=env_hash,
                                         version=ZaloToken.version + 1, updated_at=utcnow()))
                 session.commit()
                 session.refresh(row)
                 log.info("zalo tokens re-seeded from the environment (version %d)", row.version)
             if row is not None:
-                return row.access_token, row.version, _aware(row.expires_at)
+                token = self._open(row.access_token)
+                if self.seal.needs_sealing(row.access_token) or self.seal.needs_sealing(row.refresh_token):
+                    # stored before sealing existed: sealed now, unless a refresh changed the row meanwhile
+                    session.execute(update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.version == row.version)
+                                    .values(access_token=self.seal.seal(token),
+                                            refresh_token=self.seal.seal(self._open(row.refresh_token))))
+                    session.commit()
+                return token, row.version, _aware(row.expires_at)
         if not (s.zalo_access_token or s.zalo_refresh_token):
             raise TokenUnavailable(None, "no Zalo token configured (ZALO_REFRESH_TOKEN)")
         try:
             with self.db.session() as session:
-                session.add(ZaloToken(id=1, access_token=s.zalo_access_token, refresh_token=s.zalo_refresh_token,
-                                      expires_at=None, version=1, seed_hash=env_hash, updated_at=utcnow()))
+                session.add(ZaloToken(id=1, access_token=self.seal.seal(s.zalo_access_token),
+                                      refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None, version=1, seed_hash=env_hash, updated_at=utcnow()))
             log.info("zalo tokens seeded from the environment")
         except IntegrityError:
             pass  # another process seeded it
         return self._row()
+
+    def _open(self, stored: Optional[str]) -> Optional[str]:
+        try:
+            return self.seal.open(stored)
+        except Unreadable as exc:
+            log.error("the stored zalo tokens cannot be opened (SECRET_KEY or ZALO_TOKEN_KEY changed): authorise "
+                      "the OA again and set ZALO_REFRESH_TOKEN")
+            raise TokenUnavailable(None, "stored tokens sealed under another key") from exc
 
     def state(self) -> TokenState:
         """The token row's metadata (for `flask zalo-check`)."""
@@ -141,7 +161,13 @@ class ZaloClient:
             row = session.get(ZaloToken, 1)
             if row is None:
                 return TokenState("missing")
-            return TokenState("database", row.version, _aware(row.updated_at), _aware(row.expires_at))
+            try:
+                self.seal.open(row.access_token)
+                self.seal.open(row.refresh_token)
+                readable = True
+            except Unreadable:
+                readable = False
+            return TokenState("database", row.version, _aware(row.updated_at), _aware(row.expires_at), readable)
 
     def access_token(self) -> Tuple[str, int]:
         """The current access token and its version; refreshed first when known to expire within minutes."""
@@ -175,8 +201,8 @@ class ZaloClient:
         with self.db.session() as session:
             row = session.get(ZaloToken, 1)
             if row.version != seen_version:
-                return row.access_token, row.version
-            refresh_token = row.refresh_token
+                return self._open(row.access_token), row.version
+            refresh_token = self._open(row.refresh_token)
         if not refresh_token or not self.settings.zalo_app_secret:
             raise TokenUnavailable(None, "cannot refresh: ZALO_APP_SECRET or the refresh token is missing")
         try:
@@ -206,7 +232,8 @@ class ZaloClient:
                 with self.db.session() as session:
                     stored = session.execute(
                         update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.version == seen_version)
-                        .values(access_token=answer["access_token"], refresh_token=answer["refresh_token"],
+                        .values(access_token=self.seal.seal(answer["access_token"]),
+                                refresh_token=self.seal.seal(answer["refresh_token"]),
                                 expires_at=expires_at, version=new_version, updated_at=utcnow())).rowcount
                 if stored != 1:
                     log.critical("zalo token row changed during a refresh under the lease (version %d)",
