@@ -20,7 +20,8 @@ AUDIT_ACTIONS = {
     "return_to_bot": "Trả cho trợ lý", "resolve": "Kết thúc hỗ trợ", "staff_create": "Tạo tài khoản",
     "staff_deactivate": "Khóa tài khoản", "staff_activate": "Mở lại tài khoản",
     "staff_password_reset": "Đặt lại mật khẩu", "settings_hours": "Sửa giờ làm việc",
-    "settings_outage": "Sửa thông báo sự cố",
+    "settings_outage": "Sửa thông báo sự cố", "content_edit": "Sửa nội dung hướng dẫn",
+    "content_review": "Giữ nội dung đã sửa khi bản gốc đổi",
 }
 ROLES = {"staff": "Cán bộ", "admin": "Quản trị viên"}
 

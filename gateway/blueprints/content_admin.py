@@ -88,7 +88,8 @@ def index():
         groups.setdefault(f.group, {"id": f.group, "title": f.group_title, "fields": []})["fields"].append(f)
     labels = {f.key: f"{f.group_title} › {f.label}" for f in fields}
     return render_template("content_admin/index.html", groups=list(groups.values()), note=RETRAIN_NOTE,
-                           recent=_recent_edits(labels), overridden=sum(1 for f in fields if f.overridden))
+                           recent=_recent_edits(labels), overridden=sum(1 for f in fields if f.overridden),
+                           stale=[f for f in fields if f.stale])
 
 
 def _edit_page(spec: ce.Field, value: Any, base: str, errors: List[str] = (), status: int = 200):
@@ -159,6 +160,8 @@ def save():
     if change["changed"]:
         flash(f"Đã lưu “{spec.group_title} › {spec.label}”. Người dân thấy nội dung mới từ tin nhắn tiếp theo.",
               "success")
+    elif change["reviewed"]:
+        flash(f"Đã xem lại “{spec.group_title} › {spec.label}”: giữ nội dung xã đã sửa.", "success")
     else:
         flash("Nội dung không thay đổi, không có gì để lưu.", "info")
     return redirect(url_for("content_admin.index") + f"#{spec.group}")

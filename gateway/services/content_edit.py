@@ -1,7 +1,10 @@
 """Editing the guide content from the console: which fields may change, their rules, a preview of what citizens
 will read, and the write to the commune's overrides file (settings.content_overrides).
 
-The overrides file is `{"guide": {dotted.path: value}, "messages": {dotted.path: value}}` (content/loader.py). The
+The overrides file is `{"guide": {dotted.path: value}, "messages": {dotted.path: value}}` (content/loader.py), plus
+`shipped:` — for each edit, the text in git it replaced when it was saved. When an update of the project changes
+that text (the portal changed a step; a step was inserted, so list positions moved), the commune's edit still
+applies but is marked "the original changed — review" in the console until an administrator saves it again. The
 gateway and the bot's action server both re-read it when it changes, so a saved edit is live for the next message
 without retraining or restarting anything. Writes take an exclusive file lock (`<file>.lock`), write a temporary
 file in the same folder and `os.replace` it, so a reader never sees half a file.
@@ -82,6 +85,8 @@ class Field:
     current: Any = None
     default: Any = None
     overridden: bool = False
+    shipped_then: Any = None  # the shipped value under the edit when it was saved (None: not recorded)
+    stale: bool = False  # overridden, and the shipped value changed since the edit was saved
     context: Dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -129,6 +134,14 @@ def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
     if not isinstance(data, dict):
         raise EditError("Tệp sửa đổi nội dung bị hỏng (không phải một bảng YAML).")
     return {t: dict(data.get(t) or {}) for t in TARGETS}
+
+
+def read_shipped(overrides: Path) -> Dict[str, Dict[str, Any]]:
+    """For each edit, the shipped value it replaced when saved: {"guide": {path: value}, "messages": {...}}."""
+    path = Path(overrides)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    recorded = data.get("shipped") if isinstance(data, dict) and isinstance(data.get("shipped"), dict) else {}
+    return {t: dict(recorded.get(t) or {}) if isinstance(recorded.get(t), dict) else {} for t in TARGETS}
 
 
 def illustration_files(directory: Path) -> List[str]:
@@ -197,6 +210,7 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
     now = current(content_dir, overrides)
     shipped = defaults(content_dir)
     edits = read_overrides(overrides)
+    then = read_shipped(overrides)
     out = []
     for spec in _field_specs(now.guide, now.messages):
         live = now.guide if spec.target == "guide" else now.messages
@@ -206,6 +220,9 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
         except (KeyError, IndexError, ValueError, TypeError):
             spec.default = None
         spec.overridden = spec.path in edits[spec.target]
+        if spec.overridden and spec.path in then[spec.target]:
+            spec.shipped_then = then[spec.target][spec.path]
+            spec.stale = spec.shipped_then != spec.default
         out.append(spec)
     return out
 
@@ -381,11 +398,17 @@ HEADER = ("# Commune edits of the guide content, written by the console (Quản 
           "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n")
 
 
-def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]]) -> None:
-    """Write the whole overrides file atomically (temporary file in the same folder, then os.replace)."""
+def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]],
+                    shipped: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+    """Write the whole overrides file atomically (temporary file in the same folder, then os.replace). `shipped`
+    (default: what the file records) is kept for the paths still edited."""
     path = Path(overrides)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {t: dict(sorted(edits.get(t, {}).items())) for t in TARGETS if edits.get(t)}
+    shipped = read_shipped(path) if shipped is None else shipped
+    body: Dict[str, Any] = {t: dict(sorted(edits.get(t, {}).items())) for t in TARGETS if edits.get(t)}
+    kept = {t: {p: shipped[t][p] for p in sorted(edits.get(t, {})) if p in shipped.get(t, {})} for t in TARGETS}
+    if any(kept.values()):
+        body["shipped"] = {t: values for t, values in kept.items() if values}
     text = HEADER + (yaml.safe_dump(body, allow_unicode=True, sort_keys=False, default_flow_style=False,
                                     width=1000) if body else "{}\n")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
@@ -417,12 +440,14 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
         value, warnings = validate(spec, raw, illustrations)
         old = spec.current
         edits = read_overrides(overrides)
+        shipped = read_shipped(overrides)
         target = edits[spec.target]
         related: Dict[str, Any] = {}
         if value == spec.default:
             target.pop(spec.path, None)
         else:
             target[spec.path] = value
+            shipped[spec.target][spec.path] = spec.default  # what this edit replaces, to notice when it changes
         if spec.path == "commune.hotline":
             tel = re.sub(r"\D", "", value)
             shipped_tel = defaults(content_dir)["guide"]["commune"].get("hotline_tel")
@@ -430,8 +455,15 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
                 target.pop("commune.hotline_tel", None)
             else:
                 target["commune.hotline_tel"] = tel
+                shipped["guide"]["commune.hotline_tel"] = shipped_tel
             related["commune.hotline_tel"] = tel
         changed = old != value
+        if spec.stale and not changed:  # kept as it is after the shipped text changed: reviewed
+            audit.record(session, staff.id, "content_review", spec.key[:128],
+                         {"path": spec.path, "target": spec.target, "kept": value, "shipped_then": spec.shipped_then,
+                          "shipped_now": spec.default})
+            session.flush()
+            write_overrides(overrides, edits, shipped)
         if changed:
             detail = {"path": spec.path, "target": spec.target, "old": old, "new": value}
             if related:
@@ -440,5 +472,6 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
                 detail["reverted_to_default"] = True
             audit.record(session, staff.id, "content_edit", spec.key[:128], detail)
             session.flush()
-            write_overrides(overrides, edits)
-    return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed, "warnings": warnings}
+            write_overrides(overrides, edits, shipped)
+    return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed,
+            "reviewed": spec.stale and not changed, "warnings": warnings}

@@ -143,7 +143,8 @@ def test_edit_preview_save_writes_overrides_and_audit(app):
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/console/content/#flow-A")
     # written to the overrides file, read by the same loader the bot uses
     data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
-    assert data == {"guide": {"flows.A.steps.0.text": new}}
+    assert data == {"guide": {"flows.A.steps.0.text": new},
+                    "shipped": {"guide": {"flows.A.steps.0.text": old}}}  # what the edit replaced
     assert live_guide(app).step("A", 1)["text"] == new
     assert content.load(ROOT / "content", overrides(app)).step("A", 1)["text"] == new
     assert [p.name for p in overrides(app).parent.iterdir() if p.name.endswith(".tmp")] == []
@@ -201,6 +202,46 @@ def test_revert_to_the_shipped_text_removes_the_override(app):
     assert live_guide(app).problem("otp_invalid")["remedy"][0] == original
     assert yaml.safe_load(overrides(app).read_text(encoding="utf-8")) in ({}, None)
     assert audit_entries(app)[-1][2]["reverted_to_default"] is True
+
+
+def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(app, tmp_path):
+    shipped_dir = tmp_path / "content"
+    shipped_dir.mkdir()
+    for name in ("guide.yml", "messages.yml"):
+        (shipped_dir / name).write_bytes((ROOT / "content" / name).read_bytes())
+    app.extensions["vneid"].settings.content_dir = shipped_dir
+    client = admin_client(app)
+    mine = "Mở trang dichvucong.thanhhoa.gov.vn rồi bấm nút [Đăng nhập] ở góc trên."
+    edit_through_pages(client, STEP1, mine)
+    assert not [f.key for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    # an update of the project changes the text under the commune's edit (the portal changed)
+    guide = yaml.safe_load((shipped_dir / "guide.yml").read_text(encoding="utf-8"))
+    before = guide["flows"]["A"]["steps"][0]["text"]
+    guide["flows"]["A"]["steps"][0]["text"] = "Mở Cổng dịch vụ công mới, bấm [Đăng nhập bằng VNeID]."
+    (shipped_dir / "guide.yml").write_text(yaml.safe_dump(guide, allow_unicode=True), encoding="utf-8")
+    stale = [f for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    assert [(f.key, f.shipped_then, f.current) for f in stale] == [(STEP1, before, mine)]  # still applied
+    listing = htmllib.unescape(client.get("/console/content/").get_data(as_text=True))
+    assert "Cần xem lại: bản gốc đã đổi sau khi xã sửa (1)" in listing and "bản gốc đã đổi — cần xem lại" in listing
+    page = htmllib.unescape(client.get("/console/content/edit", query_string={"key": STEP1}).get_data(as_text=True))
+    assert "Bản gốc lúc xã sửa" in page and before in page and "Đăng nhập bằng VNeID" in page
+    # kept as it is after review: saved again with the same text
+    _, saved = edit_through_pages(client, STEP1, mine)
+    assert saved.status_code == 302
+    assert not [f for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    [(who, target, detail, _)] = audit_entries(app, "content_review")
+    assert who == "quantri" and target == STEP1 and detail["kept"] == mine and detail["shipped_then"] == before
+    assert "Đã xem lại" in client.get("/console/content/").get_data(as_text=True)
+
+
+def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
+    path = tmp_path / "content-overrides.yml"
+    path.write_text(yaml.safe_dump({"guide": {"flows.A.steps.0.text": "Mở trang, bấm [Đăng nhập]."}},
+                                   allow_unicode=True), encoding="utf-8")
+    [field] = [f for f in ce.fields(ROOT / "content", path) if f.key == STEP1]
+    assert field.overridden and field.shipped_then is None and not field.stale
+    ce.write_overrides(path, ce.read_overrides(path))  # nothing invented on rewrite
+    assert "shipped" not in yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def test_hotline_edit_updates_the_number_everywhere(app):
