@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gateway.blueprints.common import services
 from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import handoff, hours, runtime_settings
+from gateway.services import content_edit, handoff, hours, runtime_settings
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
 
@@ -149,8 +149,10 @@ def queue():
         outage = runtime_settings.get(session, "outage_notice") or {}
         is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
     labels = js_labels()
+    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides)) \
+        if current_user.is_admin else 0
     return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open, labels=labels,
-                           steps=labels["steps"])
+                           steps=labels["steps"], content_review=review)
 
 
 

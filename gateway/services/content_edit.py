@@ -227,6 +227,14 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
     return out
 
 
+def needing_review(content_dir: Path, overrides: Path) -> List[Field]:
+    """The commune's edits whose shipped text changed since they were saved (none if the file is unreadable)."""
+    try:
+        return [f for f in fields(content_dir, overrides) if f.stale]
+    except (EditError, OSError, yaml.YAMLError):
+        return []
+
+
 def find_field(content_dir: Path, overrides: Path, key: str) -> Field:
     """The editable field named `key`; EditError if it is not editable here."""
     for spec in fields(content_dir, overrides):

@@ -225,6 +225,8 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
     assert "Cần xem lại: bản gốc đã đổi sau khi xã sửa (1)" in listing and "bản gốc đã đổi — cần xem lại" in listing
     page = htmllib.unescape(client.get("/console/content/edit", query_string={"key": STEP1}).get_data(as_text=True))
     assert "Bản gốc lúc xã sửa" in page and before in page and "Đăng nhập bằng VNeID" in page
+    queue_page = client.get("/console/").get_data(as_text=True)  # admins are told on the queue page too
+    assert "1 mục nội dung xã đã sửa có bản gốc vừa thay đổi" in queue_page
     # kept as it is after review: saved again with the same text
     _, saved = edit_through_pages(client, STEP1, mine)
     assert saved.status_code == 302
@@ -232,6 +234,7 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
     [(who, target, detail, _)] = audit_entries(app, "content_review")
     assert who == "quantri" and target == STEP1 and detail["kept"] == mine and detail["shipped_then"] == before
     assert "Đã xem lại" in client.get("/console/content/").get_data(as_text=True)
+    assert "bản gốc vừa thay đổi" not in client.get("/console/").get_data(as_text=True)
 
 
 def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
