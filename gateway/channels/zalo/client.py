@@ -1,8 +1,8 @@
 """Zalo's HTTP APIs: the v3 consultation-message send API, and the OAuth v4 token refresh.
 
 Tokens live in the `zalo_tokens` row (seeded once from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN), sealed
-(`sealing.py`: a copy of the database does not hand out the OA). On -216/-220 the
-client refreshes once and retries once. The refresh token is single use and rotates: the new pair is committed
+(`sealing.py`: a copy of the database does not hand out the OA). On -216/-220 the client refreshes once and
+retries once. The refresh token is single use and rotates: the new pair is committed
 to the database before the new access token is used, and the `refresh` lease makes sure two processes (or
 threads) never spend the same refresh token: the loser waits for the winner's new version and uses it.
 
@@ -141,7 +141,8 @@ class ZaloClient:
         try:
             with self.db.session() as session:
                 session.add(ZaloToken(id=1, access_token=self.seal.seal(s.zalo_access_token),
-                                      refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None, version=1, seed_hash=env_hash, updated_at=utcnow()))
+                                      refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None,
+                                      version=1, seed_hash=env_hash, updated_at=utcnow()))
             log.info("zalo tokens seeded from the environment")
         except IntegrityError:
             pass  # another process seeded it
