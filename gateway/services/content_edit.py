@@ -86,8 +86,12 @@ class Field:
     default: Any = None
     overridden: bool = False
     shipped_then: Any = None  # the shipped value under the edit when it was saved (None: not recorded)
-    stale: bool = False  # overridden, and the shipped value changed since the edit was saved
     context: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> bool:
+        """Overridden, and the shipped value under the edit changed since the edit was saved."""
+        return self.overridden and self.shipped_then is not None and self.shipped_then != self.default
 
     @property
     def max_chars(self) -> int:
@@ -99,7 +103,7 @@ class Field:
 
     def as_dict(self) -> Dict[str, Any]:
         out = asdict(self)
-        out.update(max_chars=self.max_chars, help=self.help)
+        out.update(max_chars=self.max_chars, help=self.help, stale=self.stale)
         return out
 
 
@@ -125,23 +129,21 @@ def current(content_dir: Path, overrides: Path) -> content.Guide:
     return content.load(Path(content_dir), Path(overrides))
 
 
-def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
-    """The overrides file as {"guide": {...}, "messages": {...}} (empty when missing)."""
+def read_edits(overrides: Path) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, Any]]]:
+    """The overrides file in one read: the edits {"guide": {...}, "messages": {...}} and, for each edit, the
+    shipped value it replaced when saved (`shipped:`, same shape); both empty when the file is missing."""
     path = Path(overrides)
-    if not path.exists():
-        return {t: {} for t in TARGETS}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
     if not isinstance(data, dict):
         raise EditError("Tệp sửa đổi nội dung bị hỏng (không phải một bảng YAML).")
-    return {t: dict(data.get(t) or {}) for t in TARGETS}
+    recorded = data.get("shipped") if isinstance(data.get("shipped"), dict) else {}
+    return ({t: dict(data.get(t) or {}) for t in TARGETS},
+            {t: dict(recorded[t]) if isinstance(recorded.get(t), dict) else {} for t in TARGETS})
 
 
-def read_shipped(overrides: Path) -> Dict[str, Dict[str, Any]]:
-    """For each edit, the shipped value it replaced when saved: {"guide": {path: value}, "messages": {...}}."""
-    path = Path(overrides)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    recorded = data.get("shipped") if isinstance(data, dict) and isinstance(data.get("shipped"), dict) else {}
-    return {t: dict(recorded.get(t) or {}) if isinstance(recorded.get(t), dict) else {} for t in TARGETS}
+def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
+    """The overrides file's edits as {"guide": {...}, "messages": {...}} (empty when missing)."""
+    return read_edits(overrides)[0]
 
 
 def illustration_files(directory: Path) -> List[str]:
@@ -209,8 +211,7 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
     """Every editable field with its current value, the value shipped in git, and whether it is overridden."""
     now = current(content_dir, overrides)
     shipped = defaults(content_dir)
-    edits = read_overrides(overrides)
-    then = read_shipped(overrides)
+    edits, then = read_edits(overrides)
     out = []
     for spec in _field_specs(now.guide, now.messages):
         live = now.guide if spec.target == "guide" else now.messages
@@ -220,9 +221,7 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
         except (KeyError, IndexError, ValueError, TypeError):
             spec.default = None
         spec.overridden = spec.path in edits[spec.target]
-        if spec.overridden and spec.path in then[spec.target]:
-            spec.shipped_then = then[spec.target][spec.path]
-            spec.stale = spec.shipped_then != spec.default
+        spec.shipped_then = then[spec.target].get(spec.path)
         out.append(spec)
     return out
 
@@ -412,7 +411,7 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]],
     (default: what the file records) is kept for the paths still edited."""
     path = Path(overrides)
     path.parent.mkdir(parents=True, exist_ok=True)
-    shipped = read_shipped(path) if shipped is None else shipped
+    shipped = read_edits(path)[1] if shipped is None else shipped
     body: Dict[str, Any] = {t: dict(sorted(edits.get(t, {}).items())) for t in TARGETS if edits.get(t)}
     kept = {t: {p: shipped[t][p] for p in sorted(edits.get(t, {})) if p in shipped.get(t, {})} for t in TARGETS}
     if any(kept.values()):
@@ -447,8 +446,7 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
             raise Conflict("Nội dung này vừa được người khác sửa. Hãy mở lại để xem bản mới nhất rồi sửa tiếp.")
         value, warnings = validate(spec, raw, illustrations)
         old = spec.current
-        edits = read_overrides(overrides)
-        shipped = read_shipped(overrides)
+        edits, shipped = read_edits(overrides)
         target = edits[spec.target]
         related: Dict[str, Any] = {}
         if value == spec.default:
@@ -463,23 +461,21 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
                 target.pop("commune.hotline_tel", None)
             else:
                 target["commune.hotline_tel"] = tel
-                shipped["guide"]["commune.hotline_tel"] = shipped_tel
             related["commune.hotline_tel"] = tel
         changed = old != value
-        if spec.stale and not changed:  # kept as it is after the shipped text changed: reviewed
-            audit.record(session, staff.id, "content_review", spec.key[:128],
-                         {"path": spec.path, "target": spec.target, "kept": value, "shipped_then": spec.shipped_then,
-                          "shipped_now": spec.default})
-            session.flush()
-            write_overrides(overrides, edits, shipped)
+        reviewed = spec.stale and not changed  # kept as it is after the shipped text changed
         if changed:
-            detail = {"path": spec.path, "target": spec.target, "old": old, "new": value}
+            action, detail = "content_edit", {"path": spec.path, "target": spec.target, "old": old, "new": value}
             if related:
                 detail["also"] = related
             if value == spec.default:
                 detail["reverted_to_default"] = True
-            audit.record(session, staff.id, "content_edit", spec.key[:128], detail)
+        elif reviewed:
+            action, detail = "content_review", {"path": spec.path, "target": spec.target, "kept": value,
+                                                "shipped_then": spec.shipped_then, "shipped_now": spec.default}
+        if changed or reviewed:
+            audit.record(session, staff.id, action, spec.key[:128], detail)
             session.flush()
             write_overrides(overrides, edits, shipped)
     return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed,
-            "reviewed": spec.stale and not changed, "warnings": warnings}
+            "reviewed": reviewed, "warnings": warnings}
