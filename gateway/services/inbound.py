@@ -68,7 +68,8 @@ class Inbound:
     sender: str
     text: str
     key: Optional[str] = None
-    seq: Optional[int] = None  # the client's number for the message in its conversation (services/ordering.py)
+    # the client's number for the message in its conversation (services/ordering.py), as `sequence_number` read it
+    seq: Optional[int] = None
 
 
 def clean_text(text: str) -> str:
@@ -102,8 +103,6 @@ def validate(svc: Services, inbound: Inbound) -> str:
     if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128
                                     or not inbound.key.isprintable()):
         raise reject(400, "bad_key")
-    if inbound.seq is not None:
-        sequence_number(svc, inbound.seq)
     text = clean_text(inbound.text)
     if not text:
         raise reject(400, "empty")
