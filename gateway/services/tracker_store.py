@@ -198,9 +198,6 @@ class TrackerStore:
             log.warning("no Rasa SQL tracker store at TRACKER_DB_URL: slots are read through Rasa's HTTP API")
         return bool(self._available)
 
-    def _rows(self, sender: str, kinds: Optional[tuple]) -> List[tuple]:
-        return self._read(_query(kinds), sender)
-
     def _read(self, query, sender: str) -> List[tuple]:
         try:
             with self.hot.transaction() as db:
@@ -210,7 +207,7 @@ class TrackerStore:
 
     def _events(self, sender: str, kinds: Optional[tuple] = _KINDS) -> List[Dict[str, Any]]:
         out = []
-        for _, data in self._rows(sender, kinds):
+        for _, data in self._read(_query(kinds), sender):
             event = _parse(data)
             if event is not None:
                 out.append(event)
@@ -245,7 +242,7 @@ class TrackerStore:
 
     def has_marker(self, sender: str, marker: str) -> bool:
         """Whether an event of this conversation contains the marker (health probe)."""
-        return any(marker in str(data) for _, data in self._rows(sender, None))
+        return any(marker in str(data) for _, data in self._read(_query(None), sender))
 
     def delete(self, sender: str) -> None:
         """Remove one conversation's events (health probes clean up after themselves)."""
