@@ -14,24 +14,24 @@ from tests.faults.support import gateway_rows, send_in_order, steps
 from tests.stack import Redis, need, redis_available
 
 
-def _contend(locks_for, n=8, hold_s=0.03, gap_s=0.025, key="c1"):
-    """n threads ask for the same conversation's turn gap_s apart; returns the order they got it in and the
-    maximum number holding it at once."""
+def _contend(locks_for, n=8, hold_s=0.03, gap_s=0.025, key="c1", seqs=None):
+    """n threads ask for the same conversation's turn gap_s apart (numbered `seqs[i]` if given, then n is their
+    count); returns the order they got it in (thread indexes, or their numbers) and the maximum holding it at once."""
     order, holding, peak = [], [0], [0]
     guard = threading.Lock()
 
     def worker(i):
-        with locks_for(i).hold(key):
+        with locks_for(i).hold(key, seq=seqs[i] if seqs else None):
             with guard:
                 holding[0] += 1
                 peak[0] = max(peak[0], holding[0])
-                order.append(i)
+                order.append(seqs[i] if seqs else i)
             time.sleep(hold_s)
             with guard:
                 holding[0] -= 1
 
     threads = []
-    for i in range(n):
+    for i in range(len(seqs) if seqs else n):
         t = threading.Thread(target=worker, args=(i,))
         t.start()
         threads.append(t)
@@ -72,31 +72,12 @@ def test_in_process_wait_is_bounded():
         assert locks.waiting("c") == 1
 
 
-def _numbered(locks_for, arrivals, gap_s=0.02, hold_s=0.01, key="n1"):
-    """Threads ask for the turn with the numbers in `arrivals`, gap_s apart; returns the numbers in the order
-    they got the turn."""
-    order, guard = [], threading.Lock()
-
-    def worker(i, seq):
-        with locks_for(i).hold(key, seq=seq):
-            with guard:
-                order.append(seq)
-            time.sleep(hold_s)
-
-    threads = [threading.Thread(target=worker, args=(i, seq)) for i, seq in enumerate(arrivals)]
-    for t in threads:
-        t.start()
-        time.sleep(gap_s)
-    for t in threads:
-        t.join(30)
-    return order
-
-
 def test_in_process_numbered_messages_take_their_turn_in_their_order():
     locks = ConversationLocks(wait_s=10, gap_wait_s=5)
     with locks.hold("n1", seq=1):
         pass
-    assert _numbered(lambda i: locks, [3, 2, 5, 4, 7, 6]) == [2, 3, 4, 5, 6, 7]
+    assert _contend(lambda i: locks, hold_s=0.01, gap_s=0.02, key="n1", seqs=[3, 2, 5, 4, 7, 6]) \
+        == ([2, 3, 4, 5, 6, 7], 1)
     for seq in (4, 8, None):  # a retry (or an old number), the next one, an unnumbered one: not held back
         started = time.monotonic()
         with locks.hold("n1", seq=seq):
@@ -144,7 +125,8 @@ def test_redis_numbered_messages_take_their_turn_in_their_order_across_workers(r
         key = f"n-{uuid.uuid4().hex[:6]}"
         with workers[0].hold(key, seq=1):
             pass
-        assert _numbered(lambda i: workers[i % 2], [3, 2, 5, 4, 7, 6], key=key) == [2, 3, 4, 5, 6, 7]
+        assert _contend(lambda i: workers[i % 2], hold_s=0.01, gap_s=0.02, key=key, seqs=[3, 2, 5, 4, 7, 6]) \
+            == ([2, 3, 4, 5, 6, 7], 1)
         started = time.monotonic()
         workers[1].gap_wait_s = 0.3
         with workers[1].hold(key, seq=9):  # 8 never comes
