@@ -256,3 +256,21 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
         out.append((response.status, json.loads(response.read() or b"null")))
         conn.close()
     return out
+
+
+SHUFFLED = [3, 2, 5, 4, 7, 6, 8]  # the numbers of the seven "/step_done" in the order they are sent
+
+
+def check_numbered_order(base_url: str, database_url: str, gap_s: float = 0.025) -> None:
+    """Flow B started with message 1, then its seven "/step_done" numbered 2..8 sent *out of order* (SHUFFLED),
+    `gap_s` apart, each on its own connection: each is answered as the step its number says, stored in that order."""
+    sender = f"ord-{uuid.uuid4().hex[:8]}"
+    first = requests.post(base_url.rstrip("/") + "/webhooks/rest/webhook",
+                          json={"sender": sender, "message": "/choose_qr"},
+                          headers={"Idempotency-Key": "k0", "Message-Sequence": "1"}, timeout=30)
+    assert steps(first.json()) == [(1, 8)]
+    answers = send_in_order(base_url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in SHUFFLED], gap_s,
+                            seqs=SHUFFLED)
+    assert [status for status, _ in answers] == [200] * 7, answers
+    assert [steps(body) for _, body in answers] == [[(n, 8)] for n in SHUFFLED]
+    assert [r["key"] for r in gateway_rows(database_url, sender)] == [f"k{i}" for i in range(8)]

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from gateway.services.ordering import Busy, ConversationLocks, RedisConversationLocks
-from tests.faults.support import gateway_rows, send_in_order, steps
+from tests.faults.support import check_numbered_order, gateway_rows, send_in_order, steps
 from tests.stack import Redis, need, redis_available
 
 
@@ -161,22 +161,10 @@ def test_redis_down_falls_back_to_in_process_order(tmp_path):
     locks.close()
 
 
-SHUFFLED = [3, 2, 5, 4, 7, 6, 8]  # the numbers of the seven "/step_done" in the order they are sent
-
-
 def test_numbered_messages_in_flight_are_answered_in_their_order(live):
     """Seven numbered messages of one conversation sent 25 ms apart *out of order* (3, 2, 5, 4, …), each on its own
     connection, all in flight at once: each is answered as the step its number says, and stored in that order."""
-    url = f"{live.gateway.url}/webhooks/rest/webhook"
-    sender = f"ord-{uuid.uuid4().hex[:8]}"
-    first = requests.post(url, json={"sender": sender, "message": "/choose_qr"},
-                          headers={"Idempotency-Key": "k0", "Message-Sequence": "1"}, timeout=30)
-    assert steps(first.json()) == [(1, 8)]
-    answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in SHUFFLED],
-                            seqs=SHUFFLED)
-    assert [status for status, _ in answers] == [200] * 7, answers
-    assert [steps(body) for _, body in answers] == [[(n, 8)] for n in SHUFFLED]
-    assert [r["key"] for r in gateway_rows(live.database_url, sender)] == [f"k{i}" for i in range(8)]
+    check_numbered_order(live.gateway.url, live.database_url)
 
 
 def test_unnumbered_messages_in_flight_are_answered_one_at_a_time(live):
