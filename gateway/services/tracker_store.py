@@ -14,7 +14,6 @@ fails (the database is down), it raises `TrackerStoreError`.
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import threading
@@ -33,11 +32,10 @@ from gateway.hot_sql import HotSQL
 log = logging.getLogger(__name__)
 
 METADATA_KEY = "gateway_message_id"  # sent with every message in the REST metadata; stored on Rasa's user event
-_RESETS = ("session_started", "restart", "reset_slots")
+_SESSION_STARTS = ("session_started", "restart")  # Rasa applies nothing from before them
+_RESETS = _SESSION_STARTS + ("reset_slots",)
+_LISTEN = "action_listen"
 _RECHECK_S = 30.0
-
-
-_KINDS = ("user", "bot", "slot") + _RESETS  # what slots and replies depend on
 
 
 def _parse(data: Any) -> Optional[Dict[str, Any]]:
@@ -59,6 +57,9 @@ class Turn:
     found: bool  # Rasa stored a user event carrying this gateway message id
     slots: Dict[str, Any] = field(default_factory=dict)  # slot values at the end of the stored events
     replies: List[Dict[str, Any]] = field(default_factory=list)  # REST messages of the bot events after it
+    # (whole history only) Rasa's `rewind` would undo exactly this message's turn: its user event is the last of
+    # the conversation, in the current session, right after the `action_listen` that `rewind` also removes
+    rewindable: bool = False
 
 
 def rest_messages(recipient_id: str, event: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -94,49 +95,72 @@ def rest_messages(recipient_id: str, event: Dict[str, Any]) -> List[Dict[str, An
     return out
 
 
-def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[int],
-                     recipient_id: str = "") -> Turn:
-    """Slots at the end, and whether (and how) the user event with this gateway id was answered."""
+def _unreverted(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The events without those a `rewind` undid, as Rasa 3.6 applies them (`UserUtteranceReverted`,
+    `DialogueStateTracker.applied_events`): each `rewind` removes everything back to and including the latest
+    user event, then back to and including the action before it (the `action_listen` Rasa waited with), never
+    past the start of a session. Session starts and restarts stay in the list (the whole history is searched for
+    a retried message); forms' loop undoing and `undo` are not reproduced (this bot has neither)."""
+    kept: List[Dict[str, Any]] = []
+    for event in events:
+        if event.get("event") != "rewind":
+            kept.append(event)
+            continue
+        for undo_till in ("user", "action"):
+            while kept and kept[-1].get("event") not in _SESSION_STARTS:
+                if kept.pop().get("event") == undo_till:
+                    break
+    return kept
+
+
+def _message_id(event: Dict[str, Any]) -> Any:
+    return (event.get("metadata") or {}).get(METADATA_KEY)
+
+
+def _slots(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Slot values after these events (a session start, restart or slot reset empties them)."""
     slots: Dict[str, Any] = {}
-    found_at: Optional[int] = None
-    for i, event in enumerate(events):
+    for event in events:
         kind = event.get("event")
         if kind == "slot":
             slots[event.get("name")] = event.get("value")
         elif kind in _RESETS:
             slots = {}
-        elif kind == "user" and gateway_message_id is not None:
-            metadata = event.get("metadata") or {}
-            if metadata.get(METADATA_KEY) == gateway_message_id:
-                found_at = i
-    if found_at is None:
-        return Turn(False, slots)
+    return slots
+
+
+def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[int],
+                     recipient_id: str = "") -> Turn:
+    """Slots at the end, and whether (and how) the user event with this gateway id was answered: the last one
+    carrying the id that no `rewind` undid, and the bot events after it."""
+    events = _unreverted(events)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    found = [i for i in users if gateway_message_id is not None and _message_id(events[i]) == gateway_message_id]
+    if not found:
+        return Turn(False, _slots(events))
+    at = found[-1]
     replies: List[Dict[str, Any]] = []
-    for event in events[found_at + 1:]:
+    for event in events[at + 1:]:
         if event.get("event") == "user":
             break
         if event.get("event") == "bot":
             replies += rest_messages(recipient_id, event)
-    return Turn(True, slots, replies)
+    previous = events[at - 1] if at else {}
+    rewindable = (at == users[-1] and not any(e.get("event") in _SESSION_STARTS for e in events[at + 1:])
+                  and previous.get("event") == "action" and previous.get("name") == _LISTEN)
+    return Turn(True, _slots(events), replies, rewindable)
 
 
-@functools.lru_cache(maxsize=None)
-def _query(kinds: Optional[tuple]):
-    """All the events of one conversation (`:s`) of these kinds, built once per shape: the same statement object
-    each time is compiled once (`gateway.hot_sql`)."""
-    where = "sender_id = :s"
-    if kinds:
-        where += " AND type_name IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
-    return text(f"SELECT type_name, data FROM events WHERE {where} ORDER BY id")
-
-
+_ALL = text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id")  # every kind
 _CURRENT_SESSION = (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
                     "type_name = 'session_started'), 0)")  # what Rasa itself loads
-# after a turn: the slot events and resets of the current session, and only the last user event (each user event
-# holds Rasa's whole parse, about 1 KB: a long conversation's earlier ones were most of the bytes read)
+# after a turn: the slot events, resets and rewinds of the current session, and only the last user event (each
+# user event holds Rasa's whole parse, about 1 KB: a long conversation's earlier ones were most of the bytes read)
 _AFTER_TURN = text("SELECT type_name, data FROM events WHERE sender_id = :s" + _CURRENT_SESSION + " AND (type_name IN ("
-                   + ", ".join(f"'{k}'" for k in ("slot",) + _RESETS) + ") OR id = (SELECT MAX(id) FROM events "
-                   "WHERE sender_id = :s AND type_name = 'user')) ORDER BY id")
+                   + ", ".join(f"'{k}'" for k in ("slot", "rewind") + _RESETS) + ") OR id = (SELECT MAX(id) FROM "
+                   "events WHERE sender_id = :s AND type_name = 'user')) ORDER BY id")
+# the whole current session, when a rewind in it makes which events count depend on all of them
+_SESSION = text("SELECT type_name, data FROM events WHERE sender_id = :s" + _CURRENT_SESSION + " ORDER BY id")
 
 
 class TrackerStore:
@@ -205,44 +229,39 @@ class TrackerStore:
         except SQLAlchemyError as exc:
             raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
 
-    def _events(self, sender: str, kinds: Optional[tuple] = _KINDS) -> List[Dict[str, Any]]:
-        out = []
-        for _, data in self._read(_query(kinds), sender):
-            event = _parse(data)
-            if event is not None:
-                out.append(event)
-        return out
+    def _events(self, sender: str, query=_ALL) -> List[Dict[str, Any]]:
+        """The conversation's events (all of them, or those `query` selects), parsed."""
+        parsed = (_parse(data) for _, data in self._read(query, sender))
+        return [event for event in parsed if event is not None]
 
     def turn(self, sender: str, gateway_message_id: Optional[int], recipient_id: str = "",
              whole: bool = False) -> Turn:
         """Slots of the conversation and what became of one gateway message (TrackerStoreError if unreadable).
+        Events a `rewind` undid count for nothing.
 
         `whole=False` (right after Rasa answered, while the gateway holds the conversation's turn): our message
-        must be the last user event of the current session; only the session's slot events and resets and that
-        one user event are read.
-        `whole=True` (a retry): the whole history, and the replies that followed the message."""
+        must be the last user event of the current session; only the session's slot events, resets and rewinds
+        and that one user event are read (the whole session if it holds a rewind).
+        `whole=True` (a retry): the whole history, every kind of event (whether a turn can be rewound depends on
+        the event just before it), and the replies that followed the message."""
         if whole:
             return turn_from_events(self._events(sender), gateway_message_id, recipient_id)
-        slots: Dict[str, Any] = {}
-        last_user = None
-        for type_name, data in self._read(_AFTER_TURN, sender):
-            if type_name == "user":
-                last_user = data
-                continue
-            event = _parse(data)
-            if event is None:
-                continue
-            if type_name == "slot":
-                slots[event.get("name")] = event.get("value")
-            else:
-                slots = {}
-        user = _parse(last_user) if last_user is not None else None
-        found = bool(user) and (user.get("metadata") or {}).get(METADATA_KEY) == gateway_message_id
-        return Turn(found, slots)
+        rows = self._read(_AFTER_TURN, sender)
+        if any(type_name == "rewind" for type_name, _ in rows):  # rare: after an action server failure
+            events = _unreverted(self._events(sender, _SESSION))
+            users = [event for event in events if event.get("event") == "user"]
+        else:
+            events, users = [], []  # users: the last user event alone
+            for type_name, data in rows:
+                event = _parse(data)
+                if event is not None:
+                    (users if type_name == "user" else events).append(event)
+        found = bool(users) and _message_id(users[-1]) == gateway_message_id
+        return Turn(found, _slots(events))
 
     def has_marker(self, sender: str, marker: str) -> bool:
         """Whether an event of this conversation contains the marker (health probe)."""
-        return any(marker in str(data) for _, data in self._read(_query(None), sender))
+        return any(marker in str(data) for _, data in self._read(_ALL, sender))
 
     def delete(self, sender: str) -> None:
         """Remove one conversation's events (health probes clean up after themselves)."""

@@ -70,3 +70,53 @@ def test_a_retry_rebuilds_the_replies_from_the_whole_history(events):
     assert turn.replies == [{"recipient_id": "a", "text": "Bước 1",
                              "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
     assert store.has_marker("rest:a", "probe-7f3a") and not store.has_marker("rest:b", "probe-7f3a")
+
+
+def listen() -> dict:
+    return {"event": "action", "name": "action_listen"}
+
+
+def action(name: str) -> dict:
+    return {"event": "action", "name": name}
+
+
+REWIND = {"event": "rewind"}
+
+
+def test_a_rewound_attempt_counts_for_nothing_and_the_resent_message_is_the_one_read(events):
+    store, add = events
+    add("rest:a", {"event": "session_started"}, slot("flow", "A"), listen(), user(1), slot("step", 1),
+        bot("Bước 1"), listen(),
+        user(2), slot("problem", "otp_not_received"), action("action_step_done"), listen())  # actions were down
+    failed = store.turn("rest:a", 2, "a", whole=True)
+    assert failed.found and not failed.replies and failed.rewindable  # what the gateway undoes before resending
+    add("rest:a", REWIND, listen(), user(2), slot("step", 2), bot("Bước 2"), listen())
+    for turn in (store.turn("rest:a", 2, "a", whole=True), store.turn("rest:a", 2)):
+        assert turn.found
+        assert turn.slots == {"flow": "A", "step": 2}  # the slot set during the undone attempt is gone
+    assert store.turn("rest:a", 2, "a", whole=True).replies == [
+        {"recipient_id": "a", "text": "Bước 2", "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
+
+
+def test_a_rewind_drops_the_bot_events_and_slots_of_the_turn_it_undoes(events):
+    store, add = events
+    add("rest:a", slot("flow", "B"), listen(), user(1), slot("step", 1), bot("Bước 1"), listen(), REWIND)
+    for turn in (store.turn("rest:a", 1, "a", whole=True), store.turn("rest:a", 1)):
+        assert not turn.found and turn.slots == {"flow": "B"}  # a retry of message 1 is sent again
+    # a rewind never reaches past the start of a session (as in Rasa, with no user event in the session it undoes
+    # the session's events): the earlier turn is still found on a retry
+    add("rest:b", listen(), user(1), bot("Bước 1"), {"event": "session_started"}, slot("flow", "A"), REWIND)
+    turn = store.turn("rest:b", 1, "b", whole=True)
+    assert turn.found and turn.replies and turn.slots == {}
+
+
+def test_an_unanswered_attempt_is_rewindable_only_as_the_latest_turn_after_a_listen(events):
+    store, add = events
+    add("rest:a", listen(), user(1), action("action_step_done"), listen(), user(2), bot("Bước 1"), listen())
+    assert not store.turn("rest:a", 1, whole=True).rewindable  # a rewind would undo message 2
+    add("rest:b", listen(), user(1), action("action_step_done"), listen(), {"event": "session_started"}, listen())
+    assert not store.turn("rest:b", 1, whole=True).rewindable  # not in the session Rasa applies
+    add("rest:c", user(1), action("action_step_done"))
+    assert not store.turn("rest:c", 1, whole=True).rewindable  # `rewind` would also undo what came before it
+    add("rest:d", listen(), user(1), action("action_step_done"), listen())
+    assert store.turn("rest:d", 1, whole=True).rewindable
