@@ -157,6 +157,12 @@ class RasaClient:
         """Resume a paused conversation."""
         self._events(sender, [{"event": "resume"}])
 
+    def rewind(self, sender: str) -> None:
+        """Undo the conversation's latest user turn with Rasa's `rewind`: it removes everything back to and
+        including the latest user message and the `action_listen` before it, which is logged again (as Rasa's
+        interactive learning does), so Rasa listens as it did before that message."""
+        self._events(sender, [{"event": "rewind"}, {"event": "action", "name": "action_listen"}])
+
     def execute(self, sender: str, action: str) -> List[Dict[str, Any]]:
         """Run one action in the conversation (e.g. action_resume) and return the messages it sent.
 

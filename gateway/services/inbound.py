@@ -11,7 +11,9 @@ message that was not answered (the gateway died, Rasa or the database failed) it
 store: if Rasa already processed it, the replies are rebuilt from the bot events that follow it instead of
 sending it to Rasa a second time. A turn Rasa did not really store (its silent in-memory fallback when the
 tracker store fails) or an empty answer (the action server is down: Rasa logs the error and says nothing) is a
-failure the citizen is told about (503, retryable, with the hotline), never a silent empty list.
+failure the citizen is told about (503, retryable, with the hotline), never a silent empty list. Rasa keeps such
+an unanswered attempt in its tracker: on the retry it is undone with Rasa's `rewind` before the message is sent
+again, so that the dialogue history the policies see holds the message once.
 """
 from __future__ import annotations
 
@@ -257,6 +259,23 @@ def _fail(svc: Services, message_id: int, conv_id: int, why: str) -> BotUnavaila
     return BotUnavailable(svc.texts.text("bot_unavailable"))
 
 
+def _undo_unanswered(svc: Services, sender: str, message_id: int, conv_id: int, rewindable: bool) -> None:
+    """Rasa holds an attempt of this message it did not answer (a custom action failed): undo it with Rasa's
+    `rewind` before the message is sent again, so that Rasa's dialogue history holds the message once. Only when
+    `rewind` undoes exactly that attempt (`Turn.rewindable`: the latest turn of the session, after a listen), else
+    it would undo another turn too: then the message is sent again as it is. BotUnavailable if Rasa cannot be
+    asked (nothing is sent)."""
+    if not rewindable:
+        log.warning("message %s: Rasa holds an unanswered attempt that is not its latest turn after a listen; "
+                    "sent again without undoing it", message_id)
+        return
+    try:
+        svc.rasa.rewind(sender)
+    except RasaUnavailable as exc:
+        raise _fail(svc, message_id, conv_id, f"unanswered attempt not undone: {exc}") from exc
+    log.info("message %s: Rasa's unanswered attempt undone (rewind) before it is sent again", message_id)
+
+
 def _ask_rasa(svc: Services, sender: str, recipient: str, text: str, metadata: Dict[str, Any], message_id: int,
               conv_id: int, retry: bool):
     """The bot's replies and slots for this message, exactly once: (replies, slots) or BotUnavailable."""
@@ -270,6 +289,8 @@ def _ask_rasa(svc: Services, sender: str, recipient: str, text: str, metadata: D
         if turn.found and turn.replies:
             log.info("message %s was already processed by Rasa: replies rebuilt from the tracker store", message_id)
             return turn.replies, turn.slots
+        if turn.found:
+            _undo_unanswered(svc, sender, message_id, conv_id, turn.rewindable)
     try:
         replies = svc.rasa.send(sender, text, metadata)
     except RasaUnavailable as exc:

@@ -5,9 +5,10 @@ key until it gets an answer: a 200 with replies is an acknowledgement; a 503 mus
 `error` + Vietnamese `message` + `Retry-After`); a refused or reset connection (the gateway itself is down) is
 retryable by nature. Anything else is recorded as a failure.
 
-The audit then checks, per message: one stored inbound message, answered, with replies; Rasa's tracker store
-holds exactly one answered user turn for it (a second *answered* turn would mean Rasa processed it twice); the
-answer the citizen finally got is the stored one; and the steps of the guided flow advanced exactly once each.
+The audit then checks, per message: one stored inbound message, answered, with replies; Rasa's dialogue history
+(its tracker store, turns undone by `rewind` left out) holds exactly one user turn for it, answered (a second
+would mean Rasa processed it twice, or kept an unanswered attempt); the answer the citizen finally got is the
+stored one; and the steps of the guided flow advanced exactly once each.
 """
 from __future__ import annotations
 
@@ -165,8 +166,10 @@ def gateway_rows(database_url: str, sender: str) -> List[dict]:
         engine.dispose()
 
 
-def rasa_turns(tracker_db_url: str, rasa_sender: str) -> Dict[Optional[int], List[int]]:
-    """gateway message id → number of bot events after each user event carrying it (one entry per user event)."""
+def rasa_turns(tracker_db_url: str, rasa_sender: str, applied: bool = True) -> Dict[Optional[int], List[int]]:
+    """gateway message id → number of bot events after each user event carrying it (one entry per user event).
+    A turn undone by Rasa's `rewind` (the latest user event and what followed it) is left out, as Rasa's dialogue
+    history leaves it out, unless `applied` is False: then every stored user event counts."""
     if tracker_db_url.startswith("sqlite:///"):
         db = sqlite3.connect(tracker_db_url[len("sqlite:///"):])
         rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
@@ -179,19 +182,33 @@ def rasa_turns(tracker_db_url: str, rasa_sender: str) -> Dict[Optional[int], Lis
                              {"s": rasa_sender}).all()
         engine.dispose()
     turns: Dict[Optional[int], List[int]] = {}
-    current: Optional[list] = None
+    order: List[Optional[int]] = []  # the gateway id of each user turn counted, latest last
     for type_name, data in rows:
         if type_name == "user":
             gid = (json.loads(data).get("metadata") or {}).get("gateway_message_id")
-            current = turns.setdefault(gid, [])
-            current.append(0)
-        elif type_name == "bot" and current is not None:
-            current[-1] += 1
+            turns.setdefault(gid, []).append(0)
+            order.append(gid)
+        elif type_name == "bot" and order:
+            turns[order[-1]][-1] += 1
+        elif type_name == "rewind" and applied and order:
+            gid = order.pop()
+            turns[gid].pop()
+            if not turns[gid]:
+                del turns[gid]
     return turns
 
 
-def audit(citizen: Citizen, database_url: str, tracker_db_url: str, expected_steps: List[Tuple[int, int]],
-          strict_rasa: bool = True) -> List[str]:
+def rasa_applied_events(rasa_url: str, token: str, rasa_sender: str) -> List[dict]:
+    """The events of the conversation's current session that Rasa applies (what its policies see), from Rasa's
+    HTTP API: reverted ones left out by Rasa itself."""
+    response = requests.get(f"{rasa_url}/conversations/{rasa_sender}/tracker", timeout=30,
+                            params={"token": token, "include_events": "APPLIED"})
+    response.raise_for_status()
+    return response.json()["events"]
+
+
+def audit(citizen: Citizen, database_url: str, tracker_db_url: str,
+          expected_steps: List[Tuple[int, int]]) -> List[str]:
     """Everything wrong with this conversation after recovery (empty = exactly once)."""
     problems = list(citizen.failures)
     rows = gateway_rows(database_url, citizen.sender)
@@ -215,7 +232,7 @@ def audit(citizen: Citizen, database_url: str, tracker_db_url: str, expected_ste
     for row in rows:
         counts = turns.get(row["id"], [])
         answered = sum(1 for n in counts if n > 0)
-        if answered != 1 or (strict_rasa and len(counts) != 1):
+        if answered != 1 or len(counts) != 1:
             problems.append(f"{row['key']}: Rasa holds {len(counts)} user turns for it, {answered} answered")
     if None in turns:
         problems.append(f"{citizen.sender}: {len(turns[None])} user turns in Rasa without a gateway message id")

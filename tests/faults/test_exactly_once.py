@@ -7,6 +7,7 @@ import uuid
 import pytest
 import requests
 
+from gateway.rasa_client import RasaUnavailable
 from gateway.services import inbound
 from gateway.services.tracker_store import TrackerStore, rest_messages, turn_from_events
 from tests.faults.support import gateway_rows, rasa_turns, steps
@@ -105,3 +106,42 @@ def test_rest_messages_mirror_rasa_output_channel():
                              {"event": "bot", "text": "x"}, {"event": "user", "metadata": {}},
                              {"event": "bot", "text": "y"}], 5)
     assert turn.found and turn.slots == {"flow": "A"} and turn.replies == [{"recipient_id": "", "text": "x"}]
+
+
+def test_an_unanswered_attempt_not_undone_is_not_sent_again(app, live, tmp_path, monkeypatch):
+    """The action server was down: Rasa stored the message unanswered. On the retry the gateway undoes that attempt
+    (`rewind`) before sending the message again; if Rasa cannot be asked to, nothing is sent (a retryable 503)."""
+    svc = app.extensions["vneid"]
+    sender = f"x-{uuid.uuid4().hex[:8]}"
+    inbound.handle(svc, inbound.Inbound("rest", sender, "/choose_password_otp", "k0"))
+    live.bot.kill("actions")
+    try:
+        with pytest.raises(inbound.BotUnavailable):  # Rasa answered []
+            inbound.handle(svc, inbound.Inbound("rest", sender, "/step_done", "k1"))
+    finally:
+        live.bot.restart("actions")
+    message_id = gateway_rows(f"sqlite:///{tmp_path / 'gateway.db'}", sender)[1]["id"]
+    assert rasa_turns(live.tracker_db_url, f"rest:{sender}")[message_id] == [0]
+
+    real_send, sent = svc.rasa.send, []
+
+    def send(*args, **kwargs):
+        sent.append(args)
+        return real_send(*args, **kwargs)
+
+    def rewind_fails(_sender):
+        raise RasaUnavailable("tracker events failed: ConnectionError")
+
+    monkeypatch.setattr(svc.rasa, "send", send)
+    with monkeypatch.context() as patch:
+        patch.setattr(svc.rasa, "rewind", rewind_fails)
+        with pytest.raises(inbound.BotUnavailable):
+            inbound.handle(svc, inbound.Inbound("rest", sender, "/step_done", "k1"))
+    assert sent == []
+    rows = gateway_rows(f"sqlite:///{tmp_path / 'gateway.db'}", sender)
+    assert [(r["key"], r["status"]) for r in rows] == [("k0", "answered"), ("k1", "failed")]
+    assert rasa_turns(live.tracker_db_url, f"rest:{sender}", applied=False)[message_id] == [0]  # untouched
+
+    assert steps(inbound.handle(svc, inbound.Inbound("rest", sender, "/step_done", "k1"))) == [(2, 5)]
+    assert len(sent) == 1
+    assert rasa_turns(live.tracker_db_url, f"rest:{sender}")[message_id] == [2]

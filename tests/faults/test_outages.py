@@ -9,7 +9,7 @@ import uuid
 
 import requests
 
-from tests.faults.support import gateway_rows, rasa_turns, steps, wait_for
+from tests.faults.support import gateway_rows, rasa_applied_events, rasa_turns, steps, wait_for
 from tests.gateway.conftest import build_app, make_settings
 
 HOTLINE = "024.38541051"
@@ -80,9 +80,25 @@ def test_action_server_down_gives_an_honest_answer_not_silence(live):
     live.bot.restart("actions")
     response = post(live, sender, "/step_done", "k1")
     assert response.status_code == 200 and steps(response.json()) == [(2, 5)]
-    # Rasa holds the failed attempt (no answer) and the answered one: answered exactly once
+    # Rasa stored the failed attempt (no answer); the retry undid it (`rewind`) before sending the message again:
+    # Rasa's dialogue history holds the message once, answered
     stored = {r["key"]: r["id"] for r in gateway_rows(live.database_url, sender)}
-    assert rasa_turns(live.tracker_db_url, f"rest:{sender}")[stored["k1"]] == [0, 2]
+    assert rasa_turns(live.tracker_db_url, f"rest:{sender}", applied=False)[stored["k1"]] == [0, 2]
+    assert rasa_turns(live.tracker_db_url, f"rest:{sender}")[stored["k1"]] == [2]
+    response = post(live, sender, "/step_done", "k2")
+    assert response.status_code == 200 and steps(response.json()) == [(3, 5)]  # and the dialogue goes on
+
+    # what Rasa's policies see, computed by Rasa, is the history of the same conversation without the failure
+    calm = f"o-{uuid.uuid4().hex[:8]}"
+    for i, text in enumerate(["/choose_password_otp", "/step_done", "/step_done"]):
+        assert post(live, calm, text, f"k{i}").status_code == 200
+    histories = [[(e["event"], e.get("name"), e.get("text"), e.get("value"))
+                  for e in rasa_applied_events(live.bot.rasa_url, live.bot.token, f"rest:{who}")
+                  if e.get("name") != "session_started_metadata"]  # the first message's metadata (its id)
+                 for who in (sender, calm)]
+    assert histories[0] == histories[1]
+    assert [e for e in histories[0] if e[0] == "user"] == [("user", None, t, None) for t in
+                                                          ("/choose_password_otp", "/step_done", "/step_done")]
 
 
 def test_rasa_not_storing_where_the_gateway_looks_is_refused_and_reported(live, tmp_path):
