@@ -1,6 +1,7 @@
-"""The guide content (content/guide.yml, content/messages.yml), loaded and reloaded when the files change.
+"""The content files, loaded and reloaded when they change: the guide (content/guide.yml, content/messages.yml),
+which is everything a citizen reads, and the staff consoles' words (content/staff.yml).
 
-Everything a citizen reads comes from these files; this module only finds, caches and fills them in.
+This module only finds, caches and fills them in.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
@@ -121,8 +122,25 @@ class Guide:
         return self.messages["secret_kinds"].get(kind, kind)
 
 
-_lock = threading.Lock()
-_cache: Dict[str, Any] = {"key": None, "guide": None}  # one snapshot: the last (directory, overrides) read
+class _Snapshot:
+    """The value last built from some files, built again when one of them changed (modification time or size)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: Optional[tuple] = None
+        self._value: Any = None
+
+    def get(self, files: List[Path], build: Callable[[], Any]) -> Any:
+        """The cached value if none of `files` changed since it was built, else `build()`."""
+        key = tuple(_stamp(f) for f in files)
+        with self._lock:
+            if self._key != key:
+                self._value, self._key = build(), key
+            return self._value
+
+
+_guide = _Snapshot()  # one snapshot: the last (directory, overrides) read
+_staff = _Snapshot()
 
 
 def _stamp(path: Path) -> tuple:
@@ -133,22 +151,35 @@ def _stamp(path: Path) -> tuple:
         return (str(path), None, None)
 
 
+def _read(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def load(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Guide:
     """The current guide with the commune's overrides applied; re-read only when a file changed."""
     directory = directory or content_dir()
     overrides = overrides or overrides_path()
     files = [directory / "guide.yml", directory / "messages.yml"]
-    key = tuple(_stamp(f) for f in files) + (_stamp(overrides),)
-    with _lock:
-        if _cache["key"] != key:
-            guide, messages = (yaml.safe_load(f.read_text(encoding="utf-8")) for f in files)
-            if overrides.exists():
-                edits = yaml.safe_load(overrides.read_text(encoding="utf-8")) or {}
-                for target, changes in (("guide", guide), ("messages", messages)):
-                    for path, value in (edits.get(target) or {}).items():
-                        try:
-                            set_path(changes, path, value)
-                        except (KeyError, IndexError, ValueError, TypeError):
-                            pass  # an edit whose place no longer exists (content upgraded): ignored
-            _cache.update(key=key, guide=Guide(guide=guide, messages=messages))
-        return _cache["guide"]
+
+    def build() -> Guide:
+        guide, messages = (_read(f) for f in files)
+        if overrides.exists():
+            edits = _read(overrides) or {}
+            for target, changes in (("guide", guide), ("messages", messages)):
+                for path, value in (edits.get(target) or {}).items():
+                    try:
+                        set_path(changes, path, value)
+                    except (KeyError, IndexError, ValueError, TypeError):
+                        pass  # an edit whose place no longer exists (content upgraded): ignored
+        return Guide(guide=guide, messages=messages)
+
+    return _guide.get(files + [overrides], build)
+
+
+def load_staff(directory: Optional[Path] = None) -> Dict[str, Any]:
+    """The staff consoles' words (`staff.yml` of the content folder): {group: {key: label}}, groups may nest.
+
+    Re-read only when the file changed. Not edited from the console, so no commune overrides apply.
+    """
+    path = Path(directory or content_dir()) / "staff.yml"
+    return _staff.get([path], lambda: _read(path) or {})

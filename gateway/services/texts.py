@@ -1,9 +1,51 @@
-"""What the gateway says itself: texts and buttons from content/messages.yml (`gateway:` and `buttons:`)."""
+"""What the gateway says itself: texts and buttons from content/messages.yml (`gateway:` and `buttons:`), and the
+staff consoles' words from content/staff.yml."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional
 
 import content
+
+log = logging.getLogger(__name__)
+
+
+class Labels(dict):
+    """One group of staff labels from content/staff.yml, {key: label}.
+
+    A key with no label reads as the key itself (`labels["zalo_admin"]` is "zalo_admin"; `.get(key, default)`
+    still gives the default): a page missing a word shows the code rather than failing. A warning is logged once
+    per missing key; tests/gateway/test_staff_texts.py keeps the file complete for every key the code uses.
+    """
+
+    group = ""
+
+    def fill(self, key: str, /, **fields: Any) -> str:
+        """The label of `key` with its {fields} filled in."""
+        return content.render(str(self[key]), fields)
+
+    def __missing__(self, key: str) -> str:
+        if (self.group, key) not in _reported:
+            _reported.add((self.group, key))
+            log.warning("content/staff.yml: no label for %s.%s", self.group, key)
+        return key
+
+
+_reported: set = set()
+
+
+class StaffError(ValueError):
+    """A refusal whose words for staff live in content/staff.yml: the class's `group`, a `key` and fields.
+
+    Services raise it with codes (no wording in Python); the page or API turns it into Vietnamese with
+    `Texts.explain`. str() is the key, for logs.
+    """
+
+    group = "errors"
+
+    def __init__(self, key: str, /, **fields: Any) -> None:
+        super().__init__(key)
+        self.key, self.fields = key, fields
 
 
 class Texts:
@@ -36,6 +78,25 @@ class Texts:
         return {key: content.render(str(value), {"commune": guide.commune})
                 for key, value in guide.messages["widget"].items()}
 
+    def staff(self, group: str) -> Labels:
+        """A group of staff labels from content/staff.yml (a dotted path for a nested group, e.g.
+        `analytics_columns.funnel`), as a copy; a missing group is empty (every key then reads as itself)."""
+        try:
+            node = content.get_path(content.load_staff(self.content_dir), group)
+        except (KeyError, IndexError, ValueError, TypeError):
+            node = None
+        labels = Labels({str(k): "" if v is None else v for k, v in node.items()} if isinstance(node, dict) else {})
+        labels.group = group
+        return labels
+
+    def staff_label(self, group: str, key: str, /, **fields: Any) -> str:
+        """One staff label with its {fields} filled in (the key itself when the label is missing)."""
+        return self.staff(group).fill(key, **fields)
+
+    def explain(self, error: StaffError) -> str:
+        """What a StaffError says to staff, in Vietnamese."""
+        return self.staff_label(error.group, error.key, **error.fields)
+
     def message(self, key: str, buttons: Optional[str] = None, **fields: Any) -> Dict[str, Any]:
         """A REST-style message dict: {"text", "buttons"?}."""
         out: Dict[str, Any] = {"text": self.text(key, **fields)}
@@ -49,3 +110,9 @@ class Texts:
         return [{"code": code, "title": guide.problem(code)["title"],
                  "text": " ".join(guide.fill(line) for line in guide.problem(code)["remedy"])}
                 for code in guide.problem_codes()]
+
+
+def default_texts() -> Texts:
+    """The texts of the default content folder (CONTENT_DIR, or the repository's content/): for code run outside a
+    request, e.g. a report built from a script; the app's own `services().texts` follows its settings."""
+    return Texts(content.content_dir())
