@@ -27,19 +27,23 @@ def register(app: Flask) -> None:
         click.echo("database is up to date")
 
     @app.cli.command("create-admin")
-    @click.option("--username", prompt="Tên đăng nhập")
-    @click.option("--name", "display_name", prompt="Tên hiển thị")
+    @click.option("--username", default=None, help="Asked for when omitted.")
+    @click.option("--name", "display_name", default=None, help="Asked for when omitted.")
     @click.option("--password", default=None, help="Read from the prompt (or ADMIN_PASSWORD) when omitted.")
     def create_admin(username, display_name, password):
-        """Create an admin account (the first one, or another)."""
+        """Create an admin account (the first one, or another); the prompts' words are content/staff.yml `cli`."""
         import os
 
-        password = password or os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Mật khẩu (≥ 10 ký tự): ")
+        ask = svc().texts.staff("cli")
+        username = username or click.prompt(ask["username"])
+        display_name = display_name or click.prompt(ask["display_name"])
+        password = password or os.environ.get("ADMIN_PASSWORD") or getpass.getpass(
+            ask.fill("password", min_chars=staff_accounts.MIN_PASSWORD))
         try:
             with svc().db.session() as session:
                 staff_accounts.create(session, username, display_name, password, role="admin")
         except staff_accounts.AccountError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(svc().texts.explain(exc)) from exc
         click.echo(f"admin '{username}' created")
 
     @app.cli.command("sweep")

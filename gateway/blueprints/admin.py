@@ -8,29 +8,32 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import services
+from gateway.blueprints.common import access_refused, services
 from gateway.blueprints.console import me
 from gateway.services import admin as admin_service
-from gateway.services.admin import MAX_OUTAGE_CHARS, MAX_PERIODS, WAIT_MINUTES, WEEKDAYS, AdminError
+from gateway.services.admin import MAX_OUTAGE_CHARS, MAX_PERIODS, WAIT_MINUTES
+from gateway.services.texts import StaffError
 
 bp = Blueprint("admin", __name__, url_prefix="/console/admin")
 
-AUDIT_ACTIONS = {
-    "login": "Đăng nhập", "login_failed": "Đăng nhập sai", "claim": "Nhận hỗ trợ", "reply": "Trả lời người dân",
-    "return_to_bot": "Trả cho trợ lý", "resolve": "Kết thúc hỗ trợ", "staff_create": "Tạo tài khoản",
-    "staff_deactivate": "Khóa tài khoản", "staff_activate": "Mở lại tài khoản",
-    "staff_password_reset": "Đặt lại mật khẩu", "settings_hours": "Sửa giờ làm việc",
-    "settings_outage": "Sửa thông báo sự cố", "content_edit": "Sửa nội dung hướng dẫn",
-    "content_review": "Giữ nội dung đã sửa khi bản gốc đổi",
-}
-ROLES = {"staff": "Cán bộ", "admin": "Quản trị viên"}
+
+def _words(group: str):
+    return services().texts.staff(group)
+
+
+def _say(key: str, **fields) -> str:
+    """A sentence of content/staff.yml `admin_done`."""
+    return services().texts.staff_label("admin_done", key, **fields)
+
+
+def _reason(exc: StaffError) -> str:
+    return services().texts.explain(exc)
 
 
 @bp.errorhandler(403)
 def forbidden(_error):
     """A page in the console's look for staff who are not admins."""
-    return render_template("console/error.html", title="Không có quyền truy cập",
-                           message="Trang này chỉ dành cho quản trị viên."), 403
+    return access_refused("admin_only")
 
 
 @bp.get("/")
@@ -47,7 +50,7 @@ def staff():
     with services().db.session() as session:
         accounts = admin_service.list_staff(session)
         me_id = me(session).id
-    return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=ROLES,
+    return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
                            form=request.args)
 
 
@@ -62,16 +65,16 @@ def create_staff():
                                                  form.get("display_name", ""), form.get("password", ""),
                                                  form.get("role", "staff"))
             name = created.username
-    except AdminError as exc:
-        flash(f"Chưa tạo được tài khoản: {exc}", "error")
+    except StaffError as exc:
+        flash(_say("create_failed", reason=_reason(exc)), "error")
         with services().db.session() as session:
             accounts = admin_service.list_staff(session)
             me_id = me(session).id
-        return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=ROLES,
+        return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
                                form={"username": form.get("username", ""),
                                      "display_name": form.get("display_name", ""),
                                      "role": form.get("role", "staff")}), 400
-    flash(f"Đã tạo tài khoản {name}.", "success")
+    flash(_say("created", name=name), "success")
     return redirect(url_for("admin.staff"))
 
 
@@ -84,10 +87,10 @@ def set_active(staff_id: int):
         with services().db.session() as session:
             account = admin_service.set_active(session, me(session), staff_id, active)
             name = account.username
-    except AdminError as exc:
-        flash(str(exc), "error")
+    except StaffError as exc:
+        flash(_reason(exc), "error")
     else:
-        flash(f"Đã mở lại tài khoản {name}." if active else f"Đã khóa tài khoản {name}.", "success")
+        flash(_say("activated" if active else "deactivated", name=name), "success")
     return redirect(url_for("admin.staff"))
 
 
@@ -99,19 +102,19 @@ def reset_password(staff_id: int):
         with services().db.session() as session:
             account = admin_service.reset_password(session, me(session), staff_id, request.form.get("password", ""))
             name = account.username
-    except AdminError as exc:
-        flash(f"Chưa đổi được mật khẩu: {exc}", "error")
+    except StaffError as exc:
+        flash(_say("password_failed", reason=_reason(exc)), "error")
     else:
-        flash(f"Đã đặt mật khẩu mới cho {name}. Hãy báo trực tiếp cho người đó.", "success")
+        flash(_say("password_set", name=name), "success")
     return redirect(url_for("admin.staff"))
 
 
 def _settings_page(status: int = 200, hours_form=None):
     with services().db.session() as session:
         current = admin_service.settings_view(session)
-    return render_template("console/admin_settings.html", settings=current, weekdays=WEEKDAYS,
-                           max_periods=MAX_PERIODS, wait_range=WAIT_MINUTES, max_outage=MAX_OUTAGE_CHARS,
-                           hours_form=hours_form), status
+    return render_template("console/admin_settings.html", settings=current,
+                           weekdays=list(_words("weekdays").values()), max_periods=MAX_PERIODS,
+                           wait_range=WAIT_MINUTES, max_outage=MAX_OUTAGE_CHARS, hours_form=hours_form), status
 
 
 @bp.get("/settings")
@@ -132,12 +135,12 @@ def save_hours():
         minutes = admin_service.parse_wait_minutes(form.get("wait_minutes", ""))
         with services().db.session() as session:
             admin_service.save_hours(session, me(session), schedule, minutes)
-    except AdminError as exc:
-        flash(f"Chưa lưu: {exc}", "error")
+    except StaffError as exc:
+        flash(_say("not_saved", reason=_reason(exc)), "error")
         return _settings_page(400, hours_form={"days": form.getlist("days"), "periods": periods,
                                                "holidays": form.get("holidays", ""),
                                                "wait_minutes": form.get("wait_minutes", "")})
-    flash("Đã lưu giờ làm việc.", "success")
+    flash(_say("hours_saved"), "success")
     return redirect(url_for("admin.settings"))
 
 
@@ -149,10 +152,10 @@ def save_outage():
     try:
         with services().db.session() as session:
             admin_service.save_outage(session, me(session), on, request.form.get("text", ""))
-    except AdminError as exc:
-        flash(f"Chưa lưu: {exc}", "error")
+    except StaffError as exc:
+        flash(_say("not_saved", reason=_reason(exc)), "error")
         return redirect(url_for("admin.settings") + "#outage")
-    flash("Đã BẬT thông báo sự cố: trợ lý sẽ báo cho người dân." if on else "Đã TẮT thông báo sự cố.", "success")
+    flash(_say("outage_on" if on else "outage_off"), "success")
     return redirect(url_for("admin.settings") + "#outage")
 
 
@@ -163,4 +166,4 @@ def audit_log():
     with services().db.session() as session:
         entries = [{"at": e.at, "who": e.staff.display_name if e.staff else None, "action": e.action,
                     "target": e.target, "detail": e.detail} for e in admin_service.recent_audit(session)]
-    return render_template("console/admin_audit.html", entries=entries, actions=AUDIT_ACTIONS)
+    return render_template("console/admin_audit.html", entries=entries, actions=_words("audit_actions"))

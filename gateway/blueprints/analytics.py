@@ -14,8 +14,9 @@ from typing import Any, Dict, List
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import error, services
+from gateway.blueprints.common import access_refused, error, services
 from gateway.services import analytics as an
+from gateway.services.texts import Labels
 
 bp = Blueprint("analytics", __name__)
 
@@ -27,25 +28,29 @@ COLORS = {"reached": "#0b4f9c", "stopped": "#c2410c", "chat": "#0b4f9c", "hotlin
 @bp.errorhandler(403)
 def forbidden(_error):
     if request.path.startswith("/api/"):
-        return error(403, "admin_required", "Chỉ quản trị viên xem được báo cáo.")
-    return render_template("console/error.html", title="Không có quyền truy cập",
-                           message="Trang thống kê chỉ dành cho quản trị viên."), 403
+        return error(403, "admin_required", services().texts.staff_label("access", "analytics_api"))
+    return access_refused("analytics_only")
 
 
 def _report(name: str, filters: an.Filters) -> Dict[str, Any]:
     svc = services()
     with svc.db.session() as session:
-        return an.build(name, session, svc.texts.guide, filters)
+        return an.build(name, session, svc.texts.guide, filters, svc.texts)
+
+
+def _say(key: str) -> str:
+    return services().texts.staff_label("analytics", key)
 
 
 @bp.get("/api/staff/analytics")
 @admin_required
 def index():
     """The reports and their URLs."""
-    return jsonify({"reports": [{"name": name, "title": an.REPORT_TITLES[name],
+    titles = services().texts.staff("report_titles")
+    return jsonify({"reports": [{"name": name, "title": titles[name],
                                  "json": url_for("analytics.report_json", report=name),
                                  "csv": url_for("analytics.report_csv", report=name)} for name in an.REPORTS],
-                    "filters": {"from": "YYYY-MM-DD (giờ Việt Nam, tính cả ngày đó)", "to": "YYYY-MM-DD",
+                    "filters": {"from": _say("date_help"), "to": "YYYY-MM-DD",
                                 "channel": list(an.CHANNELS), "period": ["day", "week"]}})
 
 
@@ -53,7 +58,7 @@ def _filters_or_error():
     try:
         return an.parse_filters(request.args), None
     except an.FilterError as exc:
-        return None, error(400, "bad_filter", str(exc))
+        return None, error(400, "bad_filter", services().texts.explain(exc))
 
 
 @bp.get("/api/staff/analytics/<report>.json")
@@ -61,7 +66,7 @@ def _filters_or_error():
 def report_json(report: str):
     """One report as JSON."""
     if report not in an.REPORTS:
-        return error(404, "unknown_report", "Không có báo cáo này.")
+        return error(404, "unknown_report", _say("unknown_report"))
     filters, failed = _filters_or_error()
     if failed:
         return failed
@@ -73,7 +78,7 @@ def report_json(report: str):
 def report_csv(report: str):
     """One report's table as CSV."""
     if report not in an.REPORTS:
-        return error(404, "unknown_report", "Không có báo cáo này.")
+        return error(404, "unknown_report", _say("unknown_report"))
     filters, failed = _filters_or_error()
     if failed:
         return failed
@@ -92,37 +97,38 @@ def _pct(value):
 
 
 def _channel_label(code: str) -> str:
-    return "Tất cả" if code == "all" else an.CHANNEL_LABELS.get(code, code)
+    return _say("all_channels") if code == "all" else services().texts.staff("channels").get(code, code)
 
 
-def charts(reports: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
-    """Chart specs for analytics.js (type, labels, datasets, axis titles): plain data, drawn with Chart.js."""
+def charts(reports: Dict[str, Dict[str, Any]], words: Labels) -> Dict[str, Dict[str, Any]]:
+    """Chart specs for analytics.js (type, labels, datasets, axis titles): plain data, drawn with Chart.js;
+    `words` are the series names and axis titles (content/staff.yml `analytics_charts`)."""
     out: Dict[str, Dict[str, Any]] = {}
     for flow in reports["funnel"]["flows"]:
         out[f"funnel-{flow['flow']}"] = {
-            "type": "bar", "labels": [f"Bước {s['step']}" for s in flow["steps"]],
-            "datasets": [{"label": "Đã đến bước này", "data": [s["reached"] for s in flow["steps"]],
+            "type": "bar", "labels": [words.fill("step", step=s["step"]) for s in flow["steps"]],
+            "datasets": [{"label": words["reached"], "data": [s["reached"] for s in flow["steps"]],
                           "color": COLORS["reached"]},
-                         {"label": "Dừng ở bước này (chưa vào được)", "data": [s["stopped"] for s in flow["steps"]],
+                         {"label": words["stopped"], "data": [s["stopped"] for s in flow["steps"]],
                           "color": COLORS["stopped"]}],
-            "y": "Số cuộc trò chuyện và cuộc gọi",
+            "y": words["funnel_axis"],
         }
     top = reports["problems"]["by_problem"][:12]
     out["problems"] = {
         "type": "bar", "horizontal": True, "stacked": True, "labels": [p["title"] for p in top],
-        "datasets": [{"label": "Trò chuyện", "data": [p["chat"] for p in top], "color": COLORS["chat"]},
-                     {"label": "Đường dây nóng", "data": [p["hotline"] for p in top], "color": COLORS["hotline"]}],
-        "y": "Số lần gặp",
+        "datasets": [{"label": words["chat"], "data": [p["chat"] for p in top], "color": COLORS["chat"]},
+                     {"label": words["hotline"], "data": [p["hotline"] for p in top], "color": COLORS["hotline"]}],
+        "y": words["problems_axis"],
     }
     rates = reports["handoffs"]["by_channel"] + [{"channel": "all"}]
     handoff_rows = {r["channel"]: r for r in reports["handoffs"]["table"]["rows"]}
     self_rows = {r["channel"]: r for r in reports["self_service"]["table"]["rows"]}
     out["rates"] = {
         "type": "bar", "labels": [_channel_label(r["channel"]) for r in rates], "percent": True,
-        "datasets": [{"label": "Tỷ lệ chuyển cán bộ (%)",
+        "datasets": [{"label": words["handoff_rate"],
                       "data": [_pct(handoff_rows[r["channel"]]["rate"]) for r in rates],
                       "color": COLORS["handoff_rate"]},
-                     {"label": "Tỷ lệ tự làm được (%)",
+                     {"label": words["self_service_rate"],
                       "data": [_pct(self_rows.get(r["channel"], {}).get("rate")) for r in rates],
                       "color": COLORS["self_service_rate"]}],
         "y": "%",
@@ -130,30 +136,31 @@ def charts(reports: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
     reply_rows = reports["first_reply"]["table"]["rows"]
     out["first_reply"] = {
         "type": "bar", "labels": [_channel_label(r["channel"]) for r in reply_rows],
-        "datasets": [{"label": "Trung vị (phút)", "data": [r["median_minutes"] for r in reply_rows],
+        "datasets": [{"label": words["median"], "data": [r["median_minutes"] for r in reply_rows],
                       "color": COLORS["median"]},
-                     {"label": "90% trong vòng (phút)", "data": [r["p90_minutes"] for r in reply_rows],
+                     {"label": words["p90"], "data": [r["p90_minutes"] for r in reply_rows],
                       "color": COLORS["p90"]}],
-        "y": "Phút",
+        "y": words["minutes_axis"],
     }
     rows = reports["outcomes"]["rows"]
     out["outcomes"] = {
         "type": "bar", "stacked": True, "horizontal": True, "labels": [r["label"] for r in rows],
-        "datasets": [{"label": "Cán bộ hỗ trợ qua trò chuyện", "data": [r["handoff"] for r in rows],
+        "datasets": [{"label": words["handoff"], "data": [r["handoff"] for r in rows],
                       "color": COLORS["chat"]},
-                     {"label": "Đường dây nóng", "data": [r["hotline"] for r in rows], "color": COLORS["hotline"]}],
-        "y": "Số lượng",
+                     {"label": words["hotline"], "data": [r["hotline"] for r in rows], "color": COLORS["hotline"]}],
+        "y": words["count_axis"],
     }
     vol = reports["volume"]["rows"]
     out["volume"] = {
         "type": "line", "labels": [r["period"] for r in vol],
-        "datasets": [{"label": "Cuộc trò chuyện", "data": [r["conversations"] for r in vol],
+        "datasets": [{"label": words["conversations"], "data": [r["conversations"] for r in vol],
                       "color": COLORS["conversations"]},
-                     {"label": "Chuyển cán bộ", "data": [r["handoffs"] for r in vol], "color": COLORS["handoffs"]},
-                     {"label": "Tự vào được", "data": [r["self_served"] for r in vol], "color": COLORS["self_served"]},
-                     {"label": "Cuộc gọi đường dây nóng", "data": [r["hotline_calls"] for r in vol],
+                     {"label": words["handoffs"], "data": [r["handoffs"] for r in vol], "color": COLORS["handoffs"]},
+                     {"label": words["self_served"], "data": [r["self_served"] for r in vol],
+                      "color": COLORS["self_served"]},
+                     {"label": words["hotline_calls"], "data": [r["hotline_calls"] for r in vol],
                       "color": COLORS["hotline_calls"]}],
-        "y": "Số lượng",
+        "y": words["count_axis"],
     }
     return out
 
@@ -174,17 +181,18 @@ def page():
     try:
         filters = an.parse_filters(request.args)
     except an.FilterError as exc:
-        flash(str(exc), "error")
+        flash(services().texts.explain(exc), "error")
         filters = an.Filters()
     reports = {}
     svc = services()
     with svc.db.session() as session:
         for name in an.REPORTS:
-            reports[name] = an.build(name, session, svc.texts.guide, filters)
-    specs = charts(reports)
+            reports[name] = an.build(name, session, svc.texts.guide, filters, svc.texts)
+    specs = charts(reports, svc.texts.staff("analytics_charts"))
+    channels = svc.texts.staff("channels")
     query = {k: v for k, v in filters.as_dict().items() if v and not (k == "period" and v == "day")}
     return render_template("analytics/page.html", reports=reports, charts=specs,
                            summaries={k: chart_summary(v) for k, v in specs.items()}, filters=filters, query=query,
-                           channels=an.CHANNEL_LABELS, titles=an.REPORT_TITLES, pct=_pct,
-                           channel_label=_channel_label, outcome_labels=an.OUTCOME_LABELS,
-                           login_labels=an.LOGIN_LABELS)
+                           channels={code: channels[code] for code in an.CHANNELS},
+                           titles=svc.texts.staff("report_titles"), pct=_pct, channel_label=_channel_label,
+                           login_labels=svc.texts.staff("analytics_answers"))

@@ -18,8 +18,7 @@ login_manager = LoginManager()
 def init_app(app) -> None:
     """Attach Flask-Login to the app."""
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập."
+    login_manager.login_view = "auth.login"  # no login_message: `unauthorized` below answers, Flask-Login flashes none
     login_manager.session_protection = "strong"
 
 
@@ -37,7 +36,7 @@ def unauthorized():
     if request.path.startswith("/api/"):
         from gateway.blueprints.common import error
 
-        return error(401, "login_required", "Cần đăng nhập.")
+        return error(401, "login_required", services().texts.staff_label("access", "login_required"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))  # keeps ?flow=&step=
 
 
@@ -74,7 +73,7 @@ def login():
         if staff is not None:
             login_user(staff)
             return redirect(_safe_next(request.args.get("next", "")))
-        error = "Sai tên đăng nhập hoặc mật khẩu."
+        error = services().texts.staff_label("access", "bad_login")
     return render_template("console/login.html", error=error), 401 if error else 200
 
 
@@ -83,5 +82,5 @@ def login():
 def logout():
     """End the session."""
     logout_user()
-    flash("Đã đăng xuất.")
+    flash(services().texts.staff_label("access", "logged_out"))
     return redirect(url_for("auth.login"))

@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any, Dict
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Response, current_app, g, jsonify, render_template, request
 from markupsafe import escape
 
 from gateway.services.container import Services
@@ -66,7 +66,14 @@ def error(status: int, code: str, message: str, retry_after: int = 0, **extra: A
     return response
 
 
-# The one text that cannot live in content/: what to say when the content itself cannot be read.
+def access_refused(key: str):
+    """The console's 403 page: content/staff.yml `access` gives the title and the sentence `key`."""
+    texts = services().texts
+    return render_template("console/error.html", title=texts.staff_label("access", "title"),
+                           message=texts.staff_label("access", key)), 403
+
+
+# The one text that cannot live in content/ (so it stays here): what to say when the content itself cannot be read.
 LAST_RESORT = "Xin lỗi, hệ thống đang gặp sự cố. Bạn thử lại sau ít phút."
 
 

@@ -19,34 +19,16 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import content_edit, handoff, hours, runtime_settings
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
+from gateway.services.texts import Labels
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-CHANNELS = {"widget": "Trang web", "zalo": "Zalo", "rest": "API (REST)"}
-HANDOFF_STATUS = {"waiting": "Đang chờ", "claimed": "Cán bộ đang hỗ trợ", "returned": "Đã trả cho trợ lý",
-                  "resolved": "Đã kết thúc"}
-CONV_STATE = {"bot": "Trợ lý tự động đang trả lời", "waiting": "Đang chờ cán bộ",
-              "with_staff": "Cán bộ đang hỗ trợ", "closed": "Đã kết thúc"}
-REASONS = {"requested": "Người dân xin gặp cán bộ", "stuck": "Gặp khó nhiều lần", "misses": "Trợ lý không hiểu",
-           "in_person": "Cần hướng dẫn đi làm trực tiếp"}
-OUTCOMES = {"got_in": "Đã đăng nhập được", "needs_police": "Cần đến Công an", "call_back": "Cần gọi lại",
-            "no_answer": "Người dân không phản hồi", "other": "Khác"}
-AUTHORS = {"citizen": "Người dân", "bot": "Trợ lý tự động", "staff": "Cán bộ", "system": "Hệ thống"}
-LOGIN_OUTCOMES = {"got_in": "Đã vào được", "failed": "Chưa vào được"}
-CALLBACK_STATUS = {"open": "Chưa gọi", "called": "Đã gọi", "closed": "Đã đóng"}
-SENSITIVE = {"otp": "mã OTP", "password": "mật khẩu", "id_number": "số định danh", "phone": "số điện thoại"}
-
-ERRORS = {
-    "not_found": "Không tìm thấy yêu cầu hỗ trợ này.",
-    "not_waiting": "Cuộc trò chuyện này không còn chờ nữa (có thể cán bộ khác đã nhận).",
-    "not_with_staff": "Cuộc trò chuyện này hiện không do cán bộ xử lý.",
-    "assigned_to_someone_else": "Cuộc trò chuyện này đang do cán bộ khác xử lý.",
-    "no_open_handoff": "Cuộc trò chuyện này không có yêu cầu hỗ trợ nào đang mở.",
-    "bad_text": "Nội dung trả lời trống hoặc quá dài.",
-    "bad_outcome": "Bạn chọn kết quả hỗ trợ trước khi kết thúc.",
-    "already_resolved": "Yêu cầu hỗ trợ này đã được kết thúc trước đó.",
-}
-BOT_DOWN = "Không liên lạc được với trợ lý tự động. Chưa có gì thay đổi; bạn thử lại sau ít phút."
+# The console's label groups by the name templates and console.js use (`label.state[...]`), each read from a group
+# of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.
+LABEL_GROUPS = {"channel": "channels", "status": "handoff_statuses", "state": "conversation_states",
+                "reason": "handoff_reasons", "outcome": "outcomes", "author": "authors",
+                "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery"}
+JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery")
 
 
 # --- helpers shared with the admin pages ---------------------------------------------------------------------------
@@ -74,32 +56,36 @@ def _vn_date(value: Any) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
+def label_groups(texts) -> Dict[str, Dict[str, str]]:
+    """Every label group of the console pages, read from the content now (a missing label reads as its code)."""
+    out: Dict[str, Dict[str, str]] = {name: texts.staff(group) for name, group in LABEL_GROUPS.items()}
+    out["sensitive"] = Labels(texts.guide.messages.get("secret_kinds") or {})
+    return out
+
+
 def js_labels() -> Dict[str, Any]:
     """Everything console.js needs to label what it renders (passed in a data-* attribute)."""
-    guide = services().texts.guide
-    return {
-        "channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
-        "author": AUTHORS, "sensitive": SENSITIVE, "delivery": DELIVERY,
-        "steps": {code: len(guide.steps(code)) for code in ("A", "B")},
-    }
+    texts = services().texts
+    every, guide = label_groups(texts), texts.guide
+    return {**{name: every[name] for name in JS_LABELS},
+            "steps": {code: len(guide.steps(code)) for code in ("A", "B")}}
 
 
-# Console pages of other blueprints, linked from the header (staff) or the admin menu (admins) when registered.
-STAFF_PAGES = (("script_aid.page", "Hỗ trợ qua điện thoại"),)
-ADMIN_PAGES = (("content_admin.index", "Nội dung hướng dẫn"), ("analytics.page", "Thống kê"))
-DELIVERY = {"failed": "Chưa gửi được tới người dân (lỗi kênh Zalo).",
-            "blocked": "Chưa gửi được: Zalo chỉ cho trả lời trong thời hạn, người dân cần nhắn trước."}
+# Console pages of other blueprints, linked from the header (staff) or the admin menu (admins) when registered;
+# their titles are in content/staff.yml `console_pages`.
+STAFF_PAGES = ("script_aid.page",)
+ADMIN_PAGES = ("content_admin.index", "analytics.page")
 
 
 @bp.app_context_processor
 def _console_context() -> Dict[str, Any]:
     present = current_app.view_functions
-    return {"label": {"channel": CHANNELS, "status": HANDOFF_STATUS, "state": CONV_STATE, "reason": REASONS,
-                      "outcome": OUTCOMES, "author": AUTHORS, "login_outcome": LOGIN_OUTCOMES,
-                      "callback": CALLBACK_STATUS, "sensitive": SENSITIVE, "delivery": DELIVERY},
-            "staff_pages": [(e, t) for e, t in STAFF_PAGES if e in present],
-            "admin_pages": [(e, t) for e, t in ADMIN_PAGES if e in present],
-            "admin_sections": {"admin"} | {e.split(".")[0] for e, _ in ADMIN_PAGES}}
+    texts = services().texts
+    titles = texts.staff("console_pages")
+    return {"label": label_groups(texts),
+            "staff_pages": [(e, titles[e]) for e in STAFF_PAGES if e in present],
+            "admin_pages": [(e, titles[e]) for e in ADMIN_PAGES if e in present],
+            "admin_sections": {"admin"} | {e.split(".")[0] for e in ADMIN_PAGES}}
 
 
 def me(session) -> Staff:
@@ -117,14 +103,24 @@ def _run(action: Callable[[Any, Any, Staff], str], fallback: str, done: Optional
         with svc.db.session() as session:
             target = action(svc, session, me(session))
     except handoff.HandoffError as exc:
-        flash(ERRORS.get(exc.reason, "Không thực hiện được thao tác này."), "error")
+        flash(_refusal(svc.texts, exc, "other"), "error")
         return redirect(fallback)
     except RasaUnavailable:
-        flash(BOT_DOWN, "error")
+        flash(svc.texts.staff_label("console_errors", "bot_down"), "error")
         return redirect(fallback)
     if done:
         flash(done, "success")
     return redirect(target)
+
+
+def _refusal(texts, exc: handoff.HandoffError, fallback: str) -> str:
+    """Why the handoff service refused, or the `console_errors` fallback when that reason has no sentence."""
+    reasons = texts.staff("handoff_errors")
+    return reasons.get(exc.reason) or texts.staff_label("console_errors", fallback)
+
+
+def _done(key: str, **fields: Any) -> str:
+    return services().texts.staff_label("handoff_done", key, **fields)
 
 
 def _conversation_url(conv_id: int, anchor: str = "") -> str:
@@ -149,7 +145,7 @@ def queue():
         outage = runtime_settings.get(session, "outage_notice") or {}
         is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
     labels = js_labels()
-    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides)) \
+    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides, svc.texts)) \
         if current_user.is_admin else 0
     return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open, labels=labels,
                            steps=labels["steps"], content_review=review)
@@ -222,7 +218,7 @@ def claim(handoff_id: int):
         found = session.get(Handoff, handoff_id)
         if found is not None:
             fallback = _conversation_url(found.conversation_id)
-    return _run(act, fallback, "Bạn đã nhận cuộc trò chuyện. Người dân được báo có cán bộ tham gia.")
+    return _run(act, fallback, _done("claimed"))
 
 
 @bp.post("/conversations/<int:conv_id>/reply")
@@ -244,12 +240,13 @@ def reply(conv_id: int):
                 abort(404)
             handoff.reply(svc, session, conv, me(session), text)
     except handoff.HandoffError as exc:
-        message = ERRORS.get(exc.reason, "Không gửi được tin nhắn.")
+        message = _refusal(svc.texts, exc, "reply_failed")
         if exc.reason == "bad_text":
-            message = f"Nội dung trả lời trống hoặc dài quá {svc.settings.max_message_chars} ký tự."
+            message = svc.texts.staff_label("console_errors", "reply_too_long",
+                                            max_chars=svc.settings.max_message_chars)
         flash(message, "error")
         return _render_conversation(conv_id, draft=text, status=exc.status)
-    flash("Đã gửi tin nhắn cho người dân.", "success")
+    flash(_done("replied"), "success")
     return redirect(_conversation_url(conv_id))  # no #fragment: it would block autofocus
 
 
@@ -264,7 +261,7 @@ def return_to_bot(conv_id: int):
         handoff.return_to_bot(svc, session, conv, staff)
         return _conversation_url(conv_id)
 
-    return _run(act, _conversation_url(conv_id), "Đã trả cuộc trò chuyện cho trợ lý tự động.")
+    return _run(act, _conversation_url(conv_id), _done("returned"))
 
 
 @bp.post("/handoffs/<int:handoff_id>/resolve")
@@ -282,7 +279,8 @@ def resolve(handoff_id: int):
         found = session.get(Handoff, handoff_id)
         if found is not None:
             fallback = _conversation_url(found.conversation_id, "#resolve")
-    done = f"Đã kết thúc hỗ trợ. Kết quả: {OUTCOMES.get(outcome, outcome)}." if outcome in OUTCOMES else None
+    done = _done("resolved", outcome=services().texts.staff("outcomes")[outcome]) \
+        if outcome in handoff.OUTCOMES else None
     return _run(act, fallback, done)
 
 
@@ -297,16 +295,18 @@ def search():
     filters = {"from": args.get("from", ""), "to": args.get("to", ""), "problem": args.get("problem", ""),
                "step": args.get("step", ""), "outcome": args.get("outcome", "")}
 
-    def day(name: str, label: str) -> Optional[date]:
+    refusals = svc.texts.staff("search_errors")
+
+    def day(name: str) -> Optional[date]:
         if not filters[name]:
             return None
         try:
             return date.fromisoformat(filters[name])
         except ValueError:
-            errors.append(f"{label} không hợp lệ.")
+            errors.append(refusals[f"bad_{name}"])
             return None
 
-    date_from, date_to = day("from", "Từ ngày"), day("to", "Đến ngày")
+    date_from, date_to = day("from"), day("to")
     step = None
     if filters["step"]:
         try:
@@ -314,14 +314,14 @@ def search():
             if not 1 <= step <= 20:
                 raise ValueError
         except ValueError:
-            errors.append("Bước phải là một số từ 1 đến 20.")
+            errors.append(refusals["bad_step"])
             step = None
     if filters["problem"] and guide.problem(filters["problem"]) is None:
-        errors.append("Vấn đề không có trong danh mục.")
-    if filters["outcome"] and filters["outcome"] not in OUTCOMES:
-        errors.append("Kết quả không hợp lệ.")
+        errors.append(refusals["bad_problem"])
+    if filters["outcome"] and filters["outcome"] not in handoff.OUTCOMES:
+        errors.append(refusals["bad_outcome"])
     if date_from and date_to and date_from > date_to:
-        errors.append("“Từ ngày” phải trước hoặc bằng “Đến ngày”.")
+        errors.append(refusals["date_order"])
     results: List[Dict[str, Any]] = []
     if not errors:
         with svc.db.session() as session:

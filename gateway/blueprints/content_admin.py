@@ -17,22 +17,25 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import services
+from gateway.blueprints.common import access_refused, services
 from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
 
 bp = Blueprint("content_admin", __name__, url_prefix="/console/content")
 
-RETRAIN_NOTE = ("Sửa câu chữ, hình minh họa, đường dây nóng, giờ làm việc, ngày kiểm tra: có hiệu lực ngay với tin nhắn "
-                "tiếp theo của người dân, không cần huấn luyện lại trợ lý, không cần khởi động lại. Muốn trợ lý HIỂU "
-                "thêm cách người dân NÓI (ví dụ một câu hỏi mới, một lỗi mới), cần lập trình viên thêm câu ví dụ vào "
-                "dữ liệu huấn luyện (bot/data) rồi chạy `make train`: việc đó không làm được ở trang này.")
-
 
 @bp.errorhandler(403)
 def forbidden(_error):
-    return render_template("console/error.html", title="Không có quyền truy cập",
-                           message="Chỉ quản trị viên được sửa nội dung hướng dẫn."), 403
+    return access_refused("content_only")
+
+
+def _texts():
+    return services().texts
+
+
+def _say(key: str, **fields: Any) -> str:
+    """A sentence of content/staff.yml `content_admin`."""
+    return _texts().staff_label("content_admin", key, **fields)
 
 
 def _paths():
@@ -58,7 +61,7 @@ def _me(session) -> Staff:
 def _field(key: str) -> ce.Field:
     content_dir, overrides = _paths()
     try:
-        return ce.find_field(content_dir, overrides, key)
+        return ce.find_field(content_dir, overrides, key, _texts())
     except ce.EditError:
         abort(404)
 
@@ -79,7 +82,7 @@ def index():
     """Every editable field, grouped; the latest edits."""
     content_dir, overrides = _paths()
     try:
-        fields = ce.fields(content_dir, overrides)
+        fields = ce.fields(content_dir, overrides, _texts())
     except ce.EditError as exc:
         flash(str(exc), "error")
         fields = []
@@ -87,14 +90,14 @@ def index():
     for f in fields:
         groups.setdefault(f.group, {"id": f.group, "title": f.group_title, "fields": []})["fields"].append(f)
     labels = {f.key: f"{f.group_title} › {f.label}" for f in fields}
-    return render_template("content_admin/index.html", groups=list(groups.values()), note=RETRAIN_NOTE,
+    return render_template("content_admin/index.html", groups=list(groups.values()), note=_say("retrain_note"),
                            recent=_recent_edits(labels), overridden=sum(1 for f in fields if f.overridden),
                            stale=[f for f in fields if f.stale])
 
 
 def _edit_page(spec: ce.Field, value: Any, base: str, errors: List[str] = (), status: int = 200):
     return render_template("content_admin/edit.html", field=spec, value=value, base=base, errors=list(errors),
-                           illustrations=_illustrations(), note=RETRAIN_NOTE), status
+                           illustrations=_illustrations(), note=_say("retrain_note")), status
 
 
 @bp.get("/edit")
@@ -118,8 +121,8 @@ def _preview_page(spec: ce.Field, value: str, base: str, warnings: List[str], er
     content_dir, overrides = _paths()
     guide = ce.current(content_dir, overrides)
     return render_template("content_admin/preview.html", field=spec, value=value, base=base, warnings=warnings,
-                           errors=list(errors), preview=ce.preview(guide, spec, value),
-                           signature=ce.sign(_secret(), "preview", spec.key, value), note=RETRAIN_NOTE), status
+                           errors=list(errors), preview=ce.preview(guide, spec, value, _texts()),
+                           signature=ce.sign(_secret(), "preview", spec.key, value), note=_say("retrain_note")), status
 
 
 @bp.post("/preview")
@@ -129,7 +132,7 @@ def preview():
     spec = _field(request.form.get("key", ""))
     base = request.form.get("base", "")
     try:
-        value, warnings = ce.validate(spec, request.form.get("value", ""), _illustrations())
+        value, warnings = ce.validate(spec, request.form.get("value", ""), _illustrations(), texts=_texts())
     except ce.EditError as exc:
         return _edit_page(spec, request.form.get("value", ""), base, [str(exc)], 400)
     return _preview_page(spec, value, base, warnings)
@@ -143,25 +146,24 @@ def save():
     value, base = request.form.get("value", ""), request.form.get("base", "")
     if not ce.check_signature(_secret(), request.form.get("signature", ""), "preview", spec.key, value):
         try:
-            value, warnings = ce.validate(spec, value, _illustrations())
+            value, warnings = ce.validate(spec, value, _illustrations(), texts=_texts())
         except ce.EditError as exc:
             return _edit_page(spec, value, base, [str(exc)], 400)
-        return _preview_page(spec, value, base, warnings, ["Hãy xem trước nội dung mới rồi mới lưu."], 400)
+        return _preview_page(spec, value, base, warnings, [_say("preview_first")], 400)
     content_dir, overrides = _paths()
     try:
         with services().db.session() as session:
             change = ce.save(session, _me(session), content_dir, overrides, spec.key, value, base, _secret(),
-                             _illustrations())
+                             _illustrations(), _texts())
     except ce.Conflict as exc:
         fresh = _field(spec.key)
         return _edit_page(fresh, value, ce.sign(_secret(), fresh.key, fresh.current), [str(exc)], 409)
     except ce.EditError as exc:
         return _edit_page(spec, value, base, [str(exc)], 400)
     if change["changed"]:
-        flash(f"Đã lưu “{spec.group_title} › {spec.label}”. Người dân thấy nội dung mới từ tin nhắn tiếp theo.",
-              "success")
+        flash(_say("saved", group=spec.group_title, label=spec.label), "success")
     elif change["reviewed"]:
-        flash(f"Đã xem lại “{spec.group_title} › {spec.label}”: giữ nội dung xã đã sửa.", "success")
+        flash(_say("reviewed", group=spec.group_title, label=spec.label), "success")
     else:
-        flash("Nội dung không thay đổi, không có gì để lưu.", "info")
+        flash(_say("unchanged"), "info")
     return redirect(url_for("content_admin.index") + f"#{spec.group}")

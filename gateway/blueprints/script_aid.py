@@ -12,21 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.blueprints.common import BadBody, access_refused, error, json_body, services
 from gateway.models import Staff
 from gateway.services import hotline
 
 bp = Blueprint("script_aid", __name__, url_prefix="/console/script")
-
-KEYS = [
-    ("A / B", "Chọn cách đăng nhập: A (mật khẩu + OTP) hoặc B (quét mã QR)"),
-    ("→, J hoặc N", "Bước tiếp theo"),
-    ("←, K hoặc P", "Bước trước"),
-    ("1 … 9", "Mở kịch bản vấn đề số 1 … 9 của bước đang xem"),
-    ("0 hoặc Esc", "Đóng kịch bản vấn đề"),
-    ("/ hoặc S", "Gõ lời người dân vào ô “Người dân nói gì”, Enter để phân tích, Esc để thoát ô"),
-    ("Enter", "Đến phần ghi kết quả; chọn kết quả bằng ↑ ↓, Enter lần nữa để ghi"),
-]
 
 
 def me(session) -> Staff:
@@ -39,8 +29,16 @@ def me(session) -> Staff:
 
 @bp.errorhandler(403)
 def forbidden(_error):
-    return render_template("console/error.html", title="Không có quyền truy cập",
-                           message="Bạn không có quyền dùng chức năng này."), 403
+    return access_refused("script_aid_only")
+
+
+def _labelled(view, texts):
+    """The script view with the words of content/staff.yml: outcome names, and when a problem needs the police."""
+    outcomes, in_person = texts.staff("outcomes"), texts.staff("in_person")
+    view["outcomes"] = {code: outcomes[code] for code in view["outcomes"]}
+    for problem in view["problems"].values():
+        problem["in_person_label"] = in_person.get(problem["in_person"], "")
+    return view
 
 
 def _state(view):
@@ -62,13 +60,14 @@ def page():
     """The script aid page."""
     svc = services()
     guide = svc.texts.guide
-    view = hotline.script_view(guide)
+    view = _labelled(hotline.script_view(guide), svc.texts)
     flow, step, problem = _state(view)
     with svc.db.session() as session:
         staff = me(session)
         today = hotline.calls_today(session, staff)
-        recent = hotline.recent_calls(session, guide, staff)
-    return render_template("script_aid/page.html", view=view, flow=flow, step=step, problem=problem, keys=KEYS,
+        recent = hotline.recent_calls(session, guide, staff, view["outcomes"])
+    keys = list(svc.texts.staff("script_aid_keys").items())  # (keys to press, what they do)
+    return render_template("script_aid/page.html", view=view, flow=flow, step=step, problem=problem, keys=keys,
                            today=today, recent=recent,
                            data={"flows": {code: {"total": f["total"], "steps": [s["problems"] for s in f["steps"]]}
                                            for code, f in view["flows"].items()},
@@ -97,15 +96,16 @@ def record():
             staff = me(session)
             call = hotline.record_call(session, guide, staff, body.get("flow"), body.get("last_step"),
                                        body.get("problem"), body.get("outcome"))
-            view = hotline.call_view(guide, call)
+            view = hotline.call_view(guide, call, svc.texts.staff("outcomes"))
             today = hotline.calls_today(session, staff)
     except hotline.HotlineError as exc:
+        reason = svc.texts.explain(exc)
         if wants_json:
-            return error(400, exc.code, exc.message)
-        flash(f"Chưa ghi được: {exc.message}", "error")
+            return error(400, exc.code, reason)
+        flash(svc.texts.staff_label("hotline_done", "not_recorded", reason=reason), "error")
         return redirect(url_for("script_aid.page", flow=body.get("flow") or None, step=body.get("last_step") or None,
                                 problem=body.get("problem") or None))
     if wants_json:
         return jsonify({"call": view, "today": today}), 201
-    flash(f"Đã ghi kết quả cuộc gọi: {view['outcome_label']}.", "success")
+    flash(svc.texts.staff_label("hotline_done", "recorded", outcome=view["outcome_label"]), "success")
     return redirect(url_for("script_aid.page"))

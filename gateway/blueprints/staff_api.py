@@ -33,6 +33,11 @@ def _staff(session):
     return session.get(Staff, current_user.id)
 
 
+def _say(key: str) -> str:
+    """An answer's message from content/staff.yml `staff_api`."""
+    return services().texts.staff_label("staff_api", key)
+
+
 def _run(action):
     """Run a handoff action in a transaction; map errors to JSON answers."""
     svc = services()
@@ -42,7 +47,7 @@ def _run(action):
     except handoff.HandoffError as exc:
         return error(exc.status, exc.reason, exc.reason)
     except RasaUnavailable:
-        return error(503, "bot_unavailable", "Không liên lạc được với trợ lý tự động. Thử lại sau.")
+        return error(503, "bot_unavailable", _say("bot_unavailable"))
 
 
 @bp.get("/queue")
@@ -62,7 +67,7 @@ def get_conversation(conv_id: int):
     with svc.db.session() as session:
         conv = session.get(Conversation, conv_id)
         if conv is None:
-            return error(404, "not_found", "Không tìm thấy.")
+            return error(404, "not_found", _say("not_found"))
         return jsonify(queue.conversation_view(session, svc.texts, conv, _staff(session)))
 
 
@@ -99,7 +104,7 @@ def reply(conv_id: int):
     def act(svc, s):
         conv = s.get(Conversation, conv_id)
         if conv is None:
-            return error(404, "not_found", "Không tìm thấy.")
+            return error(404, "not_found", _say("not_found"))
         return jsonify(message_view(handoff.reply(svc, s, conv, _staff(s), text)))
 
     return _run(act)
@@ -112,7 +117,7 @@ def return_to_bot(conv_id: int):
     def act(svc, s):
         conv = s.get(Conversation, conv_id)
         if conv is None:
-            return error(404, "not_found", "Không tìm thấy.")
+            return error(404, "not_found", _say("not_found"))
         return jsonify([message_view(m) for m in handoff.return_to_bot(svc, s, conv, _staff(s))])
 
     return _run(act)
@@ -141,7 +146,7 @@ def search():
         date_to = date.fromisoformat(args["to"]) if args.get("to") else None
         step = int(args["step"]) if args.get("step") else None
     except ValueError:
-        return error(400, "bad_filter", "Bộ lọc không hợp lệ.")
+        return error(400, "bad_filter", _say("bad_filter"))
     with services().db.session() as session:
         return jsonify(queue.search(session, date_from, date_to, args.get("problem") or None, step,
                                     args.get("outcome") or None))

@@ -1,7 +1,7 @@
 """What the commune administrator changes from the console: staff accounts, working hours, the outage notice.
 
-Every change is written to the audit log (who, what; never a password). Validation errors are `AdminError` with
-a Vietnamese message for the form.
+Every change is written to the audit log (who, what; never a password). Validation errors are `AdminError` (or
+the `AccountError` of staff_accounts) with a code; their Vietnamese words for the form are in content/staff.yml.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from gateway.models import AuditLog, Staff
 from gateway.services import audit, hours, runtime_settings, staff_accounts
+from gateway.services.texts import StaffError
 
-WEEKDAYS: Tuple[str, ...] = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 MAX_PERIODS = 3
 MAX_HOLIDAYS = 200
 MAX_OUTAGE_CHARS = 500
@@ -23,8 +23,11 @@ WAIT_MINUTES = (1, 240)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-class AdminError(ValueError):
-    """A change the administrator asked for cannot be made (the message is shown on the form)."""
+class AdminError(StaffError):
+    """A change the administrator asked for cannot be made (its words for the form: content/staff.yml
+    `admin_errors`)."""
+
+    group = "admin_errors"
 
 
 # --- staff accounts ---------------------------------------------------------------------------------------------
@@ -36,11 +39,8 @@ def list_staff(session: Session) -> List[Staff]:
 
 def create_staff(session: Session, actor: Staff, username: str, display_name: str, password: str,
                  role: str) -> Staff:
-    """A new account (rules of staff_accounts.create), audited without the password."""
-    try:
-        staff = staff_accounts.create(session, username, display_name, password, role)
-    except staff_accounts.AccountError as exc:
-        raise AdminError(str(exc)) from exc
+    """A new account (rules of staff_accounts.create: AccountError), audited without the password."""
+    staff = staff_accounts.create(session, username, display_name, password, role)
     audit.record(session, actor.id, "staff_create", f"staff:{staff.id}",
                  {"username": staff.username, "role": staff.role})
     return staff
@@ -49,7 +49,7 @@ def create_staff(session: Session, actor: Staff, username: str, display_name: st
 def _staff(session: Session, staff_id: int) -> Staff:
     staff = session.get(Staff, staff_id)
     if staff is None:
-        raise AdminError("Không tìm thấy tài khoản.")
+        raise AdminError("no_account")
     return staff
 
 
@@ -63,9 +63,9 @@ def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> S
     staff = _staff(session, staff_id)
     if not active:
         if staff.id == actor.id:
-            raise AdminError("Bạn không thể tự khóa tài khoản của mình.")
+            raise AdminError("self_deactivate")
         if staff.is_admin and staff.active and _active_admins(session) <= 1:
-            raise AdminError("Phải còn ít nhất một quản trị viên đang hoạt động.")
+            raise AdminError("last_admin")
     if staff.active != active:
         staff.active = active
         audit.record(session, actor.id, "staff_activate" if active else "staff_deactivate", f"staff:{staff.id}",
@@ -74,12 +74,10 @@ def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> S
 
 
 def reset_password(session: Session, actor: Staff, staff_id: int, password: str) -> Staff:
-    """Set a new password for an account (same strength rule); the audit entry never holds the password."""
+    """Set a new password for an account (same strength rule: AccountError); the audit entry never holds the
+    password."""
     staff = _staff(session, staff_id)
-    try:
-        staff_accounts.set_password(staff, password)
-    except staff_accounts.AccountError as exc:
-        raise AdminError(str(exc)) from exc
+    staff_accounts.set_password(staff, password)
     audit.record(session, actor.id, "staff_password_reset", f"staff:{staff.id}", {"username": staff.username})
     return staff
 
@@ -102,25 +100,25 @@ def schedule_from_form(days: Iterable[str], periods: Sequence[Tuple[str, str]], 
     try:
         day_numbers = sorted({int(d) for d in days})
     except (TypeError, ValueError) as exc:
-        raise AdminError("Ngày làm việc không hợp lệ.") from exc
+        raise AdminError("bad_days") from exc
     if any(d < 0 or d > 6 for d in day_numbers):
-        raise AdminError("Ngày làm việc không hợp lệ.")
+        raise AdminError("bad_days")
     clean: List[List[str]] = []
     for number, (start, end) in enumerate(periods[:MAX_PERIODS], start=1):
         start, end = (start or "").strip()[:5], (end or "").strip()[:5]
         if not start and not end:
             continue
         if not start or not end:
-            raise AdminError(f"Khung giờ {number}: cần cả giờ bắt đầu và giờ kết thúc.")
+            raise AdminError("period_incomplete", number=number)
         if not _HHMM.match(start) or not _HHMM.match(end):
-            raise AdminError(f"Khung giờ {number}: giờ phải có dạng HH:MM (ví dụ 07:30).")
+            raise AdminError("period_format", number=number)
         if start >= end:
-            raise AdminError(f"Khung giờ {number}: giờ kết thúc phải sau giờ bắt đầu.")
+            raise AdminError("period_order", number=number)
         clean.append([start, end])
     clean.sort()
     for (_, end), (start, _) in zip(clean, clean[1:]):
         if start < end:
-            raise AdminError("Các khung giờ không được chồng lên nhau.")
+            raise AdminError("periods_overlap")
     holidays: List[str] = []
     for line in (holidays_text or "").replace(",", "\n").splitlines():
         if not line.strip():
@@ -128,13 +126,13 @@ def schedule_from_form(days: Iterable[str], periods: Sequence[Tuple[str, str]], 
         try:
             holidays.append(parse_date(line).isoformat())
         except ValueError as exc:
-            raise AdminError(f"Ngày nghỉ không hợp lệ: “{line.strip()[:20]}” (viết dạng 02/09/2026).") from exc
+            raise AdminError("bad_holiday", text=line.strip()[:20]) from exc
     if len(holidays) > MAX_HOLIDAYS:
-        raise AdminError(f"Tối đa {MAX_HOLIDAYS} ngày nghỉ.")
+        raise AdminError("too_many_holidays", max_days=MAX_HOLIDAYS)
     try:
         return hours.validate({"days": day_numbers, "periods": clean, "holidays": holidays})
     except ValueError as exc:
-        raise AdminError("Giờ làm việc không hợp lệ.") from exc
+        raise AdminError("bad_hours") from exc
 
 
 def parse_wait_minutes(text: str) -> int:
@@ -143,9 +141,9 @@ def parse_wait_minutes(text: str) -> int:
     try:
         minutes = int((text or "").strip())
     except ValueError as exc:
-        raise AdminError(f"Thời gian chờ phải là số phút từ {low} đến {high}.") from exc
+        raise AdminError("bad_wait", low=low, high=high) from exc
     if not low <= minutes <= high:
-        raise AdminError(f"Thời gian chờ phải là số phút từ {low} đến {high}.")
+        raise AdminError("bad_wait", low=low, high=high)
     return minutes
 
 
@@ -162,7 +160,7 @@ def save_outage(session: Session, actor: Staff, on: bool, text: str) -> Dict[str
     """Switch the outage notice on or off with its text (the bot gives it to citizens while it is on)."""
     text = " ".join((text or "").split())
     if len(text) > MAX_OUTAGE_CHARS:
-        raise AdminError(f"Nội dung thông báo tối đa {MAX_OUTAGE_CHARS} ký tự.")
+        raise AdminError("outage_too_long", max_chars=MAX_OUTAGE_CHARS)
     value = {"on": bool(on), "text": text}
     runtime_settings.put(session, "outage_notice", value)
     audit.record(session, actor.id, "settings_outage", "settings:outage_notice", value)

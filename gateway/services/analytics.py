@@ -1,9 +1,10 @@
 """Where citizens get stuck: reports over the chat conversations and the hotline calls, as plain dicts.
 
-Every report is a pure function of the database (a SQLAlchemy session), the guide (for step counts and titles)
-and `Filters` (a date range in Vietnam's time zone, a channel, day/week buckets). Each returns a dict with the
-report's figures plus a `table` ({"columns": [[key, label], ...], "rows": [{key: value}]}) that the console shows
-beside the chart and the CSV export writes.
+Every report is a pure function of the database (a SQLAlchemy session), the guide (for step counts and titles),
+`Filters` (a date range in Vietnam's time zone, a channel, day/week buckets) and the staff words (`Texts`: the
+column headings and labels of content/staff.yml). Each returns a dict with the report's figures plus a `table`
+({"columns": [[key, label], ...], "rows": [{key: value}]}) that the console shows beside the chart and the CSV
+export writes.
 
 Definitions (README "Analytics"):
 - A chat conversation counts in the period it was *created*; a hotline call when it was recorded; a handoff when
@@ -32,29 +33,23 @@ from sqlalchemy.orm import Session
 
 from content import Guide
 from gateway.models import Conversation, Handoff, HotlineCall
+from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
+from gateway.services.texts import StaffError, Texts, default_texts
 
 CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
 CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
-CHANNEL_LABELS = {"widget": "Trang web", "zalo": "Zalo", "rest": "API (REST)", "hotline": "Đường dây nóng"}
 FLOWS: Tuple[str, ...] = ("A", "B")
-OUTCOMES: Tuple[str, ...] = ("got_in", "needs_police", "call_back", "no_answer", "other")
-OUTCOME_LABELS = {"got_in": "Đã đăng nhập được", "needs_police": "Cần đến Công an", "call_back": "Cần gọi lại",
-                  "no_answer": "Người dân không phản hồi", "other": "Khác", "open": "Chưa kết thúc"}
-LOGIN_LABELS = {"got_in": "Trả lời: đã vào được", "not_in": "Trả lời: chưa vào được",
-                "none": "Không trả lời câu hỏi cuối"}
 REPORTS: Tuple[str, ...] = ("summary", "funnel", "problems", "handoffs", "self_service", "first_reply", "outcomes",
                             "volume")
-REPORT_TITLES = {
-    "summary": "Tổng quan", "funnel": "Phễu theo bước", "problems": "Vấn đề theo bước",
-    "handoffs": "Tỷ lệ chuyển cán bộ", "self_service": "Tỷ lệ tự làm được", "first_reply": "Thời gian cán bộ trả lời",
-    "outcomes": "Kết quả", "volume": "Theo ngày / tuần",
-}
+ANSWERS: Tuple[str, ...] = ("got_in", "not_in", "none")  # the citizens' own answer to the last question
 MAX_BUCKETS = 370
 
 
-class FilterError(ValueError):
-    """A filter value that cannot be used (message in Vietnamese)."""
+class FilterError(StaffError):
+    """A filter value that cannot be used (its words: content/staff.yml `analytics_filter_errors`)."""
+
+    group = "analytics_filter_errors"
 
 
 @dataclass(frozen=True)
@@ -97,15 +92,15 @@ def parse_filters(args: Dict[str, str]) -> Filters:
         date_from = date.fromisoformat(args["from"]) if args.get("from") else None
         date_to = date.fromisoformat(args["to"]) if args.get("to") else None
     except ValueError as exc:
-        raise FilterError("Ngày phải viết dạng năm-tháng-ngày, ví dụ 2026-11-27.") from exc
+        raise FilterError("bad_date") from exc
     if date_from and date_to and date_from > date_to:
-        raise FilterError("Ngày bắt đầu phải trước ngày kết thúc.")
+        raise FilterError("date_order")
     channel = args.get("channel") or None
     if channel is not None and channel not in CHANNELS:
-        raise FilterError("Kênh không hợp lệ.")
+        raise FilterError("bad_channel")
     period = args.get("period") or "day"
     if period not in ("day", "week"):
-        raise FilterError("Chỉ chia theo ngày (day) hoặc tuần (week).")
+        raise FilterError("bad_period")
     return Filters(date_from, date_to, channel, period)
 
 
@@ -242,6 +237,19 @@ def _table(columns: Iterable[Tuple[str, str]], rows: List[Dict[str, Any]]) -> Di
     return {"columns": [list(c) for c in columns], "rows": rows}
 
 
+def _headings(texts: Texts, report: str, keys: Iterable[str]) -> List[Tuple[str, str]]:
+    """(column key, heading) for columns headed as in content/staff.yml `analytics_columns.<report>`."""
+    headings = texts.staff(f"analytics_columns.{report}")
+    return [(key, headings[key]) for key in keys]
+
+
+def _per_channel(texts: Texts, report: str, heading: str, prefix: str,
+                 channels: Iterable[str]) -> List[Tuple[str, str]]:
+    """One column per channel: key `<prefix>_<channel>`, the heading `heading` with its {channel} filled in."""
+    headings, names = texts.staff(f"analytics_columns.{report}"), texts.staff("channels")
+    return [(f"{prefix}_{ch}", headings.fill(heading, channel=names[ch])) for ch in channels]
+
+
 def _steps(guide: Guide, flow: str) -> int:
     return len(guide.steps(flow))
 
@@ -255,7 +263,7 @@ def _problem_title(guide: Guide, code: Optional[str]) -> str:
 
 # --- the reports --------------------------------------------------------------------------------------------------
 
-def funnel(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def funnel(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Per flow and step: how many reached it (chat + hotline, per channel) and how many stopped there."""
     convs, calls = load_conversations(session, filters), load_calls(session, filters)
     flows, rows = [], []
@@ -287,11 +295,9 @@ def funnel(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
         flows.append({"flow": flow, "title": guide.flow(flow)["title"], "short": guide.flow(flow)["short"],
                       "steps_total": total, "started": started, "got_in": got_in,
                       "got_in_rate": rate(got_in, started), "steps": steps})
-    columns = [("flow", "Cách"), ("step", "Bước"), ("reached", "Đã đến bước này"), ("stopped", "Dừng ở bước này")]
-    for ch in _channels(filters):
-        columns.append((f"reached_{ch}", f"Đã đến · {CHANNEL_LABELS[ch]}"))
-    for ch in _channels(filters):
-        columns.append((f"stopped_{ch}", f"Dừng · {CHANNEL_LABELS[ch]}"))
+    columns = _headings(texts, "funnel", ("flow", "step", "reached", "stopped")) \
+        + _per_channel(texts, "funnel", "reached_channel", "reached", _channels(filters)) \
+        + _per_channel(texts, "funnel", "stopped_channel", "stopped", _channels(filters))
     return {"report": "funnel", "filters": filters.as_dict(), "flows": flows, "table": _table(columns, rows)}
 
 
@@ -305,7 +311,7 @@ def _parse_seen(item: str) -> Optional[Tuple[str, int]]:
         return None
 
 
-def problems(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def problems(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Problems per flow and step (a conversation counts a problem at a step once), chat and hotline."""
     counts: Dict[Tuple[Optional[str], int, str], Counter] = defaultdict(Counter)
     for c in load_conversations(session, filters):
@@ -329,13 +335,12 @@ def problems(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]
     totals = [{"problem": code, "title": _problem_title(guide, code), "chat": c["chat"], "hotline": c["hotline"],
                "total": c["chat"] + c["hotline"]} for code, c in by_problem.items()]
     totals.sort(key=lambda r: (-r["total"], r["problem"]))
-    columns = [("flow", "Cách"), ("step", "Bước"), ("problem", "Mã vấn đề"), ("title", "Vấn đề"),
-               ("chat", "Trò chuyện"), ("hotline", "Đường dây nóng"), ("total", "Tổng")]
+    columns = _headings(texts, "problems", ("flow", "step", "problem", "title", "chat", "hotline", "total"))
     return {"report": "problems", "filters": filters.as_dict(), "by_step": rows, "by_problem": totals,
             "table": _table(columns, rows)}
 
 
-def handoffs(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def handoffs(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Share of conversations handed to a person, per channel, and the reasons."""
     convs = load_conversations(session, filters)
     rows = []
@@ -345,15 +350,14 @@ def handoffs(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]
         rows.append({"channel": ch, "conversations": len(group), "with_handoff": with_handoff,
                      "handoffs": sum(c.handoffs for c in group), "rate": rate(with_handoff, len(group))})
     reasons = Counter(h.reason or "requested" for h in load_handoffs(session, filters))
-    columns = [("channel", "Kênh"), ("conversations", "Cuộc trò chuyện"), ("with_handoff", "Có chuyển cán bộ"),
-               ("handoffs", "Số lần chuyển"), ("rate", "Tỷ lệ chuyển cán bộ")]
+    columns = _headings(texts, "handoffs", ("channel", "conversations", "with_handoff", "handoffs", "rate"))
     overall = rows[-1]
     return {"report": "handoffs", "filters": filters.as_dict(), "conversations": overall["conversations"],
             "with_handoff": overall["with_handoff"], "rate": overall["rate"], "by_channel": rows[:-1],
             "reasons": dict(sorted(reasons.items())), "table": _table(columns, rows)}
 
 
-def self_service(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def self_service(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Conversations that got in by themselves (answered "got in", no person), per channel."""
     convs = load_conversations(session, filters)
     rows = []
@@ -365,9 +369,8 @@ def self_service(session: Session, guide: Guide, filters: Filters) -> Dict[str, 
                      "answered": sum(1 for c in in_flow if c.login_outcome),
                      "got_in": sum(1 for c in in_flow if c.got_in), "self_served": self_served,
                      "rate": rate(self_served, len(in_flow))})
-    columns = [("channel", "Kênh"), ("conversations", "Cuộc trò chuyện"), ("in_flow", "Đã bắt đầu hướng dẫn"),
-               ("answered", "Trả lời câu hỏi cuối"), ("got_in", "Vào được (kể cả nhờ cán bộ)"),
-               ("self_served", "Tự vào được, không cần cán bộ"), ("rate", "Tỷ lệ tự làm được")]
+    columns = _headings(texts, "self_service", ("channel", "conversations", "in_flow", "answered", "got_in",
+                                                "self_served", "rate"))
     overall = rows[-1]
     return {"report": "self_service", "filters": filters.as_dict(), "in_flow": overall["in_flow"],
             "self_served": overall["self_served"], "rate": overall["rate"], "by_channel": rows[:-1],
@@ -384,39 +387,38 @@ def _reply_stats(items: List[HandoffRow]) -> Dict[str, Any]:
             "p90_minutes": round(p90 / 60, 1) if p90 is not None else None}
 
 
-def first_reply(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def first_reply(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Time from a handoff request to the first staff reply: median and p90, per channel."""
     items = load_handoffs(session, filters)
     rows = [{"channel": ch, **_reply_stats([h for h in items if h.channel == ch])}
             for ch in _channels(filters, chat_only=True)]
     overall = {"channel": "all", **_reply_stats(items)}
-    columns = [("channel", "Kênh"), ("handoffs", "Yêu cầu gặp cán bộ"), ("replied", "Đã được trả lời"),
-               ("not_replied", "Chưa được trả lời"), ("median_minutes", "Trung vị (phút)"),
-               ("p90_minutes", "90% trong vòng (phút)")]
+    columns = _headings(texts, "first_reply", ("channel", "handoffs", "replied", "not_replied", "median_minutes",
+                                               "p90_minutes"))
     return {"report": "first_reply", "filters": filters.as_dict(), **{k: v for k, v in overall.items()
                                                                      if k != "channel"},
             "by_channel": rows, "table": _table(columns, rows + [overall])}
 
 
-def outcomes(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def outcomes(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Outcomes of handoffs (set by staff), of hotline calls, and the citizens' own answers."""
     handoff_counts = Counter(h.outcome or "open" for h in load_handoffs(session, filters))
     call_counts = Counter(c.outcome for c in load_calls(session, filters))
     convs = [c for c in load_conversations(session, filters) if c.flow]
     answers = Counter(c.login_outcome if c.login_outcome in ("got_in", "not_in") else "none" for c in convs)
+    names = {**texts.staff("outcomes"), "open": texts.staff_label("analytics", "open_outcome")}
     rows = []
     for outcome in OUTCOMES + ("open",):
         h, k = handoff_counts.get(outcome, 0), call_counts.get(outcome, 0)
         if outcome == "open" and not h:
             continue
-        rows.append({"outcome": outcome, "label": OUTCOME_LABELS[outcome], "handoff": h, "hotline": k,
+        rows.append({"outcome": outcome, "label": names.get(outcome, outcome), "handoff": h, "hotline": k,
                      "total": h + k})
-    columns = [("outcome", "Mã kết quả"), ("label", "Kết quả"), ("handoff", "Cán bộ hỗ trợ qua trò chuyện"),
-               ("hotline", "Đường dây nóng"), ("total", "Tổng")]
+    columns = _headings(texts, "outcomes", ("outcome", "label", "handoff", "hotline", "total"))
     return {"report": "outcomes", "filters": filters.as_dict(),
             "handoff": {o: handoff_counts.get(o, 0) for o in OUTCOMES + ("open",)},
             "hotline": {o: call_counts.get(o, 0) for o in OUTCOMES},
-            "citizen_answers": {k: answers.get(k, 0) for k in ("got_in", "not_in", "none")},
+            "citizen_answers": {k: answers.get(k, 0) for k in ANSWERS},
             "rows": rows, "table": _table(columns, rows)}
 
 
@@ -433,7 +435,7 @@ def bucket_label(start: date, period: str) -> str:
     return start.isoformat()
 
 
-def volume(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def volume(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Per day or ISO week (local time): conversations per channel, handoffs, self-served, hotline calls."""
     period = filters.period
     convs, calls = load_conversations(session, filters), load_calls(session, filters)
@@ -464,21 +466,18 @@ def volume(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
         ["in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"]
     rows = [{"period": bucket_label(s, period), "start": s.isoformat(),
              **{k: buckets.get(s, Counter()).get(k, 0) for k in keys}} for s in starts]
-    columns = [("period", "Tuần" if period == "week" else "Ngày"), ("start", "Từ ngày"),
-               ("conversations", "Cuộc trò chuyện")]
-    columns += [(f"conversations_{ch}", f"Trò chuyện · {CHANNEL_LABELS[ch]}")
-                for ch in _channels(filters, chat_only=True)]
-    columns += [("in_flow", "Đã bắt đầu hướng dẫn"), ("handoffs", "Chuyển cán bộ"),
-                ("self_served", "Tự vào được"), ("hotline_calls", "Cuộc gọi đường dây nóng"),
-                ("hotline_got_in", "Cuộc gọi: đã vào được")]
+    columns = [("period", texts.staff_label("analytics_columns.volume", f"period_{period}"))] \
+        + _headings(texts, "volume", ("start", "conversations")) \
+        + _per_channel(texts, "volume", "conversations_channel", "conversations", _channels(filters, chat_only=True)) \
+        + _headings(texts, "volume", ("in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"))
     return {"report": "volume", "filters": filters.as_dict(), "period": period, "rows": rows,
             "table": _table(columns, rows)}
 
 
-def summary(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
+def summary(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """The headline figures of the other reports."""
-    h, s, r = handoffs(session, guide, filters), self_service(session, guide, filters), \
-        first_reply(session, guide, filters)
+    h, s, r = handoffs(session, guide, filters, texts), self_service(session, guide, filters, texts), \
+        first_reply(session, guide, filters, texts)
     calls = load_calls(session, filters)
     figures = {
         "conversations": h["conversations"], "in_flow": s["in_flow"], "hotline_calls": len(calls),
@@ -486,26 +485,21 @@ def summary(session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
         "first_reply_median_minutes": r["median_minutes"], "first_reply_p90_minutes": r["p90_minutes"],
         "hotline_got_in": sum(1 for c in calls if c.outcome == "got_in"),
     }
-    labels = {
-        "conversations": "Cuộc trò chuyện", "in_flow": "Đã bắt đầu hướng dẫn",
-        "hotline_calls": "Cuộc gọi đường dây nóng", "handoff_rate": "Tỷ lệ chuyển cán bộ",
-        "self_service_rate": "Tỷ lệ tự làm được", "self_served": "Tự vào được",
-        "first_reply_median_minutes": "Cán bộ trả lời: trung vị (phút)",
-        "first_reply_p90_minutes": "Cán bộ trả lời: 90% trong vòng (phút)",
-        "hotline_got_in": "Cuộc gọi: đã vào được",
-    }
+    labels = texts.staff("analytics_figures")
     rows = [{"key": k, "label": labels[k], "value": v} for k, v in figures.items()]
     return {"report": "summary", "filters": filters.as_dict(), **figures,
-            "table": _table([("key", "Mã"), ("label", "Chỉ số"), ("value", "Giá trị")], rows)}
+            "table": _table(_headings(texts, "summary", ("key", "label", "value")), rows)}
 
 
 BUILDERS = {"summary": summary, "funnel": funnel, "problems": problems, "handoffs": handoffs,
             "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes, "volume": volume}
 
 
-def build(name: str, session: Session, guide: Guide, filters: Filters) -> Dict[str, Any]:
-    """A report by name (KeyError for an unknown name)."""
-    return BUILDERS[name](session, guide, filters)
+def build(name: str, session: Session, guide: Guide, filters: Filters,
+          texts: Optional[Texts] = None) -> Dict[str, Any]:
+    """A report by name (KeyError for an unknown name). `texts` gives the headings and labels: the app's
+    (`services().texts`), by default those of the default content folder."""
+    return BUILDERS[name](session, guide, filters, texts or default_texts())
 
 
 def to_csv(report: Dict[str, Any]) -> str:

@@ -11,6 +11,9 @@ file in the same folder and `os.replace` it, so a reader never sees half a file.
 
 A field is named by a key `<target>:<dotted path>`, e.g. `guide:flows.A.steps.0.text` (list indexes are 0-based:
 that is step 1 of flow A) or `messages:buttons.step.0.title`.
+
+The words shown to the administrator (field names, hints, refusals, preview notes) are in content/staff.yml; the
+functions that say something take the app's `texts` (default: those of the default content folder).
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ import content
 from gateway.models import Staff
 from gateway.services import audit
 from gateway.services.hours import TZ
+from gateway.services.texts import Labels, Texts, default_texts
 
 TARGETS = ("guide", "messages")
 # The letters of the Vietnamese alphabet that carry a diacritic (NFC), lower and upper case: text in Vietnamese
@@ -49,22 +53,19 @@ HOTLINE = re.compile(r"^[0-9][0-9. ]*[0-9]$")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".svg")
 STEP_CHARS = 140  # the guide's length target for one step or remedy line (a warning, not an error)
 
-# kind → (maximum characters, needs Vietnamese letters, help text)
-KINDS: Dict[str, Tuple[int, bool, str]] = {
-    "text": (400, True, f"Câu tiếng Việt có dấu, nên dưới {STEP_CHARS} ký tự (một việc mỗi câu)."),
-    "title": (80, True, "Tiêu đề tiếng Việt có dấu, tối đa 80 ký tự."),
-    "short": (20, True, "Tên ngắn trên nút bấm: tiếng Việt có dấu, tối đa 20 ký tự (giới hạn của Zalo)."),
-    "button": (20, True, "Chữ trên nút bấm: tiếng Việt có dấu, tối đa 20 ký tự (giới hạn của Zalo)."),
-    "hours": (200, True, "Giờ làm việc như trợ lý nói với người dân, tiếng Việt có dấu."),
-    "bring": (200, True, "Giấy tờ, đồ cần mang theo khi đến Công an, tiếng Việt có dấu."),
-    "date": (10, False, "Ngày kiểm tra lại thông tin, dạng năm-tháng-ngày (ví dụ 2026-11-27), không sau hôm nay."),
-    "hotline": (20, False, "Chỉ chữ số, dấu chấm và dấu cách, ví dụ 024.38541051."),
-    "illustration": (120, False, "Chọn một tệp hình trong thư mục hình minh họa (web_widget/illustrations/)."),
+# kind → (maximum characters, needs Vietnamese letters); the help text is content/staff.yml `content_hints.<kind>`
+KINDS: Dict[str, Tuple[int, bool]] = {
+    "text": (400, True), "title": (80, True), "short": (20, True), "button": (20, True), "hours": (200, True),
+    "bring": (200, True), "date": (10, False), "hotline": (20, False), "illustration": (120, False),
 }
 
 
+def _words(texts: Optional[Texts], group: str) -> Labels:
+    return (texts or default_texts()).staff(group)
+
+
 class EditError(ValueError):
-    """An edit that cannot be made (message in Vietnamese)."""
+    """An edit that cannot be made (message in Vietnamese, from content/staff.yml `content_errors`)."""
 
 
 class Conflict(EditError):
@@ -87,6 +88,7 @@ class Field:
     overridden: bool = False
     shipped_then: Any = None  # the shipped value under the edit when it was saved (None: not recorded)
     context: Dict[str, Any] = field(default_factory=dict)
+    help: str = ""  # what the form says under the field (content/staff.yml `content_hints`)
 
     @property
     def stale(self) -> bool:
@@ -97,13 +99,9 @@ class Field:
     def max_chars(self) -> int:
         return KINDS[self.kind][0]
 
-    @property
-    def help(self) -> str:
-        return KINDS[self.kind][2]
-
     def as_dict(self) -> Dict[str, Any]:
         out = asdict(self)
-        out.update(max_chars=self.max_chars, help=self.help, stale=self.stale)
+        out.update(max_chars=self.max_chars, stale=self.stale)
         return out
 
 
@@ -129,13 +127,14 @@ def current(content_dir: Path, overrides: Path) -> content.Guide:
     return content.load(Path(content_dir), Path(overrides))
 
 
-def read_edits(overrides: Path) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, Any]]]:
+def read_edits(overrides: Path, texts: Optional[Texts] = None) -> Tuple[Dict[str, Dict[str, Any]],
+                                                                       Dict[str, Dict[str, Any]]]:
     """The overrides file in one read: the edits {"guide": {...}, "messages": {...}} and, for each edit, the
     shipped value it replaced when saved (`shipped:`, same shape); both empty when the file is missing."""
     path = Path(overrides)
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
     if not isinstance(data, dict):
-        raise EditError("Tệp sửa đổi nội dung bị hỏng (không phải một bảng YAML).")
+        raise EditError(_words(texts, "content_errors")["broken_overrides"])
     recorded = data.get("shipped") if isinstance(data.get("shipped"), dict) else {}
     return ({t: dict(data.get(t) or {}) for t in TARGETS},
             {t: dict(recorded[t]) if isinstance(recorded.get(t), dict) else {} for t in TARGETS})
@@ -160,60 +159,58 @@ def illustration_files(directory: Path) -> List[str]:
 
 # --- the editable fields ------------------------------------------------------------------------------------------
 
-STEP_PARTS = (("text", "text", "Lời hướng dẫn"), ("check", "text", "Cán bộ kiểm tra (đường dây nóng)"),
-              ("illustration", "illustration", "Hình minh họa"))
-BUTTON_SETS = {
-    "step": "Nút ở mỗi bước", "choose_flow": "Nút chọn cách đăng nhập", "yes_no": "Nút Có / Không",
-    "remedy_check": "Nút sau cách khắc phục", "outcome": "Nút hỏi kết quả", "outcome_no": "Nút khi chưa vào được",
-    "offer_human": "Nút mời gặp cán bộ", "callback": "Nút gọi lại", "consent": "Nút đồng ý",
-    "offer_guide": "Nút mời hướng dẫn",
-}
+STEP_PARTS = (("text", "text"), ("check", "text"), ("illustration", "illustration"))  # (part, kind)
 
 
-def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any]) -> List[Field]:
-    """Every editable field of the given content (values filled in later)."""
+def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Optional[Texts] = None) -> List[Field]:
+    """Every editable field of the given content (values filled in later), named as in content/staff.yml."""
     specs: List[Field] = []
+    names, hints = _words(texts, "content_fields"), _words(texts, "content_hints")
+    button_sets = _words(texts, "content_button_sets")
 
     def add(target, path, kind, label, group, group_title, **context):
-        specs.append(Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context))
+        hint = hints.fill(kind, limit=KINDS[kind][0], step_chars=STEP_CHARS)
+        specs.append(Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context,
+                           help=hint))
 
-    add("guide", "commune.hotline", "hotline", "Đường dây nóng", "commune", "Thông tin của xã")
-    add("guide", "commune.working_hours", "hours", "Giờ làm việc (câu trợ lý nói)", "commune", "Thông tin của xã")
+    add("guide", "commune.hotline", "hotline", names["hotline"], "commune", names["commune"])
+    add("guide", "commune.working_hours", "hours", names["working_hours"], "commune", names["commune"])
     for flow in ("A", "B"):
         data = guide["flows"][flow]
-        group, title = f"flow-{flow}", f"Cách {flow}: {data.get('short', '')}"
-        add("guide", f"flows.{flow}.title", "title", "Tên cách đăng nhập", group, title, flow=flow)
-        add("guide", f"flows.{flow}.short", "short", "Tên ngắn", group, title, flow=flow)
-        add("guide", f"flows.{flow}.intro", "text", "Lời giới thiệu", group, title, flow=flow)
-        add("guide", f"flows.{flow}.last_checked", "date", "Ngày kiểm tra", group, title, flow=flow)
+        group, title = f"flow-{flow}", names.fill("flow", flow=flow, short=data.get("short", ""))
+        add("guide", f"flows.{flow}.title", "title", names["flow_title"], group, title, flow=flow)
+        add("guide", f"flows.{flow}.short", "short", names["flow_short"], group, title, flow=flow)
+        add("guide", f"flows.{flow}.intro", "text", names["flow_intro"], group, title, flow=flow)
+        add("guide", f"flows.{flow}.last_checked", "date", names["last_checked"], group, title, flow=flow)
         for i, _step in enumerate(data["steps"]):
-            for part, kind, label in STEP_PARTS:
-                add("guide", f"flows.{flow}.steps.{i}.{part}", kind, f"Bước {i + 1} · {label}", group, title,
-                    flow=flow, step=i + 1)
+            for part, kind in STEP_PARTS:
+                add("guide", f"flows.{flow}.steps.{i}.{part}", kind,
+                    names.fill("step", step=i + 1, part=names[f"step_{part}"]), group, title, flow=flow, step=i + 1)
     for code, problem in guide["problems"].items():
-        group, title = f"problem-{code}", f"Vấn đề: {problem.get('title', code)}"
-        add("guide", f"problems.{code}.title", "title", "Tên vấn đề", group, title, problem=code)
-        add("guide", f"problems.{code}.short", "short", "Tên ngắn (nút Zalo)", group, title, problem=code)
+        group, title = f"problem-{code}", names.fill("problem", title=problem.get("title", code))
+        add("guide", f"problems.{code}.title", "title", names["problem_title"], group, title, problem=code)
+        add("guide", f"problems.{code}.short", "short", names["problem_short"], group, title, problem=code)
         for i, _line in enumerate(problem.get("remedy") or []):
-            add("guide", f"problems.{code}.remedy.{i}", "text", f"Cách khắc phục · dòng {i + 1}", group, title,
+            add("guide", f"problems.{code}.remedy.{i}", "text", names.fill("remedy_line", line=i + 1), group, title,
                 problem=code, line=i + 1)
         if "bring" in problem:
-            add("guide", f"problems.{code}.bring", "bring", "Mang theo khi đến Công an", group, title, problem=code)
-        add("guide", f"problems.{code}.last_checked", "date", "Ngày kiểm tra", group, title, problem=code)
+            add("guide", f"problems.{code}.bring", "bring", names["bring"], group, title, problem=code)
+        add("guide", f"problems.{code}.last_checked", "date", names["last_checked"], group, title, problem=code)
     for name, buttons in (messages.get("buttons") or {}).items():
         for i, _button in enumerate(buttons):
-            add("messages", f"buttons.{name}.{i}.title", "button", f"{BUTTON_SETS.get(name, name)} · nút {i + 1}",
-                "buttons", "Nút bấm", button_set=name)
+            add("messages", f"buttons.{name}.{i}.title", "button",
+                names.fill("button", set=button_sets.get(name, name), number=i + 1), "buttons", names["buttons"],
+                button_set=name)
     return specs
 
 
-def fields(content_dir: Path, overrides: Path) -> List[Field]:
+def fields(content_dir: Path, overrides: Path, texts: Optional[Texts] = None) -> List[Field]:
     """Every editable field with its current value, the value shipped in git, and whether it is overridden."""
     now = current(content_dir, overrides)
     shipped = defaults(content_dir)
-    edits, then = read_edits(overrides)
+    edits, then = read_edits(overrides, texts)
     out = []
-    for spec in _field_specs(now.guide, now.messages):
+    for spec in _field_specs(now.guide, now.messages, texts):
         live = now.guide if spec.target == "guide" else now.messages
         spec.current = content.get_path(live, spec.path)
         try:
@@ -226,20 +223,20 @@ def fields(content_dir: Path, overrides: Path) -> List[Field]:
     return out
 
 
-def needing_review(content_dir: Path, overrides: Path) -> List[Field]:
+def needing_review(content_dir: Path, overrides: Path, texts: Optional[Texts] = None) -> List[Field]:
     """The commune's edits whose shipped text changed since they were saved (none if the file is unreadable)."""
     try:
-        return [f for f in fields(content_dir, overrides) if f.stale]
+        return [f for f in fields(content_dir, overrides, texts) if f.stale]
     except (EditError, OSError, yaml.YAMLError):
         return []
 
 
-def find_field(content_dir: Path, overrides: Path, key: str) -> Field:
+def find_field(content_dir: Path, overrides: Path, key: str, texts: Optional[Texts] = None) -> Field:
     """The editable field named `key`; EditError if it is not editable here."""
-    for spec in fields(content_dir, overrides):
+    for spec in fields(content_dir, overrides, texts):
         if spec.key == key:
             return spec
-    raise EditError("Mục này không sửa được ở đây.")
+    raise EditError(_words(texts, "content_errors")["not_editable"])
 
 
 # --- validation ---------------------------------------------------------------------------------------------------
@@ -249,50 +246,49 @@ def has_vietnamese(text: str) -> bool:
     return any(ch in VIETNAMESE_LETTERS for ch in unicodedata.normalize("NFC", text))
 
 
-def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None,
-             today: Optional[date] = None) -> Tuple[str, List[str]]:
+def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, today: Optional[date] = None,
+             texts: Optional[Texts] = None) -> Tuple[str, List[str]]:
     """(cleaned value, warnings) for a new value of the field; EditError with every problem otherwise."""
+    say = _words(texts, "content_errors")
     if not isinstance(raw, str):
-        raise EditError("Nội dung phải là chữ.")
+        raise EditError(say["not_text"])
     value = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\n", " ")
     value = re.sub(r"[ \t]+", " ", _CONTROL.sub("", value)).strip()
-    limit, needs_vietnamese, _ = KINDS[spec.kind]
+    limit, needs_vietnamese = KINDS[spec.kind]
     errors, warnings = [], []
     if not value:
-        raise EditError("Nội dung không được để trống.")
+        raise EditError(say["empty"])
     if len(value) > limit:
-        errors.append(f"Dài {len(value)} ký tự, tối đa {limit} ký tự.")
+        errors.append(say.fill("too_long", length=len(value), limit=limit))
     if needs_vietnamese and not has_vietnamese(value):
-        errors.append("Phải là tiếng Việt có dấu (ít nhất một chữ có dấu như ă, â, đ, ê, ô, ơ, ư, á, ạ…).")
+        errors.append(say["not_vietnamese"])
     if spec.kind == "text" and len(value) > STEP_CHARS:
-        warnings.append(f"Câu dài {len(value)} ký tự, hơn {STEP_CHARS} ký tự nên dùng: người dân đọc trên điện "
-                        "thoại dễ bỏ sót. Nên tách ý hoặc viết gọn lại.")
+        warnings.append(say.fill("long_text", length=len(value), limit=STEP_CHARS))
     if spec.kind in ("text", "title", "hours", "bring", "short", "button"):
         unknown = [m for m in re.findall(r"\{([^{}]*)\}", value)
                    if not re.fullmatch(r"commune\.[a-z_]+", m)]
         if unknown:
-            errors.append("Chỉ dùng được ô điền sẵn dạng {commune.hotline}, {commune.working_hours}…; không dùng: "
-                          + ", ".join("{" + m + "}" for m in unknown))
+            errors.append(say.fill("unknown_fields", fields=", ".join("{" + m + "}" for m in unknown)))
     if spec.kind == "date":
         try:
             parsed = date.fromisoformat(value)
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise ValueError(value)
         except ValueError:
-            errors.append("Ngày phải viết dạng năm-tháng-ngày, ví dụ 2026-11-27.")
+            errors.append(say["bad_date"])
         else:
             today = today or datetime.now(TZ).date()
             if parsed > today:
-                errors.append("Ngày kiểm tra không thể sau hôm nay.")
+                errors.append(say["future_date"])
             elif parsed.year < 2020:
-                errors.append("Ngày kiểm tra quá cũ.")
+                errors.append(say["old_date"])
     if spec.kind == "hotline":
         if not HOTLINE.match(value) or sum(ch.isdigit() for ch in value) < 3:
-            errors.append("Số đường dây nóng chỉ gồm chữ số, dấu chấm và dấu cách (ví dụ 024.38541051).")
+            errors.append(say["bad_hotline"])
     if spec.kind == "illustration":
         allowed = illustrations if illustrations is not None else []
         if value not in allowed:
-            errors.append("Chọn một tệp hình có trong thư mục hình minh họa.")
+            errors.append(say["bad_illustration"])
     if errors:
         raise EditError(" ".join(errors))
     return value, warnings
@@ -324,26 +320,27 @@ def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True
     return {"kind": "text", "text": text, "buttons": buttons or [], "changed": changed}
 
 
-def preview(guide: content.Guide, spec: Field, value: str) -> Dict[str, Any]:
+def preview(guide: content.Guide, spec: Field, value: str, texts: Optional[Texts] = None) -> Dict[str, Any]:
     """What citizens (or hotline staff) will read with the new value: a list of chat bubbles, before and after."""
     new = _with_change(guide, spec, value)
-    return {"before": _render(guide, spec), "after": _render(new, spec),
+    notes = _words(texts, "content_preview")
+    return {"before": _render(guide, spec, notes), "after": _render(new, spec, notes),
             "audience": "staff" if spec.path.endswith(".check") else "citizen"}
 
 
-def _render(g: content.Guide, spec: Field) -> List[Dict[str, Any]]:
+def _render(g: content.Guide, spec: Field, notes: Labels) -> List[Dict[str, Any]]:
     ctx, parts = spec.context, spec.path.split(".")
     titles = [b["title"] for b in g.buttons("step")]
     if "step" in ctx:
         flow, n = ctx["flow"], ctx["step"]
         step = g.step(flow, n)
         if parts[-1] == "check":
-            return [_bubble(f"Bước {n}/{len(g.steps(flow))} · Cán bộ kiểm tra: {g.fill(step.get('check', ''))}")]
+            return [_bubble(notes.fill("check", step=n, total=len(g.steps(flow)), check=g.fill(step.get("check", ""))))]
         out: List[Dict[str, Any]] = []
         image = g.illustration_url(step.get("illustration"))
         if image:
             out.append({"kind": "image", "src": image, "changed": parts[-1] == "illustration",
-                        "alt": f"Hình minh họa bước {n}"})
+                        "alt": notes.fill("illustration", step=n)})
         out.append(_bubble(g.text("step", step=n, total=len(g.steps(flow)), text=g.fill(step["text"])), titles,
                            changed=parts[-1] == "text"))
         return out
@@ -352,8 +349,7 @@ def _render(g: content.Guide, spec: Field) -> List[Dict[str, Any]]:
         if parts[-1] == "last_checked":
             return [_bubble(g.text("why_vneid_now", last_checked=data.get("last_checked", "")))]
         if parts[-1] == "short":
-            return [_bubble(f"Tên ngắn (thẻ hỗ trợ của cán bộ, thống kê): {data.get('short', '')}",
-                            [data.get("short", "")])]
+            return [_bubble(notes.fill("flow_short", short=data.get("short", "")), [data.get("short", "")])]
         return [_bubble(g.text("flow_start", flow_title=data["title"], flow_intro=g.fill(data.get("intro", ""))))]
     if "problem" in ctx:
         code = ctx["problem"]
@@ -369,7 +365,7 @@ def _render(g: content.Guide, spec: Field) -> List[Dict[str, Any]]:
         if parts[-1] == "bring":
             return [_bubble(g.text("in_person", bring=g.fill(problem.get("bring", ""))))]
         if parts[-1] == "last_checked":
-            return [_bubble(f"{problem['title']}: thông tin kiểm tra ngày {problem.get('last_checked', '')}.")]
+            return [_bubble(notes.fill("last_checked", title=problem["title"], date=problem.get("last_checked", "")))]
         out = [_bubble(g.text("remedy_intro", problem_title=problem["title"]), changed=parts[-1] == "title")]
         for i, line in enumerate(problem.get("remedy") or []):
             out.append(_bubble(g.fill(line), changed=parts[-2:] == ["remedy", str(i)]))
@@ -377,7 +373,7 @@ def _render(g: content.Guide, spec: Field) -> List[Dict[str, Any]]:
         return out
     if spec.target == "messages" and parts[0] == "buttons":
         name = parts[1]
-        return [_bubble("Các nút người dân thấy:", [b["title"] for b in g.buttons(name)])]
+        return [_bubble(notes["buttons"], [b["title"] for b in g.buttons(name)])]
     # commune settings
     return [_bubble(g.text("contact")), _bubble(g.text("handoff_contact"))]
 
@@ -401,7 +397,7 @@ def locked(overrides: Path) -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-HEADER = ("# Commune edits of the guide content, written by the console (Quản trị › Nội dung hướng dẫn).\n"
+HEADER = ("# Commune edits of the guide content, written by the console's content editor (/console/content/).\n"
           "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n")
 
 
@@ -433,7 +429,8 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]],
 
 
 def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key: str, raw: Any,
-         base_signature: str, secret: str, illustrations: Optional[List[str]] = None) -> Dict[str, Any]:
+         base_signature: str, secret: str, illustrations: Optional[List[str]] = None,
+         texts: Optional[Texts] = None) -> Dict[str, Any]:
     """Validate and apply one edit; audited as content_edit with {path, old, new}. Returns the change.
 
     `base_signature` is `sign(secret, key, value shown when the form was opened)`: if the field changed since,
@@ -441,12 +438,12 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
     override (back to the content in git).
     """
     with locked(overrides):
-        spec = find_field(content_dir, overrides, key)
+        spec = find_field(content_dir, overrides, key, texts)
         if not check_signature(secret, base_signature, key, spec.current):
-            raise Conflict("Nội dung này vừa được người khác sửa. Hãy mở lại để xem bản mới nhất rồi sửa tiếp.")
-        value, warnings = validate(spec, raw, illustrations)
+            raise Conflict(_words(texts, "content_errors")["conflict"])
+        value, warnings = validate(spec, raw, illustrations, texts=texts)
         old = spec.current
-        edits, shipped = read_edits(overrides)
+        edits, shipped = read_edits(overrides, texts)
         target = edits[spec.target]
         related: Dict[str, Any] = {}
         if value == spec.default:

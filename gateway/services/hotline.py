@@ -1,11 +1,11 @@
 """The hotline script aid: the guide seen from the phone (what to say, what to check, the problem scripts) and the
 record of a call's outcome. A call record holds only codes and numbers (flow, last step, problem, outcome): no
-name, no phone number, no free text.
+name, no phone number, no free text. Codes only here: their words for staff are in content/staff.yml.
 """
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,26 +13,27 @@ from sqlalchemy.orm import Session
 from content import Guide
 from gateway.models import HotlineCall, Staff
 from gateway.services import audit
+from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
+from gateway.services.texts import StaffError
 
 FLOWS = ("A", "B")
-OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
-OUTCOME_LABELS = {"got_in": "Đã đăng nhập được", "needs_police": "Cần đến Công an", "call_back": "Cần gọi lại",
-                  "no_answer": "Người dân không phản hồi", "other": "Khác"}
-IN_PERSON = {"yes": "Phải đến Công an", "maybe": "Có thể phải đến Công an", "no": ""}
 MAX_PROBLEM_KEYS = 9  # number keys 1–9 pick a problem of the current step
 
 
-class HotlineError(ValueError):
-    """A call record that cannot be stored (code for the API, message in Vietnamese)."""
+class HotlineError(StaffError):
+    """A call record that cannot be stored: `code` for the API, its words in content/staff.yml `hotline_errors`."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+    group = "hotline_errors"
+
+    @property
+    def code(self) -> str:
+        return self.key
 
 
 def problem_script(guide: Guide, code: str) -> Dict[str, Any]:
-    """What staff say for a problem: the remedy lines, filled in, and whether the caller must go in person."""
+    """What staff say for a problem: the remedy lines, filled in, and whether the caller must go in person
+    (`in_person`: yes | maybe | no)."""
     problem = guide.problem(code) or {}
     in_person = str(problem.get("in_person", "no")).lower()
     if in_person in ("true", "yes"):
@@ -42,7 +43,7 @@ def problem_script(guide: Guide, code: str) -> Dict[str, Any]:
     return {
         "code": code, "title": problem.get("title", code), "short": problem.get("short", code),
         "say": [guide.fill(line) for line in problem.get("remedy", [])],
-        "in_person": in_person, "in_person_label": IN_PERSON.get(in_person, ""),
+        "in_person": in_person,
         "bring": guide.fill(problem["bring"]) if problem.get("bring") else None,
         "last_checked": problem.get("last_checked"),
         "where": [[flow, n] for flow in FLOWS for n, step in enumerate(guide.steps(flow), start=1)
@@ -51,7 +52,8 @@ def problem_script(guide: Guide, code: str) -> Dict[str, Any]:
 
 
 def script_view(guide: Guide) -> Dict[str, Any]:
-    """Both flows step by step and every problem script, for the page and its script (plain data)."""
+    """Both flows step by step, every problem script and the outcome codes, for the page and its script (plain
+    data)."""
     flows = {}
     for flow in FLOWS:
         data = guide.flow(flow)
@@ -66,7 +68,7 @@ def script_view(guide: Guide) -> Dict[str, Any]:
         }
     problems = {code: problem_script(guide, code) for code in guide.problem_codes()}
     commune = guide.commune
-    return {"flows": flows, "problems": problems, "outcomes": OUTCOME_LABELS,
+    return {"flows": flows, "problems": problems, "outcomes": list(OUTCOMES),
             "commune": {"name": commune.get("name"), "hotline": commune.get("hotline"),
                         "working_hours": commune.get("working_hours"), "portal_host": commune.get("portal_host")},
             "scam": guide.text("scam") if "scam" in guide.messages.get("text", {}) else "",
@@ -89,19 +91,19 @@ def clean_call(guide: Guide, flow: Any, last_step: Any, problem: Any, outcome: A
     """Validated fields of a call record; HotlineError otherwise. Only known codes and numbers get through."""
     flow = flow or None
     if flow is not None and flow not in FLOWS:
-        raise HotlineError("bad_flow", "Cách đăng nhập không hợp lệ.")
+        raise HotlineError("bad_flow")
     try:
         step = _int_or_none(last_step)
     except ValueError as exc:
-        raise HotlineError("bad_step", "Bước không hợp lệ.") from exc
+        raise HotlineError("bad_step") from exc
     if step is not None:
         if flow is None or not 1 <= step <= len(guide.steps(flow)):
-            raise HotlineError("bad_step", "Bước không hợp lệ.")
+            raise HotlineError("bad_step")
     problem = problem or None
     if problem is not None and (not isinstance(problem, str) or guide.problem(problem) is None):
-        raise HotlineError("bad_problem", "Mã vấn đề không có trong danh mục.")
+        raise HotlineError("bad_problem")
     if outcome not in OUTCOMES:
-        raise HotlineError("bad_outcome", "Chọn kết quả cuộc gọi.")
+        raise HotlineError("bad_outcome")
     return {"flow": flow, "last_step": step, "problem": problem, "outcome": outcome}
 
 
@@ -124,16 +126,17 @@ def calls_today(session: Session, staff: Staff, now: Optional[datetime] = None) 
                           .where(HotlineCall.staff_id == staff.id, HotlineCall.created_at >= start)) or 0
 
 
-def call_view(guide: Guide, call: HotlineCall) -> Dict[str, Any]:
-    """A stored call as plain data."""
+def call_view(guide: Guide, call: HotlineCall, outcomes: Mapping[str, str]) -> Dict[str, Any]:
+    """A stored call as plain data; `outcomes` names the outcome codes (content/staff.yml `outcomes`)."""
     return {"id": call.id, "flow": call.flow, "last_step": call.last_step, "problem": call.problem,
             "problem_title": (guide.problem(call.problem) or {}).get("title") if call.problem else None,
-            "outcome": call.outcome, "outcome_label": OUTCOME_LABELS.get(call.outcome, call.outcome),
+            "outcome": call.outcome, "outcome_label": outcomes.get(call.outcome, call.outcome),
             "at": call.created_at.isoformat() if call.created_at else None}
 
 
-def recent_calls(session: Session, guide: Guide, staff: Staff, limit: int = 5) -> List[Dict[str, Any]]:
-    """This staff member's latest call records."""
+def recent_calls(session: Session, guide: Guide, staff: Staff, outcomes: Mapping[str, str],
+                 limit: int = 5) -> List[Dict[str, Any]]:
+    """This staff member's latest call records (`outcomes` as for call_view)."""
     rows = session.scalars(select(HotlineCall).where(HotlineCall.staff_id == staff.id)
                            .order_by(HotlineCall.id.desc()).limit(limit))
-    return [call_view(guide, c) for c in rows]
+    return [call_view(guide, c, outcomes) for c in rows]

@@ -9,27 +9,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Staff
+from gateway.services.texts import StaffError
 
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 ROLES = ("staff", "admin")
 
 
-class AccountError(ValueError):
-    """A bad username, password or role (the message is shown to the admin)."""
+class AccountError(StaffError):
+    """A bad username, password or role (its words for the admin: content/staff.yml `account_errors`)."""
+
+    group = "account_errors"
 
 
 def create(session: Session, username: str, display_name: str, password: str, role: str = "staff") -> Staff:
     """A new active account; AccountError on a taken name, weak password or unknown role."""
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
-        raise AccountError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới.")
+        raise AccountError("bad_username")
     if role not in ROLES:
-        raise AccountError("Vai trò không hợp lệ.")
+        raise AccountError("bad_role")
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        raise AccountError("short_password", min_chars=MIN_PASSWORD)
     if session.scalar(select(Staff).where(Staff.username == username)) is not None:
-        raise AccountError("Tên đăng nhập đã có.")
+        raise AccountError("username_taken")
     staff = Staff(username=username, display_name=(display_name or username).strip()[:128],
                   password_hash=_hasher.hash(password), role=role, active=True)
     session.add(staff)
@@ -40,7 +43,7 @@ def create(session: Session, username: str, display_name: str, password: str, ro
 def set_password(staff: Staff, password: str) -> None:
     """Replace the password (same strength rule)."""
     if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+        raise AccountError("short_password", min_chars=MIN_PASSWORD)
     staff.password_hash = _hasher.hash(password)
 
 

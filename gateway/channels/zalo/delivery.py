@@ -32,7 +32,6 @@ from gateway.services.container import Services
 
 log = logging.getLogger(__name__)
 
-BLOCKED_TEXT = "Người dân chưa nhắn lại trong thời hạn Zalo cho phép: người dân phải nhắn trước thì mới gửi được"
 MAX_TRANSIENT = 8  # network failures of one message before it is marked failed
 _BREAKS = ("\n\n", "\n", ". ", "! ", "? ", "; ", ", ", " ")
 
@@ -140,6 +139,11 @@ class Outcome:
     SENT, BLOCKED, FAILED, SKIPPED, RETRY, PAUSED = "sent", "blocked", "failed", "skipped", "retry", "paused"
 
 
+def _note(svc: Services, key: str, **fields: Any) -> str:
+    """Why a message did not reach the citizen, as staff read it under the message (content/staff.yml)."""
+    return svc.texts.staff_label("zalo_delivery", key, **fields)
+
+
 def _mark(svc: Services, message_id: int, delivery: str, error: Optional[str] = None) -> None:
     with svc.db.session() as session:
         session.execute(update(Message).where(Message.id == message_id)
@@ -168,7 +172,7 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
             data = channel.client.send(user, part)
         except ReplyWindowClosed as exc:
             log.info("zalo message %d blocked: outside the reply window (%s)", message_id, exc.code)
-            _mark(svc, message_id, Outcome.BLOCKED, f"{BLOCKED_TEXT} (Zalo {exc.code}).")
+            _mark(svc, message_id, Outcome.BLOCKED, _note(svc, "blocked", code=exc.code))
             return Outcome.BLOCKED
         except RateLimited:
             channel.back_off("rate limited (-32)")
@@ -183,12 +187,12 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
             tries = channel.transient_failure(message_id)
             log.warning("zalo message %d not sent (%s), try %d", message_id, exc.detail, tries)
             if tries >= MAX_TRANSIENT:
-                _mark(svc, message_id, Outcome.FAILED, f"Zalo không trả lời ({exc.detail}).")
+                _mark(svc, message_id, Outcome.FAILED, _note(svc, "no_answer", detail=exc.detail))
                 return Outcome.FAILED
             return Outcome.RETRY
         except ZaloError as exc:
             log.error("zalo refused message %d: error %s", message_id, exc.code)
-            _mark(svc, message_id, Outcome.FAILED, f"Zalo từ chối tin nhắn (lỗi {exc.code}).")
+            _mark(svc, message_id, Outcome.FAILED, _note(svc, "refused", code=exc.code))
             return Outcome.FAILED
         # One commit per part; the last part's commit also marks the message sent.
         _record(svc, message_id, index, user, str(data.get("message_id") or "")[:128] or "unknown", hashed,

@@ -38,10 +38,6 @@ LEASE = timedelta(minutes=2)  # an event `processing` longer than this (a crashe
 KEEP_DONE = timedelta(days=7)  # processed rows are kept this long to recognise Zalo's retries (up to 12 h)
 MAX_AGE = timedelta(days=2)  # older events are not accepted (a replay after KEEP_DONE would not be recognised)
 MAX_AHEAD = timedelta(hours=1)  # clock skew allowed for events "from the future"
-MEDIA_LABELS = {
-    "image": "[Hình ảnh]", "gif": "[Ảnh động]", "sticker": "[Nhãn dán]", "file": "[Tệp]", "audio": "[Tin nhắn thoại]",
-    "video": "[Video]", "location": "[Vị trí]", "link": "[Liên kết]", "business_card": "[Danh thiếp]",
-}
 ECHO_TAKEOVER_REASON = "zalo_admin"
 
 
@@ -262,7 +258,8 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
         if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
                                                    Message.idempotency_key == key)) is None:
             person = conv.state in ("waiting", "with_staff")
-            text = MEDIA_LABELS.get(kind, "[Tệp đính kèm]")
+            placeholders = svc.texts.staff("zalo_media")  # what staff read in the transcript for a picture, a file…
+            text = placeholders.get(kind) or placeholders["other"]
             if redaction is not None:
                 text += " " + redaction.text
             data = None
@@ -349,7 +346,7 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str) -> None:
                 log.info("zalo: a person answered conversation %d from the OA admin page: bot paused", conv.id)
             redaction = svc.redactor.redact(text) if text else None
             session.add(Message(conversation=conv, direction="out", author="staff", staff_id=None,
-                                text=redaction.text if redaction else "[Tin nhắn gửi từ trang quản trị Zalo OA]",
+                                text=redaction.text if redaction else svc.texts.staff_label("zalo_media", "oa_admin"),
                                 sensitive=(redaction.kinds or None) if redaction else None,
                                 idempotency_key=key, delivery="sent"))
             conv.last_message_at = now
