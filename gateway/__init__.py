@@ -5,6 +5,7 @@ import logging
 from typing import Optional
 
 from flask import Flask, request
+from flask.logging import default_handler, has_level_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.config import Settings
@@ -92,8 +93,19 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
             widget.cors(response)
         return response
 
-    logging.getLogger("gateway").setLevel(logging.INFO)
+    _log_to_stderr()
     return app
+
+
+def _log_to_stderr() -> None:
+    """The gateway's INFO lines (a retried message answered from the tracker store, a Rasa turn rewound, Zalo token
+    refreshes, …) with time and level on stderr, where gunicorn and systemd collect them. Python alone would print
+    only WARNING and above, bare, until something first touched `app.logger`; logging configured by the host (a
+    handler on the gateway logger or the root) is left as it is."""
+    gateway_log = logging.getLogger("gateway")
+    gateway_log.setLevel(logging.INFO)
+    if not has_level_handler(gateway_log):
+        gateway_log.addHandler(default_handler)
 
 
 def _register_errors(app: Flask) -> None:
