@@ -103,7 +103,7 @@ def _run(action: Callable[[Any, Any, Staff], str], fallback: str, done: Optional
         with svc.db.session() as session:
             target = action(svc, session, me(session))
     except handoff.HandoffError as exc:
-        flash(_refusal(svc.texts, exc, "other"), "error")
+        flash(svc.texts.explain(exc), "error")
         return redirect(fallback)
     except RasaUnavailable:
         flash(svc.texts.staff_label("console_errors", "bot_down"), "error")
@@ -111,12 +111,6 @@ def _run(action: Callable[[Any, Any, Staff], str], fallback: str, done: Optional
     if done:
         flash(done, "success")
     return redirect(target)
-
-
-def _refusal(texts, exc: handoff.HandoffError, fallback: str) -> str:
-    """Why the handoff service refused, or the `console_errors` fallback when that reason has no sentence."""
-    reasons = texts.staff("handoff_errors")
-    return reasons.get(exc.reason) or texts.staff_label("console_errors", fallback)
 
 
 def _done(key: str, **fields: Any) -> str:
@@ -240,10 +234,11 @@ def reply(conv_id: int):
                 abort(404)
             handoff.reply(svc, session, conv, me(session), text)
     except handoff.HandoffError as exc:
-        message = _refusal(svc.texts, exc, "reply_failed")
         if exc.reason == "bad_text":
             message = svc.texts.staff_label("console_errors", "reply_too_long",
                                             max_chars=svc.settings.max_message_chars)
+        else:
+            message = svc.texts.explain(exc)
         flash(message, "error")
         return _render_conversation(conv_id, draft=text, status=exc.status)
     flash(_done("replied"), "success")

@@ -45,7 +45,7 @@ def _run(action):
         with svc.db.session() as session:
             return action(svc, session)
     except handoff.HandoffError as exc:
-        return error(exc.status, exc.reason, exc.reason)
+        return error(exc.status, exc.reason, svc.texts.explain(exc))
     except RasaUnavailable:
         return error(503, "bot_unavailable", _say("bot_unavailable"))
 

@@ -13,14 +13,18 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import audit, hours, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
+from gateway.services.texts import StaffError
 
 log = logging.getLogger(__name__)
 OPEN = ("waiting", "claimed")
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
 
 
-class HandoffError(Exception):
-    """A staff action that cannot be done now (HTTP status and a reason)."""
+class HandoffError(StaffError):
+    """A staff action that cannot be done now: an HTTP status and a reason code, whose words for staff are in
+    content/staff.yml `handoff_errors` (`Texts.explain`)."""
+
+    group = "handoff_errors"
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)

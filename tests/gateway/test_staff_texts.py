@@ -410,3 +410,11 @@ def test_a_refusal_reaches_the_api_in_the_words_of_staff_yml(tmp_path, code, wor
     edit_staff_yml(folder, lambda d: d["hotline_errors"].update({code: "Sửa lại: " + words}))
     again = client.post("/console/script/calls", json=body, headers={"X-CSRFToken": token})
     assert again.get_json()["message"] == "Sửa lại: " + words
+
+
+def test_a_handoff_refusal_reaches_the_staff_api_in_words(tmp_path):
+    folder = content_copy(tmp_path)
+    app, client = staff_app(tmp_path, folder)
+    answer = client.post("/api/staff/handoffs/999/claim", headers={"X-CSRFToken": csrf_token(client)})
+    assert answer.status_code == 404
+    assert answer.get_json() == {"error": "not_found", "message": "Không tìm thấy yêu cầu hỗ trợ này."}
