@@ -154,7 +154,7 @@ def save():
     try:
         with services().db.session() as session:
             change = ce.save(session, _me(session), content_dir, overrides, spec.key, value, base, _secret(),
-                             _illustrations(), _texts())
+                             _illustrations(), texts=_texts())
     except ce.Conflict as exc:
         fresh = _field(spec.key)
         return _edit_page(fresh, value, ce.sign(_secret(), fresh.key, fresh.current), [str(exc)], 409)

@@ -35,7 +35,7 @@ from content import Guide
 from gateway.models import Conversation, Handoff, HotlineCall
 from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
-from gateway.services.texts import StaffError, Texts, default_texts
+from gateway.services.texts import StaffError, Texts
 
 CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
 CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
@@ -495,11 +495,9 @@ BUILDERS = {"summary": summary, "funnel": funnel, "problems": problems, "handoff
             "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes, "volume": volume}
 
 
-def build(name: str, session: Session, guide: Guide, filters: Filters,
-          texts: Optional[Texts] = None) -> Dict[str, Any]:
-    """A report by name (KeyError for an unknown name). `texts` gives the headings and labels: the app's
-    (`services().texts`), by default those of the default content folder."""
-    return BUILDERS[name](session, guide, filters, texts or default_texts())
+def build(name: str, session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
+    """A report by name (KeyError for an unknown name); `texts` (the app's) gives the headings and labels."""
+    return BUILDERS[name](session, guide, filters, texts)
 
 
 def to_csv(report: Dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ A field is named by a key `<target>:<dotted path>`, e.g. `guide:flows.A.steps.0.
 that is step 1 of flow A) or `messages:buttons.step.0.title`.
 
 The words shown to the administrator (field names, hints, refusals, preview notes) are in content/staff.yml; the
-functions that say something take the app's `texts` (default: those of the default content folder).
+functions that say something take the app's `texts`.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ import content
 from gateway.models import Staff
 from gateway.services import audit
 from gateway.services.hours import TZ
-from gateway.services.texts import Labels, Texts, default_texts
+from gateway.services.texts import Labels, Texts
 
 TARGETS = ("guide", "messages")
 # The letters of the Vietnamese alphabet that carry a diacritic (NFC), lower and upper case: text in Vietnamese
@@ -58,10 +58,6 @@ KINDS: Dict[str, Tuple[int, bool]] = {
     "text": (400, True), "title": (80, True), "short": (20, True), "button": (20, True), "hours": (200, True),
     "bring": (200, True), "date": (10, False), "hotline": (20, False), "illustration": (120, False),
 }
-
-
-def _words(texts: Optional[Texts], group: str) -> Labels:
-    return (texts or default_texts()).staff(group)
 
 
 class EditError(ValueError):
@@ -127,22 +123,17 @@ def current(content_dir: Path, overrides: Path) -> content.Guide:
     return content.load(Path(content_dir), Path(overrides))
 
 
-def read_edits(overrides: Path, texts: Optional[Texts] = None) -> Tuple[Dict[str, Dict[str, Any]],
+def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]],
                                                                        Dict[str, Dict[str, Any]]]:
     """The overrides file in one read: the edits {"guide": {...}, "messages": {...}} and, for each edit, the
     shipped value it replaced when saved (`shipped:`, same shape); both empty when the file is missing."""
     path = Path(overrides)
     data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None) or {}
     if not isinstance(data, dict):
-        raise EditError(_words(texts, "content_errors")["broken_overrides"])
+        raise EditError(texts.staff("content_errors")["broken_overrides"])
     recorded = data.get("shipped") if isinstance(data.get("shipped"), dict) else {}
     return ({t: dict(data.get(t) or {}) for t in TARGETS},
             {t: dict(recorded[t]) if isinstance(recorded.get(t), dict) else {} for t in TARGETS})
-
-
-def read_overrides(overrides: Path) -> Dict[str, Dict[str, Any]]:
-    """The overrides file's edits as {"guide": {...}, "messages": {...}} (empty when missing)."""
-    return read_edits(overrides)[0]
 
 
 def illustration_files(directory: Path) -> List[str]:
@@ -162,11 +153,11 @@ def illustration_files(directory: Path) -> List[str]:
 STEP_PARTS = (("text", "text"), ("check", "text"), ("illustration", "illustration"))  # (part, kind)
 
 
-def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Optional[Texts] = None) -> List[Field]:
+def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts) -> List[Field]:
     """Every editable field of the given content (values filled in later), named as in content/staff.yml."""
     specs: List[Field] = []
-    names, hints = _words(texts, "content_fields"), _words(texts, "content_hints")
-    button_sets = _words(texts, "content_button_sets")
+    names, hints = texts.staff("content_fields"), texts.staff("content_hints")
+    button_sets = texts.staff("content_button_sets")
 
     def add(target, path, kind, label, group, group_title, **context):
         hint = hints.fill(kind, limit=KINDS[kind][0], step_chars=STEP_CHARS)
@@ -204,7 +195,7 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Optiona
     return specs
 
 
-def fields(content_dir: Path, overrides: Path, texts: Optional[Texts] = None) -> List[Field]:
+def fields(content_dir: Path, overrides: Path, texts: Texts) -> List[Field]:
     """Every editable field with its current value, the value shipped in git, and whether it is overridden."""
     now = current(content_dir, overrides)
     shipped = defaults(content_dir)
@@ -223,7 +214,7 @@ def fields(content_dir: Path, overrides: Path, texts: Optional[Texts] = None) ->
     return out
 
 
-def needing_review(content_dir: Path, overrides: Path, texts: Optional[Texts] = None) -> List[Field]:
+def needing_review(content_dir: Path, overrides: Path, texts: Texts) -> List[Field]:
     """The commune's edits whose shipped text changed since they were saved (none if the file is unreadable)."""
     try:
         return [f for f in fields(content_dir, overrides, texts) if f.stale]
@@ -231,12 +222,12 @@ def needing_review(content_dir: Path, overrides: Path, texts: Optional[Texts] = 
         return []
 
 
-def find_field(content_dir: Path, overrides: Path, key: str, texts: Optional[Texts] = None) -> Field:
+def find_field(content_dir: Path, overrides: Path, key: str, texts: Texts) -> Field:
     """The editable field named `key`; EditError if it is not editable here."""
     for spec in fields(content_dir, overrides, texts):
         if spec.key == key:
             return spec
-    raise EditError(_words(texts, "content_errors")["not_editable"])
+    raise EditError(texts.staff("content_errors")["not_editable"])
 
 
 # --- validation ---------------------------------------------------------------------------------------------------
@@ -246,10 +237,10 @@ def has_vietnamese(text: str) -> bool:
     return any(ch in VIETNAMESE_LETTERS for ch in unicodedata.normalize("NFC", text))
 
 
-def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, today: Optional[date] = None,
-             texts: Optional[Texts] = None) -> Tuple[str, List[str]]:
+def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, today: Optional[date] = None, *,
+             texts: Texts) -> Tuple[str, List[str]]:
     """(cleaned value, warnings) for a new value of the field; EditError with every problem otherwise."""
-    say = _words(texts, "content_errors")
+    say = texts.staff("content_errors")
     if not isinstance(raw, str):
         raise EditError(say["not_text"])
     value = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\n", " ")
@@ -320,10 +311,10 @@ def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True
     return {"kind": "text", "text": text, "buttons": buttons or [], "changed": changed}
 
 
-def preview(guide: content.Guide, spec: Field, value: str, texts: Optional[Texts] = None) -> Dict[str, Any]:
+def preview(guide: content.Guide, spec: Field, value: str, texts: Texts) -> Dict[str, Any]:
     """What citizens (or hotline staff) will read with the new value: a list of chat bubbles, before and after."""
     new = _with_change(guide, spec, value)
-    notes = _words(texts, "content_preview")
+    notes = texts.staff("content_preview")
     return {"before": _render(guide, spec, notes), "after": _render(new, spec, notes),
             "audience": "staff" if spec.path.endswith(".check") else "citizen"}
 
@@ -401,13 +392,11 @@ HEADER = ("# Commune edits of the guide content, written by the console's conten
           "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n")
 
 
-def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]],
-                    shipped: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
-    """Write the whole overrides file atomically (temporary file in the same folder, then os.replace). `shipped`
-    (default: what the file records) is kept for the paths still edited."""
+def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]], shipped: Dict[str, Dict[str, Any]]) -> None:
+    """Write the whole overrides file atomically (temporary file in the same folder, then os.replace); the
+    `shipped` records (`read_edits`) are kept for the paths still edited."""
     path = Path(overrides)
     path.parent.mkdir(parents=True, exist_ok=True)
-    shipped = read_edits(path)[1] if shipped is None else shipped
     body: Dict[str, Any] = {t: dict(sorted(edits.get(t, {}).items())) for t in TARGETS if edits.get(t)}
     kept = {t: {p: shipped[t][p] for p in sorted(edits.get(t, {})) if p in shipped.get(t, {})} for t in TARGETS}
     if any(kept.values()):
@@ -429,8 +418,8 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]],
 
 
 def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key: str, raw: Any,
-         base_signature: str, secret: str, illustrations: Optional[List[str]] = None,
-         texts: Optional[Texts] = None) -> Dict[str, Any]:
+         base_signature: str, secret: str, illustrations: Optional[List[str]] = None, *,
+         texts: Texts) -> Dict[str, Any]:
     """Validate and apply one edit; audited as content_edit with {path, old, new}. Returns the change.
 
     `base_signature` is `sign(secret, key, value shown when the form was opened)`: if the field changed since,
@@ -440,7 +429,7 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
     with locked(overrides):
         spec = find_field(content_dir, overrides, key, texts)
         if not check_signature(secret, base_signature, key, spec.current):
-            raise Conflict(_words(texts, "content_errors")["conflict"])
+            raise Conflict(texts.staff("content_errors")["conflict"])
         value, warnings = validate(spec, raw, illustrations, texts=texts)
         old = spec.current
         edits, shipped = read_edits(overrides, texts)

@@ -111,8 +111,3 @@ class Texts:
                  "text": " ".join(guide.fill(line) for line in guide.problem(code)["remedy"])}
                 for code in guide.problem_codes()]
 
-
-def default_texts() -> Texts:
-    """The texts of the default content folder (CONTENT_DIR, or the repository's content/): for code run outside a
-    request, e.g. a report built from a script; the app's own `services().texts` follows its settings."""
-    return Texts(content.content_dir())

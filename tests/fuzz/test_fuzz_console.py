@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.services import inbound
+from gateway.services.texts import Texts
 from tests.fuzz.conftest import (CANARY_PASSWORD, STAFF_PASSWORD, assert_no_secret, check, json_value,
                                  plain_text, vietnamese)
 
@@ -160,7 +161,8 @@ def content_keys(fuzz_app):
     from gateway.services import content_edit
 
     settings = fuzz_app.extensions["vneid"].settings
-    return [f.key for f in content_edit.fields(settings.content_dir, settings.content_overrides)][:40]
+    texts = Texts(settings.content_dir)
+    return [f.key for f in content_edit.fields(settings.content_dir, settings.content_overrides, texts)][:40]
 
 
 @given(data=st.data(), csrf=csrf_choice)

@@ -104,7 +104,7 @@ def admin(seeded):
 def report(app, name, **args):
     svc = app.extensions["vneid"]
     with svc.db.session() as session:
-        return an.build(name, session, svc.texts.guide, an.parse_filters(args))
+        return an.build(name, session, svc.texts.guide, an.parse_filters(args), svc.texts)
 
 
 def column(steps, key):

@@ -16,9 +16,11 @@ from sqlalchemy import select
 import content
 from gateway.models import AuditLog
 from gateway.services import content_edit as ce
+from gateway.services.texts import Texts
 from tests.gateway.conftest import csrf_header, login
 
 ROOT = Path(__file__).resolve().parents[2]
+TEXTS = Texts(ROOT / "content")  # the staff words of the shipped content
 STEP1 = "guide:flows.A.steps.0.text"
 
 
@@ -92,40 +94,42 @@ def spec(kind, key="guide:x", path="x"):
 ])
 def test_validation_refuses(kind, value, error):
     with pytest.raises(ce.EditError) as exc:
-        ce.validate(spec(kind), value, illustrations=["a1-nut-dang-nhap.svg"], today=date(2026, 11, 27))
+        ce.validate(spec(kind), value, illustrations=["a1-nut-dang-nhap.svg"], today=date(2026, 11, 27),
+                    texts=TEXTS)
     assert error in str(exc.value)
 
 
 def test_validation_accepts_and_cleans():
-    assert ce.validate(spec("short"), "  Không nhận OTP ")[0] == "Không nhận OTP"
+    assert ce.validate(spec("short"), "  Không nhận OTP ", texts=TEXTS)[0] == "Không nhận OTP"
     assert len("Tài khoản bị khóa") <= 20
-    assert ce.validate(spec("button"), "Đã vào được")[0] == "Đã vào được"
-    text, warnings = ce.validate(spec("text"), "Bấm\r\nnút  [Đăng nhập]\u200b, gọi {commune.hotline}.")
+    assert ce.validate(spec("button"), "Đã vào được", texts=TEXTS)[0] == "Đã vào được"
+    text, warnings = ce.validate(spec("text"), "Bấm\r\nnút  [Đăng nhập]\u200b, gọi {commune.hotline}.", texts=TEXTS)
     assert text == "Bấm nút [Đăng nhập], gọi {commune.hotline}." and warnings == []
-    long_text, warnings = ce.validate(spec("text"), "Mở trang dịch vụ công. " * 8)
+    long_text, warnings = ce.validate(spec("text"), "Mở trang dịch vụ công. " * 8, texts=TEXTS)
     assert warnings and "140" in warnings[0]
-    assert ce.validate(spec("date"), "2026-11-27", today=date(2026, 11, 27))[0] == "2026-11-27"
-    assert ce.validate(spec("hotline"), "0237 3851 234")[0] == "0237 3851 234"
-    assert ce.validate(spec("illustration"), "b3-trang-ma-qr.svg", illustrations=["b3-trang-ma-qr.svg"])[0] == \
+    assert ce.validate(spec("date"), "2026-11-27", today=date(2026, 11, 27), texts=TEXTS)[0] == "2026-11-27"
+    assert ce.validate(spec("hotline"), "0237 3851 234", texts=TEXTS)[0] == "0237 3851 234"
+    assert ce.validate(spec("illustration"), "b3-trang-ma-qr.svg", illustrations=["b3-trang-ma-qr.svg"],
+                       texts=TEXTS)[0] == \
         "b3-trang-ma-qr.svg"
     # decomposed input (combining marks) counts as Vietnamese once normalised
-    assert ce.validate(spec("title"), "Kho\u0302ng tha\u0302\u0301y nu\u0301t")[0] == "Không thấy nút"
+    assert ce.validate(spec("title"), "Kho\u0302ng tha\u0302\u0301y nu\u0301t", texts=TEXTS)[0] == "Không thấy nút"
 
 
 def test_every_shipped_value_passes_its_own_rules(tmp_path):
     illustrations = ce.illustration_files(ROOT / "web_widget" / "illustrations")
-    fields = ce.fields(ROOT / "content", tmp_path / "none.yml")
+    fields = ce.fields(ROOT / "content", tmp_path / "none.yml", TEXTS)
     assert len(fields) > 100
     kinds = {f.kind for f in fields}
     assert {"text", "title", "short", "button", "date", "hotline", "hours", "bring", "illustration"} <= kinds
     for f in fields:
-        ce.validate(f, f.current, illustrations)
+        ce.validate(f, f.current, illustrations, texts=TEXTS)
     keys = {f.key for f in fields}
     assert {STEP1, "guide:problems.otp_invalid.remedy.0", "guide:commune.hotline", "guide:commune.working_hours",
             "guide:flows.B.steps.2.illustration", "guide:problems.otp_invalid.last_checked",
             "guide:problems.otp_invalid.short", "messages:buttons.step.0.title"} <= keys
     with pytest.raises(ce.EditError):
-        ce.find_field(ROOT / "content", tmp_path / "none.yml", "guide:commune.portal_url")  # not editable here
+        ce.find_field(ROOT / "content", tmp_path / "none.yml", "guide:commune.portal_url", TEXTS)  # not editable here
 
 
 # --- edit → preview → save ----------------------------------------------------------------------------------------
@@ -213,13 +217,13 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
     client = admin_client(app)
     mine = "Mở trang dichvucong.thanhhoa.gov.vn rồi bấm nút [Đăng nhập] ở góc trên."
     edit_through_pages(client, STEP1, mine)
-    assert not [f.key for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    assert not [f.key for f in ce.fields(shipped_dir, overrides(app), TEXTS) if f.stale]
     # an update of the project changes the text under the commune's edit (the portal changed)
     guide = yaml.safe_load((shipped_dir / "guide.yml").read_text(encoding="utf-8"))
     before = guide["flows"]["A"]["steps"][0]["text"]
     guide["flows"]["A"]["steps"][0]["text"] = "Mở Cổng dịch vụ công mới, bấm [Đăng nhập bằng VNeID]."
     (shipped_dir / "guide.yml").write_text(yaml.safe_dump(guide, allow_unicode=True), encoding="utf-8")
-    stale = [f for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    stale = [f for f in ce.fields(shipped_dir, overrides(app), TEXTS) if f.stale]
     assert [(f.key, f.shipped_then, f.current) for f in stale] == [(STEP1, before, mine)]  # still applied
     listing = htmllib.unescape(client.get("/console/content/").get_data(as_text=True))
     assert "Cần xem lại: bản gốc đã đổi sau khi xã sửa (1)" in listing and "bản gốc đã đổi — cần xem lại" in listing
@@ -230,7 +234,7 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
     # kept as it is after review: saved again with the same text
     _, saved = edit_through_pages(client, STEP1, mine)
     assert saved.status_code == 302
-    assert not [f for f in ce.fields(shipped_dir, overrides(app)) if f.stale]
+    assert not [f for f in ce.fields(shipped_dir, overrides(app), TEXTS) if f.stale]
     [(who, target, detail, _)] = audit_entries(app, "content_review")
     assert who == "quantri" and target == STEP1 and detail["kept"] == mine and detail["shipped_then"] == before
     assert "Đã xem lại" in client.get("/console/content/").get_data(as_text=True)
@@ -241,9 +245,9 @@ def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
     path = tmp_path / "content-overrides.yml"
     path.write_text(yaml.safe_dump({"guide": {"flows.A.steps.0.text": "Mở trang, bấm [Đăng nhập]."}},
                                    allow_unicode=True), encoding="utf-8")
-    [field] = [f for f in ce.fields(ROOT / "content", path) if f.key == STEP1]
+    [field] = [f for f in ce.fields(ROOT / "content", path, TEXTS) if f.key == STEP1]
     assert field.overridden and field.shipped_then is None and not field.stale
-    ce.write_overrides(path, ce.read_overrides(path))  # nothing invented on rewrite
+    ce.write_overrides(path, *ce.read_edits(path, TEXTS))  # nothing invented on rewrite
     assert "shipped" not in yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -297,9 +301,11 @@ def test_index_lists_every_group_with_the_retraining_note(app):
 
 def test_writes_are_atomic_and_keep_other_edits(tmp_path):
     path = tmp_path / "var" / "content-overrides.yml"
-    ce.write_overrides(path, {"guide": {"commune.hotline": "024.1"}, "messages": {"buttons.step.0.title": "Xong"}})
-    ce.write_overrides(path, {**ce.read_overrides(path), "guide": {"commune.hotline": "024.2"}})
-    assert ce.read_overrides(path) == {"guide": {"commune.hotline": "024.2"},
+    ce.write_overrides(path, {"guide": {"commune.hotline": "024.1"}, "messages": {"buttons.step.0.title": "Xong"}},
+                       {})
+    edits, shipped = ce.read_edits(path, TEXTS)
+    ce.write_overrides(path, {**edits, "guide": {"commune.hotline": "024.2"}}, shipped)
+    assert ce.read_edits(path, TEXTS)[0] == {"guide": {"commune.hotline": "024.2"},
                                        "messages": {"buttons.step.0.title": "Xong"}}
     assert sorted(p.name for p in path.parent.iterdir()) == ["content-overrides.yml"]
     with ce.locked(path):
