@@ -29,7 +29,10 @@ class HandoffError(StaffError):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status
-        self.reason = reason
+
+    @property
+    def reason(self) -> str:
+        return self.key
 
 
 def open_handoff(session: Session, conv: Conversation) -> Optional[Handoff]:
