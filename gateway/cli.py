@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from gateway.models import Conversation, utcnow
-from gateway.services import handoff, staff_accounts
+from gateway.services import handoff, staff_accounts, tracker_writes
 
 
 def register(app: Flask) -> None:
@@ -63,7 +63,7 @@ def register(app: Flask) -> None:
             senders = [c.rasa_sender_id for c in old]
             for conv in old:
                 session.delete(conv)
-        _delete_tracker(svc().settings.tracker_db_url, senders)
+        tracker_writes.delete_senders(svc().settings.tracker_db_url, senders)
         click.echo(f"{len(senders)} conversations older than {days} days deleted")
 
     @app.cli.command("delete-conversation")
@@ -76,24 +76,5 @@ def register(app: Flask) -> None:
                 raise click.ClickException("no such conversation")
             sender = conv.rasa_sender_id
             session.delete(conv)
-        _delete_tracker(svc().settings.tracker_db_url, [sender])
+        tracker_writes.delete_senders(svc().settings.tracker_db_url, [sender])
         click.echo(f"conversation {conversation_id} deleted")
-
-
-def _delete_tracker(url: str, senders) -> None:
-    """Remove the senders' events from Rasa's SQL tracker store (table `events`)."""
-    if not senders:
-        return
-    from sqlalchemy import create_engine, inspect
-
-    from gateway.db import engine_url
-
-    engine = create_engine(engine_url(url))
-    try:
-        if not inspect(engine).has_table("events"):
-            return
-        with engine.begin() as connection:
-            for sender in senders:
-                connection.execute(text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
-    finally:
-        engine.dispose()
