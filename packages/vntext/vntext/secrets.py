@@ -10,11 +10,31 @@ signal), so "the bot saw a secret" and "storage holds it masked" cannot disagree
     r.text == "[mã OTP]"; r.previous_text == "[mã OTP]"   # the earlier message is masked retroactively
 
 Fail closed: when unsure whether a token is a secret, it is masked (the bot then asks in words).
+- Numbers are read on a folded view of the text (`vntext.normalize`): any Unicode digit, any separator, spaces
+  between digit groups, Vietnamese number words ("bốn tám hai chín một ba"). Digit groups separated only by
+  spaces and punctuation form one run. A run of 9 digits or more is an ID or phone number; a run of 4 to 8 is
+  masked unless it is clearly something else (a date, a time, a decree number, a version, an amount or a count
+  with its unit, a year after "năm", a labelled number such as "lỗi 5021"); 2 or 3 digits right after a cue
+  ("otp 482") are masked too.
+- Passwords: after a password cue ("mật khẩu", "mk", "pass", "mã PIN", …), the first word that is not an
+  ordinary word is masked (after "là" / ":" even letters only: "mk là hoabinh"); anywhere, a word that mixes
+  letters with digits or symbols the way passwords do ("thu1979", "Hoàng@Anh!") is masked.
+- Context: the previous message of the conversation (as stored) is read too. Digits ending it and digits starting
+  this message are one run ("482" then "913"), a cue ending it applies to this message ("mật khẩu của em là"
+  then "thu1979"), and a secret ending it makes a short number starting this message a continuation.
+
+Linear in the input: one pass to fold, one to split into atoms, bounded look-arounds; no lock, no shared state
+mutated after construction (a Detector is safe to share between threads).
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from vntext import secret_words as words
+from vntext.normalize import View, view
 
 KINDS = ("otp", "password", "id_number", "phone")
 PLACEHOLDERS = {
@@ -37,3 +57,664 @@ class Redaction:
     spans: List[Span] = field(default_factory=list)
     previous_text: Optional[str] = None
     previous_spans: List[Span] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------ atoms
+_ATOM = re.compile(r"[a-z]+|[0-9]+|[^\sa-z0-9]")
+_SENTENCE_END = frozenset(".?!;…")
+_EDGE = frozenset("\"'()[]{}<>.,;:!?…*-_~`")
+
+
+@dataclass
+class _Atom:
+    kind: str  # "L" letters, "D" digits, "P" one other character, "X" a placeholder already in the text
+    text: str  # folded ("X": the placeholder's kind)
+    start: int  # in the view
+    end: int
+    space_before: bool
+
+
+def _atoms(text: str) -> List[_Atom]:
+    out: List[_Atom] = []
+    prev_end = 0
+    for m in _ATOM.finditer(text):
+        s = m.group(0)
+        c = s[0]
+        kind = "L" if "a" <= c <= "z" else "D" if "0" <= c <= "9" else "P"
+        out.append(_Atom(kind, s, m.start(), m.end(), m.start() > prev_end or m.start() == 0))
+        prev_end = m.end()
+    return _collapse_placeholders(out)
+
+
+_PLACEHOLDER_WORDS = {
+    ("ma", "otp"): "otp", ("mat", "khau"): "password", ("so", "dinh", "danh"): "id_number",
+    ("so", "dien", "thoai"): "phone",
+}
+
+
+def _collapse_placeholders(atoms: List[_Atom]) -> List[_Atom]:
+    """`[mã OTP]` (any case, marks or spacing) becomes one opaque atom: neither a secret nor a cue."""
+    if not any(a.text == "[" for a in atoms):
+        return atoms
+    out: List[_Atom] = []
+    i, n = 0, len(atoms)
+    while i < n:
+        a = atoms[i]
+        if a.text == "[":
+            for phrase, kind in _PLACEHOLDER_WORDS.items():
+                k = len(phrase)
+                if i + k + 1 < n and atoms[i + k + 1].text == "]" and \
+                        tuple(x.text for x in atoms[i + 1:i + k + 1]) == phrase:
+                    out.append(_Atom("X", kind, a.start, atoms[i + k + 1].end, a.space_before))
+                    i += k + 2
+                    break
+            else:
+                out.append(a)
+                i += 1
+        else:
+            out.append(a)
+            i += 1
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ tables
+@dataclass(frozen=True)
+class _Tables:
+    cues: Dict[str, List[Tuple[Tuple[str, ...], str]]]  # first word -> [(phrase words, kind)], longest first
+    fillers: FrozenSet[str]
+    stopwords: FrozenSet[str]
+    introducers: FrozenSet[str]
+    labels: Dict[Tuple[str, ...], int]
+    year_words: FrozenSet[str]
+    number_words: Dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    cues: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+    for kind, phrases in (("otp", words.OTP_CUES), ("password", words.PASSWORD_CUES),
+                          ("id_number", words.ID_CUES), ("phone", words.PHONE_CUES)):
+        for phrase in phrases:
+            parts = tuple(phrase.split())
+            cues.setdefault(parts[0], []).append((parts, kind))
+    for options in cues.values():
+        options.sort(key=lambda o: -len(o[0]))
+    labels = {tuple(k.split()): v for k, v in words.LABELS.items()}
+    return _Tables(cues, frozenset(words.FILLERS), frozenset(words.STOPWORDS) | frozenset(words.FILLERS),
+                   frozenset(words.INTRODUCERS), labels, frozenset(words.YEAR_WORDS), dict(words.NUMBER_WORDS))
+
+
+def _find_cues(atoms: List[_Atom], t: _Tables) -> List[Optional[Tuple[str, int]]]:
+    """For each atom that starts a cue phrase: (kind, index one past the phrase); else None."""
+    out: List[Optional[Tuple[str, int]]] = [None] * len(atoms)
+    n = len(atoms)
+    for i, a in enumerate(atoms):
+        if a.kind != "L":
+            continue
+        options = t.cues.get(a.text)
+        if not options:
+            continue
+        for parts, kind in options:
+            k = len(parts)
+            if i + k <= n and all(atoms[i + j].text == parts[j] for j in range(1, k)):
+                out[i] = (kind, i + k)
+                break
+    return out
+
+
+# ------------------------------------------------------------------------------------- benign number shapes
+_UNIT_MONEY = r"(?:d|dong|vnd|k|nghin|ngan|trieu|tr|ty|ti|usd|\$|%)"
+_UNIT_COUNT = r"(?:tuoi|nguoi|ky tu|chu so|km|kg|luot|phut|giay|tuan|ho so|mb|gb|met|lit|chiec|lan|buoc)"
+_BENIGN = [
+    # times: 8h30, 14:00, 8g, 08:30:15
+    re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-4])(?::|h|g)[0-5][0-9](?::[0-5][0-9])?(?![0-9])"),
+    re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-4])h(?![a-z0-9])"),
+    # decree and document numbers: 59/2022/nd-cp, 06/qd-ttg, 123/ubnd
+    re.compile(r"(?<![0-9])[0-9]{1,5}/(?:(?:19|20)[0-9]{2}/)?[a-z]{2,}"),
+    # versions after a word that announces one: VNeID 2.1.8, iOS 17.5, v2.3
+    re.compile(r"(?:\bv|\bver|version|phien ban|\bban|\bios|android|vneid|\bapp|zalo|chrome|windows|cap nhat)"
+               r" ?[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}(?![0-9])"),
+    # amounts: 1.500.000d, 50.000 dong, 200k, 1,5 trieu, 12%; thousands ending in 000 (1.500.000)
+    re.compile(r"(?<![0-9.,])[0-9]+(?:[.,][0-9]+)* ?" + _UNIT_MONEY + r"(?![a-z0-9])"),
+    re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:[.,]000)+(?![0-9.,])"),
+    # counts with their unit: 1200 nguoi, 82 tuoi, 8 ky tu
+    re.compile(r"(?<![0-9.,])[0-9]+ ?" + _UNIT_COUNT + r"(?![a-z0-9])"),
+]
+_DATE = re.compile(r"(?<![0-9])([0-9]{1,2})([/.\-])([0-9]{1,2})(?:\2([0-9]{4}|[0-9]{2}))?(?![0-9])")
+_ISO_DATE = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}([/.\-])[01]?[0-9]\1[0-3]?[0-9](?![0-9])")
+_MONTH_YEAR = re.compile(r"(?<![0-9])(?:0?[1-9]|1[0-2])[/\-](?:19|20)[0-9]{2}(?![0-9])")
+
+
+def _benign_mask(text: str) -> bytearray:
+    """1 for each view character inside a clearly-not-secret number shape (date, time, amount, …)."""
+    mask = bytearray(len(text))
+
+    def mark(s: int, e: int) -> None:
+        mask[s:e] = b"\x01" * (e - s)
+
+    for rx in _BENIGN:
+        for m in rx.finditer(text):
+            mark(m.start(), m.end())
+    for m in _DATE.finditer(text):
+        day, month, year = int(m.group(1)), int(m.group(3)), m.group(4)
+        if 1 <= day <= 31 and 1 <= month <= 12 and (year is None or len(year) == 2 or 1900 <= int(year) <= 2099):
+            mark(m.start(), m.end())
+    for rx in (_ISO_DATE, _MONTH_YEAR):
+        for m in rx.finditer(text):
+            mark(m.start(), m.end())
+    return mask
+
+
+# ----------------------------------------------------------------------------------------------- numbers
+@dataclass
+class _Group:
+    first: int  # atom indices [first, last]
+    last: int
+    digits: str
+    word: bool  # a number word ("tám")
+    benign: bool
+
+
+@dataclass
+class _Run:
+    groups: List[_Group]
+
+    @property
+    def digits(self) -> str:
+        return "".join(g.digits for g in self.groups)
+
+    @property
+    def first(self) -> int:
+        return self.groups[0].first
+
+    @property
+    def last(self) -> int:
+        return self.groups[-1].last
+
+
+def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> List[_Group]:
+    """Digit groups (digits joined by at most two punctuation characters, no space) and number words."""
+    out: List[_Group] = []
+    i, n = 0, len(atoms)
+    while i < n:
+        a = atoms[i]
+        if a.kind == "D":
+            j = i
+            digits = [a.text]
+            while True:
+                k = j + 1
+                while k < n and k - j <= 2 and atoms[k].kind == "P" and not atoms[k].space_before \
+                        and atoms[k].text not in "[]":
+                    k += 1
+                if k < n and k > j + 1 and atoms[k].kind == "D" and not atoms[k].space_before:
+                    digits.append(atoms[k].text)
+                    j = k
+                else:
+                    break
+            is_benign = all(benign[atoms[i].start:atoms[j].end])
+            out.append(_Group(i, j, "".join(digits), False, is_benign))
+            i = j + 1
+        elif a.kind == "L" and a.text in t.number_words:
+            out.append(_Group(i, i, t.number_words[a.text], True, False))
+            i += 1
+        else:
+            i += 1
+    return out
+
+
+def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
+    """Whether two groups belong to one run: only spaces and a little punctuation between them."""
+    gap = atoms[left.last + 1:right.first]
+    if len(gap) > 3 or any(a.kind != "P" or a.text in "[]" for a in gap):
+        return False
+    if any(a.text in ",;" for a in gap) and len(left.digits) >= 3 and len(right.digits) >= 3:
+        return False  # a list: "lỗi 502, 503"
+    return True
+
+
+def _runs(atoms: List[_Atom], groups: List[_Group]) -> List[_Run]:
+    runs: List[_Run] = []
+    current: List[_Group] = []
+    for g in groups:
+        if g.benign:
+            if current:
+                runs.append(_Run(current))
+            current = []
+            continue
+        if current and _joinable(atoms, current[-1], g):
+            current.append(g)
+        else:
+            if current:
+                runs.append(_Run(current))
+            current = [g]
+    if current:
+        runs.append(_Run(current))
+    return [r for run in runs for r in _trim_words(run)]
+
+
+def _trim_words(run: _Run) -> List[_Run]:
+    """Number words count only in runs of at least four digits and three groups ("bốn tám hai chín"); else the
+    digit groups stand alone. Leading/trailing words of a mixed run that add nothing are dropped."""
+    if not any(g.word for g in run.groups):
+        return [run]
+    if len(run.digits) >= 4 and len(run.groups) >= 3:
+        return [run]
+    return [_Run([g]) for g in run.groups if not g.word]
+
+
+# ------------------------------------------------------------------------------------------ the detector
+_SHAPE_SYMBOLS = frozenset("@#$%^&*!?~+=_|\\<>{}")
+_URL = re.compile(r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
+                  r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)", re.I)
+_MODEL = re.compile(r"^" + words.NAMED_MODELS + r"-?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:" +
+                    "|".join(words.GLUED_UNITS) + r")[0-9]{0,2}$")
+_VIET_MARKS = re.compile(r"[^\x00-\x7f]")
+_SINGLE_SYLLABLE = re.compile(r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
+                              r"(?:ng|nh|ch|[cmnpt])?$")
+_PRIORITY = {"password": 4, "id_number": 3, "phone": 2, "otp": 1}
+
+
+@dataclass
+class _Found:
+    kind: str
+    start: int  # view offsets
+    end: int
+
+
+@dataclass
+class _Context:
+    """What the previous message of the conversation tells about this one."""
+
+    tail: Optional[Tuple[str, int, int]] = None  # digits ending it (not masked yet): digits, view start, view end
+    secret_tail: bool = False  # it ends with a masked secret
+    pending: Optional[str] = None  # it ends with a cue whose secret did not come: the cue's kind
+
+
+class Detector:
+    """Finds and masks secrets. Cheap to build; immutable; share one between threads."""
+
+    def __init__(self, public_numbers: Iterable[str] = ()) -> None:
+        """`public_numbers`: numbers the commune publishes (its hotline): kept wherever they appear."""
+        self._public = frozenset(_national(re.sub(r"[^0-9]", "", view(str(p)).text)) for p in public_numbers
+                                 if str(p).strip())
+
+    # ----------------------------------------------------------------------------------------- public API
+    def redact(self, text: str, previous: Optional[str] = None) -> Redaction:
+        """Mask every secret in `text` (read with the conversation's `previous` message, as stored)."""
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            text = str(text)
+        spans, previous_spans = self.find(text, previous)
+        masked = _apply(text, spans)
+        kinds = [k for k in KINDS if any(s[0] == k for s in spans)]
+        previous_text = _apply(previous, previous_spans) if previous and previous_spans else None
+        return Redaction(masked, kinds, spans, previous_text, previous_spans if previous_text else [])
+
+    def find(self, text: str, previous: Optional[str] = None) -> Tuple[List[Span], List[Span]]:
+        """Secret spans in `text`, and spans of `previous` that this message shows to be part of a secret."""
+        v = view(text)
+        t = _tables()
+        context, prev_view = _Context(), None
+        if previous:
+            prev_view = view(previous)
+            context = self._context(prev_view, t)
+        found, tail_kind = self._scan(v, t, context)
+        spans = _to_original(v, found)
+        prev_spans: List[Span] = []
+        if tail_kind and context.tail is not None and prev_view is not None:
+            _, s, e = context.tail
+            prev_spans = _to_original(prev_view, [_Found(tail_kind, s, e)])
+        return spans, prev_spans
+
+    def kinds(self, text: str) -> List[str]:
+        """Kinds of secret in the text, raw or as placeholders already there, in KINDS order."""
+        found = {s[0] for s in self.find(text)[0]} | set(find_placeholders(text))
+        return [k for k in KINDS if k in found]
+
+    # ------------------------------------------------------------------------------------------ scanning
+    def _scan(self, v: View, t: _Tables, context: _Context) -> Tuple[List[_Found], Optional[str]]:
+        """Secrets in the view, and the kind given to the previous message's trailing digits if this message
+        completes them (else None)."""
+        text = v.text
+        if not text:
+            return [], None
+        atoms = _atoms(text)
+        cues = _find_cues(atoms, t)
+        benign = _benign_mask(text)
+        groups = _groups(atoms, text, benign, t)
+        self._unbenign_after_cues(atoms, cues, groups, t)
+        runs = _runs(atoms, groups)
+        found: List[_Found] = []
+        head = _head_index(atoms, t)
+        tail_kind = None
+        for run in runs:
+            kind = self._judge_run(atoms, cues, run, t, context, head)
+            if kind:
+                first = run.first - 1 if run.first > 0 and atoms[run.first - 1].text == "+" else run.first
+                found.append(_Found(kind, atoms[first].start, atoms[run.last].end))
+                if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
+                    tail_kind = kind
+        found += self._passwords(atoms, cues, text, benign, t, context)
+        return _merge(found), tail_kind
+
+    @staticmethod
+    def _unbenign_after_cues(atoms: List[_Atom], cues, groups: List[_Group], t: _Tables) -> None:
+        """A date- or amount-shaped number right after a secret cue is read as digits ("otp 12/05/19")."""
+        by_first = {g.first: g for g in groups}
+        for i, cue in enumerate(cues):
+            if cue is None:
+                continue
+            j = cue[1]
+            steps = 0
+            while j < len(atoms) and steps < 4 and (atoms[j].text in t.fillers or atoms[j].text in t.introducers):
+                j += 1
+                steps += 1
+            g = by_first.get(j)
+            if g is not None and g.benign and not any(a.kind == "L" for a in atoms[g.first:g.last + 1]):
+                nxt = atoms[g.last + 1] if g.last + 1 < len(atoms) else None
+                if nxt is None or nxt.kind != "L" or not nxt.space_before:
+                    g.benign = False
+
+    def _judge_run(self, atoms: List[_Atom], cues, run: _Run, t: _Tables, context: _Context,
+                   head: int) -> Optional[str]:
+        digits = run.digits
+        n = len(digits)
+        plus = run.first > 0 and atoms[run.first - 1].text == "+"
+        if self._public and (_national(digits) in self._public or digits in self._public):
+            return None
+        cue, direct = _cue_before(atoms, cues, run.first, t)
+        continuation = False
+        if run.first == head:
+            if context.tail is not None and len(context.tail[0]) + n >= 4:
+                continuation = True
+                n_total = len(context.tail[0]) + n
+                if cue is None:
+                    cue = "id_number" if n_total >= 9 else "otp"
+            elif context.secret_tail and _only_run(atoms, run, t):
+                continuation = True
+            elif context.pending and n >= 2:
+                continuation = True
+                cue = cue or context.pending
+        if n >= 9:
+            return _long_kind(digits, plus, cue)
+        if n >= 4:
+            if not continuation and not direct and self._labelled(atoms, run, t):
+                return None
+            return cue if cue in ("password", "id_number", "phone") else "otp"
+        if continuation or (direct and n >= 2 and not self._labelled(atoms, run, t)):
+            return cue if cue in ("password", "id_number", "phone") else "otp"
+        return None
+
+    @staticmethod
+    def _labelled(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
+        """"bước 3", "lỗi 5021", "năm 2024", "sinh 1956": a label right before makes the number ordinary."""
+        if len(run.groups) != 1 or run.groups[0].word:
+            return False
+        i = run.first - 1
+        if i < 0 or atoms[i].kind != "L":
+            return False
+        n = len(run.digits)
+        one = (atoms[i].text,)
+        two = (atoms[i - 1].text, atoms[i].text) if i >= 1 and atoms[i - 1].kind == "L" else None
+        for key in ((two,) if two else ()) + (one,):
+            limit = t.labels.get(key)
+            if limit is not None and n <= limit:
+                return True
+        if n == 4 and 1900 <= int(run.digits) <= 2099:
+            if atoms[i].text in t.year_words or (two and " ".join(two) in t.year_words):
+                return True
+        return False
+
+    # ----------------------------------------------------------------------------------------- passwords
+    def _passwords(self, atoms: List[_Atom], cues, text: str, benign: bytearray, t: _Tables,
+                   context: _Context) -> List[_Found]:
+        found: List[_Found] = []
+        n = len(atoms)
+        # 1. after a password cue: the first word that is not ordinary
+        starts: List[Tuple[int, bool]] = []  # (atom index to start looking, pending from the previous message)
+        for i, cue in enumerate(cues):
+            if cue is not None and cue[0] == "password":
+                starts.append((cue[1], False))
+        if context.pending == "password":
+            starts.append((0, True))
+        for j, from_context in starts:
+            introduced = from_context
+            steps = 0
+            while j < n and steps < 8:
+                a = atoms[j]
+                if a.text in _SENTENCE_END and (j + 1 >= n or atoms[j + 1].space_before):
+                    break
+                if a.kind == "X":
+                    break
+                if a.text in t.introducers and (a.kind == "P" or a.text in ("la", "l", "thanh", "is")):
+                    introduced = True
+                    j += 1
+                    steps += 1
+                    continue
+                if a.kind == "P" and a.text in "\"'([{<":
+                    j += 1
+                    continue
+                chunk_end = _chunk_end(atoms, j)
+                word = text[a.start:atoms[chunk_end].end]
+                core = word.strip("".join(_EDGE))
+                if a.kind == "L" and chunk_end == j and (a.text in t.stopwords or a.text in t.fillers):
+                    j += 1
+                    steps += 1
+                    continue
+                if _password_like(core, introduced, strict=False):
+                    found.append(_Found("password", a.start, atoms[chunk_end].end))
+                break
+        # 2. anywhere: words shaped like passwords
+        j = 0
+        while j < n:
+            chunk_start = j
+            chunk_end = _chunk_end(atoms, j)
+            j = chunk_end + 1
+            if any(a.kind == "X" for a in atoms[chunk_start:chunk_end + 1]):
+                continue
+            s, e = atoms[chunk_start].start, atoms[chunk_end].end
+            word = text[s:e]
+            if len(word) < 5 or all(benign[s:e]):
+                continue
+            if _shaped_password(word, text, s, e, benign):
+                found.append(_Found("password", s, e))
+        return found
+
+    # ------------------------------------------------------------------------------------------- context
+    def _context(self, pv: View, t: _Tables) -> _Context:
+        text = pv.text
+        atoms = _atoms(text)
+        if not atoms:
+            return _Context()
+        ctx = _Context()
+        last = len(atoms) - 1
+        while last >= 0 and atoms[last].kind == "P" and atoms[last].text not in "+":
+            last -= 1
+        if last < 0:
+            return ctx
+        if atoms[last].kind == "X":
+            ctx.secret_tail = True
+            return ctx
+        cues = _find_cues(atoms, t)
+        benign = _benign_mask(text)
+        groups = _groups(atoms, text, benign, t)
+        runs = _runs(atoms, groups)
+        if runs and runs[-1].last == last and not runs[-1].groups[-1].word:
+            run = runs[-1]
+            if len(run.digits) < 4 and not self._labelled(atoms, run, t):
+                ctx.tail = (run.digits, atoms[run.first].start, atoms[run.last].end)
+        # a cue among the last atoms, followed only by fillers and introducers
+        for i in range(last, max(-1, last - 8), -1):
+            if cues[i] is not None:
+                if all(a.text in t.fillers or a.text in t.introducers or a.kind == "P"
+                       for a in atoms[cues[i][1]:last + 1]):
+                    ctx.pending = cues[i][0]
+                break
+            if atoms[i].text in _SENTENCE_END:
+                break
+        return ctx
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _national(digits: str) -> str:
+    """A phone number's national form: 84912345678 → 0912345678."""
+    if digits.startswith("0084"):
+        return "0" + digits[4:]
+    if digits.startswith("84") and len(digits) in (11, 12):
+        return "0" + digits[2:]
+    return digits
+
+
+def _long_kind(digits: str, plus: bool, cue: Optional[str]) -> str:
+    n = len(digits)
+    if cue in ("phone", "id_number"):
+        return cue
+    if plus or (digits.startswith("84") and n in (11, 12)) or digits.startswith("0084"):
+        return "phone"
+    if digits.startswith("0") and n in (10, 11):
+        return "phone"
+    return "id_number"
+
+
+def _cue_before(atoms: List[_Atom], cues, first: int, t: _Tables) -> Tuple[Optional[str], bool]:
+    """The nearest secret cue before atom `first` in its sentence (within 8 atoms), and whether only fillers
+    and introducers stand between them."""
+    direct = True
+    for i in range(first - 1, max(-1, first - 9), -1):
+        a = atoms[i]
+        if a.text in _SENTENCE_END and i + 1 < len(atoms) and atoms[i + 1].space_before:
+            return None, False
+        if cues[i] is not None and cues[i][1] <= first:
+            return cues[i][0], direct
+        if not (a.text in t.fillers or a.text in t.introducers or a.kind == "P"):
+            direct = False
+    return None, False
+
+
+def _head_index(atoms: List[_Atom], t: _Tables) -> int:
+    """Index of the first atom that is not punctuation or a particle ("dạ", "còn", "tiếp", "là")."""
+    for i, a in enumerate(atoms):
+        if a.kind == "P" or (a.kind == "L" and a.text in _HEAD_PARTICLES):
+            continue
+        return i
+    return len(atoms)
+
+
+_HEAD_PARTICLES = frozenset(["da", "con", "tiep", "la", "va", "roi", "nua", "so", "ma", "them", "them", "so", "cuoi",
+                             "phan", "sau", "ok", "ad", "oi", "a", "e", "em", "anh", "chi", "bac", "toi", "minh"])
+
+
+def _only_run(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
+    """Whether the message holds nothing but this run (with punctuation and particles)."""
+    return all(a.kind == "P" or (a.kind == "L" and a.text in _HEAD_PARTICLES | t.fillers)
+               for k, a in enumerate(atoms) if not run.first <= k <= run.last)
+
+
+def _first_content(text: str) -> int:
+    m = re.search(r"[0-9a-z]", text)
+    return m.start() if m else 0
+
+
+def _chunk_end(atoms: List[_Atom], j: int) -> int:
+    """Index of the last atom of the whitespace-delimited word that atom j starts."""
+    k = j
+    while k + 1 < len(atoms) and not atoms[k + 1].space_before:
+        k += 1
+    return k
+
+
+def _password_like(core: str, introduced: bool, strict: bool) -> bool:
+    """After a password cue: does this word look like the password itself?"""
+    if len(core) < 3 or not any(c.isalnum() for c in core):
+        return False
+    if _URL.search(core):
+        return False
+    letters = sum(c.isalpha() for c in core)
+    digits = sum(c.isdigit() for c in core)
+    symbols = sum(1 for c in core if not c.isalnum())
+    if digits and letters:
+        return True
+    if symbols and letters and len(core) >= 4:
+        return True
+    if digits >= 4:
+        return True
+    if any(c.isupper() for c in core[1:]) and any(c.islower() for c in core):
+        return True
+    if not introduced or not letters:
+        return False
+    plain = view(core).text
+    if len(plain) < 4 and not _VIET_MARKS.search(core):
+        return False
+    if _VIET_MARKS.search(core):  # a word with marks after "là": a name used as a password ("là Hoàng")
+        return len(plain) >= 3
+    return not _SINGLE_SYLLABLE.match(plain) or len(plain) >= 6
+
+
+def _shaped_password(word: str, text: str, s: int, e: int, benign: bytearray) -> bool:
+    """Anywhere in a message: letters mixed with digits (≥ 2 each, 6+ chars) or with symbols inside the word."""
+    core = word.strip("".join(_EDGE))
+    if len(core) < 5 or _URL.search(core):
+        return False
+    if _MODEL.match(core):
+        return False
+    letters = sum(c.isalpha() for c in core)
+    digits = sum(c.isdigit() for c in core)
+    inner_symbols = sum(1 for c in core[1:-1] if c in _SHAPE_SYMBOLS)
+    if letters >= 2 and digits >= 2 and len(core) >= 6:
+        if re.fullmatch(r"[0-9/.\-]+[a-z]{1,3}(?:-[a-z]{1,4})*", core):  # 59/2022/nd-cp handled by benign
+            return False
+        return True
+    return letters >= 2 and inner_symbols >= 1 and len(core) >= 5 and (digits >= 1 or inner_symbols >= 1) \
+        and not re.fullmatch(r"[a-z]+(?:[-_][a-z]+)+", core)
+
+
+def _merge(found: List[_Found]) -> List[_Found]:
+    """Overlapping spans become one, of the kind that matters most."""
+    if not found:
+        return []
+    found.sort(key=lambda f: (f.start, -f.end))
+    out = [found[0]]
+    for f in found[1:]:
+        last = out[-1]
+        if f.start < last.end:
+            if _PRIORITY[f.kind] > _PRIORITY[last.kind] and (f.end - f.start) >= (last.end - last.start) // 2:
+                last.kind = f.kind
+            last.end = max(last.end, f.end)
+        else:
+            out.append(f)
+    return out
+
+
+def _to_original(v: View, found: Sequence[_Found]) -> List[Span]:
+    return [(f.kind, *v.span(f.start, f.end)) for f in found]
+
+
+def _apply(text: str, spans: Sequence[Span]) -> str:
+    out: List[str] = []
+    pos = 0
+    for kind, s, e in sorted(spans, key=lambda x: x[1]):
+        if s < pos:
+            continue
+        out.append(text[pos:s])
+        out.append(PLACEHOLDERS[kind])
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def find_placeholders(text: str) -> List[str]:
+    """Kinds of placeholder already in the text (`[mã OTP]`, …), in KINDS order."""
+    kinds = {a.text for a in _atoms(view(text or "").text) if a.kind == "X"}
+    return [k for k in KINDS if k in kinds]
+
+
+@functools.lru_cache(maxsize=1)
+def default_detector() -> Detector:
+    """A Detector with no public numbers."""
+    return Detector()
+
+
+def redact(text: str, previous: Optional[str] = None) -> Redaction:
+    """`default_detector().redact(text, previous)`."""
+    return default_detector().redact(text, previous)
