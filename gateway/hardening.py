@@ -20,21 +20,8 @@ from gateway.rate_limits import init_rate_limits
 log = logging.getLogger(__name__)
 
 
-def _warm_up(app: Flask) -> None:
-    """Under a production server, build the privacy filter (spaCy, about 2 s) in the background as the worker
-    starts, not in the first citizen's request. Tests and commands keep the lazy start."""
-    import sys
-    import threading
-
-    if "gunicorn" not in sys.modules:
-        return
-    services = app.extensions["vneid"]
-    threading.Thread(target=lambda: services.redactor, name="warm-up", daemon=True).start()
-
-
 def init_app(app: Flask, settings: Settings) -> None:
-    """Proxy headers, rate limits, the database-down answer, the worker's warm-up."""
-    _warm_up(app)
+    """Proxy headers, rate limits, the database-down answer."""
     if settings.proxy_count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
     init_rate_limits(app, settings)

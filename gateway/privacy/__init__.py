@@ -1,11 +1,13 @@
-"""Privacy filter of the gateway: redact OTPs, passwords, ID numbers and phone numbers from chat messages.
+"""Privacy filter of the gateway: mask OTPs, passwords, ID numbers and phone numbers in chat messages.
 
-    from gateway.privacy import Redactor, Redaction
-    r = Redactor.load()          # reads patterns.yml, builds the spaCy pipeline (do it once)
-    res = r.redact(text)         # Redaction(text, kinds, spans)
+    from gateway.privacy import Redactor
+    r = Redactor(lambda: ["024.38541051"])     # the commune's published numbers are kept
+    res = r.redact(text, previous=None)       # Redaction(text, kinds, spans, previous_text, previous_spans)
 
-Importing this package does no I/O and does not import spaCy; `Redactor.load()` does.
+The detection itself is `vntext.secrets` (packages/vntext), shared with the bot's NLU.
 """
-from gateway.privacy.redactor import Redaction, Redactor
+from vntext.secrets import Redaction
+
+from gateway.privacy.redactor import Redactor
 
 __all__ = ["Redaction", "Redactor"]

@@ -36,11 +36,15 @@ class Services:
 
     @property
     def redactor(self):
-        """The spaCy-based redactor, built on first use (no work at import or app creation)."""
+        """The privacy filter (vntext's detector), keeping the commune's published hotline as it is now."""
         if self._redactor is None:
-            with self._redactor_lock:  # first requests arriving together build it once
+            with self._redactor_lock:
                 if self._redactor is None:
                     from gateway.privacy import Redactor
 
-                    self._redactor = Redactor.load()
+                    self._redactor = Redactor(self._public_numbers)
         return self._redactor
+
+    def _public_numbers(self):
+        commune = self.texts.guide.commune
+        return [commune.get(key) for key in ("hotline", "hotline_tel") if commune.get(key)]

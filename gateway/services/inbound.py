@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import and_, bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import handoff, runtime_settings
+from gateway.services import handoff, retro_mask, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
 from gateway.services.ordering import Busy
@@ -117,10 +117,10 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
     """Process one citizen message; returns the replies in Rasa's REST format (staff replies come later)."""
     text = validate(svc, inbound)
     try:
-        # the place in the conversation's queue is taken on arrival, before any slower work (a worker's first
-        # redaction loads spaCy): messages are processed in the order they arrived
+        # the place in the conversation's queue is taken on arrival, before any slower work: messages are
+        # processed in the order they arrived (and each is redacted knowing the one before it)
         with svc.locks.hold(f"{inbound.channel}:{inbound.sender}", seq=inbound.seq):
-            return _handle_in_turn(svc, inbound, text, svc.redactor.redact(text))
+            return _handle_in_turn(svc, inbound, text, _redact(svc, inbound, text))
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
         log.warning("a %s conversation stayed busy for %.0f s: message refused as retryable", inbound.channel,
                     svc.settings.order_wait_s)
@@ -152,6 +152,52 @@ _SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindpara
     last_message_at=bindparam("now"), gateway_prompt=None,
     state=case((Conversation.state == "closed", "bot"), else_=Conversation.state),
     **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS})
+
+
+# the conversation's latest citizen message before this one (a retry of this one is not "before")
+_LATEST = select(Message.id, Message.text, Message.sensitive, Conversation.rasa_sender_id).select_from(
+    Conversation.__table__.join(Message.__table__, Message.conversation_id == Conversation.id)).where(
+    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"),
+    Message.direction == "in", Message.author == "citizen").order_by(Message.id.desc()).limit(1)
+_PREVIOUS = _LATEST.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
+_MASK_PREVIOUS = update(Message.__table__).where(Message.id == bindparam("message")).values(
+    text=bindparam("masked"), sensitive=bindparam("kinds"))
+
+
+def _previous(svc: Services, channel: str, sender: str, key: Optional[str]):
+    """The conversation's latest citizen message as stored (id, text, sensitive, rasa_sender_id), or None."""
+    with svc.db.hot.transaction() as db:
+        where = {"channel": channel, "sender": sender}
+        return db.first(_LATEST, where) if key is None else db.first(_PREVIOUS, {**where, "key": key})
+
+
+def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str:
+    """A message as a channel may keep it until it is processed (Zalo's queued webhook bodies): redacted with
+    the conversation's previous message, so no secret waits in clear in a queue either."""
+    previous = _previous(svc, channel, sender, None)
+    return svc.redactor.redact(text, previous.text if previous is not None else None).text
+
+
+def _redact(svc: Services, inbound: Inbound, text: str):
+    """The message redacted, read together with the conversation's previous citizen message (fragments of one
+    secret across two messages). When that shows the previous message held part of a secret, Rasa's copy of it
+    is masked now and the gateway's in the transaction that stores this one (`Redaction.previous_text`,
+    `.previous_id`); if Rasa's copy cannot be masked, nothing is stored and the client may retry."""
+    previous = _previous(svc, inbound.channel, inbound.sender, inbound.key)
+    redaction = svc.redactor.redact(text, previous.text if previous is not None else None)
+    if redaction.previous_text is None:
+        return redaction
+    kinds = sorted(set(previous.sensitive or []) | {kind for kind, _, _ in redaction.previous_spans})
+    store = svc.tracker_store
+    try:
+        retro_mask.mask_tracker_event(store.engine if store is not None and store.available() else None,
+                                      previous.rasa_sender_id, previous.id, redaction.previous_text, kinds)
+    except retro_mask.RetroMaskError as exc:
+        log.error("an earlier message of a %s conversation could not be masked in Rasa's store: %s",
+                  inbound.channel, exc)
+        raise BotUnavailable(svc.texts.text("bot_unavailable")) from exc
+    return SimpleNamespace(text=redaction.text, kinds=redaction.kinds, spans=redaction.spans,
+                           previous_text=redaction.previous_text, previous_id=previous.id, previous_kinds=kinds)
 
 
 def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> List[Dict[str, Any]]:
@@ -207,6 +253,9 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
             row = db.first(_FIND_CONVERSATION, where)
             if row is not None:
                 message_id = row.found_id
+                if message_id is None and getattr(redaction, "previous_id", None) is not None:
+                    db.execute(_MASK_PREVIOUS, {"message": redaction.previous_id, "masked": redaction.previous_text,
+                                                "kinds": redaction.previous_kinds})
                 if message_id is None:
                     message_id = db.first(_INSERT_INBOUND, {
                         "conversation_id": row.id, "direction": "in", "author": "citizen", "text": redaction.text,

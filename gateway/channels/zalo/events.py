@@ -96,13 +96,27 @@ def sent_at_ms(body: Dict[str, Any]) -> Optional[int]:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
 
 
+def _masked_body(svc: Services, raw: bytes, body: Dict[str, Any]) -> str:
+    """The body as it is queued: a text the citizen typed is redacted first (no secret waits in the queue)."""
+    message = body.get("message")
+    user = citizen_of(body)
+    if not isinstance(message, dict) or not isinstance(message.get("text"), str) or not message["text"]:
+        return raw.decode("utf-8")
+    text = inbound.clean_text(message["text"])
+    masked = inbound.masked_for_queue(svc, "zalo", user, text) if user and inbound.SENDER.match(user) \
+        else svc.redactor.redact(text).text
+    return json.dumps({**body, "message": {**message, "text": masked}}, ensure_ascii=False)
+
+
 def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
-    """Store a verified event durably (committed on return); False when it was already stored (a retry)."""
+    """Store a verified event durably (committed on return); False when it was already stored (a retry). The
+    key is read from the body as Zalo sent it; the stored body has the citizen's text redacted."""
     key = event_key(body, raw)
     try:
         with svc.db.session() as session:
             session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
-                                  user_id=citizen_of(body), sent_at_ms=sent_at_ms(body), body=raw.decode("utf-8"),
+                                  user_id=citizen_of(body), sent_at_ms=sent_at_ms(body),
+                                  body=_masked_body(svc, raw, body),
                                   status="queued", attempts=0))
         return True
     except IntegrityError:

@@ -21,6 +21,10 @@ PHONE_CUES = (
     "zalo", "hotline",
 )
 
+# Phrases that start like a cue but name something else ("mã hồ sơ", "mã QR", "mã lỗi"): not cues.
+NOT_CUES = ("ma ho so", "ma qr", "ma loi", "ma buu chinh", "ma so thue", "ma vach", "ma bien nhan", "ma tinh",
+            "ma xa", "ma huyen", "ma thu tuc", "ma giao dich", "ma don", "ma van don", "ma nganh")
+
 # Words after which the next word is "explicitly introduced" ("mật khẩu là …", "mk: …").
 INTRODUCERS = ("la", "l", ":", "=", "thanh", "is", "-", "doi thanh", "dat la", "dat thanh")
 

@@ -133,7 +133,7 @@ class _Tables:
 def _tables() -> _Tables:
     cues: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
     for kind, phrases in (("otp", words.OTP_CUES), ("password", words.PASSWORD_CUES),
-                          ("id_number", words.ID_CUES), ("phone", words.PHONE_CUES)):
+                          ("id_number", words.ID_CUES), ("phone", words.PHONE_CUES), ("", words.NOT_CUES)):
         for phrase in phrases:
             parts = tuple(phrase.split())
             cues.setdefault(parts[0], []).append((parts, kind))
@@ -157,7 +157,7 @@ def _find_cues(atoms: List[_Atom], t: _Tables) -> List[Optional[Tuple[str, int]]
         for parts, kind in options:
             k = len(parts)
             if i + k <= n and all(atoms[i + j].text == parts[j] for j in range(1, k)):
-                out[i] = (kind, i + k)
+                out[i] = (kind, i + k) if kind else None
                 break
     return out
 
@@ -177,9 +177,13 @@ _BENIGN = [
     # amounts: 1.500.000d, 50.000 dong, 200k, 1,5 trieu, 12%; thousands ending in 000 (1.500.000)
     re.compile(r"(?<![0-9.,])[0-9]+(?:[.,][0-9]+)* ?" + _UNIT_MONEY + r"(?![a-z0-9])"),
     re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:[.,]000)+(?![0-9.,])"),
-    # counts with their unit: 1200 nguoi, 82 tuoi, 8 ky tu
-    re.compile(r"(?<![0-9.,])[0-9]+ ?" + _UNIT_COUNT + r"(?![a-z0-9])"),
+    # counts with their unit: 1200 nguoi, 82 tuoi, 8 ky tu, 8-20 ky tu
+    re.compile(r"(?<![0-9.,])[0-9]+(?: ?[-~] ?[0-9]+)? ?" + _UNIT_COUNT + r"(?![a-z0-9])"),
+    # a document's number after its kind: nghi dinh 59/2022, thong tu 17/2024, quyet dinh so 1686
+    re.compile(r"(?:nghi dinh|quyet dinh|thong tu|nghi quyet|cong van|luat|\bnd|\bqd|\btt|\bnq|\bcv) ?(?:so )?"
+               r"[0-9]{1,5}(?:/(?:19|20)[0-9]{2})?(?![0-9])"),
 ]
+_BENIGN.append(re.compile(r"(?<![0-9])[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[a-z][0-9]{2}-[0-9]{6}-[0-9]{4}(?![0-9])"))  # dossier
 _DATE = re.compile(r"(?<![0-9])([0-9]{1,2})([/.\-])([0-9]{1,2})(?:\2([0-9]{4}|[0-9]{2}))?(?![0-9])")
 _ISO_DATE = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}([/.\-])[01]?[0-9]\1[0-3]?[0-9](?![0-9])")
 _MONTH_YEAR = re.compile(r"(?<![0-9])(?:0?[1-9]|1[0-2])[/\-](?:19|20)[0-9]{2}(?![0-9])")
@@ -383,7 +387,7 @@ class Detector:
         cues = _find_cues(atoms, t)
         benign = _benign_mask(text)
         groups = _groups(atoms, text, benign, t)
-        self._unbenign_after_cues(atoms, cues, groups, t)
+        self._unbenign_after_cues(atoms, cues, groups, benign, t)
         runs = _runs(atoms, groups)
         found: List[_Found] = []
         head = _head_index(atoms, t)
@@ -395,11 +399,13 @@ class Detector:
                 found.append(_Found(kind, atoms[first].start, atoms[run.last].end))
                 if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
                     tail_kind = kind
+        if tail_kind is None and context.tail is not None and head < len(atoms) and atoms[head].kind == "X":
+            tail_kind = atoms[head].text  # masked before (a channel's queue): the digits before it belong to it
         found += self._passwords(atoms, cues, text, benign, t, context)
         return _merge(found), tail_kind
 
     @staticmethod
-    def _unbenign_after_cues(atoms: List[_Atom], cues, groups: List[_Group], t: _Tables) -> None:
+    def _unbenign_after_cues(atoms: List[_Atom], cues, groups: List[_Group], benign: bytearray, t: _Tables) -> None:
         """A date- or amount-shaped number right after a secret cue is read as digits ("otp 12/05/19")."""
         by_first = {g.first: g for g in groups}
         for i, cue in enumerate(cues):
@@ -411,9 +417,9 @@ class Detector:
                 j += 1
                 steps += 1
             g = by_first.get(j)
-            if g is not None and g.benign and not any(a.kind == "L" for a in atoms[g.first:g.last + 1]):
-                nxt = atoms[g.last + 1] if g.last + 1 < len(atoms) else None
-                if nxt is None or nxt.kind != "L" or not nxt.space_before:
+            if g is not None and g.benign:
+                end = atoms[g.last].end
+                if end >= len(benign) or not benign[end]:  # the benign shape is this group alone (no unit, …)
                     g.benign = False
 
     def _judge_run(self, atoms: List[_Atom], cues, run: _Run, t: _Tables, context: _Context,
