@@ -307,6 +307,7 @@ def _trim_words(run: _Run) -> List[_Run]:
 
 
 # ------------------------------------------------------------------------------------------ the detector
+_BUTTON_PAYLOAD = re.compile(r"/[a-z_]{1,64}")
 _SHAPE_SYMBOLS = frozenset("@#$%^&*!?~+=_|\\<>{}")
 _URL = re.compile(r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
                   r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)", re.I)
@@ -349,6 +350,8 @@ class Detector:
             text = ""
         if not isinstance(text, str):
             text = str(text)
+        if _BUTTON_PAYLOAD.fullmatch(text):  # "/step_done": a button's payload holds no secret
+            return Redaction(text)
         spans, previous_spans = self.find(text, previous)
         masked = _apply(text, spans)
         kinds = [k for k in KINDS if any(s[0] == k for s in spans)]
@@ -395,7 +398,9 @@ class Detector:
         for run in runs:
             kind = self._judge_run(atoms, cues, run, t, context, head)
             if kind:
-                first = run.first - 1 if run.first > 0 and atoms[run.first - 1].text == "+" else run.first
+                first = run.first
+                while first > 0 and atoms[first - 1].text in "+([" and not atoms[first].space_before:
+                    first -= 1  # "(+84) 912…": the sign and bracket go with the number
                 found.append(_Found(kind, atoms[first].start, atoms[run.last].end))
                 if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
                     tail_kind = kind
@@ -509,9 +514,9 @@ class Detector:
                     steps += 1
                     continue
                 if _password_like(core, introduced, strict=False):
-                    found.append(_Found("password", a.start, atoms[chunk_end].end))
+                    found.append(_Found("password", a.start, _trim_end(text, a.start, atoms[chunk_end].end)))
                 break
-        # 2. anywhere: words shaped like passwords
+        # 2. anywhere: words shaped like passwords (after a cue glued to them: "mk=Abc@123", "sdt0912…")
         j = 0
         while j < n:
             chunk_start = j
@@ -519,12 +524,17 @@ class Detector:
             j = chunk_end + 1
             if any(a.kind == "X" for a in atoms[chunk_start:chunk_end + 1]):
                 continue
-            s, e = atoms[chunk_start].start, atoms[chunk_end].end
+            k = chunk_start
+            while k <= chunk_end and (cues[k] is not None or (atoms[k].kind == "P" and atoms[k].text in ":=-(\"'")):
+                k = cues[k][1] if cues[k] is not None else k + 1
+            if k > chunk_end or all(a.kind != "L" for a in atoms[k:chunk_end + 1]):
+                continue  # nothing left, or digits only: numbers are judged as runs
+            s, e = atoms[k].start, atoms[chunk_end].end
             word = text[s:e]
             if len(word) < 5 or all(benign[s:e]):
                 continue
             if _shaped_password(word, text, s, e, benign):
-                found.append(_Found("password", s, e))
+                found.append(_Found("password", s, _trim_end(text, s, e)))
         return found
 
     # ------------------------------------------------------------------------------------------- context
@@ -593,8 +603,8 @@ def _cue_before(atoms: List[_Atom], cues, first: int, t: _Tables) -> Tuple[Optio
             return None, False
         if cues[i] is not None and cues[i][1] <= first:
             return cues[i][0], direct
-        if not (a.text in t.fillers or a.text in t.introducers or a.kind == "P"):
-            direct = False
+        if a.kind in ("X", "D") or not (a.text in t.fillers or a.text in t.introducers or a.kind == "P"):
+            direct = False  # a placeholder stands for the secret it replaced: not a filler
     return None, False
 
 
@@ -625,9 +635,18 @@ def _first_content(text: str) -> int:
 def _chunk_end(atoms: List[_Atom], j: int) -> int:
     """Index of the last atom of the whitespace-delimited word that atom j starts."""
     k = j
-    while k + 1 < len(atoms) and not atoms[k + 1].space_before:
-        k += 1
+    while k + 1 < len(atoms) and not atoms[k + 1].space_before and atoms[k + 1].kind != "X":
+        k += 1  # a placeholder glued to a word ends it: masked text is never masked again into a bigger span
     return k
+
+
+def _trim_end(text: str, start: int, end: int) -> int:
+    """Leave clause punctuation after a password out of its span: "Thu@1979," or "(Thu@1979)"."""
+    while end > start + 1 and (text[end - 1] in ",;" or (text[end - 1] in ")]}" and
+                                                         {")": "(", "]": "[", "}": "{"}[text[end - 1]]
+                                                         not in text[start:end - 1])):
+        end -= 1
+    return end
 
 
 def _password_like(core: str, introduced: bool, strict: bool) -> bool:
@@ -659,20 +678,17 @@ def _password_like(core: str, introduced: bool, strict: bool) -> bool:
 
 def _shaped_password(word: str, text: str, s: int, e: int, benign: bytearray) -> bool:
     """Anywhere in a message: letters mixed with digits (≥ 2 each, 6+ chars) or with symbols inside the word."""
-    core = word.strip("".join(_EDGE))
+    core = word.strip("".join(_EDGE) + "/")
     if len(core) < 5 or _URL.search(core):
         return False
     if _MODEL.match(core):
         return False
     letters = sum(c.isalpha() for c in core)
     digits = sum(c.isdigit() for c in core)
-    inner_symbols = sum(1 for c in core[1:-1] if c in _SHAPE_SYMBOLS)
+    inner_symbols = sum(1 for c in core[1:-1] if c in _SHAPE_SYMBOLS and c != "_")
     if letters >= 2 and digits >= 2 and len(core) >= 6:
-        if re.fullmatch(r"[0-9/.\-]+[a-z]{1,3}(?:-[a-z]{1,4})*", core):  # 59/2022/nd-cp handled by benign
-            return False
-        return True
-    return letters >= 2 and inner_symbols >= 1 and len(core) >= 5 and (digits >= 1 or inner_symbols >= 1) \
-        and not re.fullmatch(r"[a-z]+(?:[-_][a-z]+)+", core)
+        return not re.fullmatch(r"[0-9/.\-]+[a-z]{1,3}(?:-[a-z]{1,4})*", core)  # 59/2022/nd-cp: benign
+    return letters >= 2 and inner_symbols >= 1
 
 
 def _merge(found: List[_Found]) -> List[_Found]:
