@@ -7,6 +7,7 @@ Data only. `vntext.secrets` builds its tables from these at first use.
 OTP_CUES = (
     "otp", "opt", "otpp", "code", "ma", "ma otp", "ma xac thuc", "xac thuc", "ma xac nhan", "xac nhan", "mxn",
     "sms", "tin nhan", "nhan tin", "ma kich hoat", "ma dang nhap", "ma so", "ma code", "ma sms",
+    "nhap", "go", "dien",  # "em nhập 1985 mà không được": what is typed into the login page
 )
 PASSWORD_CUES = (
     "mat khau", "mat khai", "mat ma", "matkhau", "mk", "pass", "password", "passwd", "passwork", "pasword",

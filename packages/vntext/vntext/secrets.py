@@ -258,12 +258,19 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
             is_benign = all(benign[atoms[i].start:atoms[j].end])
             out.append(_Group(i, j, "".join(digits), False, is_benign))
             i = j + 1
-        elif a.kind == "L" and a.text in t.number_words:
+        elif a.kind == "L" and a.text in t.number_words and not _year_word(atoms, i):
             out.append(_Group(i, i, t.number_words[a.text], True, False))
             i += 1
         else:
             i += 1
     return out
+
+
+def _year_word(atoms: List[_Atom], i: int) -> bool:
+    """"năm 2025": the word for five is the word for year when a year follows it."""
+    nxt = atoms[i + 1] if i + 1 < len(atoms) else None
+    return atoms[i].text == "nam" and nxt is not None and nxt.kind == "D" and len(nxt.text) == 4 \
+        and nxt.text[:2] in ("19", "20")
 
 
 def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
@@ -452,8 +459,10 @@ class Detector:
         if n >= 4:
             if not continuation and not direct and self._labelled(atoms, run, t):
                 return None
+            if not continuation and cue is None and _plain_year(atoms, run, head):
+                return None
             return cue if cue in ("password", "id_number", "phone") else "otp"
-        if continuation or (direct and n >= 2 and not self._labelled(atoms, run, t)):
+        if continuation or (direct and n >= 2 and not self._labelled(atoms, run, t) and not _unit_after(atoms, run)):
             return cue if cue in ("password", "id_number", "phone") else "otp"
         return None
 
@@ -580,6 +589,24 @@ def _national(digits: str) -> str:
     if digits.startswith("84") and len(digits) in (11, 12):
         return "0" + digits[2:]
     return digits
+
+
+_UNIT_WORDS = frozenset(u.split()[0] for u in words.UNITS)
+
+
+def _unit_after(atoms: List[_Atom], run: _Run) -> bool:
+    """"nhập 12 số", "otp 60 giây": a unit right after makes a short number a count."""
+    nxt = atoms[run.last + 1] if run.last + 1 < len(atoms) else None
+    return nxt is not None and nxt.kind in ("L", "P") and nxt.text in _UNIT_WORDS
+
+
+def _plain_year(atoms: List[_Atom], run: _Run, head: int) -> bool:
+    """A 4-digit year (1930–2030) written plainly inside a sentence with no secret cue ("mẹ em 1956")."""
+    if len(run.groups) != 1 or run.groups[0].word or len(run.digits) != 4 or run.first != run.last:
+        return False
+    if not 1930 <= int(run.digits) <= 2030:
+        return False
+    return any(a.kind == "L" for k, a in enumerate(atoms) if k != run.first)
 
 
 def _long_kind(digits: str, plus: bool, cue: Optional[str]) -> str:
