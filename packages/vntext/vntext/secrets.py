@@ -338,7 +338,7 @@ class _Context:
     """What the previous message of the conversation tells about this one."""
 
     tail: Optional[Tuple[str, int, int]] = None  # digits ending it (not masked yet): digits, view start, view end
-    secret_tail: bool = False  # it ends with a masked secret
+    secret_tail: Optional[str] = None  # it ends with a masked secret: its kind
     pending: Optional[str] = None  # it ends with a cue whose secret did not come: the cue's kind
 
 
@@ -451,6 +451,7 @@ class Detector:
                     cue = "id_number" if n_total >= 9 else "otp"
             elif context.secret_tail and _only_run(atoms, run, t):
                 continuation = True
+                cue = cue or context.secret_tail
             elif context.pending and n >= 2:
                 continuation = True
                 cue = cue or context.pending
@@ -559,7 +560,7 @@ class Detector:
         if last < 0:
             return ctx
         if atoms[last].kind == "X":
-            ctx.secret_tail = True
+            ctx.secret_tail = atoms[last].text
             return ctx
         cues = _find_cues(atoms, t)
         benign = _benign_mask(text)
