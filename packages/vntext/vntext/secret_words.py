@@ -100,4 +100,4 @@ GLUED_UNITS = ("k", "d", "vnd", "tr", "h", "g", "p", "gb", "mb", "tb", "mp", "km
 # Letters-and-digits words that are products or names, not passwords.
 NAMED_MODELS = r"(?:iphone|ip|galaxy|samsung|redmi|oppo|vivo|nokia|xiaomi|realme|huawei|ios|android|windows|win|" \
                r"covid|mp|utf|ipv|sha|md|usb|cpu|gpu|ram|rom|lte|wifi|bluetooth|note|pro|max|plus|mini|vneid|h|a|" \
-               r"s|m|j|y|f|x|t|v|nd|qd|tt|nq|bca|cp|ttg|ubnd|hs)"
+               r"s|m|j|y|f|x|t|v|nd|qd|tt|nq|bca|cp|ttg|ubnd|hs|err|error|loi|e|code)"

@@ -170,7 +170,9 @@ _BENIGN = [
     re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-4])(?::|h|g)[0-5][0-9](?::[0-5][0-9])?(?![0-9])"),
     re.compile(r"(?<![0-9])(?:[01]?[0-9]|2[0-4])h(?![a-z0-9])"),
     # decree and document numbers: 59/2022/nd-cp, 06/qd-ttg, 123/ubnd
-    re.compile(r"(?<![0-9])[0-9]{1,5}/(?:(?:19|20)[0-9]{2}/)?[a-z]{2,}"),
+    re.compile(r"(?<![0-9])[0-9]{1,5}/(?:(?:19|20)[0-9]{2}/)?[a-z]{2,}(?:[-a-z0-9]*[a-z0-9])?"),
+    # dossier and receipt codes: H56.22-250102-0192
+    re.compile(r"(?<![a-z0-9])[a-z][0-9]{2}(?:[.\-][0-9]{2,}){2,}(?![0-9])"),
     # versions after a word that announces one: VNeID 2.1.8, iOS 17.5, v2.3
     re.compile(r"(?:\bv|\bver|version|phien ban|\bban|\bios|android|vneid|\bapp|zalo|chrome|windows|cap nhat)"
                r" ?[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}(?![0-9])"),
@@ -217,6 +219,8 @@ class _Group:
     digits: str
     word: bool  # a number word ("tám")
     benign: bool
+    listed: bool = False  # right after a label ("lỗi 502"): a comma after it separates a list
+    compound: bool = False  # a number read in words as tens ("bốn mươi tám")
 
 
 @dataclass
@@ -247,8 +251,7 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
             digits = [a.text]
             while True:
                 k = j + 1
-                while k < n and k - j <= 2 and atoms[k].kind == "P" and not atoms[k].space_before \
-                        and atoms[k].text not in "[]":
+                while k < n and k - j <= 2 and atoms[k].kind == "P" and not atoms[k].space_before:
                     k += 1
                 if k < n and k > j + 1 and atoms[k].kind == "D" and not atoms[k].space_before:
                     digits.append(atoms[k].text)
@@ -256,14 +259,42 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
                 else:
                     break
             is_benign = all(benign[atoms[i].start:atoms[j].end])
-            out.append(_Group(i, j, "".join(digits), False, is_benign))
+            listed = i > 0 and atoms[i - 1].kind == "L" and (atoms[i - 1].text,) in t.labels
+            out.append(_Group(i, j, "".join(digits), False, is_benign, listed))
             i = j + 1
-        elif a.kind == "L" and a.text in t.number_words and not _year_word(atoms, i):
-            out.append(_Group(i, i, t.number_words[a.text], True, False))
-            i += 1
+        elif a.kind == "L" and (a.text in t.number_words or a.text == "muoi") and not _year_word(atoms, i):
+            spoken = _spoken(atoms, i, t.number_words)
+            if spoken is not None:
+                digits, last = spoken
+                out.append(_Group(i, last, digits, True, False, compound=True))
+                i = last + 1
+            elif a.text in t.number_words:
+                out.append(_Group(i, i, t.number_words[a.text], True, False))
+                i += 1
+            else:
+                i += 1
         else:
             i += 1
     return out
+
+
+_UNIT_DIGIT = {"mot": "1", "hai": "2", "ba": "3", "bon": "4", "tu": "4", "nam": "5", "lam": "5", "sau": "6",
+               "bay": "7", "tam": "8", "chin": "9"}
+
+
+def _spoken(atoms: List[_Atom], i: int, number_words: Dict[str, str]) -> Optional[Tuple[str, int]]:
+    """A two-digit number read in words: "mười ba" 13, "bốn mươi" 40, "ba mươi lăm" 35: (digits, last atom)."""
+    def word(k: int) -> Optional[str]:
+        return atoms[k].text if k < len(atoms) and atoms[k].kind == "L" and atoms[k].space_before else None
+
+    if atoms[i].text == "muoi":  # mười
+        unit = word(i + 1)
+        return ("1" + _UNIT_DIGIT[unit], i + 1) if unit in _UNIT_DIGIT else ("10", i)
+    tens = number_words.get(atoms[i].text)
+    if tens in (None, "0", "1") or word(i + 1) != "muoi":
+        return None
+    unit = word(i + 2)
+    return (tens + _UNIT_DIGIT[unit], i + 2) if unit in _UNIT_DIGIT else (tens + "0", i + 1)
 
 
 def _year_word(atoms: List[_Atom], i: int) -> bool:
@@ -276,14 +307,21 @@ def _year_word(atoms: List[_Atom], i: int) -> bool:
 def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
     """Whether two groups belong to one run: only spaces and a little punctuation between them."""
     gap = atoms[left.last + 1:right.first]
-    if len(gap) > 3 or any(a.kind != "P" or a.text in "[]" for a in gap):
+    if len(gap) > 3 or any(a.kind != "P" for a in gap):
         return False
-    if any(a.text in ",;" for a in gap) and len(left.digits) >= 3 and len(right.digits) >= 3:
-        return False  # a list: "lỗi 502, 503"
+    if any(a.text in ",;" for a in gap) and left.listed and len(left.digits) >= 3 and len(right.digits) >= 3:
+        right.listed = True
+        return False  # a list after a label: "lỗi 502, 503"
     return True
 
 
 def _runs(atoms: List[_Atom], groups: List[_Group]) -> List[_Run]:
+    # a date- or time-shaped group among other digit groups is one more group of them ("5-9-6 - 9/4 8")
+    plain = [not g.benign and not g.word for g in groups]
+    for k, g in enumerate(groups):
+        if g.benign and ((k > 0 and plain[k - 1] and _joinable(atoms, groups[k - 1], g)) or
+                         (k + 1 < len(groups) and plain[k + 1] and _joinable(atoms, g, groups[k + 1]))):
+            g.benign = False
     runs: List[_Run] = []
     current: List[_Group] = []
     for g in groups:
@@ -308,7 +346,7 @@ def _trim_words(run: _Run) -> List[_Run]:
     digit groups stand alone. Leading/trailing words of a mixed run that add nothing are dropped."""
     if not any(g.word for g in run.groups):
         return [run]
-    if len(run.digits) >= 4 and len(run.groups) >= 3:
+    if len(run.digits) >= 4 and (len(run.groups) >= 3 or any(g.compound for g in run.groups)):
         return [run]
     return [_Run([g]) for g in run.groups if not g.word]
 
@@ -318,7 +356,7 @@ _BUTTON_PAYLOAD = re.compile(r"/[a-z_]{1,64}")
 _SHAPE_SYMBOLS = frozenset("@#$%^&*!?~+=_|\\<>{}")
 _URL = re.compile(r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
                   r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)", re.I)
-_MODEL = re.compile(r"^" + words.NAMED_MODELS + r"-?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:" +
+_MODEL = re.compile(r"^" + words.NAMED_MODELS + r"[-_]?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:" +
                     "|".join(words.GLUED_UNITS) + r")[0-9]{0,2}$")
 _VIET_MARKS = re.compile(r"[^\x00-\x7f]")
 _SINGLE_SYLLABLE = re.compile(r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
@@ -408,7 +446,12 @@ class Detector:
                 first = run.first
                 while first > 0 and atoms[first - 1].text in "+([" and not atoms[first].space_before:
                     first -= 1  # "(+84) 912…": the sign and bracket go with the number
-                found.append(_Found(kind, atoms[first].start, atoms[run.last].end))
+                last = run.last
+                closer = {"(": ")", "[": "]"}.get(atoms[first].text)
+                if closer and last + 1 < len(atoms) and atoms[last + 1].text == closer \
+                        and not atoms[last + 1].space_before:
+                    last += 1
+                found.append(_Found(kind, atoms[first].start, atoms[last].end))
                 if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
                     tail_kind = kind
         if tail_kind is None and context.tail is not None and head < len(atoms) and atoms[head].kind == "X":
@@ -449,7 +492,7 @@ class Detector:
                 n_total = len(context.tail[0]) + n
                 if cue is None:
                     cue = "id_number" if n_total >= 9 else "otp"
-            elif context.secret_tail and _only_run(atoms, run, t):
+            elif context.secret_tail and (n >= 2 or _only_run(atoms, run, t)):
                 continuation = True
                 cue = cue or context.secret_tail
             elif context.pending and n >= 2:
@@ -519,7 +562,8 @@ class Detector:
                 chunk_end = _chunk_end(atoms, j)
                 word = text[a.start:atoms[chunk_end].end]
                 core = word.strip("".join(_EDGE))
-                if a.kind == "L" and chunk_end == j and (a.text in t.stopwords or a.text in t.fillers):
+                if a.kind == "L" and (a.text in t.stopwords or a.text in t.fillers) and (
+                        chunk_end == j or atoms[j + 1].text in ":=,"):  # "đăng nhập: …"
                     j += 1
                     steps += 1
                     continue
