@@ -7,10 +7,14 @@ import unicodedata
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+from vntext.normalize import INVISIBLE, strip_diacritics
+
+__all__ = ["normalize", "strip_diacritics", "has_diacritics", "shorthand_table", "chunks", "expand_chunks",
+           "canonical", "folded"]
+
 SHORTHAND_FILE = Path(__file__).with_name("shorthand.yml")
 
-# Control characters (C0/C1, zero-width, BOM) are dropped; they carry no meaning in a chat message.
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff]")
+# Invisible and control characters (one expression for the project: vntext.normalize.INVISIBLE) become a space.
 _SPACES = re.compile(r"\s+")
 # A "chunk" is a run of letters/digits (a Vietnamese syllable, a number, a latin word) or one other symbol.
 _CHUNK = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -20,14 +24,8 @@ def normalize(text: str) -> str:
     """NFC, `ð`→`đ`, no control characters, lowercase, single spaces, trimmed."""
     text = unicodedata.normalize("NFC", text or "")
     text = text.replace("Ð", "Đ").replace("ð", "đ")
-    text = _CONTROL.sub(" ", text)
+    text = INVISIBLE.sub(" ", text)
     return _SPACES.sub(" ", text.lower()).strip()
-
-
-def strip_diacritics(text: str) -> str:
-    """Remove Vietnamese tone and vowel marks: `không được` → `khong duoc`."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
 def has_diacritics(text: str) -> bool:

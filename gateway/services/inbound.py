@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import joinedload
+from vntext import normalize
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
@@ -38,7 +38,6 @@ from gateway.services.tracker_store import METADATA_KEY, TrackerStoreError
 log = logging.getLogger(__name__)
 
 CHANNELS = ("rest", "widget", "zalo")
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2060\ufeff\ud800-\udfff]")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 MAX_SEQ = 2 ** 53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
 YES, NO = "affirm", "deny"
@@ -76,7 +75,7 @@ class Inbound:
 
 def clean_text(text: str) -> str:
     """NFC, no control or zero-width characters (newlines kept), trimmed."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    return normalize.clean(text)
 
 
 def sequence_number(svc: Services, raw: Any) -> Optional[int]:

@@ -112,6 +112,18 @@ def view(text: str) -> View:
     return View("".join(out), starts, ends)
 
 
-def nfc_clean(text: str) -> str:
-    """NFC with invisible characters removed (newlines and spaces kept as they are)."""
-    return INVISIBLE.sub("", unicodedata.normalize("NFC", text or ""))
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+_VT_FF = re.compile("[\u000b\u000c]")
+
+
+def clean(text: str) -> str:
+    """NFC with invisible characters, vertical tab / form feed and lone surrogates removed; trimmed. Tabs and
+    newlines stay (a citizen's line breaks are kept)."""
+    text = _LONE_SURROGATES.sub("", text or "")
+    return _VT_FF.sub("", INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks, keep case: `Không Được` → `Khong Duoc`, `đ` → `d`."""
+    decomposed = unicodedata.normalize("NFD", (text or "").replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
