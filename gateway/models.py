@@ -47,6 +47,8 @@ class Conversation(Base):
     login_outcome: Mapped[Optional[str]] = mapped_column(String(16))
     gateway_prompt: Mapped[Optional[str]] = mapped_column(String(32))  # a question the gateway itself asked
     awaiting: Mapped[Optional[str]] = mapped_column(String(16))  # the bot's `awaiting` slot
+    # when the citizen was told what is kept and how to delete it (services/privacy_notice.py); None: not yet
+    privacy_notice_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     assigned_staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
