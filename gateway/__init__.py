@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask.logging import default_handler, has_level_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from gateway import keys
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.rasa_client import RasaClient
@@ -30,6 +31,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Optional[Settings] = None) -> Flask:
     """Build the app: settings (environment by default), database, Rasa client, blueprints, security."""
     settings = settings or Settings.from_env()
+    keys.resolve(settings)  # SECRET_KEY, RASA_TOKEN, the Zalo seal: from the environment or the var directory
     settings.check()
     app = Flask(__name__)
     app.config.update(
@@ -54,7 +56,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.extensions["vneid"] = services
     csrf.init_app(app)
 
-    from gateway.blueprints import admin, auth, console, public_api, rest, staff_api, widget
+    from gateway.blueprints import admin, admin_sessions, auth, console, public_api, rest, staff_api, widget
 
     auth.init_app(app)
     app.register_blueprint(rest.bp)
@@ -63,6 +65,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(staff_api.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_sessions.bp)
     app.register_blueprint(widget.bp)
     from gateway.blueprints import analytics, content_admin, script_aid  # hotline script aid, analytics, content editing
 

@@ -46,6 +46,20 @@ def register(app: Flask) -> None:
             raise click.ClickException(svc().texts.explain(exc)) from exc
         click.echo(f"admin '{username}' created")
 
+    @app.cli.command("rotate-secret-key")
+    def rotate_secret_key():
+        """A new SECRET_KEY in the var directory: every staff session ends now, and every cookie signed with the old
+        key is refused once the gateway and its worker restart (gateway/services/key_rotation.py)."""
+        from gateway.config import ConfigError
+        from gateway.services import key_rotation
+
+        try:
+            done = key_rotation.rotate_secret_key(svc())
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"new SECRET_KEY in {done.path}; staff sessions ended: {done.sessions}; "
+                   "restart the gateway and its worker")
+
     @app.cli.command("sweep")
     def sweep():
         """Offer call-backs in handoffs nobody claimed in time."""

@@ -1,6 +1,8 @@
 """Gateway settings from the environment, with safe development defaults.
 
-In production (`APP_ENV=production`) the gateway refuses to start with a default secret.
+SECRET_KEY, RASA_TOKEN and ZALO_TOKEN_KEY left unset are generated into VAR_DIR on first run and reused
+(gateway/keys.py); production (`APP_ENV=production`) refuses to start without SECRET_KEY and RASA_TOKEN, and no
+mode accepts a published or short key.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
+# The old development defaults: published, so refused everywhere (gateway/keys.py PUBLISHED)
 DEV_SECRET_KEY = "dev-secret-key-change-me"
 DEV_RASA_TOKEN = "dev-rasa-token-change-me"
 
@@ -23,11 +26,13 @@ class Settings:
     """Everything the gateway reads from its environment."""
 
     env: str = "development"
-    secret_key: str = DEV_SECRET_KEY
+    secret_key: str = ""  # empty: generated into var_dir on first run, then reused (gateway/keys.py)
+    var_dir: Path = ROOT / "var"  # VAR_DIR: where generated keys are kept (mode 0600)
+    key_sources: Dict[str, str] = field(default_factory=dict)  # key → "environment" | "file" (set by keys.resolve)
     database_url: str = f"sqlite:///{ROOT / 'var' / 'gateway.db'}"
     tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: str = DEV_RASA_TOKEN
+    rasa_token: str = ""  # empty: generated into var_dir (bin/env.sh does it for `make run`, Rasa reads it too)
     action_server_url: str = "http://127.0.0.1:5055"
     content_dir: Path = ROOT / "content"
     content_overrides: Path = ROOT / "var" / "content-overrides.yml"
@@ -58,7 +63,16 @@ class Settings:
     rate_limit_ip: str = "300 per minute"
     rate_limit_poll: str = "120 per minute"
     rate_limit_login_ip: str = "30 per 10 minutes"
-    rate_limit_login_user: str = "5 per minute;20 per hour"
+    # Failed staff logins (gateway/services/login_guard.py; off with RATE_LIMITS=off): per account and address,
+    # after this many failures each further one doubles the wait (5 s, 10 s, …, at most login_delay_max_s); per
+    # account from every address (each address counting at most login_failures_before_delay) past
+    # login_account_failures, except from addresses where the account logged in before
+    login_failures_before_delay: int = 3
+    login_delay_max_s: int = 900
+    login_account_failures: int = 10
+    # Staff sessions (gateway/services/login_sessions.py): end after this long without a request / after login
+    staff_session_idle_minutes: int = 60
+    staff_session_max_hours: int = 12
     proxy_count: int = 0  # reverse proxies in front (nginx: 1) whose X-Forwarded-For is trusted
     order_wait_s: float = 30.0  # longest wait behind another message of the same conversation
     order_gap_wait_s: float = 2.0  # longest wait for a numbered message's missing predecessor
@@ -71,12 +85,13 @@ class Settings:
         env = os.environ if environ is None else environ
         s = cls()
         s.env = env.get("APP_ENV", s.env)
-        s.secret_key = env.get("SECRET_KEY", s.secret_key)
+        s.secret_key = env.get("SECRET_KEY", s.secret_key).strip()
+        s.var_dir = Path(env.get("VAR_DIR", s.var_dir))
         s.database_url = env.get("DATABASE_URL", s.database_url)
         s.tracker_db_url = env.get("TRACKER_DB_URL", s.tracker_db_url)
         # One instance, or several (RASA_URLS / ACTION_SERVER_URLS, comma-separated, in the same order).
         s.rasa_url = env.get("RASA_URLS") or env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
-        s.rasa_token = env.get("RASA_TOKEN", s.rasa_token)
+        s.rasa_token = env.get("RASA_TOKEN", s.rasa_token).strip()
         s.action_server_url = env.get("ACTION_SERVER_URLS") or env.get(
             "ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
         s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
@@ -94,9 +109,12 @@ class Settings:
         s.zalo_worker_threads = int(env.get("ZALO_WORKER_THREADS", s.zalo_worker_threads))
         s.redis_url = env.get("REDIS_URL", s.redis_url).strip()
         s.rate_limits_enabled = env.get("RATE_LIMITS", "on").strip().lower() not in ("0", "off", "false", "no")
-        for name in ("conversation", "ip", "poll", "login_ip", "login_user"):
+        for name in ("conversation", "ip", "poll", "login_ip"):
             attr = f"rate_limit_{name}"
             setattr(s, attr, env.get(attr.upper(), getattr(s, attr)).strip())
+        for attr in ("login_failures_before_delay", "login_delay_max_s", "login_account_failures",
+                     "staff_session_idle_minutes", "staff_session_max_hours"):
+            setattr(s, attr, max(1, int(env.get(attr.upper(), getattr(s, attr)))))
         s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
         s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))
         s.order_gap_wait_s = float(env.get("ORDER_GAP_WAIT_S", s.order_gap_wait_s))
@@ -110,11 +128,11 @@ class Settings:
         return bool(self.zalo_oa_secret_key)
 
     def check(self) -> None:
-        """Refuse production with development secrets."""
+        """Refuse production without its own secrets (their strength: gateway/keys.py, run before)."""
         if self.env == "production":
-            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+            if not self.secret_key or self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
                 raise ConfigError("APP_ENV=production needs SECRET_KEY (32+ random characters).")
-            if self.rasa_token == DEV_RASA_TOKEN:
+            if not self.rasa_token or self.rasa_token == DEV_RASA_TOKEN:
                 raise ConfigError("APP_ENV=production needs RASA_TOKEN.")
         if self.zalo_enabled and not self.zalo_app_id:
             raise ConfigError("ZALO_OA_SECRET_KEY is set but ZALO_APP_ID is not (both sign the Zalo webhook).")

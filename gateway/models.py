@@ -232,3 +232,40 @@ class AuditLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
     staff: Mapped[Optional[Staff]] = relationship()
+
+
+class StaffSession(Base):
+    """One staff login, from the login to its end (gateway/services/login_sessions.py): the session cookie carries
+    a random id whose hash is `token_hash`; every request checks the record, so ending it ends the session."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    account: Mapped[str] = mapped_column(String(32))  # the account as it was at login (password, role)
+    address: Mapped[Optional[str]] = mapped_column(String(64))
+    user_agent: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    end_reason: Mapped[Optional[str]] = mapped_column(String(16))  # logout | password | role | disabled | admin | …
+
+    staff: Mapped[Staff] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed staff logins of one account (or typed name) from one address (`scope` pair), or from every address
+    (`scope` account, `address` empty), and the wait they impose (gateway/services/login_guard.py)."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "subject", "address", name="uq_login_throttle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # pair | account
+    subject: Mapped[str] = mapped_column(String(48))  # "staff:<id>", or "name:<keyed hash>" for unknown names
+    address: Mapped[str] = mapped_column(String(64), default="")
+    staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    blocked_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

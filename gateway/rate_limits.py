@@ -7,8 +7,9 @@ configurable by environment:
 - RATE_LIMIT_IP (300 per min), per client address: /webhooks/*, /api/parse, /api/widget/* (the Zalo webhook counts
   only refused requests: Zalo's servers send every citizen's events);
 - RATE_LIMIT_POLL (120 per min), per conversation: GET /api/widget/messages (the widget's polling);
-- RATE_LIMIT_LOGIN_USER (5 per min; 20 per hour), per user name, and RATE_LIMIT_LOGIN_IP (30 per 10 min), per
-  address: failed attempts at POST /auth/login.
+- RATE_LIMIT_LOGIN_IP (30 per 10 min), per address: failed attempts at POST /auth/login, and attempts refused
+  for waiting. Per account, the waits grow with each failure, per address (gateway/services/login_guard.py): a
+  limit per user name alone let anyone lock a staff member out by failing on purpose.
 Moving window: exact ("3 per 10 seconds" means any 10 seconds). Counters live in Redis when REDIS_URL is set
 (shared by every worker), in the worker's memory otherwise; if Redis fails, the worker counts in memory for a
 while and never turns a request into an error. RATE_LIMITS=off disables all.
@@ -19,7 +20,6 @@ under load, a tenth of it; this costs a few hundredths.)
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import threading
@@ -81,17 +81,6 @@ def poll_key() -> Optional[str]:
     return f"poll:{sender}" if SENDER.match(sender) else None
 
 
-def login_user_key() -> Optional[str]:
-    try:
-        name = (request.form.get("username") or "").strip().lower()[:64]
-    except Exception:  # noqa: BLE001 - an unreadable form: the view refuses it
-        name = ""
-    if not name:
-        return None
-    # hashed: the key appears in the log, and people type passwords into the user name field
-    return "login:" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-
-
 def _citizen_path() -> bool:
     return request.path.startswith(CITIZEN_PREFIXES) or request.path == "/api/parse"
 
@@ -121,7 +110,8 @@ def rules(settings: Settings) -> List[Rule]:
 
     conversation, ip = items("conversation"), items("ip")
     post = lambda: request.method == "POST"  # noqa: E731
-    failed_login = lambda response: response.status_code == 401  # noqa: E731 - only wrong passwords count
+    # wrong passwords, and attempts the login view refused for waiting (gateway/services/login_guard.py)
+    failed_login = lambda response: response.status_code in (401, 429)  # noqa: E731
     candidates = [
         Rule("ip", ip, lambda: _citizen_path() and request.path != ZALO_PATH, client_ip),
         # Zalo's servers send every citizen's events: only refused (unsigned, malformed) requests count per IP
@@ -134,8 +124,6 @@ def rules(settings: Settings) -> List[Rule]:
              poll_key),
         Rule("login-ip", items("login_ip"), lambda: post() and request.path == LOGIN_PATH,
              client_ip, counts=failed_login),
-        Rule("login-user", items("login_user"), lambda: post() and request.path == LOGIN_PATH,
-             login_user_key, counts=failed_login),
     ]
     return [rule for rule in candidates if rule.items]
 

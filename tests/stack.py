@@ -9,6 +9,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -162,6 +163,7 @@ class GatewayServer:
     root: Path = ROOT
     extra_env: Dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))  # one per gateway, random
     proc: Optional[subprocess.Popen] = None
 
     @property
@@ -182,7 +184,7 @@ class GatewayServer:
             "RASA_URLS": ",".join(self.rasa_urls),
             "ACTION_SERVER_URLS": ",".join(self.action_urls),
             "RASA_TOKEN": self.token,
-            "SECRET_KEY": "stack-secret-key-0123456789abcdef0123456789",
+            "SECRET_KEY": self.secret_key,
             "CONTENT_OVERRIDES": str(self.workdir / "content-overrides.yml"),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONWARNINGS": "ignore::DeprecationWarning",

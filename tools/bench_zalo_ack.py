@@ -130,7 +130,7 @@ def main() -> None:
         rasa_url, action_url, token = servers.rasa_url, servers.action_url, servers.token
     else:
         rasa = FakeRasa(args.bot_ms / 1000)
-        rasa_url, action_url, token = rasa.url, rasa.url, "bench"
+        rasa_url, action_url, token = rasa.url, rasa.url, "bench-" + secrets.token_hex(12)  # 16+ characters
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
            "TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}", "RASA_URL": rasa_url, "RASA_TOKEN": token,

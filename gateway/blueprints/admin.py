@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from gateway.blueprints.auth import admin_required
+from gateway.blueprints.auth import admin_required, current_session_id
 from gateway.blueprints.common import access_refused, services
 from gateway.blueprints.console import me
 from gateway.services import admin as admin_service
@@ -100,12 +100,28 @@ def reset_password(staff_id: int):
     """Set a new password for an account."""
     try:
         with services().db.session() as session:
-            account = admin_service.reset_password(session, me(session), staff_id, request.form.get("password", ""))
+            account = admin_service.reset_password(session, me(session), staff_id, request.form.get("password", ""),
+                                                   actor_session=current_session_id())
             name = account.username
     except StaffError as exc:
         flash(_say("password_failed", reason=_reason(exc)), "error")
     else:
         flash(_say("password_set", name=name), "success")
+    return redirect(url_for("admin.staff"))
+
+
+@bp.post("/staff/<int:staff_id>/role")
+@admin_required
+def set_role(staff_id: int):
+    """Change an account's role (its sessions end)."""
+    try:
+        with services().db.session() as session:
+            account = admin_service.set_role(session, me(session), staff_id, request.form.get("role", ""))
+            name, role = account.username, account.role
+    except StaffError as exc:
+        flash(_say("role_failed", reason=_reason(exc)), "error")
+    else:
+        flash(_say("role_set", name=name, role=_words("roles").get(role, role)), "success")
     return redirect(url_for("admin.staff"))
 
 

@@ -1,18 +1,25 @@
-"""Staff login and logout (Flask-Login, argon2 hashes, CSRF on the form)."""
+"""Staff login and logout (Flask-Login, argon2 hashes, CSRF on the form).
+
+Sessions live on the server (gateway/services/login_sessions.py): the cookie carries the session's id (`_sid`) and
+every request checks its record, so a copied cookie dies with the session. Every login and logout starts a new
+cookie session, with a new CSRF secret. Failed logins slow the address down (gateway/services/login_guard.py).
+"""
 from __future__ import annotations
 
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from gateway.blueprints.common import services
 from gateway.models import Staff
-from gateway.services import audit, staff_accounts
+from gateway.services import audit, login_sessions, staff_login
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
+SESSION_ID = "_sid"  # the cookie session's key holding the server-side session's id
 
 
 def init_app(app) -> None:
@@ -24,10 +31,20 @@ def init_app(app) -> None:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    """The staff member of the session, if still active."""
-    with services().db.session() as session:
+    """The staff member of the session, while the account is active and the session's record live."""
+    svc = services()
+    with svc.db.session() as session:
         staff = session.get(Staff, int(user_id)) if user_id.isdigit() else None
-        return staff if staff is not None and staff.active else None
+        record = login_sessions.check(session, cookie.get(SESSION_ID), staff, svc.settings) if staff else None
+        if record is None:
+            return None
+        g.staff_session_id = record.id
+        return staff
+
+
+def current_session_id():
+    """The record id of this request's staff session (None when nobody is logged in)."""
+    return g.get("staff_session_id") if current_user.is_authenticated else None
 
 
 @login_manager.unauthorized_handler
@@ -60,27 +77,49 @@ def _safe_next(target: str) -> str:
     return target
 
 
+def _fresh_cookie_session() -> None:
+    """Drop everything the cookie session held (user, session id, CSRF secret): the next token is a new one."""
+    cookie.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's token cached for this request
+
+
+def _delayed(wait_s: int) -> str:
+    texts = services().texts
+    if wait_s < 120:
+        return texts.staff_label("access", "login_delayed", seconds=wait_s)
+    return texts.staff_label("access", "login_delayed_minutes", minutes=-(-wait_s // 60))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """The login form."""
-    error = None
+    """The login form; a login starts a new session (new id, new CSRF secret)."""
+    error, status, headers = None, 200, {}
     if request.method == "POST":
-        with services().db.session() as session:
-            staff = staff_accounts.authenticate(session, request.form.get("username", ""),
-                                                request.form.get("password", ""))
-            audit.record(session, staff.id if staff else None, "login" if staff else "login_failed",
-                         detail={"username": request.form.get("username", "")[:64]})
-        if staff is not None:
-            login_user(staff)
+        svc = services()
+        with svc.db.session() as session:
+            result = staff_login.attempt(svc, session, request.form.get("username", ""),
+                                         request.form.get("password", ""), request.remote_addr or "unknown",
+                                         request.user_agent.string)
+        if result.staff is not None:
+            _fresh_cookie_session()
+            cookie[SESSION_ID] = result.token
+            login_user(result.staff)
             return redirect(_safe_next(request.args.get("next", "")))
-        error = services().texts.staff_label("access", "bad_login")
-    return render_template("console/login.html", error=error), 401 if error else 200
+        if result.wait_s:
+            error, status, headers = _delayed(result.wait_s), 429, {"Retry-After": str(result.wait_s)}
+        else:
+            error, status = svc.texts.staff_label("access", "bad_login"), 401
+    return render_template("console/login.html", error=error), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session."""
+    """End every session of this account (this browser's and any other's), then start afresh."""
+    with services().db.session() as session:
+        ended = login_sessions.end_all(session, current_user.id, "logout")
+        audit.record(session, current_user.id, "logout", f"staff:{current_user.id}", {"sessions": ended})
     logout_user()
+    _fresh_cookie_session()
     flash(services().texts.staff_label("access", "logged_out"))
     return redirect(url_for("auth.login"))

@@ -74,7 +74,7 @@ def js_labels() -> Dict[str, Any]:
 # Console pages of other blueprints, linked from the header (staff) or the admin menu (admins) when registered;
 # their titles are in content/staff.yml `console_pages`.
 STAFF_PAGES = ("script_aid.page",)
-ADMIN_PAGES = ("content_admin.index", "analytics.page")
+ADMIN_PAGES = ("content_admin.index", "analytics.page", "admin_sessions.page")
 
 
 @bp.app_context_processor

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import AuditLog, Staff
-from gateway.services import audit, hours, runtime_settings, staff_accounts
+from gateway.services import audit, hours, login_sessions, runtime_settings, staff_accounts
 from gateway.services.texts import StaffError
 
 MAX_PERIODS = 3
@@ -70,15 +70,38 @@ def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> S
         staff.active = active
         audit.record(session, actor.id, "staff_activate" if active else "staff_deactivate", f"staff:{staff.id}",
                      {"username": staff.username})
+    if not active:
+        login_sessions.end_all(session, staff.id, "disabled")
     return staff
 
 
-def reset_password(session: Session, actor: Staff, staff_id: int, password: str) -> Staff:
+def set_role(session: Session, actor: Staff, staff_id: int, role: str) -> Staff:
+    """Change an account's role (never one's own, never the last active admin's); its sessions end."""
+    staff = _staff(session, staff_id)
+    if role not in staff_accounts.ROLES:
+        raise staff_accounts.AccountError("bad_role")
+    if staff.role != role:
+        if staff.id == actor.id:
+            raise AdminError("self_role")
+        if staff.is_admin and staff.active and _active_admins(session) <= 1:
+            raise AdminError("last_admin")
+        audit.record(session, actor.id, "staff_role", f"staff:{staff.id}",
+                     {"username": staff.username, "role": role, "was": staff.role})
+        staff.role = role
+        login_sessions.end_all(session, staff.id, "role")
+    return staff
+
+
+def reset_password(session: Session, actor: Staff, staff_id: int, password: str,
+                   actor_session: Optional[int] = None) -> Staff:
     """Set a new password for an account (same strength rule: AccountError); the audit entry never holds the
-    password."""
+    password. Every session of the account ends, but the one the admin does this from (`actor_session`) when it is
+    their own account."""
     staff = _staff(session, staff_id)
     staff_accounts.set_password(staff, password)
     audit.record(session, actor.id, "staff_password_reset", f"staff:{staff.id}", {"username": staff.username})
+    session.flush()
+    login_sessions.end_all(session, staff.id, "password", keep=actor_session if staff.id == actor.id else None)
     return staff
 
 

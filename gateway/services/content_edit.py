@@ -447,7 +447,7 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
                 target.pop("commune.hotline_tel", None)
             else:
                 target["commune.hotline_tel"] = tel
-            related["commune.hotline_tel"] = tel
+            related["commune.hotline_tel"] = audit.Kept(tel)  # published: not a secret for the audit's detector
         changed = old != value
         reviewed = spec.stale and not changed  # kept as it is after the shipped text changed
         if changed:
@@ -460,6 +460,8 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
             action, detail = "content_review", {"path": spec.path, "target": spec.target, "kept": value,
                                                 "shipped_then": spec.shipped_then, "shipped_now": spec.default}
         if changed or reviewed:
+            if spec.path == "commune.hotline":  # the commune's published number, kept as it is in the audit log
+                detail = {k: audit.Kept(v) if isinstance(v, str) and k != "path" else v for k, v in detail.items()}
             audit.record(session, staff.id, action, spec.key[:128], detail)
             session.flush()
             write_overrides(overrides, edits, shipped)

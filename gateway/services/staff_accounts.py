@@ -47,9 +47,19 @@ def set_password(staff: Staff, password: str) -> None:
     staff.password_hash = _hasher.hash(password)
 
 
+def find(session: Session, username: str) -> Optional[Staff]:
+    """The account with this user name (as typed: case and surrounding spaces do not matter), or None."""
+    name = (username or "").strip().lower()
+    return session.scalar(select(Staff).where(Staff.username == name)) if 0 < len(name) <= 64 else None
+
+
 def authenticate(session: Session, username: str, password: str) -> Optional[Staff]:
     """The active account with this username and password, else None (same work either way)."""
-    staff = session.scalar(select(Staff).where(Staff.username == (username or "").strip().lower()))
+    return verify(find(session, username), password)
+
+
+def verify(staff: Optional[Staff], password: str) -> Optional[Staff]:
+    """`staff` when it is active and `password` is its password, else None (same work either way)."""
     if staff is None:
         _hasher.hash(password or "x")  # spend the same time as a real check
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -14,6 +15,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 BOT_VENV = Path(os.environ.get("BOT_VENV", ROOT / ".venv-bot"))
 MODEL = Path(os.environ.get("MODEL_PATH", ROOT / "models" / "tro-ly-vneid.tar.gz"))
+TOKEN = secrets.token_urlsafe(24)  # Rasa's HTTP API token for this test run (every pair shares it)
 
 
 def free_port() -> int:
@@ -28,7 +30,7 @@ class BotServers:
     """A running Rasa server + action server pair, with their logs."""
 
     workdir: Path
-    token: str = "test-token"
+    token: str = TOKEN
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)

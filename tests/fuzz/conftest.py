@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import string
 import unicodedata
 from typing import Any, List
@@ -25,8 +26,8 @@ settings.register_profile("vneid", max_examples=EXAMPLES, deadline=None, databas
                                                  HealthCheck.data_too_large])
 settings.load_profile("vneid")
 
-SECRET_KEY = "fuzz-secret-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
-RASA_TOKEN = "fuzz-rasa-token-0a1b2c3d4e5f"
+SECRET_KEY = "fuzz-" + secrets.token_hex(24)  # random per run: the gateway refuses keys written in the repository
+RASA_TOKEN = "fuzz-rasa-" + secrets.token_hex(12)
 STAFF_PASSWORD = "Mat-Khau-Can-Bo-2024!"
 CANARY_PASSWORD = "Canary#Pass2024"
 CANARY_OTP = "739146"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import pytest
 
@@ -11,19 +12,23 @@ from gateway.migrate import upgrade
 from gateway.services import staff_accounts
 
 PASSWORD = "mat-khau-thu-nghiem-1"
+# Keys of this test run: random, as every key the gateway accepts must be (gateway/keys.py refuses published ones)
+SECRET_KEY = secrets.token_urlsafe(32)
+RASA_TOKEN = secrets.token_urlsafe(24)
 
 
 ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}  # working hours: a handoff waits
 
 
-def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token="t", action_url="http://127.0.0.1:9",
+def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token=RASA_TOKEN, action_url="http://127.0.0.1:9",
                   tracker_db_url=None) -> Settings:
     """Settings for a test app: its own SQLite file, Rasa wherever the test says."""
     settings = Settings()
     settings.database_url = f"sqlite:///{tmp_path / 'gateway.db'}"
     settings.tracker_db_url = tracker_db_url or f"sqlite:///{tmp_path / 'tracker.db'}"
     settings.rasa_url, settings.rasa_token, settings.action_server_url = rasa_url, token, action_url
-    settings.secret_key = "test-secret-key-0123456789abcdef0123"
+    settings.secret_key = SECRET_KEY
+    settings.var_dir = tmp_path  # keys a test leaves unset are generated here, never in the repository's var/
     settings.content_overrides = tmp_path / "content-overrides.yml"
     settings.rate_limits_enabled = False  # suites send faster than people; tests/fuzz and tests/faults test limits
     return settings

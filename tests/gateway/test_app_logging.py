@@ -20,8 +20,8 @@ logging.getLogger("somebody.else").info("not ours")
 
 
 def run(script: str, tmp_path: Path) -> str:
-    env = {**os.environ, "SECRET_KEY": "test-only", "VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}
+    env = {**{k: v for k, v in os.environ.items() if k != "SECRET_KEY"}, "VAR_DIR": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}  # SECRET_KEY: generated in VAR_DIR
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

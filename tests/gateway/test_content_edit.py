@@ -347,7 +347,8 @@ def test_edit_reaches_the_next_citizen_without_retraining(live_app, bot):
     svc.settings.content_overrides = path
     svc.texts.overrides = path
     backup = path.read_bytes() if path.exists() else None
-    marker = uuid.uuid4().hex[:6]
+    # letters only: the audit log masks what looks like a code ("mã a3f9b1"), as it does everywhere
+    marker = "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:6])
     new = f"Mở trang dichvucong.thanhhoa.gov.vn, bấm nút [Đăng nhập] màu xanh ở góc phải (mã {marker})."
     try:
         citizen = live_app.test_client()

@@ -153,16 +153,28 @@ def test_order_holds_across_workers(live):
 
 
 def test_rate_limits_are_shared_by_the_workers(live, staff_account):
+    from limits import parse
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    name = f"khong.ton.tai.{uuid.uuid4().hex[:6]}"
+
     def attempt():
         http = requests.Session()  # a new connection each time: either worker may answer
         page = http.get(f"{live.gateway.url}/auth/login", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         return http.post(f"{live.gateway.url}/auth/login", allow_redirects=False, timeout=20,
-                         data={"username": "khong.ton.tai", "password": "sai", "csrf_token": token},
+                         data={"username": name, "password": "sai", "csrf_token": token},
                          headers={"Connection": "close"})
 
+    counter = MovingWindowRateLimiter(storage_from_string(live.redis.url, key_prefix="vneid"))
+    budget = parse("30 per 10 minutes")  # RATE_LIMIT_LOGIN_IP's default
+    before = counter.get_window_stats(budget, "login-ip", "127.0.0.1").remaining
     statuses = [attempt().status_code for _ in range(6)]
-    assert statuses[:5] == [401] * 5 and statuses[5] == 429  # default: 5 failures per minute per user name
+    # the waits live in the database: three failures from this address, then it waits, whichever worker answers
+    assert statuses == [401, 401, 401, 429, 429, 429]
+    # the per-address budget counts in Redis, shared by both workers: every failed or refused attempt
+    assert counter.get_window_stats(budget, "login-ip", "127.0.0.1").remaining == before - 6
 
 
 def test_redis_down_degrades_but_serves(live):

@@ -2,9 +2,11 @@
 does not let anyone send messages as the commune.
 
 Fernet (AES-128-CBC + HMAC-SHA256, the `cryptography` library) under a key derived from SECRET_KEY with HKDF, or
-from ZALO_TOKEN_KEY when it is set (then SECRET_KEY can change without touching the tokens). Values written before
-sealing existed are read as they are and sealed on the next write. A value sealed under another key cannot be
-opened: `Unreadable` (the OA must be authorised again and its new refresh token put in ZALO_REFRESH_TOKEN).
+from ZALO_TOKEN_KEY when it is set (then SECRET_KEY can change without touching the tokens; with nothing configured
+gateway/keys.py generates one). Values written before sealing existed, or sealed under SECRET_KEY or under the old
+published development key (`LEGACY_SECRETS`: every development install sealed under it), are read and sealed again
+under the current key on the next use (`needs_sealing`). A value sealed under another key cannot be opened:
+`Unreadable` (the OA must be authorised again and its new refresh token put in ZALO_REFRESH_TOKEN).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PREFIX = "sealed:v1:"
+LEGACY_SECRETS = ("dev-secret-key-change-me",)  # config.DEV_SECRET_KEY: opens old values, never seals
 
 
 class Unreadable(Exception):
@@ -37,6 +40,8 @@ class TokenSeal:
         if token_key:
             keys.append(Fernet(_derived_key(token_key)))
         keys.append(Fernet(_derived_key(secret_key)))  # also opens what was sealed before ZALO_TOKEN_KEY was set
+        keys += [Fernet(_derived_key(old)) for old in LEGACY_SECRETS if old not in (secret_key, token_key)]
+        self._sealing = keys[0]
         self._fernet = MultiFernet(keys)
 
     def seal(self, value: Optional[str]) -> Optional[str]:
@@ -54,7 +59,21 @@ class TokenSeal:
         except (InvalidToken, ValueError) as exc:
             raise Unreadable("the stored Zalo tokens were sealed under another key") from exc
 
-    @staticmethod
-    def needs_sealing(value: Optional[str]) -> bool:
-        """Whether a stored value is still in clear (written before sealing existed)."""
-        return bool(value) and not value.startswith(PREFIX)
+    def needs_sealing(self, value: Optional[str]) -> bool:
+        """Whether a stored value should be sealed (again): still in clear (written before sealing existed), or
+        sealed under an older key than the one sealing now (a value no key opens: False, nothing to do)."""
+        if not value:
+            return False
+        if not value.startswith(PREFIX):
+            return True
+        sealed = value[len(PREFIX):].encode("ascii")
+        try:
+            self._sealing.decrypt(sealed)
+            return False
+        except (InvalidToken, ValueError):
+            pass
+        try:
+            self._fernet.decrypt(sealed)
+            return True
+        except (InvalidToken, ValueError):
+            return False
