@@ -34,6 +34,9 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     keys.resolve(settings)  # SECRET_KEY, RASA_TOKEN, the Zalo seal: from the environment or the var directory
     settings.check()
     app = Flask(__name__)
+    from gateway.blueprints.common import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route: ids past SQL's BIGINT are 404, never a 500
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,

@@ -62,6 +62,9 @@ class Settings:
     rate_limit_conversation: str = "10 per 10 seconds;60 per minute"
     rate_limit_ip: str = "300 per minute"
     rate_limit_poll: str = "120 per minute"
+    # per client address (gateway/services/admission.py): conversations opened, handoff requests that reach the queue
+    rate_limit_new_conversation: str = "30 per 10 minutes;300 per day"
+    rate_limit_handoff: str = "10 per 10 minutes;60 per day"
     rate_limit_login_ip: str = "30 per 10 minutes"
     # Failed staff logins (gateway/services/login_guard.py; off with RATE_LIMITS=off): per account and address,
     # after this many failures each further one doubles the wait (5 s, 10 s, …, at most login_delay_max_s); per
@@ -75,7 +78,9 @@ class Settings:
     staff_session_max_hours: int = 12
     proxy_count: int = 0  # reverse proxies in front (nginx: 1) whose X-Forwarded-For is trusted
     order_wait_s: float = 30.0  # longest wait behind another message of the same conversation
-    order_gap_wait_s: float = 2.0  # longest wait for a numbered message's missing predecessor
+    # a numbered message whose predecessor has not come is refused at once (409, retryable; nobody waits); once
+    # the gap has been open this long, the next try goes on without the predecessor
+    order_gap_wait_s: float = 2.0
     health_timeout_s: float = 3.0
     extra: Dict[str, str] = field(default_factory=dict)
 
@@ -118,6 +123,9 @@ class Settings:
         s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
         s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))
         s.order_gap_wait_s = float(env.get("ORDER_GAP_WAIT_S", s.order_gap_wait_s))
+        for name in ("new_conversation", "handoff"):  # per client address (gateway/services/admission.py)
+            attr = f"rate_limit_{name}"
+            setattr(s, attr, env.get(attr.upper(), getattr(s, attr)).strip())
         s.health_timeout_s = float(env.get("HEALTH_TIMEOUT_S", s.health_timeout_s))
         s.rasa_timeout_s = float(env.get("RASA_TIMEOUT_S", s.rasa_timeout_s))
         return s

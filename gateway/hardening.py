@@ -1,5 +1,6 @@
-"""What keeps the gateway standing under load and faults (issue #8): rate limits (`gateway.rate_limits`), the
-client address behind a reverse proxy, and an honest retryable answer when the database is down.
+"""What keeps the gateway standing under load and faults (issue #8): rate limits (`gateway.rate_limits`), limits per
+address on new conversations and handoff requests (`gateway.services.admission`, issue 17), the client address
+behind a reverse proxy, and an honest retryable answer when the database is down.
 
 The per-IP limit is generous because many citizens share one address behind a mobile carrier's NAT; behind nginx
 set PROXY_COUNT=1 so the address is the citizen's (X-Forwarded-For), not the proxy's.
@@ -16,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gateway.blueprints.common import error_answer, safe_text
 from gateway.config import Settings
 from gateway.rate_limits import init_rate_limits
+from gateway.services.admission import Admission
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     """Proxy headers, rate limits, the database-down answer."""
     if settings.proxy_count > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count)
-    init_rate_limits(app, settings)
+    limits = init_rate_limits(app, settings)
+    app.extensions["vneid"].admission = Admission(limits, settings) if limits is not None else None
 
     def database_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)

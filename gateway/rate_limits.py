@@ -226,6 +226,20 @@ class RateLimits:
         g._rate_limited = True  # this refusal is not itself an answer that counts
         return error_answer(429, "rate_limited", message, retry_after=wait)
 
+    def admit(self, scope: str, items: Tuple[RateLimitItem, ...], key: str) -> int:
+        """A limit on events rather than requests (gateway.services.admission: new conversations, handoff requests
+        per address): 0 when one more fits in every item (and it is counted), else the seconds until it does."""
+        for item in items:
+            if not self._run(lambda c: c.test(item, scope, key)):
+                try:
+                    reset_at = self._run(lambda c: c.get_window_stats(item, scope, key)).reset_time
+                except Exception:  # noqa: BLE001 - the window's end is unknown: say the whole window
+                    reset_at = time.time() + item.get_expiry()
+                return max(1, min(math.ceil(reset_at - time.time()), item.get_expiry()))
+        for item in items:
+            self._run(lambda c: c.hit(item, scope, key))
+        return 0
+
 
 def init_rate_limits(app: Flask, settings: Settings) -> Optional[RateLimits]:
     """Check every request against the limits (nothing when RATE_LIMITS=off)."""
@@ -236,3 +250,13 @@ def init_rate_limits(app: Flask, settings: Settings) -> Optional[RateLimits]:
     app.after_request(limits.after_request)
     app.extensions["vneid_limiter"] = limits
     return limits
+
+
+def parse_setting(settings: Settings, name: str) -> Tuple[RateLimitItem, ...]:
+    """The limit `rate_limit_<name>` of the settings, parsed (empty: no limit); ConfigError if it is not one."""
+    value = getattr(settings, f"rate_limit_{name}")
+    try:
+        return tuple(parse_many(value)) if value else ()
+    except ValueError as exc:
+        raise ConfigError(f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit "
+                          "(e.g. \"10 per 10 seconds;60 per minute\")") from exc

@@ -133,7 +133,8 @@ class Gateway(GatewayServer):
 
     def env(self) -> Dict[str, str]:
         env = super().env()
-        env.update({"RATE_LIMIT_IP": "100000 per minute", "RATE_LIMIT_CONVERSATION": "100000 per minute"})
+        env.update({"RATE_LIMIT_IP": "100000 per minute", "RATE_LIMIT_CONVERSATION": "100000 per minute",
+                    "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute", "RATE_LIMIT_HANDOFF": "100000 per minute"})
         if self.profile:
             env["BENCH_PROFILE"] = str(self.profile)
         return env

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from flask import Response, current_app, g, jsonify, render_template, request
 from markupsafe import escape
+from werkzeug.routing import IntegerConverter
 
 from gateway.services.container import Services
 
@@ -21,15 +23,31 @@ def services() -> Services:
 
 
 class BadBody(Exception):
-    """The request body is not a JSON object in UTF-8."""
+    """The request body is not a JSON object in UTF-8 within the bounds below; `code` names why, and
+    content/messages.yml `rejected:` says it in Vietnamese (`bad_body`)."""
 
+    def __init__(self, code: str = "bad_json") -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# Bounds checked before the parser builds anything: Python's parser recurses once per level (10,000 levels raise
+# RecursionError, a 500) and turns any digit string into an int (2^70 overflows a database column later). No body
+# the gateway reads comes near them: Zalo's events nest 4 deep; its ids, the longest numbers, have 19 digits.
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_CHARS = 40
+MAX_ID = 2 ** 63 - 1  # the largest row id (or message number) a query parameter may name: SQL's BIGINT
 
 # JSON may carry "\ud800"-style escapes of lone surrogates: not text, and no database can store them
 _SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
+# a JSON string, closed or not (possessive: one pass over the body whatever it holds)
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def json_body() -> Dict[str, Any]:
-    """The request's JSON object, decoded strictly as UTF-8 and without lone surrogates; BadBody otherwise.
+    """The request's JSON object, decoded strictly as UTF-8, without lone surrogates, at most MAX_JSON_DEPTH deep,
+    numbers of at most MAX_NUMBER_CHARS characters and no NaN or Infinity; BadBody otherwise.
 
     Parsed once per request: the rate limiter (which keys on the sender) and the view share it. Every JSON
     endpoint reads its body through here."""
@@ -44,15 +62,73 @@ def json_body() -> Dict[str, Any]:
 
 
 def _parse(raw: bytes) -> Dict[str, Any]:
+    _check_depth(raw)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_int=_int, parse_float=_float, parse_constant=_no_constant)
         if _SURROGATE_ESCAPE.search(raw):
             json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeError, ValueError) as exc:
-        raise BadBody("not JSON in UTF-8") from exc
+    except BadBody:
+        raise
+    except (UnicodeError, ValueError, RecursionError) as exc:
+        raise BadBody("bad_json") from exc
     if not isinstance(data, dict):
-        raise BadBody("not a JSON object")
+        raise BadBody("bad_json")
     return data
+
+
+def _check_depth(raw: bytes) -> None:
+    """BadBody("too_deep") when arrays and objects nest deeper than MAX_JSON_DEPTH (brackets in strings are text).
+    A body with few brackets is let through at once; the scan runs only when there are more than the bound."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return
+    depth = 0
+    for byte in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in (0x5B, 0x7B) else -1
+        if depth > MAX_JSON_DEPTH:
+            raise BadBody("too_deep")
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadBody("bad_number")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text) if len(text) <= MAX_NUMBER_CHARS else math.inf
+    if not math.isfinite(value):
+        raise BadBody("bad_number")
+    return value
+
+
+def _no_constant(name: str):
+    raise BadBody("bad_number")  # NaN, Infinity, -Infinity: not JSON
+
+
+def bad_body(exc: BadBody) -> Response:
+    """The 400 answer to a body json_body refused, in Vietnamese."""
+    return error(400, exc.code, safe_text(lambda t: t.rejected(exc.code)))
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:…>` in routes: ASCII digits up to MAX_ID; a larger id is a 404 instead of an overflow in the database."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, url_map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_arg(name: str, default: int = 0) -> Optional[int]:
+    """A row id from the query string (`after=`): ASCII digits up to MAX_ID, the default when absent, None when
+    malformed ("²" is a digit to str.isdigit but not to int; 2^64 is a number no database column holds)."""
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_ID:
+        return None
+    return int(value)
 
 
 def error(status: int, code: str, message: str, retry_after: int = 0, **extra: Any) -> Response:

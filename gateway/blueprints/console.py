@@ -183,6 +183,8 @@ def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canne
             "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
             "mine": conv.assigned_staff_id == viewer.id,
             "can_act": conv.state == "with_staff" and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
+            # another staff member holds the handoff: only they hand back or close it, or an admin with a reason
+            "held_by": _held_by_other(open_h, viewer), "override": svc.texts.staff("override_words"),
             "problem": problem, "problem_code": problem_code, "step": step,
             "flow_title": guide.flow(view["flow"])["short"] if view["flow"] in ("A", "B") else None,
             "canned": _canned(svc.texts, problem_code), "draft": draft, "canned_code": canned_code,
@@ -191,6 +193,12 @@ def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canne
             "labels": js_labels(),
         }
     return render_template("console/conversation.html", **page), status
+
+
+def _held_by_other(open_h: Optional[Handoff], viewer: Staff) -> Optional[str]:
+    """The name of the staff member holding the handoff, when it is not the viewer."""
+    holder = handoff.holder_of(open_h) if open_h is not None else None
+    return holder.display_name if holder is not None and holder.id != viewer.id else None
 
 
 @bp.get("/conversations/<int:conv_id>")
@@ -248,12 +256,14 @@ def reply(conv_id: int):
 @bp.post("/conversations/<int:conv_id>/return")
 @login_required
 def return_to_bot(conv_id: int):
-    """Hand the conversation back to the bot at the same step."""
+    """Hand the conversation back to the bot at the same step (an admin for another staff member: with a reason)."""
+    reason = request.form.get("reason", "")
+
     def act(svc, session, staff):
         conv = session.get(Conversation, conv_id)
         if conv is None:
             abort(404)
-        handoff.return_to_bot(svc, session, conv, staff)
+        handoff.return_to_bot(svc, session, conv, staff, reason)
         return _conversation_url(conv_id)
 
     return _run(act, _conversation_url(conv_id), _done("returned"))
@@ -262,12 +272,14 @@ def return_to_bot(conv_id: int):
 @bp.post("/handoffs/<int:handoff_id>/resolve")
 @login_required
 def resolve(handoff_id: int):
-    """Close a handoff with an outcome and an optional note."""
+    """Close a handoff with an outcome and an optional note (an admin for another staff member: with a reason)."""
     outcome = request.form.get("outcome", "")
     note = request.form.get("note", "")
+    reason = request.form.get("reason", "")
 
     def act(svc, session, staff):
-        return _conversation_url(handoff.resolve(svc, session, handoff_id, staff, outcome, note).conversation_id)
+        return _conversation_url(handoff.resolve(svc, session, handoff_id, staff, outcome, note,
+                                                 reason).conversation_id)
 
     fallback = url_for("console.queue")
     with services().db.session() as session:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import health, inbound
 
@@ -17,8 +17,8 @@ def parse():
     try:
         body = json_body()
         text = inbound.validate(svc, inbound.Inbound(channel="rest", sender="parse", text=body.get("text")))
-    except BadBody:
-        return error(400, "bad_json", svc.texts.rejected("bad_json"))
+    except BadBody as exc:
+        return bad_body(exc)
     except inbound.Rejected as exc:
         return error(exc.status, exc.code, exc.message)
     redaction = svc.redactor.redact(text)

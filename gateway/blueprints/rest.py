@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.services import inbound
 
 bp = Blueprint("rest", __name__)
@@ -15,21 +15,23 @@ def webhook():
 
     An `Idempotency-Key` header (or `metadata.message_id`) makes a retried request return the same replies
     without a second message. A `Message-Sequence` header (or `metadata.sequence`: 1, 2, 3, … per conversation)
-    has messages sent without waiting for answers processed in that order (services/ordering.py).
+    has messages sent without waiting for answers processed in that order (services/ordering.py): one that
+    comes before its predecessor is answered 409 `sequence_gap` (Retry-After, nothing stored) and is sent again,
+    with the same key and number, once its predecessor was answered or after Retry-After.
     """
     try:
         body = json_body()
-    except BadBody:
-        return error(400, "bad_json", services().texts.rejected("bad_json"))
+    except BadBody as exc:  # not JSON, nested too deep, a number too long
+        return bad_body(exc)
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
     channel = "widget" if metadata.get("channel") == "widget" else "rest"
     try:
         seq = inbound.sequence_number(services(), request.headers.get("Message-Sequence", metadata.get("sequence")))
         message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
-                                  key=str(key) if key is not None else None, seq=seq)
+                                  key=str(key) if key is not None else None, seq=seq, client=request.remote_addr)
         return jsonify(inbound.handle(services(), message))
-    except inbound.Rejected as exc:
-        return error(exc.status, exc.code, exc.message)
+    except inbound.Rejected as exc:  # 409 sequence_gap, 429 too_many_conversations: with Retry-After
+        return error(exc.status, exc.code, exc.message, retry_after=exc.retry_after)
     except inbound.BotUnavailable as exc:  # retryable: the same Idempotency-Key is processed exactly once
         return error(503, exc.code, exc.message, retry_after=exc.retry_after)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.blueprints.common import BadBody, access_refused, error, json_body, services
+from gateway.blueprints.common import BadBody, access_refused, bad_body, error, json_body, services
 from gateway.models import Staff
 from gateway.services import hotline
 
@@ -45,7 +45,7 @@ def _state(view):
     """The flow, step and problem asked for in the query (for links and the page without JavaScript)."""
     flow = request.args.get("flow") if request.args.get("flow") in view["flows"] else None
     step = request.args.get("step", "1")
-    step = int(step) if step.isdigit() else 1
+    step = int(step) if step.isascii() and step.isdigit() and len(step) <= 3 else 1
     if flow:
         step = min(max(step, 1), view["flows"][flow]["total"])
     else:
@@ -86,8 +86,8 @@ def record():
     if wants_json:
         try:
             body = json_body()
-        except BadBody:
-            return error(400, "bad_json", "JSON {\"flow\", \"last_step\", \"problem\", \"outcome\"}")
+        except BadBody as exc:
+            return bad_body(exc)
     else:
         body = request.form
     guide = svc.texts.guide

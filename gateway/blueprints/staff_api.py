@@ -5,8 +5,10 @@ GET  /api/staff/conversations/<id>             one conversation with its message
 GET  /api/staff/conversations/<id>/messages?after=<message id>   new messages since
 POST /api/staff/handoffs/<id>/claim            take it (pauses the bot)
 POST /api/staff/conversations/<id>/reply       {"text"}
-POST /api/staff/conversations/<id>/return      back to the bot at the same step
-POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|call_back|no_answer|other, "note"}
+POST /api/staff/conversations/<id>/return      back to the bot at the same step; {"reason"} when an admin does it
+                                               for the staff member holding it (recorded in the audit log)
+POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|call_back|no_answer|other, "note",
+                                                "reason": needed when an admin closes one another staff member holds}
 GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=
 GET  /api/staff/canned                         canned replies tied to problem codes
 """
@@ -18,7 +20,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Conversation, Message
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import handoff, queue
@@ -75,8 +77,9 @@ def get_conversation(conv_id: int):
 @login_required
 def get_messages(conv_id: int):
     """Messages after a given id (for live updates)."""
-    after = request.args.get("after", "0")
-    after_id = int(after) if after.isdigit() else 0
+    after_id = id_arg("after")
+    if after_id is None:  # "²", "-1", 2^64: not a message id
+        return error(400, "bad_after", services().texts.rejected("bad_after"))
     with services().db.session() as session:
         rows = session.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after_id)
                                .order_by(Message.id))
@@ -96,10 +99,10 @@ def reply(conv_id: int):
     """Send a staff message."""
     try:
         text = json_body().get("text")
-    except BadBody:
-        return error(400, "bad_json", "JSON {\"text\"}")
+    except BadBody as exc:
+        return bad_body(exc)
     if not isinstance(text, str):
-        return error(400, "bad_text", "bad_text")
+        return error(400, "bad_text", services().texts.explain(handoff.HandoffError(400, "bad_text")))
 
     def act(svc, s):
         conv = s.get(Conversation, conv_id)
@@ -113,12 +116,18 @@ def reply(conv_id: int):
 @bp.post("/conversations/<int:conv_id>/return")
 @login_required
 def return_to_bot(conv_id: int):
-    """Back to the bot."""
+    """Back to the bot (an admin for the staff member holding it: with {"reason"})."""
+    try:
+        body = json_body() if request.get_data(cache=True).strip() else {}
+    except BadBody as exc:
+        return bad_body(exc)
+    reason = body.get("reason") if isinstance(body.get("reason"), str) else None
+
     def act(svc, s):
         conv = s.get(Conversation, conv_id)
         if conv is None:
             return error(404, "not_found", _say("not_found"))
-        return jsonify([message_view(m) for m in handoff.return_to_bot(svc, s, conv, _staff(s))])
+        return jsonify([message_view(m) for m in handoff.return_to_bot(svc, s, conv, _staff(s), reason)])
 
     return _run(act)
 
@@ -129,11 +138,12 @@ def resolve(handoff_id: int):
     """Close with an outcome."""
     try:
         body = json_body()
-    except BadBody:
-        return error(400, "bad_json", "JSON {\"outcome\", \"note\"}")
+    except BadBody as exc:
+        return bad_body(exc)
     note = body.get("note") if isinstance(body.get("note"), str) else ""
+    reason = body.get("reason") if isinstance(body.get("reason"), str) else None
     return _run(lambda svc, s: jsonify(queue.card(svc.texts, handoff.resolve(
-        svc, s, handoff_id, _staff(s), str(body.get("outcome")), note), transcript=0)))
+        svc, s, handoff_id, _staff(s), str(body.get("outcome")), note, reason), transcript=0)))
 
 
 @bp.get("/search")
@@ -145,6 +155,8 @@ def search():
         date_from = date.fromisoformat(args["from"]) if args.get("from") else None
         date_to = date.fromisoformat(args["to"]) if args.get("to") else None
         step = int(args["step"]) if args.get("step") else None
+        if step is not None and not 0 <= step <= MAX_ID:
+            raise ValueError(step)
     except ValueError:
         return error(400, "bad_filter", _say("bad_filter"))
     with services().db.session() as session:

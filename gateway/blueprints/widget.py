@@ -22,7 +22,7 @@ from typing import Dict
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 from sqlalchemy import select
 
-from gateway.blueprints.common import error, services
+from gateway.blueprints.common import error, id_arg, services
 from gateway.models import Conversation, Message
 from gateway.services.inbound import SENDER
 
@@ -95,15 +95,17 @@ def illustration(name: str):
 def messages():
     """The conversation so far (or after a message id), for reload persistence and live staff messages."""
     sender = request.args.get("sender", "")
-    after = request.args.get("after", "0")
-    if not SENDER.match(sender) or not after.isdigit():
+    after = id_arg("after")
+    if not SENDER.match(sender):
         return error(400, "bad_request", services().texts.rejected("bad_request"))
+    if after is None:  # "²", "-1", 2^64: not a message id
+        return error(400, "bad_after", services().texts.rejected("bad_after"))
     with services().db.session() as session:
         conv = session.scalar(select(Conversation).where(Conversation.channel == "widget",
                                                          Conversation.external_id == sender))
         if conv is None:
             return jsonify({"state": "bot", "messages": []})
-        rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > int(after))
+        rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > after)
                                .order_by(Message.id).limit(500))
         out = [{"id": m.id, "author": m.author, "text": m.text, "key": m.idempotency_key,
                 "buttons": (m.data or {}).get("buttons", []), "image": (m.data or {}).get("image"),

@@ -23,6 +23,9 @@ class Services:
     texts: Texts
     locks: Optional[ConversationLocks] = None
     tracker_store: Optional[TrackerStore] = None
+    # limits per client address on new conversations and handoff requests (gateway.services.admission; set by
+    # gateway.hardening; None: no limits, e.g. RATE_LIMITS=off or the worker, which has no client addresses)
+    admission: Optional[object] = None
     _redactor: object = None
     health_cache: dict = field(default_factory=dict)
     _redactor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

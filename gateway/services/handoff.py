@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import audit, hours, runtime_settings
+from gateway.services import admission, audit, hours, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
 from gateway.services.texts import StaffError
@@ -18,6 +18,7 @@ from gateway.services.texts import StaffError
 log = logging.getLogger(__name__)
 OPEN = ("waiting", "claimed")
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
+MAX_OVERRIDE_REASON = 500  # characters of the reason an admin gives for acting on a handoff another one holds
 
 
 class HandoffError(StaffError):
@@ -26,8 +27,8 @@ class HandoffError(StaffError):
 
     group = "handoff_errors"
 
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, status: int, reason: str, **fields: Any) -> None:
+        super().__init__(reason, **fields)
         self.status = status
 
     @property
@@ -47,10 +48,15 @@ def _event(session: Session, handoff: Handoff, kind: str, staff: Optional[Staff]
 
 
 def request(svc: Services, session: Session, conv: Conversation, payload: Dict[str, Any],
-            reply_to: Optional[Message] = None, now: Optional[datetime] = None) -> List[Message]:
-    """Open a handoff from the bot's payload; tell the citizen the wait, or offer a call back out of hours."""
+            reply_to: Optional[Message] = None, now: Optional[datetime] = None,
+            client: Optional[str] = None) -> List[Message]:
+    """Open a handoff from the bot's payload; tell the citizen the wait, or offer a call back out of hours. One
+    queue entry per conversation: asking again while one is open adds nothing. Over the limit of handoff requests
+    from the client's address (`client`; gateway.services.admission) no entry is made and the citizen is told."""
     if open_handoff(session, conv) is not None:
         return []
+    if admission.handoff(svc, client):
+        return [add_outbound(session, conv, "system", svc.texts.message("handoff_limited"), reply_to)]
     handoff = Handoff(conversation=conv, status="waiting", reason=str(payload.get("reason") or "requested")[:16],
                       flow=payload.get("flow") if payload.get("flow") in ("A", "B") else None,
                       step=payload.get("step") if isinstance(payload.get("step"), int) else None,
@@ -91,10 +97,42 @@ def _handled_by(session: Session, conv: Conversation, staff: Staff) -> Handoff:
         raise HandoffError(409, "not_with_staff")
     if conv.assigned_staff_id != staff.id and not staff.is_admin:
         raise HandoffError(403, "assigned_to_someone_else")
+    return _with_staff(session, conv)
+
+
+def _with_staff(session: Session, conv: Conversation) -> Handoff:
+    """The open handoff of a conversation staff are handling; HandoffError if it is not handled by staff."""
+    if conv.state != "with_staff":
+        raise HandoffError(409, "not_with_staff")
     handoff = open_handoff(session, conv)
     if handoff is None:
         raise HandoffError(409, "no_open_handoff")
     return handoff
+
+
+def holder_of(handoff: Handoff) -> Optional[Staff]:
+    """The staff member holding a handoff (who claimed it, while it is claimed), or None."""
+    return handoff.claimed_by if handoff.status == "claimed" else None
+
+
+def check_holder(svc: Services, session: Session, handoff: Handoff, staff: Staff, action: str,
+                 reason: Optional[str]) -> None:
+    """Only the holder hands a conversation back or closes its handoff; an admin may act on another one's
+    handoff with a reason, recorded (redacted) in the handoff's events and the audit log (`handoff_override`).
+    A handoff nobody holds (waiting, returned) is anyone's. HandoffError otherwise, before anything changes."""
+    holder = holder_of(handoff)
+    if holder is None or holder.id == staff.id:
+        return
+    if not staff.is_admin:
+        raise HandoffError(403, "held_by_other", name=holder.display_name)
+    reason = (reason or "").strip()
+    if not reason:
+        raise HandoffError(403, "override_needs_reason", name=holder.display_name)
+    if len(reason) > MAX_OVERRIDE_REASON:
+        raise HandoffError(400, "override_reason_too_long", max=MAX_OVERRIDE_REASON)
+    detail = {"action": action, "holder_id": holder.id, "reason": svc.redactor.redact(reason).text}
+    _event(session, handoff, "override", staff, detail)
+    audit.record(session, staff.id, "handoff_override", f"handoff:{handoff.id}", detail)
 
 
 def reply(svc: Services, session: Session, conv: Conversation, staff: Staff, text: str) -> Message:
@@ -112,9 +150,12 @@ def reply(svc: Services, session: Session, conv: Conversation, staff: Staff, tex
     return message
 
 
-def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff) -> List[Message]:
-    """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is."""
-    handoff = _handled_by(session, conv, staff)
+def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff,
+                  reason: Optional[str] = None) -> List[Message]:
+    """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is. Only
+    its holder, or an admin with a `reason` (`check_holder`)."""
+    handoff = _with_staff(session, conv)
+    check_holder(svc, session, handoff, staff, "return_to_bot", reason)
     svc.rasa.resume(conv.rasa_sender_id)  # raises before anything changes
     out = [add_outbound(session, conv, "system", svc.texts.message("staff_left", name=staff.display_name))]
     try:
@@ -130,8 +171,9 @@ def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: St
 
 
 def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outcome: str,
-            note: str = "") -> Handoff:
-    """Close a handoff with an outcome; the bot answers again when the citizen next writes."""
+            note: str = "", reason: Optional[str] = None) -> Handoff:
+    """Close a handoff with an outcome; the bot answers again when the citizen next writes. A claimed handoff
+    only by its holder, or by an admin with a `reason` (`check_holder`)."""
     if outcome not in OUTCOMES:
         raise HandoffError(400, "bad_outcome")
     handoff = session.get(Handoff, handoff_id)
@@ -139,6 +181,7 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
         raise HandoffError(404, "not_found")
     if handoff.status == "resolved":
         raise HandoffError(409, "already_resolved")
+    check_holder(svc, session, handoff, staff, "resolve", reason)
     conv = handoff.conversation
     if conv.state == "with_staff":
         svc.rasa.resume(conv.rasa_sender_id)

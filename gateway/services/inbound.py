@@ -29,10 +29,10 @@ from vntext import normalize
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import handoff, retro_mask, runtime_settings
+from gateway.services import admission, handoff, retro_mask, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
-from gateway.services.ordering import Busy
+from gateway.services.ordering import Busy, OutOfOrder
 from gateway.services.tracker_store import METADATA_KEY, TrackerStoreError
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,12 @@ YES, NO = "affirm", "deny"
 
 
 class Rejected(Exception):
-    """The message cannot be accepted as sent (HTTP status, code, Vietnamese explanation)."""
+    """The message cannot be accepted as sent (HTTP status, code, Vietnamese explanation; `retry_after` seconds
+    when sending it again later will do)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after: int = 0) -> None:
         super().__init__(code)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
 
 
 class BotUnavailable(Exception):
@@ -71,6 +72,8 @@ class Inbound:
     key: Optional[str] = None
     # the client's number for the message in its conversation (services/ordering.py), as `sequence_number` read it
     seq: Optional[int] = None
+    # the client's address, for the limits per address on new conversations and handoffs (services/admission.py)
+    client: Optional[str] = None
 
 
 def clean_text(text: str) -> str:
@@ -120,6 +123,8 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
         # processed in the order they arrived (and each is redacted knowing the one before it)
         with svc.locks.hold(f"{inbound.channel}:{inbound.sender}", seq=inbound.seq):
             return _handle_in_turn(svc, inbound, text, _redact(svc, inbound, text))
+    except OutOfOrder as exc:  # its predecessor has not come: refused at once, nothing stored, the retry goes on
+        raise Rejected(409, "sequence_gap", svc.texts.rejected("sequence_gap"), retry_after=1) from exc
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
         log.warning("a %s conversation stayed busy for %.0f s: message refused as retryable", inbound.channel,
                     svc.settings.order_wait_s)
@@ -237,7 +242,7 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
                 out.append(add_outbound(session, conv, "bot", reply, message, flush=False))
                 payload = _handoff_of(reply)
                 if payload is not None:
-                    out += handoff.request(svc, session, conv, payload, message)
+                    out += handoff.request(svc, session, conv, payload, message, client=inbound.client)
         message.status = "answered"
         session.flush()
         return [m.as_rest(inbound.sender) for m in out]
@@ -263,6 +268,10 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
                 if row.found_status != "answered":
                     db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
                 return row, message_id
+        wait = admission.new_conversation(svc, inbound.client)  # first contact: within the address's limit?
+        if wait:
+            raise Rejected(429, "too_many_conversations", svc.texts.rejected(
+                "too_many_conversations", minutes=-(-wait // 60)), retry_after=wait)
         with svc.db.session() as session:  # first contact: the conversation is created, then read as above
             get_or_create_conversation(session, inbound.channel, inbound.sender)
     raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit

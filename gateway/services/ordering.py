@@ -12,8 +12,12 @@ sent them: two requests on their own connections a few milliseconds apart can ov
 HTTP server (a worker paused by garbage collection accepts both at once and its threads race; with several
 workers each takes one). A client that sends several messages of a conversation without waiting for answers
 numbers them (`seq`: 1, 2, 3, … per conversation, a retry keeps its number): a message whose predecessor has
-not taken its place yet waits for it (at most ORDER_GAP_WAIT_S, then goes on: the predecessor may never come),
-so the conversation is processed in the client's order whatever happened on the way.
+not taken its place yet is refused at once with `OutOfOrder` (answered 409 `sequence_gap` with Retry-After,
+nothing stored), and the client sends it again, as it does any unanswered message; so the conversation is
+processed in the client's order whatever happened on the way. No thread ever waits for a message that may not
+come (issue 17: a dozen gapped requests used to park every worker thread for ORDER_GAP_WAIT_S each). The gap is
+remembered instead: once it has been open ORDER_GAP_WAIT_S, the next try of a later number goes on without its
+predecessor (it may never come).
 Every wait is bounded (ORDER_WAIT_S): a message that cannot get its turn gets `Busy`, answered as a retryable
 503, never a silent drop. A process killed while holding a turn (kill -9) loses it within `lease_s`: the
 holder's lease is refreshed by a heartbeat thread, and a queue head whose lease expired is skipped.
@@ -26,13 +30,22 @@ import time
 import uuid
 from collections import OrderedDict, deque
 from contextlib import contextmanager
-from typing import Deque, Dict, Iterator, Optional
+from typing import Deque, Dict, Iterator, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
 
 class Busy(Exception):
     """The conversation's turn did not come within the bounded wait (retryable)."""
+
+
+class OutOfOrder(Exception):
+    """A numbered message came before its predecessor took its place: refused at once, nothing held (the client
+    sends it again; once the gap has been open `gap_wait_s` it goes on)."""
+
+    def __init__(self, key: str, seq: int) -> None:
+        super().__init__(f"message {seq} before its predecessor")
+        self.key, self.seq = key, seq
 
 
 class ConversationLocks:
@@ -48,7 +61,7 @@ class ConversationLocks:
         self._queues: Dict[str, Deque[object]] = {}
         self._conditions: Dict[str, threading.Condition] = {}
         self._last_seq: "OrderedDict[str, int]" = OrderedDict()  # the highest number that took its place
-        self._seq_taken = threading.Condition(self._guard)
+        self._gaps: "OrderedDict[str, Tuple[int, float]]" = OrderedDict()  # (last number, when the gap was seen)
 
     @contextmanager
     def hold(self, key: str, wait_s: Optional[float] = None, seq: Optional[int] = None) -> Iterator[None]:
@@ -57,7 +70,7 @@ class ConversationLocks:
         deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
         with self._guard:
             if seq is not None:
-                self._wait_for_predecessor(key, seq, deadline)
+                self._take_place(key, seq)
             queue = self._queues.setdefault(key, deque())
             condition = self._conditions.setdefault(key, threading.Condition(self._guard))
             queue.append(ticket)
@@ -79,22 +92,24 @@ class ConversationLocks:
                     del self._queues[key]
                     del self._conditions[key]
 
-    def _wait_for_predecessor(self, key: str, seq: int, deadline: float) -> None:
-        """(Guard held.) Wait until message seq - 1 took its place (or the gap wait ends), then record seq."""
-        gap_deadline = min(deadline, time.monotonic() + self.gap_wait_s)
-        while True:
-            last = self._last_seq.get(key)
-            if last is None or seq <= last + 1:  # unknown, next, or a retry / an old number: in arrival order
-                break
-            remaining = gap_deadline - time.monotonic()
-            if remaining <= 0:
-                log.warning("message %d of a conversation came without %d..%d within %.1f s: it goes on",
-                            seq, last + 1, seq - 1, self.gap_wait_s)
-                break
-            self._seq_taken.wait(remaining)
-        if last is None or seq > last:
+    def _take_place(self, key: str, seq: int) -> None:
+        """(Guard held.) Record message `seq` as taking its place, or OutOfOrder when seq - 1 has not taken its
+        place yet and the gap is younger than `gap_wait_s` (never a wait)."""
+        last = self._last_seq.get(key)
+        if last is not None and seq > last + 1:
+            now = time.monotonic()
+            seen = self._gaps.get(key)
+            if seen is None or seen[0] != last:  # a new gap: remember since when
+                self._gaps[key] = seen = (last, now)
+                if len(self._gaps) > self.REMEMBERED:
+                    self._gaps.popitem(last=False)
+            if now - seen[1] < self.gap_wait_s:
+                raise OutOfOrder(key, seq)
+            log.warning("message %d of a conversation came without %d..%d for %.1f s: it goes on",
+                        seq, last + 1, seq - 1, self.gap_wait_s)
+        if last is None or seq > last:  # unknown, next, or past a gap; a retry / an old number: in arrival order
             self._last_seq[key] = seq
-            self._seq_taken.notify_all()
+            self._gaps.pop(key, None)
         self._last_seq.move_to_end(key)
         if len(self._last_seq) > self.REMEMBERED:
             self._last_seq.popitem(last=False)
@@ -108,15 +123,28 @@ class ConversationLocks:
 # In Redis: a list per conversation (the queue, in arrival order) and a lease key per member. The head of the
 # list holds the turn; a member whose lease expired (its process died) is dropped when it reaches the head.
 # A numbered message (ARGV[5]) takes its place only after its predecessor did (KEYS[2]: the highest number
-# that took its place), unless ARGV[6] = '1' (its gap wait is over): -1 means "not yet".
+# that took its place): -1 means "not yet" (the caller refuses it at once), unless the gap has been open
+# ARGV[6] ms (KEYS[2] .. ':gap' holds "<last number>:<first seen, ms>"; ARGV[8]: now, ms).
 _ACQUIRE = """
 local queue, token, prefix = KEYS[1], ARGV[1], ARGV[2]
 if not redis.call('LPOS', queue, token) then
   if ARGV[5] ~= '' then
     local seq, stored = tonumber(ARGV[5]), redis.call('GET', KEYS[2])
     local last = stored and tonumber(stored)
-    if last and seq > last + 1 and ARGV[6] ~= '1' then return -1 end
-    if not last or seq > last then redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[7])
+    if last and seq > last + 1 then
+      local gap_key = KEYS[2] .. ':gap'
+      local gap = redis.call('GET', gap_key)
+      local gap_last, seen = nil, nil
+      if gap then gap_last, seen = string.match(gap, '^(%d+):(%d+)$') end
+      if gap_last ~= stored then
+        redis.call('SET', gap_key, stored .. ':' .. ARGV[8], 'PX', ARGV[7])
+        seen = ARGV[8]
+      end
+      if tonumber(ARGV[8]) - tonumber(seen) < tonumber(ARGV[6]) then return -1 end
+    end
+    if not last or seq > last then
+      redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[7])
+      redis.call('DEL', KEYS[2] .. ':gap')
     else redis.call('PEXPIRE', KEYS[2], ARGV[7]) end
   end
   redis.call('RPUSH', queue, token)
@@ -222,22 +250,21 @@ class RedisConversationLocks(ConversationLocks):
         with self._mine_lock:
             self._mine[token] = key
         pause = self.poll_s
-        gap_deadline = min(deadline, time.monotonic() + self.gap_wait_s)
-        keys, force = [queue, self._seq_key(key)], False
+        keys = [queue, self._seq_key(key)]
         try:
             while True:
                 # takes a place at the tail if not in the queue yet (or dropped after a stall) and, if numbered,
-                # its predecessor took its place; refreshes the lease
+                # its predecessor took its place (or the gap is older than gap_wait_s); refreshes the lease
                 state = self._acquire(keys=keys, args=[token, prefix, self.lease_ms, 3600 * 1000,
-                                                       "" if seq is None else str(seq), "1" if force else "0",
-                                                       self.SEQ_TTL_MS])
+                                                       "" if seq is None else str(seq),
+                                                       str(int(self.gap_wait_s * 1000)), self.SEQ_TTL_MS,
+                                                       str(int(time.time() * 1000))])
                 if state == 1:
                     return True
-                if state == -1 and time.monotonic() >= gap_deadline:  # the predecessor may never come
-                    log.warning("message %d of a conversation came without its predecessor within %.1f s: it goes "
-                                "on", seq, self.gap_wait_s)
-                    force = True
-                    continue
+                if state == -1:  # its predecessor has not taken its place: refused now, never waited for
+                    with self._mine_lock:
+                        self._mine.pop(token, None)
+                    raise OutOfOrder(key, seq)
                 if time.monotonic() >= deadline:
                     self._give_up(token, queue, prefix)
                     raise Busy(key)

@@ -243,7 +243,8 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
                   timeout: float = 60, seqs: Optional[List[int]] = None) -> List[Tuple[int, Any]]:
     """Send messages of one conversation from one thread, each on its own new connection, `gap_s` apart, without
     waiting for answers (so they are in flight together), numbered with `Message-Sequence` if `seqs` is given;
-    then read every answer: [(status, JSON body)] in the order sent.
+    then read every answer: [(status, JSON body)] in the order sent. Numbered messages refused for coming before
+    their predecessor (409) are sent again in number order, each once its predecessor is answered.
 
     Without numbers the gateway promises the order in which the requests reached the application, which a few
     milliseconds apart is not always the order sent (services/ordering.py): only numbered messages have an order
@@ -272,6 +273,22 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
         response = conn.getresponse()
         out.append((response.status, json.loads(response.read() or b"null")))
         conn.close()
+    # A numbered message that came before its predecessor was refused (409 sequence_gap, nothing stored): like any
+    # numbered client, send it again, in number order, once its predecessor has been answered.
+    refused = [i for i, (status, _) in enumerate(out) if status == 409 and seqs is not None]
+    for i in sorted(refused, key=lambda i: seqs[i]):
+        deadline = time.monotonic() + timeout
+        while True:
+            conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+            conn.request("POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": texts[i]}),
+                         headers={"Content-Type": "application/json", "Idempotency-Key": keys[i],
+                                  "Message-Sequence": str(seqs[i])})
+            response = conn.getresponse()
+            out[i] = (response.status, json.loads(response.read() or b"null"))
+            conn.close()
+            if out[i][0] != 409 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     return out
 
 

@@ -49,6 +49,24 @@ def _nfd(text: str) -> str:
 # 10,000-digit numbers, written out (Python refuses to convert ints of more than 4,300 digits to text)
 big_number = st.tuples(st.integers(1, 9), st.integers(0, 9), st.integers(9_990, 10_000)).map(
     lambda t: str(t[0]) + str(t[1]) * t[2])
+# Digits str.isdigit accepts and int() does not (or reads as another number): "²", Arabic-Indic, full-width, …
+UNICODE_DIGITS = ["²", "³", "¹", "٣", "۴", "१२", "１２３", "߀", "①", "½", "𝟗", "٠٠٧"]
+unicode_digits = st.one_of(st.sampled_from(UNICODE_DIGITS),
+                           st.text(alphabet=st.characters(categories=("Nd", "No")), min_size=1, max_size=12))
+# integers around and far past what a database column holds (SQL's BIGINT is 2^63 - 1)
+huge_integer = st.one_of(st.integers(min_value=2 ** 63 - 2, max_value=2 ** 64 + 2),
+                         st.integers(min_value=2 ** 64, max_value=10 ** 60), st.integers(max_value=-(2 ** 63)))
+
+
+def nested(depth: int, kind: str, closed: bool) -> bytes:
+    """JSON `depth` levels deep (arrays or objects), closed or cut off."""
+    opening, closing = (b"[", b"]") if kind == "array" else (b'{"a":', b"}")
+    return opening * depth + b"1" + (closing * depth if closed else b"")
+
+
+# 10,000 levels mostly, and depths around the gateway's bound (32) and beyond
+deep_nesting = st.builds(nested, st.one_of(st.just(10_000), st.integers(28, 40), st.integers(41, 10_000)),
+                         st.sampled_from(["array", "object"]), st.booleans())
 plain_text = st.lists(st.sampled_from(list(string.printable + VIETNAMESE) + NASTY), max_size=120).map("".join)
 any_text = st.text(max_size=300)  # any code point but surrogates
 odd_text = st.text(alphabet=st.characters(categories=("Cs", "Co", "Cc", "Cf", "Mn", "Zl", "Zp")), max_size=40)
@@ -62,10 +80,11 @@ vietnamese = st.one_of(
     odd_text,
     st.builds(lambda a, b: a + b, st.sampled_from(PHRASES), surrogates),  # only JSON escapes (\ud800) carry them
     big_number,
+    unicode_digits,
     st.lists(st.sampled_from(PHRASES + NASTY), max_size=12).map(" ".join),
     st.builds(lambda a, b: a + b, st.sampled_from(PHRASES), st.sampled_from(NASTY)),
 )
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), vietnamese)
+json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), huge_integer, st.floats(allow_nan=False), vietnamese)
 json_value = st.recursive(json_scalar, lambda children: st.one_of(
     st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)), max_leaves=12)
 sender = st.one_of(st.sampled_from(["c-1", "c-2", "widget-abc", "x" * 128]), st.from_regex(r"[A-Za-z0-9_.:@\-]{1,12}",
@@ -83,7 +102,8 @@ def encode(value: Any) -> bytes:
 
 
 def body_of(fields: st.SearchStrategy) -> st.SearchStrategy:
-    """Request bodies: mostly JSON objects with the endpoint's fields, some raw or broken bytes, a few huge."""
+    """Request bodies: mostly JSON objects with the endpoint's fields, some raw or broken bytes, a few huge, some
+    nested 10,000 deep (whole or in one field), some with numbers past any column (2^64, 10^60, 1e999, NaN)."""
     return st.one_of(
         fields.map(encode),
         fields.map(encode),
@@ -94,6 +114,13 @@ def body_of(fields: st.SearchStrategy) -> st.SearchStrategy:
         big_number.map(lambda n: b'{"sender": "c-1", "message": ' + n.encode() + b"}"),
         big_number.map(lambda n: b'{"sender": "c-1", "message": "' + n.encode() + b'"}'),
         st.integers(min_value=65 * 1024, max_value=300 * 1024).map(lambda n: b'{"message": "' + b"a" * n + b'"}'),
+        deep_nesting,  # the whole body, or one field of an otherwise well-formed one
+        deep_nesting.map(lambda d: b'{"sender": "c-1", "message": "x", "text": "x", "metadata": ' + d + b"}"),
+        fields.map(encode).map(lambda b: b[:-1] + b', "n": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+                               if b.endswith(b"}") and len(b) > 2 else b),
+        huge_integer.map(lambda n: b'{"sender": "c-1", "message": "x", "text": "x", "n": ' + str(n).encode() + b"}"),
+        st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e400", b"1" + b"0" * 60]).map(
+            lambda n: b'{"sender": "c-1", "message": "x", "text": "x", "n": ' + n + b"}"),
     )
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from gateway.services import inbound
 from gateway.services.texts import Texts
-from tests.fuzz.conftest import (CANARY_PASSWORD, STAFF_PASSWORD, assert_no_secret, check, json_value,
-                                 plain_text, vietnamese)
+from tests.fuzz.conftest import (CANARY_PASSWORD, STAFF_PASSWORD, assert_no_secret, body_of, check, huge_integer,
+                                 json_value, plain_text, unicode_digits, vietnamese)
 
 form_value = st.one_of(vietnamese, plain_text, st.sampled_from(["", "0", "1", "A", "B", "08:00", "17:30", "25:99",
                                                                 "got_in", "needs_police", "other", "staff",
@@ -172,3 +172,46 @@ def test_content_preview_survives_anything(staff, content_keys, logs, data, csrf
             "value": data.draw(form_value), "base": data.draw(form_value)}
     response = _post(client, "/console/content/preview", _with_csrf(form, token, csrf), logs)
     assert response.status_code in (200, 302, 400, 404)
+
+
+def _query_of(params) -> str:
+    """A query string as any client could send it (lone surrogates as their bytes)."""
+    from urllib.parse import quote_from_bytes
+
+    return "&".join(f"{k}={quote_from_bytes(v.encode('utf-8', 'surrogatepass'))}" for k, v in params.items())
+
+
+STAFF_API_FIELDS = st.fixed_dictionaries({}, optional={
+    "text": st.one_of(vietnamese, json_value, unicode_digits), "outcome": st.one_of(form_value, json_value),
+    "note": st.one_of(form_value, json_value), "reason": st.one_of(form_value, json_value, unicode_digits)})
+
+
+@given(body=body_of(STAFF_API_FIELDS), action=st.sampled_from(["reply", "resolve", "return", "claim", "calls"]))
+def test_staff_json_api_survives_anything(staff, logs, body, action):
+    """The staff side's JSON bodies (the API and the hotline call record): 10,000-deep nesting, 2^64, 1e999, NaN,
+    Unicode digits, broken bytes."""
+    client, token, handoff_id, conv = staff
+    path = {"reply": f"/api/staff/conversations/{conv}/reply", "resolve": f"/api/staff/handoffs/{handoff_id}/resolve",
+            "return": f"/api/staff/conversations/{conv}/return", "claim": f"/api/staff/handoffs/{handoff_id}/claim",
+            "calls": "/console/script/calls"}[action]
+    logs.records.clear()
+    response = client.post(path, data=body, headers={"X-CSRFToken": token}, content_type="application/json")
+    check(response, {200, 201, 400, 403, 404, 409, 413})
+    assert_no_secret(logs)
+
+
+@given(after=st.one_of(unicode_digits, huge_integer.map(str), st.integers().map(str), vietnamese),
+       conv_id=st.one_of(st.just(None), st.integers(0, 2 ** 70)),
+       step=st.one_of(st.none(), unicode_digits, huge_integer.map(str), st.integers().map(str)))
+def test_staff_api_listings_survive_any_number(staff, logs, after, conv_id, step):
+    """`after=` on a conversation's messages, ids in the path, the search's step: Unicode digits, 2^64, …"""
+    client, _token, _h, conv = staff
+    logs.records.clear()
+    listed = client.get(f"/api/staff/conversations/{conv if conv_id is None else conv_id}/messages",
+                        query_string=_query_of({"after": after}))
+    check(listed, {200, 400, 404})
+    if conv_id is None and after in ("²", "٣", str(2 ** 64)):
+        assert listed.status_code == 400
+    found = client.get("/api/staff/search", query_string="" if step is None else _query_of({"step": step}))
+    check(found, {200, 400})
+    assert_no_secret(logs)

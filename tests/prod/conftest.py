@@ -70,7 +70,9 @@ def prod(tmp_path_factory):
                                     # instance is down: per-address and per-conversation limits well above that
                                     # (the login limits stay at their defaults: tested here, shared by workers)
                                     "RATE_LIMIT_CONVERSATION": "60 per 10 seconds",
-                                    "RATE_LIMIT_IP": "100000 per minute"})
+                                    "RATE_LIMIT_IP": "100000 per minute",
+                                    "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute",
+                                    "RATE_LIMIT_HANDOFF": "100000 per minute"})
         gateway.migrate()
         open_hours(gateway.db_url)
         gateway.start()

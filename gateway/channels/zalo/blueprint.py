@@ -11,7 +11,7 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from gateway.blueprints.common import BadBody, error, json_body, services
+from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.channels.zalo import events, signature
 from gateway.channels.zalo.settings import SIGNATURE_HEADER, WEBHOOK_PATH
 
@@ -31,8 +31,8 @@ def webhook():
         return error(401, "no_signature", "Missing signature.")
     try:
         body = json_body()
-    except BadBody:
-        return error(400, "bad_json", "Not a JSON event.")
+    except BadBody as exc:  # read before the signature (its timestamp is in the body): bounded like every body
+        return bad_body(exc)
     timestamp = body.get("timestamp")
     if isinstance(timestamp, int) and not isinstance(timestamp, bool):
         timestamp = str(timestamp)
