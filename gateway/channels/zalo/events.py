@@ -105,6 +105,8 @@ def _masked_body(svc: Services, raw: bytes, body: Dict[str, Any]) -> str:
     text = inbound.clean_text(message["text"])
     masked = inbound.masked_for_queue(svc, "zalo", user, text) if user and inbound.SENDER.match(user) \
         else svc.redactor.redact(text).text
+    if masked == text:
+        return raw.decode("utf-8")  # nothing to mask: the exact bytes Zalo sent
     return json.dumps({**body, "message": {**message, "text": masked}}, ensure_ascii=False)
 
 

@@ -353,7 +353,7 @@ def _trim_words(run: _Run) -> List[_Run]:
 
 # ------------------------------------------------------------------------------------------ the detector
 _BUTTON_PAYLOAD = re.compile(r"/[a-z_]{1,64}")
-_SHAPE_SYMBOLS = frozenset("@#$%^&*!?~+=_|\\<>{}")
+_SHAPE_SYMBOLS = frozenset("@#$%^&*!?~")  # what passwords mix in; not markup's "<>=/" nor "_-."
 _URL = re.compile(r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
                   r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)", re.I)
 _MODEL = re.compile(r"^" + words.NAMED_MODELS + r"[-_]?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:" +
