@@ -389,9 +389,6 @@ def test_zalo_bodies_are_masked_while_still_queued(stack):
 BOTH_QUEUED = _c("both_queued", "otp", ("306", "857"), ("306", "857"), "306857")
 
 
-@pytest.mark.xfail(strict=True, reason="leak: a queued Zalo body is masked with the last *processed* message as "
-                   "context (inbound.masked_for_queue), not the citizen's previous *queued* one: both parts of a "
-                   "split secret wait in clear in zalo_events.body until the worker processes them")
 def test_zalo_split_secret_with_both_parts_queued(stack):
     """Both parts of a split secret arrive while the worker is stopped (or slow): the second waits in the queue
     next to the first. Issue 16: "the first, already stored, is masked retroactively in every copy"."""

@@ -96,30 +96,56 @@ def sent_at_ms(body: Dict[str, Any]) -> Optional[int]:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 15 else None
 
 
-def _masked_body(svc: Services, raw: bytes, body: Dict[str, Any]) -> str:
-    """The body as it is queued: a text the citizen typed is redacted first (no secret waits in the queue)."""
+def _queued_text(session, user: Optional[str]) -> Optional[ZaloEvent]:
+    """The citizen's latest text event still waiting in the queue (its body not yet cleared), if any."""
+    if not user:
+        return None
+    return session.scalars(select(ZaloEvent).where(
+        ZaloEvent.user_id == user, ZaloEvent.event_name == "user_send_text", ZaloEvent.status == "queued",
+        ZaloEvent.body.is_not(None)).order_by(ZaloEvent.sent_at_ms.desc(), ZaloEvent.id.desc()).limit(1)).first()
+
+
+def _with_text(body: Dict[str, Any], text: str) -> str:
+    return json.dumps({**body, "message": {**body["message"], "text": text}}, ensure_ascii=False)
+
+
+def _masked_body(svc: Services, session, raw: bytes, body: Dict[str, Any]) -> str:
+    """The body as it is queued: a text the citizen typed is redacted first (no secret waits in the queue),
+    read with the citizen's previous message — the one still queued if there is one (its body is masked too
+    when the two are one secret: "306" then "857"), else the last one stored."""
     message = body.get("message")
     user = citizen_of(body)
     if not isinstance(message, dict) or not isinstance(message.get("text"), str) or not message["text"]:
         return raw.decode("utf-8")
     text = inbound.clean_text(message["text"])
-    masked = inbound.masked_for_queue(svc, "zalo", user, text) if user and inbound.SENDER.match(user) \
-        else svc.redactor.redact(text).text
+    if not (user and inbound.SENDER.match(user)):
+        masked = svc.redactor.redact(text).text
+    else:
+        queued = _queued_text(session, user)
+        queued_body = json.loads(queued.body) if queued is not None else None
+        queued_message = queued_body.get("message") if isinstance(queued_body, dict) else None
+        if isinstance(queued_message, dict) and isinstance(queued_message.get("text"), str):
+            redaction = svc.redactor.redact(text, inbound.clean_text(queued_message["text"]))
+            masked = redaction.text
+            if redaction.previous_text is not None:
+                queued.body = _with_text(queued_body, redaction.previous_text)
+        else:
+            masked = inbound.masked_for_queue(svc, "zalo", user, text)
     if masked == text:
         return raw.decode("utf-8")  # nothing to mask: the exact bytes Zalo sent
-    return json.dumps({**body, "message": {**message, "text": masked}}, ensure_ascii=False)
+    return _with_text(body, masked)
 
 
 def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
     """Store a verified event durably (committed on return); False when it was already stored (a retry). The
-    key is read from the body as Zalo sent it; the stored body has the citizen's text redacted."""
+    key is read from the body as Zalo sent it; the stored body has the citizen's text redacted (and the
+    citizen's previous queued text, when the two hold one secret), in one transaction."""
     key = event_key(body, raw)
     try:
         with svc.db.session() as session:
             session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
                                   user_id=citizen_of(body), sent_at_ms=sent_at_ms(body),
-                                  body=_masked_body(svc, raw, body),
-                                  status="queued", attempts=0))
+                                  body=_masked_body(svc, session, raw, body), status="queued", attempts=0))
         return True
     except IntegrityError:
         return False
