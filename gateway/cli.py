@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import getpass
-from datetime import timedelta
-
 import click
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from gateway.models import Conversation, utcnow
-from gateway.services import handoff, staff_accounts, tracker_writes
+from gateway.models import Conversation
+from gateway.services import handoff, retention, staff_accounts, tracker_writes
 
 
 def register(app: Flask) -> None:
@@ -67,18 +65,11 @@ def register(app: Flask) -> None:
             click.echo(f"{handoff.sweep_timeouts(svc(), session)} call-back offers sent")
 
     @app.cli.command("purge")
-    @click.option("--days", type=int, default=None, help="Default: RETENTION_DAYS.")
+    @click.option("--days", type=click.IntRange(min=0), default=None, help="Default: RETENTION_DAYS.")
     def purge(days):
-        """Delete conversations with no message for N days, from the gateway and Rasa's tracker store."""
-        days = svc().settings.retention_days if days is None else days
-        cutoff = utcnow() - timedelta(days=days)
-        with svc().db.session() as session:
-            old = session.scalars(select(Conversation).where(Conversation.last_message_at < cutoff)).all()
-            senders = [c.rasa_sender_id for c in old]
-            for conv in old:
-                session.delete(conv)
-        tracker_writes.delete_senders(svc().settings.tracker_db_url, senders)
-        click.echo(f"{len(senders)} conversations older than {days} days deleted")
+        """Delete everything older than N days from every copy: the gateway's tables and Rasa's tracker store
+        (gateway/services/retention.py)."""
+        click.echo(retention.purge(svc(), days).summary())
 
     @app.cli.command("delete-conversation")
     @click.argument("conversation_id", type=int)

@@ -12,11 +12,39 @@ import threading
 import time
 
 from gateway import create_app
-from gateway.services import handoff
+from gateway.services import handoff, retention
 
 log = logging.getLogger("gateway.worker")
 
 SWEEP_EVERY_S = 30.0
+PURGE_EVERY_S = 24 * 3600.0
+PURGE_RETRY_S = 3600.0
+
+
+class DailyPurge:
+    """Retention (gateway.services.retention) at the worker's start and then once a day, in a thread of its own:
+    a province's purge can take minutes, and Zalo events and call-back offers must not wait for it. A failed run
+    (a database down) is tried again after an hour."""
+
+    def __init__(self, svc) -> None:
+        self.svc = svc
+        self.next_at = float("-inf")
+        self.thread: threading.Thread | None = None
+
+    def due(self) -> None:
+        """Start a run when one is due and none is going on."""
+        if (self.thread is not None and self.thread.is_alive()) or time.monotonic() < self.next_at:
+            return
+        self.next_at = time.monotonic() + PURGE_EVERY_S
+        self.thread = threading.Thread(target=self._run, name="retention", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            retention.purge(self.svc)  # logs its counts
+        except Exception:  # noqa: BLE001 - keep the worker alive; the failure is logged
+            log.exception("retention purge failed; trying again in an hour")
+            self.next_at = time.monotonic() + PURGE_RETRY_S
 
 
 def run(interval_s: float | None = None, stop: threading.Event | None = None, app=None) -> None:
@@ -30,7 +58,7 @@ def run(interval_s: float | None = None, stop: threading.Event | None = None, ap
     zalo = app.extensions.get("zalo")
     if interval_s is None:
         interval_s = svc.settings.worker_interval_s or (1.0 if zalo is not None else 30.0)
-    last_purge = 0.0
+    purge = DailyPurge(svc)
     last_sweep = float("-inf")
     log.info("worker started (every %.1f s%s)", interval_s, ", Zalo on" if zalo is not None else "")
     while not stop.is_set():
@@ -47,9 +75,7 @@ def run(interval_s: float | None = None, stop: threading.Event | None = None, ap
                     offered = handoff.sweep_timeouts(svc, session)
                 if offered:
                     log.info("call-back offered in %d waiting conversations", offered)
-            if time.monotonic() - last_purge > 24 * 3600:
-                app.test_cli_runner().invoke(args=["purge"])
-                last_purge = time.monotonic()
+            purge.due()
         except Exception:  # noqa: BLE001 - keep the worker alive; the failure is logged and health shows it
             log.exception("worker iteration failed")
         stop.wait(0.01 if busy else interval_s)

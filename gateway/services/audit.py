@@ -1,4 +1,12 @@
-"""The audit log of staff actions."""
+"""The audit log of staff actions.
+
+Retention (gateway/services/retention.py) deletes entries older than RETENTION_DAYS unless their action is in
+NO_PERSONAL_DATA. Entries about a citizen's conversation (claim, reply, return, resolve, transcript openings,
+call-backs, Zalo takeovers) tie staff to a person's conversation; login and session entries tie a person to times
+and addresses. Those go with the rest of the citizen's data. Entries about staff accounts, settings, keys, content
+and hotline calls (codes only) carry no citizen's personal data and stay as the commune's record. The list is of what
+may stay: an action added later is purged until someone decides otherwise.
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -7,6 +15,13 @@ from sqlalchemy.orm import Session
 
 from gateway.models import AuditLog
 from gateway.services.audit_redaction import Kept, clean  # noqa: F401 - Kept: for callers marking code-made values
+
+NO_PERSONAL_DATA = frozenset({
+    "staff_create", "staff_activate", "staff_deactivate", "staff_password_reset", "staff_role",  # staff accounts
+    "settings_hours", "settings_outage", "secret_key_rotated",  # the commune's settings and keys
+    "content_edit", "content_review",  # the guide's wording
+    "hotline_call",  # flow, step, problem and outcome codes only
+})
 
 
 def record(session: Session, staff_id: Optional[int], action: str, target: Optional[str] = None,
