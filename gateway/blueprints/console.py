@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gateway.blueprints.common import services
 from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import content_edit, handoff, hours, runtime_settings
+from gateway.services import callbacks, content_edit, handoff, hours, runtime_settings
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
 from gateway.services.texts import Labels
@@ -27,8 +27,9 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 # of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.
 LABEL_GROUPS = {"channel": "channels", "status": "handoff_statuses", "state": "conversation_states",
                 "reason": "handoff_reasons", "outcome": "outcomes", "author": "authors",
-                "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery"}
-JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery")
+                "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery",
+                "callback_words": "callback_words"}
+JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words")
 
 
 # --- helpers shared with the admin pages ---------------------------------------------------------------------------
@@ -289,6 +290,16 @@ def resolve(handoff_id: int):
     done = _done("resolved", outcome=services().texts.staff("outcomes")[outcome]) \
         if outcome in handoff.OUTCOMES else None
     return _run(act, fallback, done)
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+@login_required
+def callback_done(callback_id: int):
+    """The call back was made: the number is erased (gateway.services.callbacks)."""
+    def act(svc, session, staff):
+        return _conversation_url(callbacks.mark_done(session, callback_id, staff).conversation_id)
+
+    return _run(act, url_for("console.queue"), _done("callback_done"))
 
 
 @bp.get("/search")

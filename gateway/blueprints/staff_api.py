@@ -11,6 +11,7 @@ POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|c
                                                 "reason": needed when an admin closes one another staff member holds}
 GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=
 GET  /api/staff/canned                         canned replies tied to problem codes
+POST /api/staff/callbacks/<id>/done            the call back was made: its number is erased
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Conversation, Message
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import handoff, queue
+from gateway.services import callbacks, handoff, queue
 from gateway.services.queue import message_view
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
@@ -144,6 +145,17 @@ def resolve(handoff_id: int):
     reason = body.get("reason") if isinstance(body.get("reason"), str) else None
     return _run(lambda svc, s: jsonify(queue.card(svc.texts, handoff.resolve(
         svc, s, handoff_id, _staff(s), str(body.get("outcome")), note, reason), transcript=0)))
+
+
+@bp.post("/callbacks/<int:callback_id>/done")
+@login_required
+def callback_done(callback_id: int):
+    """The call back was made: the number is erased."""
+    def act(svc, s):
+        done = callbacks.mark_done(s, callback_id, _staff(s))
+        return jsonify({"id": done.id, "status": done.status, "phone": done.phone})
+
+    return _run(act)
 
 
 @bp.get("/search")

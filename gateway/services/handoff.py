@@ -191,6 +191,10 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
         conv.state = "closed"
         add_outbound(session, conv, "system", svc.texts.message("resolved"))
     conv.assigned_staff_id, conv.gateway_prompt = None, None
+    if outcome != "call_back":  # no call is still to be made: the call-back number goes (gateway.services.callbacks)
+        from gateway.services import callbacks  # (callbacks raises HandoffError: imported here, not at the top)
+
+        callbacks.close_for(session, conv)
     _event(session, handoff, "resolved", staff, {"outcome": outcome})
     audit.record(session, staff.id, "resolve", f"handoff:{handoff.id}", {"outcome": outcome})
     return handoff

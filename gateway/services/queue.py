@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import CallbackRequest, Conversation, Handoff, Message, Staff
+from gateway.models import Conversation, Handoff, Message, Staff
+from gateway.services import callbacks
 from gateway.services.handoff import OPEN, waited_minutes
 from gateway.services.texts import Texts
 
@@ -42,17 +43,11 @@ def card(texts: Texts, handoff: Handoff, transcript: int = 12) -> Dict[str, Any]
 
 
 def open_queue(session: Session, texts: Texts) -> List[Dict[str, Any]]:
-    """Waiting and claimed handoffs, longest waiting first."""
-    handoffs = session.scalars(select(Handoff).where(Handoff.status.in_(OPEN)).order_by(Handoff.requested_at))
-    return [card(texts, h, transcript=4) for h in handoffs]
-
-
-def callbacks_view(session: Session, conv: Conversation, viewer: Staff) -> List[Dict[str, Any]]:
-    """Call-back requests: the number in full only for the staff member handling the conversation."""
-    rows = session.scalars(select(CallbackRequest).where(CallbackRequest.conversation_id == conv.id)).all()
-    full = conv.assigned_staff_id == viewer.id
-    return [{"id": r.id, "phone": r.phone if full else r.masked_phone, "masked": not full, "status": r.status,
-             "consent_at": r.consent_at.isoformat()} for r in rows]
+    """Waiting and claimed handoffs, longest waiting first; `callback` is the masked number of an open call-back
+    request (a list never shows a number in full: gateway.services.callbacks)."""
+    handoffs = list(session.scalars(select(Handoff).where(Handoff.status.in_(OPEN)).order_by(Handoff.requested_at)))
+    phones = callbacks.masked_open(session, [h.conversation_id for h in handoffs])
+    return [card(texts, h, transcript=4) | {"callback": phones.get(h.conversation_id)} for h in handoffs]
 
 
 def conversation_view(session: Session, texts: Texts, conv: Conversation, viewer: Staff) -> Dict[str, Any]:
@@ -63,7 +58,7 @@ def conversation_view(session: Session, texts: Texts, conv: Conversation, viewer
         "assigned_staff_id": conv.assigned_staff_id,
         "messages": [message_view(m) for m in conv.messages],
         "handoffs": [card(texts, h, transcript=0) | {"outcome": h.outcome} for h in conv.handoffs],
-        "callbacks": callbacks_view(session, conv, viewer),
+        "callbacks": callbacks.view(session, conv, viewer, full=True),
     }
 
 

@@ -207,6 +207,11 @@
         : "Chưa có", true);
       fact(dl, "Lý do", get(L.reason, c.reason), true);
       article.appendChild(dl);
+      if (c.callback) {  // masked by the gateway: a list never shows a call-back number in full
+        var callback = el("p", "card-callback", get(L.callback_words, "queue_fact") + ": ");
+        callback.appendChild(el("span", "phone", c.callback));
+        article.appendChild(callback);
+      }
 
       var shown = (c.transcript || []).filter(function (m) { return m.text; });
       if (shown.length) {

@@ -112,7 +112,9 @@ def test_out_of_hours_callback_needs_consent_and_keeps_the_number_apart(live_app
     login(staff)
     conv_id = db.execute("select id from conversations where external_id = ?", (sender,)).fetchone()[0]
     callbacks = staff.get(f"/api/staff/conversations/{conv_id}").get_json()["callbacks"]
-    assert callbacks[0]["phone"] == "*******678" and callbacks[0]["masked"] is True
+    assert callbacks[0]["phone"] == "0912345678" and callbacks[0]["masked"] is False  # staff of the commune
+    card = next(c for c in staff.get("/api/staff/queue").get_json() if c["conversation_id"] == conv_id)
+    assert card["callback"] == "*******678"  # a list shows it masked
 
 
 def test_idempotent_retry_returns_the_same_replies_once(live_app):
