@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from gateway.blueprints.auth import admin_required, current_session_id
 from gateway.blueprints.common import access_refused, services
 from gateway.blueprints.console import me
+from gateway.services import access_log
 from gateway.services import admin as admin_service
 from gateway.services.admin import MAX_OUTAGE_CHARS, MAX_PERIODS, WAIT_MINUTES
 from gateway.services.texts import StaffError
@@ -173,6 +174,24 @@ def save_outage():
         return redirect(url_for("admin.settings") + "#outage")
     flash(_say("outage_on" if on else "outage_off"), "success")
     return redirect(url_for("admin.settings") + "#outage")
+
+
+@bp.get("/access")
+@admin_required
+def access():
+    """Who opened which citizen's conversation, and when (gateway.services.access_log): filter by staff member
+    (`staff`, an account id) and conversation (`conversation`, its number)."""
+    chosen = {name: request.args.get(name, "").strip() for name in ("staff", "conversation")}
+    errors = [_words("access_log")[f"bad_{name}"] for name, value in chosen.items()
+              if value and not (value.isascii() and value.isdigit() and len(value) <= 9)]
+    with services().db.session() as session:
+        accounts = admin_service.list_staff(session)
+        openings = [] if errors else access_log.recent(
+            session, staff_id=int(chosen["staff"]) if chosen["staff"] else None,
+            conversation_id=int(chosen["conversation"]) if chosen["conversation"] else None)
+    intro = services().texts.staff_label("access_log", "intro", window=int(access_log.WINDOW.total_seconds() // 60))
+    return render_template("console/admin_access.html", openings=openings, accounts=accounts, chosen=chosen,
+                           errors=errors, intro=intro), 400 if errors else 200
 
 
 @bp.get("/audit")

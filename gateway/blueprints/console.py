@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gateway.blueprints.common import services
 from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import callbacks, content_edit, handoff, hours, runtime_settings
+from gateway.services import access_log, callbacks, content_edit, handoff, hours, runtime_settings
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
 from gateway.services.texts import Labels
@@ -28,7 +28,7 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 LABEL_GROUPS = {"channel": "channels", "status": "handoff_statuses", "state": "conversation_states",
                 "reason": "handoff_reasons", "outcome": "outcomes", "author": "authors",
                 "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery",
-                "callback_words": "callback_words"}
+                "callback_words": "callback_words", "access_log": "access_log", "access_via": "access_via"}
 JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words")
 
 
@@ -137,6 +137,7 @@ def queue():
     svc = services()
     with svc.db.session() as session:
         cards = queue_mod.open_queue(session, svc.texts)
+        access_log.record_openings(session, current_user.id, [c["conversation_id"] for c in cards], "queue")
         outage = runtime_settings.get(session, "outage_notice") or {}
         is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
     labels = js_labels()
@@ -170,7 +171,9 @@ def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canne
         if conv is None:
             abort(404)
         viewer = me(session)
+        access_log.record_openings(session, viewer.id, [conv.id], "console")
         view = queue_mod.conversation_view(session, svc.texts, conv, viewer)
+        openings = access_log.recent(session, conversation_id=conv.id, limit=50) if viewer.is_admin else None
         open_h = handoff.open_handoff(session, conv)
         current = queue_mod.card(svc.texts, open_h, transcript=0) if open_h is not None else None
         unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != "resolved"), None)
@@ -192,6 +195,7 @@ def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canne
             "last_id": view["messages"][-1]["id"] if view["messages"] else 0,
             "max_chars": svc.settings.max_message_chars,
             "labels": js_labels(),
+            "openings": openings,
         }
     return render_template("console/conversation.html", **page), status
 

@@ -12,6 +12,9 @@ POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|c
 GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=
 GET  /api/staff/canned                         canned replies tied to problem codes
 POST /api/staff/callbacks/<id>/done            the call back was made: its number is erased
+
+Reading a conversation's messages (the queue's cards, a conversation, its messages) is recorded for the admin,
+once per staff member and conversation per 10 minutes (gateway.services.access_log).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from sqlalchemy import select
 from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Conversation, Message
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import callbacks, handoff, queue
+from gateway.services import access_log, callbacks, handoff, queue
 from gateway.services.queue import message_view
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
@@ -59,7 +62,9 @@ def get_queue():
     """Summary cards of open handoffs."""
     svc = services()
     with svc.db.session() as session:
-        return jsonify(queue.open_queue(session, svc.texts))
+        cards = queue.open_queue(session, svc.texts)
+        access_log.record_openings(session, current_user.id, [c["conversation_id"] for c in cards], "queue")
+        return jsonify(cards)
 
 
 @bp.get("/conversations/<int:conv_id>")
@@ -71,6 +76,7 @@ def get_conversation(conv_id: int):
         conv = session.get(Conversation, conv_id)
         if conv is None:
             return error(404, "not_found", _say("not_found"))
+        access_log.record_openings(session, current_user.id, [conv.id], "api")
         return jsonify(queue.conversation_view(session, svc.texts, conv, _staff(session)))
 
 
@@ -82,6 +88,8 @@ def get_messages(conv_id: int):
     if after_id is None:  # "²", "-1", 2^64: not a message id
         return error(400, "bad_after", services().texts.rejected("bad_after"))
     with services().db.session() as session:
+        if session.get(Conversation, conv_id) is not None:
+            access_log.record_openings(session, current_user.id, [conv_id], "api")
         rows = session.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after_id)
                                .order_by(Message.id))
         return jsonify([message_view(m) for m in rows])

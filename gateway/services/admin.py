@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.models import AuditLog, Staff
-from gateway.services import audit, hours, login_sessions, runtime_settings, staff_accounts
+from gateway.services import access_log, audit, hours, login_sessions, runtime_settings, staff_accounts
 from gateway.services.texts import StaffError
 
 MAX_PERIODS = 3
@@ -199,9 +199,12 @@ def settings_view(session: Session) -> Dict[str, Any]:
 
 # --- audit log --------------------------------------------------------------------------------------------------
 
-def recent_audit(session: Session, limit: int = 200, action: Optional[str] = None) -> List[AuditLog]:
-    """The latest audit entries, newest first."""
+def recent_audit(session: Session, limit: int = 200, action: Optional[str] = None,
+                 leave_out: Iterable[str] = (access_log.ACTION,)) -> List[AuditLog]:
+    """The latest audit entries, newest first; transcript openings have their own page (`leave_out`)."""
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
     if action:
         query = query.where(AuditLog.action == action)
+    elif leave_out:
+        query = query.where(AuditLog.action.not_in(list(leave_out)))
     return list(session.scalars(query))

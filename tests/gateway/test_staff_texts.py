@@ -318,6 +318,7 @@ def test_pages_and_exports_read_no_missing_label(tmp_path):
     pages = ["/console/", f"/console/conversations/{conv_id}",
              "/console/search?from=x&to=y&step=99&problem=z&outcome=z", "/console/search?from=2026-11-10&to=2026-11-01",
              "/console/admin/staff", "/console/admin/settings", "/console/admin/audit",
+             "/console/admin/access", "/console/admin/access?conversation=x",
              "/console/script/?flow=B&step=3&problem=phone_number_changed",
              "/console/analytics/?from=2026-11-02&to=2026-11-10&period=week", "/console/analytics/?period=month",
              "/api/staff/analytics", "/console/content/",
