@@ -74,12 +74,10 @@ def register(app: Flask) -> None:
     @app.cli.command("delete-conversation")
     @click.argument("conversation_id", type=int)
     def delete_conversation(conversation_id):
-        """Delete one citizen's conversation from the gateway and Rasa's tracker store."""
-        with svc().db.session() as session:
-            conv = session.get(Conversation, conversation_id)
-            if conv is None:
-                raise click.ClickException("no such conversation")
-            sender = conv.rasa_sender_id
-            session.delete(conv)
-        tracker_writes.delete_senders(svc().settings.tracker_db_url, [sender])
+        """Delete one citizen's conversation from the gateway and Rasa's tracker store (as the citizen's own
+        "xóa cuộc trò chuyện" does: gateway/services/erasure.py); the audit log keeps only the fact."""
+        from gateway.services import erasure
+
+        if erasure.erase_conversation(svc(), conversation_id, by="operator") is None:
+            raise click.ClickException("no such conversation")
         click.echo(f"conversation {conversation_id} deleted")

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from gateway.blueprints import erased
 from gateway.blueprints.common import services
 from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
@@ -22,6 +23,7 @@ from gateway.services.hours import TZ
 from gateway.services.texts import Labels
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+bp.before_request(erased.guard(as_json=False))  # a deleted conversation's old link says who deleted it, and when
 
 # The console's label groups by the name templates and console.js use (`label.state[...]`), each read from a group
 # of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.

@@ -24,6 +24,7 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from gateway.blueprints import erased
 from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Conversation, Message
 from gateway.rasa_client import RasaUnavailable
@@ -31,6 +32,7 @@ from gateway.services import access_log, callbacks, handoff, queue
 from gateway.services.queue import message_view
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
+bp.before_request(erased.guard(as_json=True))  # 410 with who deleted the conversation, and when
 
 
 def _staff(session):

@@ -29,6 +29,7 @@ from vntext import normalize
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
+from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _handle_in_turn
 from gateway.services import admission, handoff, retro_mask, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
@@ -134,7 +135,8 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
 # The per-message statements, built once and run on the driver's cursor (gateway.hot_sql: SQLAlchemy's SQL and
 # type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
-_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id") + _SLOT_FIELDS
+_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id", "privacy_notice_at") \
+    + _SLOT_FIELDS
 # the conversation, and the message already stored under this Idempotency-Key if any, in one query
 _FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
                             Message.id.label("found_id"), Message.status.label("found_status")).select_from(
@@ -213,6 +215,10 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         with svc.db.session() as session:
             return [m.as_rest(inbound.sender) for m in replies_to(session, session.get(Message, message_id))]
     conv = SimpleNamespace(**{c: getattr(row, c) for c in _CONVERSATION_COLUMNS})
+    # "xóa cuộc trò chuyện" and the answer to its question are the gateway's own, never sent to Rasa
+    own = erase_command.intercept(svc, inbound.sender, conv, message_id, redaction.text)
+    if own is not None:
+        return own
     conv_id, state, prompt, sender = conv.id, conv.state, conv.gateway_prompt, conv.rasa_sender_id
     retry = row.found_id is not None  # received or failed: Rasa may have processed it before the failure
     outage = runtime_settings.get_recent(svc.db.engine, "outage_notice")
@@ -220,15 +226,18 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
     answer = _prompt_answer(svc, prompt, redaction) if prompt else None
     rasa_replies: Optional[List[Dict[str, Any]]] = None
     slots: Dict[str, Any] = {}
+    notice = False  # whether this answer carries the privacy notice (a conversation's first answer)
     if state != "with_staff" and answer is None:
         metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id}
         if outage and outage.get("on"):
             metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
         rasa_replies, slots = _ask_rasa(svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id,
                                         retry)
+        notice = privacy_notice.add(svc, conv, inbound.channel, rasa_replies)
 
     if answer is None and rasa_replies is not None and not any(_handoff_of(r) for r in rasa_replies):
-        return _store_bot_replies(svc, conv, message_id, inbound, rasa_replies, slots)
+        return privacy_notice.given(svc, conv_id, notice, _store_bot_replies(svc, conv, message_id, inbound,
+                                                                             rasa_replies, slots))
     with svc.db.session() as session:
         message = session.scalar(select(Message).options(joinedload(Message.conversation))
                                  .where(Message.id == message_id))  # one query for both
@@ -243,6 +252,8 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
                 payload = _handoff_of(reply)
                 if payload is not None:
                     out += handoff.request(svc, session, conv, payload, message, client=inbound.client)
+        if notice:
+            conv.privacy_notice_at = utcnow()
         message.status = "answered"
         session.flush()
         return [m.as_rest(inbound.sender) for m in out]

@@ -29,11 +29,16 @@
   }
 
   function LoginRequired() { this.name = "LoginRequired"; }
+  // The conversation was deleted (by the citizen): the gateway's 410 says who and when; the page stops there.
+  function Gone(message) { this.name = "Gone"; this.message = message; }
 
   function fetchJSON(url) {
     return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
       .then(function (response) {
         if (response.status === 401) { throw new LoginRequired(); }
+        if (response.status === 410) {
+          return response.json().then(function (body) { throw new Gone(body.message); });
+        }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       });
@@ -101,6 +106,12 @@
       }, function (err) {
         if (err instanceof LoginRequired) {
           showError(errorNode, "Phiên đăng nhập đã hết, trang không tự cập nhật nữa.", true);
+          return;
+        }
+        if (err instanceof Gone) {
+          showError(errorNode, err.message);
+          document.querySelectorAll("form:not([action*='logout']) :is(button, textarea, select, input)")
+            .forEach(function (node) { node.disabled = true; });
           return;
         }
         failures += 1;

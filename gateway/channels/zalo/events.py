@@ -30,6 +30,7 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import audit, handoff, inbound, ordering
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation
+from gateway.services import erase_command, privacy_notice  # the citizen's rights: notice, "xóa cuộc trò chuyện"
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, 
             _finish(session, event_id, "ignored", "empty text")
         return "ignored"
     try:
-        inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=_inbound_key(key)))
+        replies = inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=_inbound_key(key)))
     except inbound.Rejected as exc:  # too long, …: the citizen gets the explanation on Zalo
         with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
             conv = get_or_create_conversation(session, "zalo", user)
@@ -273,6 +274,10 @@ def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, 
         raise Retry("bot unavailable") from exc
     with svc.db.session() as session:
         _finish(session, event_id, "done")
+    if erase_command.erased(replies):  # the conversation and its outbox are gone: the confirmation goes now
+        from gateway.channels.zalo import erasure as zalo_erasure
+
+        zalo_erasure.send_confirmation(svc, user, replies)
     return "done"
 
 
@@ -280,7 +285,8 @@ def _follow(svc: Services, event_id: int, user: str) -> str:
     with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
         conv = get_or_create_conversation(session, "zalo", user)
         if conv.state != "with_staff":
-            add_outbound(session, conv, "system", ztexts.message(svc, "welcome", "offer_guide"))
+            add_outbound(session, conv, "system",
+                         privacy_notice.attach(svc, conv, ztexts.message(svc, "welcome", "offer_guide")))
         _finish(session, event_id, "done")
     return "done"
 
@@ -316,9 +322,8 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
             session.flush()
             if conv.state != "with_staff":
                 answer = "sticker" if kind in ("sticker", "gif") else ("media_waiting" if person else "media")
-                add_outbound(session, conv, "system",
-                             ztexts.message(svc, answer, None if person or answer == "sticker" else "offer_guide"),
-                             incoming)
+                add_outbound(session, conv, "system", privacy_notice.attach(svc, conv, ztexts.message(
+                    svc, answer, None if person or answer == "sticker" else "offer_guide")), incoming)
         _finish(session, event_id, "done")
     return "done"
 
@@ -343,13 +348,19 @@ def is_ours(session, user: str, zalo_msg_id: Optional[str], text: Optional[str])
 def _echo(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any]) -> str:
     text = message.get("text") if isinstance(message.get("text"), str) else None
     with svc.db.session() as session:
-        if is_ours(session, user, _id(message.get("msg_id")), text):
+        if is_ours(session, user, _id(message.get("msg_id")), text) or _erasure_echo(svc, text):
             _finish(session, event_id, "done", "own echo")
             return "done"
     takeover(svc, user, text, _inbound_key(key))
     with svc.db.session() as session:
         _finish(session, event_id, "done", "takeover")
     return "done"
+
+
+def _erasure_echo(svc: Services, text: Optional[str]) -> bool:
+    from gateway.channels.zalo import erasure as zalo_erasure  # (it imports delivery, which imports this module)
+
+    return zalo_erasure.is_confirmation(svc, text)
 
 
 def takeover(svc: Services, user: str, text: Optional[str], key: str) -> None:
