@@ -43,6 +43,9 @@ class Settings:
     rasa_timeout_s: float = 20.0
     handoff_timeout_min: int = 10
     retention_days: int = 180
+    # The widget's conversation id is a bearer credential: after this many minutes with no message it reads
+    # nothing any more and the widget starts a new conversation (0: never expires)
+    widget_idle_minutes: int = 60
     secure_cookies: bool = False
     worker_interval_s: Optional[float] = None  # None: 1 s when Zalo is on, else 30 s
     # Zalo Official Account (off while ZALO_OA_SECRET_KEY is unset; see gateway/channels/zalo/README.md)
@@ -105,6 +108,7 @@ class Settings:
         s.max_message_chars = int(env.get("MAX_MESSAGE_CHARS", s.max_message_chars))
         s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))
         s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))
+        s.widget_idle_minutes = max(0, int(env.get("WIDGET_IDLE_MINUTES", s.widget_idle_minutes)))
         s.secure_cookies = env.get("SECURE_COOKIES", "1" if s.env == "production" else "0") == "1"
         s.worker_interval_s = float(env["WORKER_INTERVAL_S"]) if env.get("WORKER_INTERVAL_S") else None
         for name in ("app_id", "oa_secret_key", "app_secret", "access_token", "refresh_token", "token_key"):

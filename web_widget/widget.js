@@ -47,6 +47,10 @@
     memory[key] = raw;
     try { if (where) where.setItem(NS + key, raw); } catch (e) { /* quota: memory keeps it */ }
   }
+  function remove(where, key) {
+    delete memory[key];
+    try { if (where) where.removeItem(NS + key); } catch (e) { /* blocked: nothing kept there */ }
+  }
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -89,6 +93,7 @@
     person: 'M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2c-4.4 0-8 2.2-8 5v2h16v-2c0-2.8-3.6-5-8-5z',
     info: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 15h-2v-6h2zm0-8h-2V7h2z',
     clock: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 10.4 3.5 2.1-.9 1.5L11 13V6h2z',
+    trash: 'M9 3h6l1 2h4v2H4V5h4zm-3 6h12l-1 12H7zm4 2v8h1.5v-8zm3.5 0v8H15v-8z',
   };
 
   // ---- the widget's elements ---------------------------------------------------------------------------------
@@ -122,6 +127,19 @@
   const form = el('form', { class: 'vnw-form', novalidate: true }, [
     el('label', { for: 'vnw-input', class: 'vnw-sr', text: t('input_label') }), input, sendBtn,
   ]);
+  // "End and delete on this device" (a shared device), with its confirmation in place of the input.
+  const endBtn = el('button', { type: 'button', class: 'vnw-end' }, [icon(ICON.trash), el('span', { text: t('end') })]);
+  const endYes = el('button', { type: 'button', class: 'vnw-end-yes', text: t('end_confirm') });
+  const endNo = el('button', { type: 'button', class: 'vnw-end-no', text: t('end_cancel') });
+  const confirmBox = el('div', {
+    class: 'vnw-confirm', role: 'alertdialog', 'aria-labelledby': 'vnw-end-q', 'aria-describedby': 'vnw-end-d',
+    hidden: true,
+  }, [
+    el('p', { id: 'vnw-end-q', class: 'vnw-confirm-q', text: t('end_question') }),
+    el('p', { id: 'vnw-end-d', class: 'vnw-confirm-d', text: t('end_detail') }),
+    el('div', { class: 'vnw-confirm-actions' }, [endYes, endNo]),
+  ]);
+  const foot = el('div', { class: 'vnw-foot' }, [el('p', { text: t('warning') }), endBtn]);
   const panel = el('div', {
     id: 'vnw-panel', class: 'vnw-panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'vnw-title',
     'aria-describedby': 'vnw-sub', hidden: true,
@@ -131,8 +149,7 @@
       el('div', { class: 'vnw-head-text' }, [title, subtitle]),
       bigBtn, closeBtn,
     ]),
-    status, log, typing, form,
-    el('p', { class: 'vnw-foot', text: t('warning') }),
+    status, log, typing, form, confirmBox, foot,
   ]);
   const root = el('div', { class: 'vnw vnw-' + POSITION, 'data-vnw-root': '' }, [panel, launcher]);
 
@@ -155,6 +172,7 @@
   let statusKind = '';
   let pointerAt = 0;
   let opener = null; // what had focus before the panel opened: it gets focus back on close
+  let ending = false; // "end and delete" is under way: nothing is sent or fetched meanwhile
 
   // ---- rendering ------------------------------------------------------------------------------------------
   const LINK = /(\b0\d{2,3}[.\s]?\d{3,4}[.\s]?\d{3,4}\b)|(\b(?:https?:\/\/)?(?:[a-z0-9-]+\.)+gov\.vn(?:\/[\w\-./?=&%#]*[\w/])?)/gi;
@@ -349,6 +367,31 @@
     bigBtn.setAttribute('aria-pressed', String(big));
   }
 
+  // The conversation leaves the screen (deleted here or in another tab, or its id expired).
+  function clearScreen() {
+    list.textContent = '';
+    seen.clear();
+    delivered.clear();
+    for (const k in titles) delete titles[k];
+    lastId = 0; lastShown = null; lastWho = ''; unread = 0;
+    updateBadge();
+    typing.hidden = true;
+    log.setAttribute('aria-busy', 'false');
+    setState('bot');
+  }
+  // Forget the conversation on this device: its id and what is on screen (and the unsent messages, unless they
+  // are to go to the next conversation). The next message starts a new conversation.
+  function forget(keepOutbox) {
+    convId = null;
+    remove(local, 'conv');
+    if (!keepOutbox || !outbox.length) { outbox = []; remove(local, 'outbox'); pendingBox.textContent = ''; }
+    clearScreen();
+  }
+  function restart() { convId = uuid(); save(local, 'conv', convId); }
+  function erasedIn(replies) {
+    return Array.isArray(replies) && replies.find((r) => r && r.custom && r.custom.conversation_erased);
+  }
+
   // ---- talking to the gateway ---------------------------------------------------------------------------------
   async function request(method, path, body, key) {
     const headers = { Accept: 'application/json' };
@@ -382,9 +425,24 @@
         { sender: convId, message: item.text, metadata: { channel: 'widget' } }, item.key);
       if (res.network) { typing.hidden = true; setOffline(true); return; }
       setOffline(false);
+      if (res.status === 410) { // the id expired: this message and the next start a new conversation
+        forget(true);
+        setStatus(t('expired'), 'info');
+        restart();
+        continue;
+      }
       if (res.ok) {
         outbox.shift();
         save(local, 'outbox', outbox);
+        const erased = erasedIn(res.data); // "xóa cuộc trò chuyện" confirmed: the conversation is gone
+        if (erased) {
+          removePending(item.key);
+          forget(true);
+          setStatus(erased.text || t('ended'), 'info');
+          if (!outbox.length) return;
+          restart();
+          continue;
+        }
         delivered.add(item.key);
         if (statusKind === 'error') setStatus('');
         refreshPending();
@@ -417,6 +475,13 @@
     for (;;) {
       const res = await request('GET', '/api/widget/messages?sender=' + encodeURIComponent(convId) + '&after=' + lastId);
       if (res.network) { setOffline(true); return; }
+      if (res.status === 410) { // expired: whoever opens it now starts afresh (a kiosk left open stays empty)
+        const fresh = isOpen && !loadedOnce;
+        forget();
+        setStatus(t('expired'), 'info');
+        if (fresh) send('/greet', '', true, false);
+        return;
+      }
       if (!res.ok || !res.data) return;
       setOffline(false);
       setState(res.data.state);
@@ -434,6 +499,7 @@
   let again = false;
   let timer = 0;
   async function pump() {
+    if (ending) return;
     if (pumping) { again = true; return; }
     pumping = true;
     clearTimeout(timer);
@@ -465,6 +531,7 @@
 
   function send(text, label, hidden, typed) {
     if (!convId) { convId = uuid(); save(local, 'conv', convId); }
+    if (statusKind === 'info' && !hidden) setStatus('');
     const item = { key: uuid(), text: text, label: label, hidden: !!hidden, typed: !!typed };
     outbox.push(item);
     save(local, 'outbox', outbox);
@@ -520,7 +587,7 @@
   }
 
   panel.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape') { e.preventDefault(); close(); return; }
+    if (e.key === 'Escape') { e.preventDefault(); if (confirmBox.hidden) close(); else askEnd(false); return; }
     if (e.key !== 'Tab') return;
     const items = focusables();
     if (!items.length) return;
@@ -537,6 +604,47 @@
       const items = focusables();
       (items[0] || title).focus();
     }
+  });
+
+  // ---- "end and delete on this device" ------------------------------------------------------------------------
+  function askEnd(show) {
+    confirmBox.hidden = !show;
+    form.hidden = show;
+    foot.hidden = show;
+    (show ? endNo : endBtn).focus();
+  }
+  async function end() {
+    endYes.disabled = endNo.disabled = true;
+    setStatus(t('ending'), 'info');
+    ending = true;
+    clearTimeout(timer);
+    while (pumping) await new Promise((resolve) => setTimeout(resolve, 50)); // a message on its way goes first
+    const res = convId ? await request('POST', '/api/widget/end', { sender: convId }) : { ok: true };
+    ending = false;
+    endYes.disabled = endNo.disabled = false;
+    if (!res.ok) {
+      setStatus(t('end_failed'), 'error');
+      askEnd(false);
+      schedule();
+      return;
+    }
+    forget();
+    askEnd(false);
+    setStatus(t('ended'), 'info');
+    (small.matches ? title : input).focus({ preventScroll: true });
+  }
+  endBtn.addEventListener('click', () => askEnd(true));
+  endNo.addEventListener('click', () => askEnd(false));
+  endYes.addEventListener('click', end);
+  // Another tab of this site ended the conversation, or started a new one: follow it.
+  window.addEventListener('storage', (e) => {
+    if (e.key !== NS + 'conv') return;
+    let next = null;
+    try { next = e.newValue == null ? null : JSON.parse(e.newValue); } catch (err) { next = null; }
+    if (next === convId) return;
+    clearScreen();
+    convId = next;
+    if (convId) pump();
   });
 
   launcher.addEventListener('click', () => (isOpen ? close() : open()));

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
-from gateway.services import inbound
+from gateway.services import inbound, widget_sessions
 
 bp = Blueprint("rest", __name__)
 
@@ -26,6 +26,9 @@ def webhook():
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
     channel = "widget" if metadata.get("channel") == "widget" else "rest"
+    if channel == "widget" and widget_sessions.expired(services(), body.get("sender")):
+        # an old widget id is not a key to its conversation any more: the widget starts a new one and resends
+        return error(410, "conversation_expired", services().texts.rejected("conversation_expired"))
     try:
         seq = inbound.sequence_number(services(), request.headers.get("Message-Sequence", metadata.get("sequence")))
         message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),

@@ -8,7 +8,11 @@ GET /illustrations/<name>     step illustrations named in content/guide.yml
 GET /api/widget/messages?sender=<id>&after=<message id>
     → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "key", "buttons", "image",
        "staff_name", "at"}]}; `key` is the citizen message's Idempotency-Key; the sender id is the widget's
-       random conversation id (unguessable).
+       random conversation id (unguessable). 410 `conversation_expired` once the id is past WIDGET_IDLE_MINUTES
+       without a message (services/widget_sessions.py). `Cache-Control: no-store`.
+POST /api/widget/end {"sender": <id>}
+    → {"erased": true|false}: "Kết thúc và xóa trên máy này" — the conversation is deleted everywhere
+       (services/erasure.py; false: there was nothing to delete). `Cache-Control: no-store`.
 Cross-origin use (the widget embedded on the commune's own site) is allowed for the origins in WIDGET_ORIGINS.
 """
 from __future__ import annotations
@@ -21,10 +25,13 @@ from typing import Dict
 
 from flask import Blueprint, current_app, jsonify, request, send_from_directory
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.blueprints.common import error, id_arg, services
+from gateway.blueprints.common import BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Conversation, Message
+from gateway.services import erasure, widget_sessions
 from gateway.services.inbound import SENDER
+from gateway.services.ordering import Busy
 
 bp = Blueprint("widget", __name__)
 WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -91,6 +98,14 @@ def illustration(name: str):
     return send_from_directory(os.path.join(WIDGET_DIR, "illustrations"), name, max_age=3600)
 
 
+@bp.after_request
+def _not_kept(response):
+    """A conversation's messages are never kept in a browser's or a proxy's cache (a shared device)."""
+    if request.path.startswith("/api/widget/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/api/widget/messages")
 def messages():
     """The conversation so far (or after a message id), for reload persistence and live staff messages."""
@@ -105,6 +120,8 @@ def messages():
                                                          Conversation.external_id == sender))
         if conv is None:
             return jsonify({"state": "bot", "messages": []})
+        if widget_sessions.is_expired(services(), conv.last_message_at):
+            return error(410, "conversation_expired", services().texts.rejected("conversation_expired"))
         rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > after)
                                .order_by(Message.id).limit(500))
         out = [{"id": m.id, "author": m.author, "text": m.text, "key": m.idempotency_key,
@@ -112,3 +129,28 @@ def messages():
                 "staff_name": m.staff.display_name if m.staff else None, "at": iso_utc(m.created_at)}
                for m in rows]
         return jsonify({"state": conv.state, "messages": out})
+
+
+@bp.post("/api/widget/end")
+def end():
+    """The widget's "Kết thúc và xóa trên máy này": delete its conversation from every store (the widget then
+    forgets its id and history). Whoever holds the id may delete it, even after it expired for reading."""
+    svc = services()
+    try:
+        sender = json_body().get("sender")
+    except BadBody as exc:
+        return bad_body(exc)
+    if not isinstance(sender, str) or not SENDER.match(sender):
+        return error(400, "bad_sender", svc.texts.rejected("bad_sender"))
+    with svc.db.session() as session:
+        conv_id = session.scalar(select(Conversation.id).where(Conversation.channel == "widget",
+                                                               Conversation.external_id == sender))
+    if conv_id is None:
+        return jsonify({"erased": False})
+    try:
+        done = erasure.erase_conversation(svc, conv_id, by="citizen")
+    except SQLAlchemyError:  # a store is down: nothing was lost, the widget can ask again
+        return error(503, "bot_unavailable", svc.texts.text("bot_unavailable"), retry_after=30)
+    except Busy:
+        return error(503, "busy", svc.texts.rejected("busy"), retry_after=5)
+    return jsonify({"erased": done is not None})
