@@ -6,8 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import text
 
-from gateway.models import Conversation
-from gateway.services import handoff, retention, staff_accounts, tracker_writes
+from gateway.services import handoff, retention, staff_accounts
 
 
 def register(app: Flask) -> None:
