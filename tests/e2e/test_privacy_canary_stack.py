@@ -252,7 +252,7 @@ def new_zalo_user() -> str:
 # messages ("482") is no secret on its own: it is sent to Rasa, and logged there, before the second part shows what
 # it was. The retro-masking reaches every stored copy (gateway row, Rasa's event), not a log line already written.
 # So those first parts are not looked for in the two DEBUG logs (production runs Rasa at INFO: no text is logged).
-FIRST_PARTS_SENT_BEFORE_KNOWN = ("482", "5 0 6", "715", "306")
+FIRST_PARTS_SENT_BEFORE_KNOWN = ("482", "5 0 6", "715")  # ("306" never reaches Rasa: masked while queued)
 
 
 def _assert_nothing_anywhere(stack: Stack, canaries: List[Canary], extra: Optional[Dict[str, str]] = None,
