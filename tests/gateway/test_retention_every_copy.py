@@ -101,7 +101,7 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     tracker = backend.tracker_db_url
     citizen, staff, admin = app.test_client(), app.test_client(), app.test_client()
     tag = uuid.uuid4().hex[:6]
-    sender = {name: f"{name}-{tag}" for name in ("old", "mixed", "long", "new")}
+    sender = {name: f"{name}-{tag}" for name in ("old", "mixed", "long", "waiting", "new")}
 
     # out of hours: three citizens leave a call-back number; one more goes through flow A to step 2
     set_hours(app, {**ALWAYS_OPEN, "holidays": [datetime.now(TZ).date().isoformat()]})
@@ -110,12 +110,15 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     set_hours(app, ALWAYS_OPEN)
     say(citizen, sender["long"], "/choose_password_otp")
     assert steps(say(citizen, sender["long"], "/step_done")) == [(2, 5)]
+    say(citizen, sender["waiting"], "/choose_qr")  # asks for a person whom nobody takes, and writes again later
+    assert any(r.get("custom", {}).get("handoff") for r in say(citizen, sender["waiting"], "/request_human"))
     with svc.db.session() as s:
         conv = {name: s.scalar(select(Conversation).where(Conversation.external_id == sender[name]))
                 for name in sender}
         conv_id = {name: c.id for name, c in conv.items()}
         rasa = {name: c.rasa_sender_id for name, c in conv.items()}
         mixed_handoff = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv_id["mixed"]))
+        waiting_handoff = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv_id["waiting"]))
 
     # staff: log in, open the conversation, resolve it as "needs a call back" (the number stays for the call);
     # an admin changes the working hours (an audit entry with no personal data)
@@ -130,8 +133,9 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
 
     # 200 days pass for all of it but the "new" conversation; then "mixed" and "long" go on (Rasa starts a new
     # session: the last one expired long ago) and more happens
-    age(svc, tracker, [conv_id[n] for n in ("old", "mixed", "long")], [old_zalo])
+    age(svc, tracker, [conv_id[n] for n in ("old", "mixed", "long", "waiting")], [old_zalo])
     say(citizen, sender["mixed"], "xin chào")
+    say(citizen, sender["waiting"], "/step_done")
     assert steps(say(citizen, sender["long"], "/step_done")) == [(3, 5)]  # the slots carried over
     assert staff.get(f"/api/staff/conversations/{conv_id['new']}").status_code == 200
     new_zalo = zalo_event(svc, f"zalo-new-{tag}", "không nhận được mã")
@@ -143,23 +147,29 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
         kept_audit = set(s.scalars(select(AuditLog.id).where(AuditLog.at < cutoff,
                                                               AuditLog.action.in_(audit.NO_PERSONAL_DATA))))
         new_handoffs = set(s.scalars(select(Handoff.id).where(Handoff.conversation_id == conv_id["new"])))
-    newer_events = {name: rasa_events(tracker, rasa[name], cutoff.timestamp()) for name in ("mixed", "long", "new")}
+        assert s.get(Handoff, waiting_handoff).status == "waiting"
+    newer_events = {name: rasa_events(tracker, rasa[name], cutoff.timestamp())
+                    for name in ("mixed", "long", "waiting", "new")}
+    older_events = sum(rasa_events(tracker, rasa[n]) - newer_events[n] for n in ("mixed", "long", "waiting"))
     # what is checked below is there before the purge (each check could fail)
-    assert older(svc, Message, Message.created_at, cutoff) > 0 and older(svc, HandoffEvent, HandoffEvent.at, cutoff)
+    assert older(svc, Message, Message.created_at, cutoff) > 0
+    assert older(svc, HandoffEvent, HandoffEvent.at, cutoff, HandoffEvent.handoff_id == waiting_handoff)
     assert older(svc, Handoff, Handoff.requested_at, cutoff) and older(svc, ZaloEvent, ZaloEvent.received_at, cutoff)
     assert older(svc, CallbackRequest, CallbackRequest.created_at, cutoff) == 2 and kept_audit
     assert older(svc, AuditLog, AuditLog.at, cutoff, AuditLog.action.not_in(audit.NO_PERSONAL_DATA)) >= 3
-    assert all(rasa_events(tracker, rasa[n]) > newer_events.get(n, 0) for n in ("old", "mixed", "long"))
+    assert all(rasa_events(tracker, rasa[n]) > newer_events.get(n, 0) for n in ("old", "mixed", "long", "waiting"))
     assert all(newer_events.values())
 
     result = app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 0 and "1 conversations" in result.output, result.output
+    assert f" {older_events} rasa events, 0 rasa deferred" in result.output  # (the idle one's: with its conversation)
 
     cutoff = utcnow() - timedelta(days=180)  # (a little later than the purge's own)
     # the gateway: no row older than the cutoff in any table holding a citizen's data
     assert older(svc, Message, Message.created_at, cutoff) == 0
     assert older(svc, Conversation, Conversation.last_message_at, cutoff) == 0
-    assert older(svc, Handoff, Handoff.requested_at, cutoff) == 0
+    # (a handoff still waiting is the conversation's live state: it stays until it ends, its old events go)
+    assert older(svc, Handoff, Handoff.requested_at, cutoff, Handoff.id != waiting_handoff) == 0
     assert older(svc, HandoffEvent, HandoffEvent.at, cutoff) == 0
     assert older(svc, CallbackRequest, CallbackRequest.created_at, cutoff) == 0
     assert older(svc, ZaloEvent, ZaloEvent.received_at, cutoff) == 0
@@ -169,10 +179,11 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     assert rasa_events(tracker, rasa["old"]) == 0
     # the newer data is all there
     with svc.db.session() as s:
-        assert {c.external_id for c in s.scalars(select(Conversation))} == {sender[n] for n in ("mixed", "long", "new")}
+        assert {c.external_id for c in s.scalars(select(Conversation))} == {
+            sender[n] for n in ("mixed", "long", "waiting", "new")}
         assert set(s.scalars(select(Message.id))) == newer_messages
         assert set(s.scalars(select(AuditLog.id))) == newer_audit | kept_audit
-        assert set(s.scalars(select(Handoff.id))) == new_handoffs
+        assert set(s.scalars(select(Handoff.id))) == new_handoffs | {waiting_handoff}
         assert list(s.scalars(select(CallbackRequest.phone))) == [PHONES["new"]]
         assert list(s.scalars(select(ZaloEvent.id))) == [new_zalo]
     for name, count in newer_events.items():
