@@ -179,9 +179,18 @@ def _previous(svc: Services, channel: str, sender: str, key: Optional[str]):
 
 def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str:
     """A message as a channel may keep it until it is processed (Zalo's queued webhook bodies): redacted with
-    the conversation's previous message, so no secret waits in clear in a queue either."""
-    previous = _previous(svc, channel, sender, None)
-    return svc.redactor.redact(text, previous.text if previous is not None else None).text
+    the conversation's previous message, so no secret waits in clear in a queue either. When the two hold one
+    secret, the previous message is masked at once in both stores (if Rasa's copy cannot be masked now, the
+    worker masks it when it processes this message: it reads the same previous message)."""
+    try:
+        redaction = _redact_with_previous(svc, channel, sender, None, text)
+    except BotUnavailable:
+        return svc.redactor.redact(text).text  # Rasa's store is down: the queued text alone is masked now
+    if getattr(redaction, "previous_id", None) is not None:
+        with svc.db.hot.transaction(write=True) as db:
+            db.execute(_MASK_PREVIOUS, {"message": redaction.previous_id, "masked": redaction.previous_text,
+                                        "kinds": redaction.previous_kinds})
+    return redaction.text
 
 
 def _redact(svc: Services, inbound: Inbound, text: str):
@@ -189,7 +198,11 @@ def _redact(svc: Services, inbound: Inbound, text: str):
     secret across two messages). When that shows the previous message held part of a secret, Rasa's copy of it
     is masked now and the gateway's in the transaction that stores this one (`Redaction.previous_text`,
     `.previous_id`); if Rasa's copy cannot be masked, nothing is stored and the client may retry."""
-    previous = _previous(svc, inbound.channel, inbound.sender, inbound.key)
+    return _redact_with_previous(svc, inbound.channel, inbound.sender, inbound.key, text)
+
+
+def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optional[str], text: str):
+    previous = _previous(svc, channel, sender, key)
     redaction = svc.redactor.redact(text, previous.text if previous is not None else None)
     if redaction.previous_text is None:
         return redaction
@@ -199,8 +212,7 @@ def _redact(svc: Services, inbound: Inbound, text: str):
         retro_mask.mask_tracker_event(store.engine if store is not None and store.available() else None,
                                       previous.rasa_sender_id, previous.id, redaction.previous_text, kinds)
     except retro_mask.RetroMaskError as exc:
-        log.error("an earlier message of a %s conversation could not be masked in Rasa's store: %s",
-                  inbound.channel, exc)
+        log.error("an earlier message of a %s conversation could not be masked in Rasa's store: %s", channel, exc)
         raise BotUnavailable(svc.texts.text("bot_unavailable")) from exc
     return SimpleNamespace(text=redaction.text, kinds=redaction.kinds, spans=redaction.spans,
                            previous_text=redaction.previous_text, previous_id=previous.id, previous_kinds=kinds)

@@ -412,9 +412,6 @@ def test_zalo_split_secret_with_both_parts_queued(stack):
 FIRST_STORED = _c("first_stored", "otp", ("628", "470"), ("628", "470"), "628470")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="leak: inbound.masked_for_queue redacts a queued text with the last stored "
-                   "message but drops Redaction.previous_text: the first part, already processed, stays in clear in "
-                   "messages.text and Rasa's event until the worker processes the second part")
 def test_zalo_first_part_is_masked_as_soon_as_the_second_is_queued(stack):
     """The first part was processed; the second waits in the queue (the worker is stopped or slow): the stored
     first part is known to be half a secret as soon as the second is queued."""
@@ -435,8 +432,6 @@ def test_zalo_first_part_is_masked_as_soon_as_the_second_is_queued(stack):
     assert PLACEHOLDER.fullmatch(stored) and PLACEHOLDER.fullmatch(event_text), (stored, event_text)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="leak: events._masked_body masks message.text only: a user_submit_info "
-                   "body (info.phone, name, address) is queued in clear until the worker ignores it")
 def test_zalo_submitted_info_is_not_queued_in_clear(stack):
     user = new_zalo_user()
     phone = _c("submitted_phone", "phone", "0936 215 904", "0936 215 904", "0936215904")
