@@ -33,6 +33,11 @@ def conversation(det, messages):
     (["mã otp của em là", "bốn tám hai chín một ba"], ["mã otp của em là", "[mã OTP]"]),
     (["mã otp nó gửi là", "48"], ["mã otp nó gửi là", "[mã OTP]"]),
     (["0912", "345 678"], ["[mã OTP]", "[mã OTP]"]),  # the kind is a guess; no digit survives
+    (["482 ạ", "913"], ["[mã OTP] ạ", "[mã OTP]"]),
+    (["mã otp", "bốn tám hai"], ["mã otp", "[mã OTP]"]),
+    (["bốn tám hai", "chín một ba"], ["[mã OTP]", "[mã OTP]"]),
+    (["mật khẩu của em là", "Hoa Binh"], ["mật khẩu của em là", "[mật khẩu]"]),
+    (["mật khẩu của em là", "hoa binh 88"], ["mật khẩu của em là", "[mật khẩu]"]),
 ])
 def test_fragments_are_masked_in_both_messages(det, messages, expected):
     assert conversation(det, messages) == expected
@@ -46,6 +51,8 @@ def test_fragments_are_masked_in_both_messages(det, messages, expected):
     ["em quên mật khẩu", "vâng"],
     ["em ở bước 2", "bước 3 rồi"],
     ["chào", "12"],
+    ["mật khẩu của em là", "sao vậy"],
+    ["mật khẩu của em là", "em quên rồi"],
 ])
 def test_ordinary_pairs_are_left_alone(det, messages):
     assert conversation(det, messages) == messages

@@ -79,6 +79,14 @@ REDACTED = [
     ("mật khẩu mới: Hoa@2024", "mật khẩu mới: [mật khẩu]"),
     ("em đặt Abc@12345 mà vẫn báo sai", "em đặt [mật khẩu] mà vẫn báo sai"),
     ("passcode của em là 123456", "passcode của em là [mật khẩu]"),
+    ("mật khẩu là hoa hồng đỏ 123", "mật khẩu là [mật khẩu]"),  # several words
+    ("mật khẩu: Hoa Binh 88", "mật khẩu: [mật khẩu]"),
+    ("mk hoabinh", "mk [mật khẩu]"),  # letters only, right after the cue
+    ("mật khẩu là Hoàng", "mật khẩu là [mật khẩu]"),
+    ("mã 482 và 913", "mã [mã OTP] và [mã OTP]"),  # two halves joined by "và"
+    ("913 và 482", "[mã OTP] và [mã OTP]"),
+    ("mật khẩu em đặt là tên con gái cộng năm sinh 1985", "mật khẩu em đặt là tên con gái cộng năm sinh [mật khẩu]"),
+    ("mã otp (641357)", "mã otp [mã OTP]"),
     # ID numbers
     ("cccd 038176002913", "cccd [số định danh]"),
     ("so dinh danh 038 176 002 913", "so dinh danh [số định danh]"),
@@ -123,6 +131,8 @@ KEPT = [
     "mã hồ sơ 000.00.12.H56-240101-0001", "lúc 10:30", "bố tôi 72 tuổi", "nhập sai 3 lần", "tài khoản mức 2",
     "số định danh có 12 số", "mã OTP có 6 số", "ko nhan dc ma otp", "mã OTP hết hạn sau 5 phút",
     "Quyết định 06/QĐ-TTg", "mk wifi ủy ban là gì", "mật khẩu VNeID khác mật khẩu Zalo à",
+    "password incorrect", "mật khẩu mạnh", "mật khẩu phải có chữ hoa", "lỗi 502 và 503", "bước 3 và 4",
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)>', "Luật 91/2025/QH15", "mã lỗi ERR_01",
 ]
 
 

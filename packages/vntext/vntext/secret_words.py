@@ -52,7 +52,7 @@ STOPWORDS = (
     "ung", "dung", "app", "web", "cong", "dich", "vu", "he", "thong", "cap", "level", "muc", "hien", "bay",
     "gio", "luc", "a", "oi", "nha", "nhe", "nha", "ha", "ho", "nhi", "day", "kia", "di", "ok", "oke", "okay",
     "loi", "error", "bao", "thi", "yeu", "manh", "dai", "ngan", "kho", "de", "qua", "lam", "rat", "hoi", "ky",
-    "ki", "tu", "chu", "so", "hoa", "thuong", "dac", "biet", "dau", "khoa", "lo", "mat", "nguoi", "khac", "id",
+    "ki", "tu", "chu", "so", "thuong", "dac", "biet", "dau", "khoa", "lo", "mat", "nguoi", "khac", "id",
     "passcode", "code", "otp", "pin", "sms", "khau", "pass", "mk", "password", "wifi", "ngan", "hang", "atm",
     "the", "van", "tay", "face", "faceid", "guong", "tin", "nhan", "gui", "ve", "rui", "xong", "han", "ntn",
     "s", "vs", "vi", "boi", "nho", "ho", "giup", "dum", "gium", "dang", "xuat", "ngay", "sinh", "thang", "nam",
@@ -66,6 +66,8 @@ STOPWORDS = (
     "vneid", "admin", "user", "username", "login", "email", "gmail", "mail", "zalo", "facebook", "fb", "google",
     "icloud", "iphone", "android", "nay", "cai", "kieu", "gi", "nhu", "the", "nao", "vay", "ah", "ak", "nhe",
     "con", "em", "anh", "chi", "minh", "toi", "tui", "bac", "chau", "ong", "ba", "me", "bo", "co", "chu",
+    "incorrect", "invalid", "wrong", "expired", "failed", "error", "correct", "required", "locked", "reset",
+    "forgot", "forget", "changed", "update", "updated", "dangnhap", "matkhau", "khongdung", "khongduoc",
 )
 
 # A number right after one of these labels is kept (at most that many digits): "bước 3", "lỗi 502", "trang 12".

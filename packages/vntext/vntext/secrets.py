@@ -315,7 +315,7 @@ def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
     return True
 
 
-def _runs(atoms: List[_Atom], groups: List[_Group]) -> List[_Run]:
+def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4) -> List[_Run]:
     # a date- or time-shaped group among other digit groups is one more group of them ("5-9-6 - 9/4 8")
     plain = [not g.benign and not g.word for g in groups]
     for k, g in enumerate(groups):
@@ -338,15 +338,16 @@ def _runs(atoms: List[_Atom], groups: List[_Group]) -> List[_Run]:
             current = [g]
     if current:
         runs.append(_Run(current))
-    return [r for run in runs for r in _trim_words(run)]
+    return [r for run in runs for r in _trim_words(run, min_word_digits)]
 
 
-def _trim_words(run: _Run) -> List[_Run]:
+def _trim_words(run: _Run, min_digits: int = 4) -> List[_Run]:
     """Number words count only in runs of at least four digits and three groups ("bốn tám hai chín"); else the
     digit groups stand alone. Leading/trailing words of a mixed run that add nothing are dropped."""
     if not any(g.word for g in run.groups):
         return [run]
-    if len(run.digits) >= 4 and (len(run.groups) >= 3 or any(g.compound for g in run.groups)):
+    enough_groups = 3 if min_digits >= 4 else 2
+    if len(run.digits) >= min_digits and (len(run.groups) >= enough_groups or any(g.compound for g in run.groups)):
         return [run]
     return [_Run([g]) for g in run.groups if not g.word]
 
@@ -411,7 +412,7 @@ class Detector:
         if previous:
             prev_view = view(previous)
             context = self._context(prev_view, t)
-        found, tail_kind = self._scan(v, t, context)
+        found, tail_kind = self._scan(v, t, context, text)
         spans = _to_original(v, found)
         prev_spans: List[Span] = []
         if tail_kind and context.tail is not None and prev_view is not None:
@@ -425,7 +426,7 @@ class Detector:
         return [k for k in KINDS if k in found]
 
     # ------------------------------------------------------------------------------------------ scanning
-    def _scan(self, v: View, t: _Tables, context: _Context) -> Tuple[List[_Found], Optional[str]]:
+    def _scan(self, v: View, t: _Tables, context: _Context, original: str = "") -> Tuple[List[_Found], Optional[str]]:
         """Secrets in the view, and the kind given to the previous message's trailing digits if this message
         completes them (else None)."""
         text = v.text
@@ -436,7 +437,8 @@ class Detector:
         benign = _benign_mask(text)
         groups = _groups(atoms, text, benign, t)
         self._unbenign_after_cues(atoms, cues, groups, benign, t)
-        runs = _runs(atoms, groups)
+        expecting = context.tail is not None or context.pending is not None or context.secret_tail is not None
+        runs = _runs(atoms, groups, 2 if expecting else 4)
         found: List[_Found] = []
         head = _head_index(atoms, t)
         tail_kind = None
@@ -454,9 +456,10 @@ class Detector:
                 found.append(_Found(kind, atoms[first].start, atoms[last].end))
                 if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
                     tail_kind = kind
+        found += _conjoined(atoms, runs, found, t)
         if tail_kind is None and context.tail is not None and head < len(atoms) and atoms[head].kind == "X":
             tail_kind = atoms[head].text  # masked before (a channel's queue): the digits before it belong to it
-        found += self._passwords(atoms, cues, text, benign, t, context)
+        found += self._passwords(atoms, cues, text, benign, t, context, _Original(v, original))
         return _merge(found), tail_kind
 
     @staticmethod
@@ -501,7 +504,7 @@ class Detector:
         if n >= 9:
             return _long_kind(digits, plus, cue)
         if n >= 4:
-            if not continuation and not direct and self._labelled(atoms, run, t):
+            if not continuation and not direct and cue != "password" and self._labelled(atoms, run, t):
                 return None
             if not continuation and cue is None and _plain_year(atoms, run, head):
                 return None
@@ -532,7 +535,7 @@ class Detector:
 
     # ----------------------------------------------------------------------------------------- passwords
     def _passwords(self, atoms: List[_Atom], cues, text: str, benign: bytearray, t: _Tables,
-                   context: _Context) -> List[_Found]:
+                   context: _Context, original: "_Original") -> List[_Found]:
         found: List[_Found] = []
         n = len(atoms)
         # 1. after a password cue: the first word that is not ordinary
@@ -543,7 +546,7 @@ class Detector:
         if context.pending == "password":
             starts.append((0, True))
         for j, from_context in starts:
-            introduced = from_context
+            introduced = right_after = from_context
             steps = 0
             while j < n and steps < 8:
                 a = atoms[j]
@@ -553,6 +556,7 @@ class Detector:
                     break
                 if a.text in t.introducers and (a.kind == "P" or a.text in ("la", "l", "thanh", "is")):
                     introduced = True
+                    right_after = True
                     j += 1
                     steps += 1
                     continue
@@ -560,15 +564,21 @@ class Detector:
                     j += 1
                     continue
                 chunk_end = _chunk_end(atoms, j)
-                word = text[a.start:atoms[chunk_end].end]
+                word = original(a.start, atoms[chunk_end].end)
                 core = word.strip("".join(_EDGE))
                 if a.kind == "L" and (a.text in t.stopwords or a.text in t.fillers) and (
                         chunk_end == j or atoms[j + 1].text in ":=,"):  # "đăng nhập: …"
                     j += 1
                     steps += 1
+                    right_after = False
                     continue
-                if _password_like(core, introduced, strict=False):
+                quoted = j > 0 and atoms[j - 1].text in "\"'" and not a.space_before
+                if _password_like(core, introduced or quoted, strict=not right_after and not quoted):
                     found.append(_Found("password", a.start, _trim_end(text, a.start, atoms[chunk_end].end)))
+                elif introduced:
+                    clause = _password_clause(atoms, j, text, t, from_context, original)
+                    if clause is not None:
+                        found.append(_Found("password", a.start, clause))
                 break
         # 2. anywhere: words shaped like passwords (after a cue glued to them: "mk=Abc@123", "sdt0912…")
         j = 0
@@ -599,8 +609,9 @@ class Detector:
             return _Context()
         ctx = _Context()
         last = len(atoms) - 1
-        while last >= 0 and atoms[last].kind == "P" and atoms[last].text not in "+":
-            last -= 1
+        while last >= 0 and ((atoms[last].kind == "P" and atoms[last].text not in "+") or
+                             (atoms[last].kind == "L" and atoms[last].text in _TAIL_PARTICLES)):
+            last -= 1  # "482 ạ", "482 nhé"
         if last < 0:
             return ctx
         if atoms[last].kind == "X":
@@ -609,8 +620,8 @@ class Detector:
         cues = _find_cues(atoms, t)
         benign = _benign_mask(text)
         groups = _groups(atoms, text, benign, t)
-        runs = _runs(atoms, groups)
-        if runs and runs[-1].last == last and not runs[-1].groups[-1].word:
+        runs = _runs(atoms, groups, 2)
+        if runs and runs[-1].last == last and (not runs[-1].groups[-1].word or len(runs[-1].groups) >= 2):
             run = runs[-1]
             if len(run.digits) < 4 and not self._labelled(atoms, run, t):
                 ctx.tail = (run.digits, atoms[run.first].start, atoms[run.last].end)
@@ -645,6 +656,36 @@ def _unit_after(atoms: List[_Atom], run: _Run) -> bool:
     return nxt is not None and nxt.kind in ("L", "P") and nxt.text in _UNIT_WORDS
 
 
+_CONJUNCTIONS = frozenset(["va", "voi", "roi", "tiep", "la", "con", "nua", ",", "-", "&", "+", ";", "/"])
+
+
+def _conjoined(atoms: List[_Atom], runs: List[_Run], found: List[_Found], t: _Tables) -> List[_Found]:
+    """Two short numbers joined by "và", "rồi", a comma … ("mã 482 và 913", "913 và 482") are read as one
+    secret of four digits or more; a number already masked pulls in a short one joined to it the same way."""
+    masked = {(f.start, f.end) for f in found}
+    out: List[_Found] = []
+    for left, right in zip(runs, runs[1:]):
+        between = atoms[left.last + 1:right.first]
+        if not between or len(between) > 2 or any(a.text not in _CONJUNCTIONS for a in between):
+            continue
+        n_left, n_right = len(left.digits), len(right.digits)
+        if min(n_left, n_right) < 2 or n_left + n_right < 4 or any(g.word for g in left.groups + right.groups):
+            continue
+        spans = [(atoms[r.first].start, atoms[r.last].end) for r in (left, right)]
+        kinds = [f.kind for f in found if (f.start, f.end) in spans]
+        if not kinds and (n_left > 3 or n_right > 3):
+            continue
+        for (s, e) in spans:
+            if (s, e) not in masked and not _listed_label(atoms, left, t):
+                out.append(_Found(kinds[0] if kinds else "otp", s, e))
+    return out
+
+
+def _listed_label(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
+    i = run.first - 1
+    return i >= 0 and atoms[i].kind == "L" and (atoms[i].text,) in t.labels
+
+
 def _plain_year(atoms: List[_Atom], run: _Run, head: int) -> bool:
     """A 4-digit year (1930–2030) written plainly inside a sentence with no secret cue ("mẹ em 1956")."""
     if len(run.groups) != 1 or run.groups[0].word or len(run.digits) != 4 or run.first != run.last:
@@ -669,7 +710,7 @@ def _cue_before(atoms: List[_Atom], cues, first: int, t: _Tables) -> Tuple[Optio
     """The nearest secret cue before atom `first` in its sentence (within 8 atoms), and whether only fillers
     and introducers stand between them."""
     direct = True
-    for i in range(first - 1, max(-1, first - 9), -1):
+    for i in range(first - 1, max(-1, first - 13), -1):
         a = atoms[i]
         if a.text in _SENTENCE_END and i + 1 < len(atoms) and atoms[i + 1].space_before:
             return None, False
@@ -689,6 +730,7 @@ def _head_index(atoms: List[_Atom], t: _Tables) -> int:
     return len(atoms)
 
 
+_TAIL_PARTICLES = frozenset(["a", "nhe", "nha", "ne", "do", "day", "oi", "ok", "nhi", "ha", "ah", "ak", "ad"])
 _HEAD_PARTICLES = frozenset(["da", "con", "tiep", "la", "va", "roi", "nua", "so", "ma", "them", "them", "so", "cuoi",
                              "phan", "sau", "ok", "ad", "oi", "a", "e", "em", "anh", "chi", "bac", "toi", "minh"])
 
@@ -721,6 +763,51 @@ def _trim_end(text: str, start: int, end: int) -> int:
     return end
 
 
+_CLAUSE_BREAKS = frozenset(["co", "khong", "ko", "k", "dung", "sai", "ma", "nhung", "thi", "nhe", "nha", "a", "vay",
+                            "roi", "duoc", "dc", "chua", "sao", "gi", "j", "la", "va", "nen", "vi", "de", "ok"])
+
+
+def _password_clause(atoms: List[_Atom], j: int, text: str, t: _Tables, whole: bool,
+                     original: "_Original") -> Optional[int]:
+    """After "mật khẩu là" (or a message that follows one), a password of several words: "hoa hồng đỏ 123",
+    "Hoa Binh 88". The clause runs to the sentence's end or an ordinary word ("có", "không", "mà" …), five words
+    at most; it is a password when a word in it has a digit or a symbol, or it has two words or more and is a
+    whole message answering the cue or starts with a capital. The end of its last such word, or None."""
+    words: List[Tuple[int, int]] = []  # (first atom, last atom) of each word
+    k = j
+    while k < len(atoms) and len(words) < 5:
+        a = atoms[k]
+        if a.kind == "X" or (a.text in _SENTENCE_END and (k + 1 >= len(atoms) or atoms[k + 1].space_before)) \
+                or a.text == "," or (a.kind == "L" and a.text in _CLAUSE_BREAKS and words):
+            break
+        end = _chunk_end(atoms, k)
+        words.append((k, end))
+        k = end + 1
+    if not words:
+        return None
+    shaped = [w for w in words if any(atoms[i].kind == "D" or (atoms[i].kind == "P" and atoms[i].text in _SHAPE_SYMBOLS)
+                                      for i in range(w[0], w[1] + 1))]
+    if shaped:
+        return _trim_end(text, atoms[words[0][0]].start, atoms[shaped[-1][1]].end)
+    first = original(atoms[words[0][0]].start, atoms[words[0][0]].end)
+    if len(words) >= 2 and (whole or first[:1].isupper()) and atoms[words[0][0]].text not in t.stopwords:
+        return _trim_end(text, atoms[words[0][0]].start, atoms[words[-1][1]].end)
+    return None
+
+
+class _Original:
+    """The original text of a range of the view (case and marks as typed)."""
+
+    def __init__(self, v: View, text: str) -> None:
+        self._v, self._text = v, text
+
+    def __call__(self, start: int, end: int) -> str:
+        if not self._text or end <= start:
+            return self._v.text[start:end]
+        s, e = self._v.span(start, end)
+        return self._text[s:e]
+
+
 def _password_like(core: str, introduced: bool, strict: bool) -> bool:
     """After a password cue: does this word look like the password itself?"""
     if len(core) < 3 or not any(c.isalnum() for c in core):
@@ -738,13 +825,15 @@ def _password_like(core: str, introduced: bool, strict: bool) -> bool:
         return True
     if any(c.isupper() for c in core[1:]) and any(c.islower() for c in core):
         return True
-    if not introduced or not letters:
-        return False
     plain = view(core).text
+    if not letters:
+        return False
+    if not introduced:  # right after the cue: a glued word that is no Vietnamese word ("mk hoabinh")
+        return core.isascii() and core.isalpha() and len(core) >= 6 and not _SINGLE_SYLLABLE.match(plain)
     if len(plain) < 4 and not _VIET_MARKS.search(core):
         return False
-    if _VIET_MARKS.search(core):  # a word with marks after "là": a name used as a password ("là Hoàng")
-        return len(plain) >= 3
+    if _VIET_MARKS.search(core):  # a word with marks right after "là": a name used as a password ("là Hoàng")
+        return len(plain) >= 3 and not strict
     return not _SINGLE_SYLLABLE.match(plain) or len(plain) >= 6
 
 
