@@ -85,7 +85,7 @@ REDACTED = [
     ("mật khẩu là Hoàng", "mật khẩu là [mật khẩu]"),
     ("mã 482 và 913", "mã [mã OTP] và [mã OTP]"),  # two halves joined by "và"
     ("913 và 482", "[mã OTP] và [mã OTP]"),
-    ("mật khẩu em đặt là tên con gái cộng năm sinh 1985", "mật khẩu em đặt là tên con gái cộng năm sinh [mật khẩu]"),
+    ("mật khẩu em đặt là tên con gái cộng năm sinh 1985", "mật khẩu em đặt là tên con [mật khẩu]"),  # described
     ("mã otp (641357)", "mã otp [mã OTP]"),
     # ID numbers
     ("cccd 038176002913", "cccd [số định danh]"),
