@@ -75,8 +75,7 @@ LABELS = {
     "buoc": 2, "step": 2, "loi": 4, "ma loi": 4, "error": 4, "err": 4, "http": 3, "trang": 4, "phong": 4,
     "dieu": 3, "khoan": 3, "muc": 3, "lop": 2, "tang": 2, "so nha": 4, "nha so": 4, "ngo": 4, "hem": 4,
     "km": 4, "ql": 3, "quoc lo": 3, "tinh lo": 3, "lan thu": 3, "thu": 1, "phien ban": 3, "version": 3, "ver": 3,
-    "ios": 3, "android": 3, "iphone": 3, "windows": 4, "win": 4, "cau": 3, "bai": 3, "so": 3, "den": 3,
-    "tu": 3, "khoang": 4, "hon": 4, "gan": 4, "tren": 4, "duoi": 4, "moi": 4, "con": 3, "sau": 3, "truoc": 3,
+    "ios": 3, "android": 3, "iphone": 3, "windows": 4, "win": 4, "cau": 2, "bai": 2,
 }
 # Words that make a 4-digit number from 1900 to 2099 right after them a year ("năm 2024", "sinh 1956").
 YEAR_WORDS = ("nam", "sinh", "tu", "den", "truoc", "sau", "cuoi", "dau", "giua", "thang", "tu nam", "den nam",
