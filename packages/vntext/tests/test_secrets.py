@@ -133,6 +133,7 @@ KEPT = [
     "Quyết định 06/QĐ-TTg", "mk wifi ủy ban là gì", "mật khẩu VNeID khác mật khẩu Zalo à",
     "password incorrect", "mật khẩu mạnh", "mật khẩu phải có chữ hoa", "lỗi 502 và 503", "bước 3 và 4",
     '<script>alert(1)</script> "><img src=x onerror=alert(1)>', "Luật 91/2025/QH15", "mã lỗi ERR_01",
+    '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>đậm</b> & "quote"',
 ]
 
 

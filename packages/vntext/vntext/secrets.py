@@ -842,7 +842,7 @@ def _shaped_password(word: str, text: str, s: int, e: int, benign: bytearray) ->
     core = word.strip("".join(_EDGE) + "/")
     if len(core) < 5 or _URL.search(core):
         return False
-    if _MODEL.match(core):
+    if _MODEL.match(core) or ("<" in core and ">" in core):  # a model name; markup, not a password
         return False
     letters = sum(c.isalpha() for c in core)
     digits = sum(c.isdigit() for c in core)
