@@ -32,7 +32,9 @@ class Database:
         PostgreSQL: connections are checked before use and a connection attempt gives up after 3 s (a database
         that is down is reported quickly, never waited for)."""
         self.url = url
-        kwargs: dict = {}
+        # a failed statement's error (logged with its traceback) must not print the values it carried: a call-back
+        # phone, a message's text
+        kwargs: dict = {"hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

@@ -186,10 +186,11 @@ class TrackerStore:
                 path = self._sqlite_path()
                 if path is not None:  # never create Rasa's file; WAL or not is Rasa's business
                     self._engine = create_engine(f"sqlite:///file:{path}?uri=true", pool_pre_ping=False,
+                                                 hide_parameters=True,
                                                  connect_args={"check_same_thread": False, "timeout": 10})
                 else:
                     kwargs: Dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10,
-                                              "pool_timeout": 5}
+                                              "pool_timeout": 5, "hide_parameters": True}
                     if self.url.startswith("postgres"):
                         kwargs["connect_args"] = {"connect_timeout": 3}
                     self._engine = create_engine(engine_url(self.url), **kwargs)
