@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.orm import joinedload
-from vntext import normalize
+from vntext import normalize, secrets
 
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
@@ -449,7 +449,7 @@ def _apply_prompt(svc: Services, session, conv: Conversation, message: Message, 
         return [add_outbound(session, conv, "system", texts.message("callback_ask_phone"), message)]
     if prompt == "callback_phone" and answer == "phone":
         kind, start, end = next(span for span in redaction.spans if span[0] == "phone")
-        phone = "".join(ch for ch in original[start:end] if ch.isdigit() or ch == "+")
+        phone = secrets.digits_of(original[start:end])  # "không chín…", full-width digits: as ASCII digits
         session.add(CallbackRequest(conversation_id=conv.id, phone=phone,
                                     consent_text=texts.text("callback_consent", days=svc.settings.retention_days)))
         open_handoff = handoff.open_handoff(session, conv)

@@ -111,3 +111,17 @@ def test_the_console_marks_a_call_back_done(backend, tmp_path):
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/console/conversations/{conv.id}")
     assert phones(app) == [("", "called")]
     assert "Đã ghi nhận cuộc gọi lại" in staff.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_number_typed_in_words_or_full_width_is_stored_as_digits(backend, tmp_path):
+    """"không chín một hai …" at the phone prompt is the number 0912…, not an empty string."""
+    from tests.gateway.test_handoff_live import say, texts
+
+    for n, typed in enumerate(("không chín một hai ba bốn năm sáu bảy tám", "０９１２３４５６７８")):
+        app = build_app(settings_for(backend, tmp_path / str(n)))
+        set_hours(app, {**ALWAYS_OPEN, "holidays": [datetime.now(TZ).date().isoformat()]})
+        citizen, sender = app.test_client(), f"cb-{uuid.uuid4().hex[:8]}"
+        for step in ("/choose_qr", "/request_human", "/affirm", "/affirm"):
+            say(citizen, sender, step)
+        assert "đuôi 678" in texts(say(citizen, sender, f"số tôi là {typed}"))[0], typed
+        assert phones(app) == [(PHONE, "open")], typed

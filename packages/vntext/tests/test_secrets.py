@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from vntext.secrets import KINDS, PLACEHOLDERS, Detector, Redaction, find_placeholders, redact
+from vntext.secrets import KINDS, PLACEHOLDERS, Detector, Redaction, digits_of, find_placeholders, redact
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +259,11 @@ def test_button_payloads_pass_untouched_and_anything_more_is_still_checked(redac
     assert redactor.redact("/choose_password_otp").text == "/choose_password_otp"
     mixed = redactor.redact("/step_done mã otp của tôi là 739146")
     assert "739146" not in mixed.text and mixed.kinds == ["otp"]
+
+
+@pytest.mark.parametrize("typed, digits", [
+    ("0912 345 678", "0912345678"), ("+84 912.345.678", "+84912345678"), ("０９１２３４５６７８", "0912345678"),
+    ("không chín ba sáu hai một bốn năm tám bảy", "0936214587"), ("", ""),
+])
+def test_digits_of_reads_a_number_typed_in_any_form(typed, digits):
+    assert digits_of(typed) == digits

@@ -886,6 +886,16 @@ def _apply(text: str, spans: Sequence[Span]) -> str:
     return "".join(out)
 
 
+def digits_of(text: str) -> str:
+    """The number a span holds as the detector reads it: any Unicode digit as ASCII, number words as digits
+    ("không chín một hai" → "0912"), a leading "+" kept. For a call-back phone the citizen typed in any form."""
+    v = view(text or "")
+    atoms = _atoms(v.text)
+    groups = _groups(atoms, v.text, bytearray(len(v.text)), _tables())
+    digits = "".join(g.digits for g in groups)
+    return ("+" + digits) if v.text.lstrip().startswith("+") and digits else digits
+
+
 def find_placeholders(text: str) -> List[str]:
     """Kinds of placeholder already in the text (`[mã OTP]`, …), in KINDS order."""
     kinds = {a.text for a in _atoms(view(text or "").text) if a.kind == "X"}
