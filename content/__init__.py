@@ -1,7 +1,7 @@
-"""The content (guide.yml, messages.yml; staff.yml for the gateway's staff consoles) and its loader, shared by the
-bot's actions and the gateway.
+"""The content (guide.yml, messages.yml, errors.yml; staff.yml for the gateway's staff consoles) and its loader,
+shared by the bot's actions, the bot's NLU (errors.yml) and the gateway.
 
 Plain Python + PyYAML, so both environments (the bot's Python 3.10 and the gateway's) can import it.
 """
-from content.loader import (Guide, content_dir, get_path, load, load_staff, overrides_path, render,  # noqa: F401
-                            set_path)
+from content.loader import (Guide, content_dir, get_path, load, load_errors, load_staff, overrides_path,  # noqa: F401
+                            render, set_path)

@@ -1,5 +1,6 @@
 """The content files, loaded and reloaded when they change: the guide (content/guide.yml, content/messages.yml),
-which is everything a citizen reads, and the staff consoles' words (content/staff.yml).
+which is everything a citizen reads, the catalogue of the messages the screens show (content/errors.yml, read by
+the bot's understanding and its actions), and the staff consoles' words (content/staff.yml).
 
 This module only finds, caches and fills them in.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
@@ -27,7 +28,8 @@ def overrides_path() -> Path:
     """The commune's edits made in the console: `CONTENT_OVERRIDES`, default `var/content-overrides.yml`.
 
     Kept apart from the files in git so an upgrade never overwrites them. Format: {"guide": {path: value},
-    "messages": {path: value}} where a path is dotted keys and list indexes, e.g. `flows.A.steps.2.text`.
+    "messages": {path: value}, "errors": {path: value}} where a path is dotted keys and list indexes, e.g.
+    `flows.A.steps.2.text` or `errors.qr_expired.text`; a new error entry is a path one level under `errors`.
     """
     return Path(os.environ.get("CONTENT_OVERRIDES") or DEFAULT_CONTENT_DIR.parent / "var" / "content-overrides.yml")
 
@@ -73,6 +75,7 @@ class Guide:
 
     guide: Dict[str, Any]
     messages: Dict[str, Any]
+    errors: Dict[str, Any] = field(default_factory=dict)  # content/errors.yml (empty when the file is absent)
 
     @property
     def commune(self) -> Dict[str, Any]:
@@ -121,6 +124,11 @@ class Guide:
         """How a kind of secret is named to the citizen."""
         return self.messages["secret_kinds"].get(kind, kind)
 
+    def error(self, key: str) -> Optional[Dict[str, Any]]:
+        """An entry of the error-message catalogue (content/errors.yml `errors`), or None."""
+        entry = (self.errors.get("errors") or {}).get(key)
+        return entry if isinstance(entry, dict) else None
+
 
 class _Snapshot:
     """The value last built from some files, built again when one of them changed (modification time or size)."""
@@ -141,6 +149,7 @@ class _Snapshot:
 
 _guide = _Snapshot()  # one snapshot: the last (directory, overrides) read
 _staff = _Snapshot()
+_errors = _Snapshot()
 
 
 def _stamp(path: Path) -> tuple:
@@ -155,25 +164,58 @@ def _read(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def _read_optional(path: Path) -> Dict[str, Any]:
+    """A content file that may be absent (errors.yml in an older copy of the content folder): {} then."""
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _apply_overrides(edits: Dict[str, Any], targets: Dict[str, Any]) -> None:
+    """Apply the commune's edits ({target: {path: value}}) to the loaded files, in place."""
+    for target, data in targets.items():
+        for path, value in (edits.get(target) or {}).items():
+            try:
+                set_path(data, path, value)
+            except (KeyError, IndexError, ValueError, TypeError):
+                pass  # an edit whose place no longer exists (content upgraded): ignored
+
+
 def load(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Guide:
     """The current guide with the commune's overrides applied; re-read only when a file changed."""
     directory = directory or content_dir()
     overrides = overrides or overrides_path()
-    files = [directory / "guide.yml", directory / "messages.yml"]
+    files = [directory / "guide.yml", directory / "messages.yml", directory / "errors.yml"]
 
     def build() -> Guide:
-        guide, messages = (_read(f) for f in files)
+        guide, messages = (_read(f) for f in files[:2])
+        errors = _read_optional(files[2])
         if overrides.exists():
-            edits = _read(overrides) or {}
-            for target, changes in (("guide", guide), ("messages", messages)):
-                for path, value in (edits.get(target) or {}).items():
-                    try:
-                        set_path(changes, path, value)
-                    except (KeyError, IndexError, ValueError, TypeError):
-                        pass  # an edit whose place no longer exists (content upgraded): ignored
-        return Guide(guide=guide, messages=messages)
+            _apply_overrides(_read(overrides) or {}, {"guide": guide, "messages": messages, "errors": errors})
+        return Guide(guide=guide, messages=messages, errors=errors)
 
     return _guide.get(files + [overrides], build)
+
+
+def load_errors(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Dict[str, Any]:
+    """content/errors.yml with the commune's overrides (target `errors`), re-read only when a file changed.
+
+    For the bot's NLU in the Rasa server, which needs only this file (not the guide). The same dict object is
+    returned until a file changes, so a caller may cache what it derives from it by identity.
+    """
+    directory = directory or content_dir()
+    overrides = overrides or overrides_path()
+    path = directory / "errors.yml"
+
+    def build() -> Dict[str, Any]:
+        errors = _read_optional(path)
+        if overrides.exists():
+            _apply_overrides(_read(overrides) or {}, {"errors": errors})
+        return errors
+
+    return _errors.get([path, overrides], build)
 
 
 def load_staff(directory: Optional[Path] = None) -> Dict[str, Any]:

@@ -4,6 +4,7 @@ from bot.actions.flow import (  # noqa: F401
     ActionAskFlow,
     ActionChooseFlow,
     ActionGreet,
+    ActionHelper,
     ActionLoginSuccess,
     ActionResume,
     ActionStepDone,

@@ -17,7 +17,8 @@ STUCK_AFTER = 3  # failures at one step before a person is offered
 MISSES_BEFORE_OFFER = 2  # misunderstandings in a row before a person is offered
 
 SLOTS = ("flow", "step", "problem", "tried", "step_failures", "misses", "awaiting", "login_outcome",
-         "handoff_reason")
+         "handoff_reason", "helping", "purpose")
+DEFAULT_RELATIVE = "người nhà"  # how the bot names a relative the citizen did not name
 
 
 class Conversation:
@@ -30,6 +31,8 @@ class Conversation:
         self.guide = guide
         self._values: Dict[str, Any] = {name: tracker.get_slot(name) for name in SLOTS}
         self._changes: Dict[str, Any] = {}
+        self.helper_started = False  # helper mode began with this message (its introduction is said once)
+        self._purpose_pending = False  # another purpose was named in this message: a word on it is due
 
     # --- state -----------------------------------------------------------------------------------------
     def get(self, name: str) -> Any:
@@ -81,6 +84,44 @@ class Conversation:
         """A counter slot as an int."""
         return int(self.get(name) or 0)
 
+    def entities(self, kind: str) -> List[Dict[str, Any]]:
+        """The latest message's entities of one kind (set by the NLU: error, purpose, helper, sensitive)."""
+        return [e for e in self.tracker.latest_message.get("entities") or [] if e.get("entity") == kind]
+
+    @property
+    def relative(self) -> Optional[str]:
+        """The relative the citizen logs in for (helper mode), or None."""
+        return self.get("helping") or None
+
+    # --- what the message says besides its intent ------------------------------------------------------------
+    def notice_signals(self) -> None:
+        """Helper mode and another purpose, from the latest message's entities: the helper is welcomed once (who
+        the bot now addresses, and that the OTP goes to the relative's phone with the relative's consent); a word
+        on the other purpose is due (`mention_purpose`)."""
+        helper = next((e.get("value") for e in self.entities("helper") if e.get("value")), None)
+        if helper and not self.relative:
+            self.start_helping(str(helper))
+        purpose = next((e.get("value") for e in self.entities("purpose") if e.get("value")), None)
+        if purpose and purpose != self.get("purpose"):
+            self.set(purpose=str(purpose))
+            self._purpose_pending = True
+
+    def start_helping(self, relative: str) -> None:
+        """Enter helper mode (or repeat its welcome): address the helper, remind whose phone and consent."""
+        self.set(helping=relative)
+        self.helper_started = True
+        self.say("helper_intro", relative=relative)
+        self.say("helper_consent", relative=relative)
+
+    def mention_purpose(self) -> None:
+        """The word on another purpose named in this message (once per purpose), after the login help."""
+        if not self._purpose_pending:
+            return
+        self._purpose_pending = False
+        key = self.get("purpose") or "other"
+        names = self.guide.messages.get("purposes") or {}
+        self.say("other_purpose", purpose=names.get(key) or names.get("other") or key)
+
     # --- replies ---------------------------------------------------------------------------------------
     def say(self, key: str, buttons: Optional[str] = None, **fields: Any) -> None:
         """Send one message from messages.yml, with a named button set."""
@@ -102,6 +143,12 @@ class Conversation:
         image = self.guide.illustration_url(step.get("illustration"))
         if image:
             self.dispatcher.utter_message(image=image)
+        if self.relative:  # helper mode: whose phone this step uses
+            problems = step.get("problems") or []
+            if "otp_not_received" in problems:
+                self.say("helper_otp", relative=self.relative)
+            elif "app_login_failed" in problems:
+                self.say("helper_app", relative=self.relative)
         text = self.guide.text("step", step=self.step, total=self.total, text=self.guide.fill(step["text"]))
         self.send(text, "step")
         self.set(awaiting="step")
@@ -114,7 +161,8 @@ class Conversation:
         self.send_step()
 
     def ask_flow(self) -> None:
-        """Ask which way the citizen wants to log in."""
+        """Ask which way the citizen wants to log in (after a word on another purpose just named)."""
+        self.mention_purpose()
         self.say("ask_flow", "choose_flow")
         self.set(awaiting="flow_choice")
 
@@ -155,6 +203,7 @@ class Conversation:
                     "step": self.step or None,
                     "problem": self.get("problem"),
                     "tried": list(self.get("tried") or []),
+                    "helper": bool(self.relative),  # a relative logs in for the account holder
                 }
             }
         )
@@ -166,6 +215,7 @@ class GuideAction(Action):
 
     NAME = ""
     resets_misses = True  # any understood message ends a run of misunderstandings
+    reads_signals = True  # helper mode and another purpose are noticed (not by the safety answers, which come first)
 
     def name(self) -> Text:
         """The action's name in the domain."""
@@ -176,6 +226,8 @@ class GuideAction(Action):
         conv = Conversation(dispatcher, tracker, content.load())
         if self.resets_misses:
             conv.set(misses=0.0)
+        if self.reads_signals:
+            conv.notice_signals()
         self.act(conv)
         return conv.events()
 

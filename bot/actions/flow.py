@@ -1,7 +1,7 @@
 """Actions of the guided login flows: greeting, choosing a flow, moving step by step, the final question."""
 from __future__ import annotations
 
-from bot.actions.conversation import Conversation, GuideAction
+from bot.actions.conversation import DEFAULT_RELATIVE, Conversation, GuideAction
 from bot.actions.problems import remedy_answer
 
 FLOW_OF_INTENT = {"choose_password_otp": "A", "choose_qr": "B"}
@@ -23,12 +23,28 @@ class ActionGreet(GuideAction):
 
 
 class ActionAskFlow(GuideAction):
-    """The citizen wants to log in: ask which way."""
+    """The citizen wants to log in: ask which way (after a word on another purpose they named)."""
 
     NAME = "action_ask_flow"
 
     def act(self, conv: Conversation) -> None:
         conv.ask_flow()
+
+
+class ActionHelper(GuideAction):
+    """The citizen logs in for a relative: welcome the helper (whose account, whose phone, consent), then the
+    current step, or the choice of a way to log in."""
+
+    NAME = "action_helper"
+
+    def act(self, conv: Conversation) -> None:
+        if not conv.helper_started:
+            conv.start_helping(conv.relative or DEFAULT_RELATIVE)
+        conv.mention_purpose()
+        if conv.flow and conv.step:
+            conv.send_step()
+        else:
+            conv.ask_flow()
 
 
 class ActionChooseFlow(GuideAction):

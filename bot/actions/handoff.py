@@ -20,6 +20,13 @@ class ActionFallback(GuideAction):
     resets_misses = False
 
     def act(self, conv: Conversation) -> None:
+        if conv.helper_started:  # not understood, but it said who the citizen helps: that was the point
+            conv.set(misses=0.0)
+            if conv.flow and conv.step:
+                conv.resume()
+            else:
+                conv.ask_flow()
+            return
         misses = conv.count("misses") + 1
         conv.set(misses=float(misses))
         if misses >= MISSES_BEFORE_OFFER:

@@ -26,6 +26,11 @@ class ActionAnswerInfo(GuideAction):
         if conv.intent == "thank" and not conv.flow:
             conv.set(awaiting=None)
             return
+        if conv.intent == "out_of_scope" and not (conv.flow and conv.step):
+            # another service or another topic: the guide, or a person who can answer (the hotline was said)
+            conv.say("out_of_scope_offer", "offer_guide")
+            conv.set(awaiting="guide_offer")
+            return
         conv.resume()
 
 

@@ -9,6 +9,7 @@ class ActionScamWarning(GuideAction):
     """Warns about a described scam with the facts and official contacts, then resumes."""
 
     NAME = "action_scam_warning"
+    reads_signals = False  # the warning comes first, alone
 
     def act(self, conv: Conversation) -> None:
         conv.say("scam")
@@ -20,6 +21,7 @@ class ActionSecretWarning(GuideAction):
     """Warns that the bot never needs an OTP, password, ID number or phone number, then resumes."""
 
     NAME = "action_secret_warning"
+    reads_signals = False  # the warning comes first, alone
 
     def act(self, conv: Conversation) -> None:
         message = conv.tracker.latest_message

@@ -4,6 +4,10 @@ Placed last in the pipeline (after the FallbackClassifier), so a message that ca
 number or a phone number is always answered with the safety warning — unless it describes a scam, whose answer
 already covers it. The kinds found are added as `sensitive` entities for the actions to read; the original intent
 stays in the intent ranking.
+
+The other way round, the safety warning is never given without a secret: when the classifier says `share_secret`
+but the text holds no secret and no placeholder ("hồ sơ của tôi bị trả lại là sao"), the next intent of the
+ranking is taken, or `nlu_fallback` when that one is below `fallback_threshold` (the FallbackClassifier's).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.nlu import sensitive
 
 SHARE_SECRET = "share_secret"
+FALLBACK = "nlu_fallback"
 ENTITY = "sensitive"
 
 
@@ -30,11 +35,12 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """Intents whose answer already covers secrets and that must not be overridden."""
-        return {"keep_intents": ["report_scam"]}
+        return {"keep_intents": ["report_scam"], "fallback_threshold": 0.45}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         """Stores the config."""
         self._keep = set(config.get("keep_intents", []))
+        self._threshold = float(config.get("fallback_threshold", 0.45))
 
     @classmethod
     def create(
@@ -55,6 +61,8 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
             seen = {kind for kind, _, _ in findings}
             findings += [(kind, 0, len(text)) for kind in sensitive.find_placeholders(text) if kind not in seen]
             if not findings:
+                if (message.get(INTENT) or {}).get("name") == SHARE_SECRET:
+                    self._no_secret(message)
                 continue
             entities = list(message.get(ENTITIES) or [])
             for kind, start, end in findings:
@@ -77,3 +85,14 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
             ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != SHARE_SECRET]
             message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)
         return messages
+
+    def _no_secret(self, message: Message) -> None:
+        """`share_secret` without a secret: the next intent of the ranking, or `nlu_fallback` if unsure."""
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
+                   if r.get("name") not in (SHARE_SECRET, FALLBACK)]
+        best = ranking[0] if ranking else None
+        if best is None or float(best.get("confidence") or 0.0) < self._threshold:
+            best = {"name": FALLBACK, "confidence": self._threshold}
+            ranking = [best] + ranking
+        message.set(INTENT, {"name": best["name"], "confidence": best["confidence"]}, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

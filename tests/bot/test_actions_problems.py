@@ -3,7 +3,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from bot.actions.flow import ActionAnswer
-from bot.actions.problems import ActionHandleProblem
+from bot.actions.problems import ActionHandleProblem, in_person
 import content
 
 
@@ -16,12 +16,18 @@ def test_every_problem_gets_its_remedy_lines(run, guide, code):
     for line in problem["remedy"]:
         assert guide.fill(line) in sent
     assert r.slots["problem"] == code and r.slots["tried"] == [code]
-    if problem["in_person"] == "yes":
+    if in_person(problem) == "yes":
         assert r.slots["awaiting"] == "human_offer" and r.slots["handoff_reason"] == "in_person"
         assert any("Công an" in t and problem["bring"] in t for t in sent)
     else:
         assert r.slots["awaiting"] == "remedy"
         assert r.buttons() == ["/affirm", "/deny", "/request_human"]
+
+
+def test_the_problems_that_always_need_the_police_say_so_at_once():
+    # guide.yml writes `in_person: yes` unquoted, which YAML reads as true: it must still mean "yes"
+    codes = [c for c in content.load().problem_codes() if in_person(content.load().problem(c)) == "yes"]
+    assert codes == ["not_level2", "phone_number_changed"]
 
 
 def test_otp_not_received_exact_events(run):
