@@ -64,7 +64,8 @@ def keyboard_login(page, server: LiveServer, username: str) -> None:
     """Log in with the keyboard only: the username field has focus, Tab to the password, Enter to submit."""
     page.goto(f"{server.url}/console/")
     assert "/auth/login" in page.url
-    assert page.evaluate("document.activeElement.id") == "username"
+    # autofocus is applied after load: wait for it (a loaded machine took longer than one evaluate)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'", timeout=10_000)
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"

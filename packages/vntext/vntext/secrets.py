@@ -315,7 +315,9 @@ def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
     return True
 
 
-def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4) -> List[_Run]:
+def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4, relaxed_at: int = -1) -> List[_Run]:
+    """Digit groups joined into runs; number words need a run of `min_word_digits` only in the run that starts at
+    atom `relaxed_at` (a message answering a cue or continuing a number), four elsewhere."""
     # a date- or time-shaped group among other digit groups is one more group of them ("5-9-6 - 9/4 8")
     plain = [not g.benign and not g.word for g in groups]
     for k, g in enumerate(groups):
@@ -338,7 +340,8 @@ def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4) ->
             current = [g]
     if current:
         runs.append(_Run(current))
-    return [r for run in runs for r in _trim_words(run, min_word_digits)]
+    return [r for run in runs
+            for r in _trim_words(run, min_word_digits if relaxed_at < 0 or run.first == relaxed_at else 4)]
 
 
 def _trim_words(run: _Run, min_digits: int = 4) -> List[_Run]:
@@ -438,9 +441,9 @@ class Detector:
         groups = _groups(atoms, text, benign, t)
         self._unbenign_after_cues(atoms, cues, groups, benign, t)
         expecting = context.tail is not None or context.pending is not None or context.secret_tail is not None
-        runs = _runs(atoms, groups, 2 if expecting else 4)
-        found: List[_Found] = []
         head = _head_index(atoms, t)
+        runs = _runs(atoms, groups, 2 if expecting else 4, head)
+        found: List[_Found] = []
         tail_kind = None
         for run in runs:
             kind = self._judge_run(atoms, cues, run, t, context, head)
