@@ -14,10 +14,10 @@ are). Words: content/messages.yml `gateway.erase_*` and the `erase_confirm` butt
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import update
+from vntext import normalize
 
 from gateway.models import Conversation, Message
 from gateway.services import erasure
@@ -29,21 +29,19 @@ BUTTON = "/erase_conversation"  # the payload of the button under the privacy no
 ERASED = "conversation_erased"  # the key of the answer's custom payload once the conversation is deleted
 YES, NO = "yes", "no"
 
-_FOLD = {0x0111: "d", 0x0110: "D"}  # d with stroke has no decomposition
 _COMMAND = re.compile(r"\bxoa\s+(?:het\s+|toan\s+bo\s+|ca\s+|lich\s+su\s+)?(?:cuoc\s+|doan\s+|noi\s+dung\s+)?"
                       r"(?:tro\s+chuyen|hoi\s+thoai|chat)\b")
 _NEGATED = re.compile(r"\b(?:khong|ko|dung|chua|chang)\s+(?:muon\s+|can\s+)?xoa\b")
 _POLITE = r"(?:\s+(?:a|nhe|nha|di|roi|luon|ngay|giup|giup\s+toi|voi|het|di\s+a))*"
 _YES = re.compile(r"^(?:co|vang|da|u|uh|um|ok|oke|okay|yes|dong\s+y|chac\s+chan|xoa|co\s+xoa|xoa\s+di)" + _POLITE + "$")
 _NO = re.compile(r"^(?:khong|ko|k|kh|kg|no|thoi|huy|dung|khong\s+xoa|dung\s+xoa|chua|de\s+sau)" + _POLITE + "$")
+_PUNCTUATION = re.compile(r"[^a-z0-9/]+")
 _MAX_COMMAND = 80  # longer messages are about something else, even if they mention deleting
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics (ó and oá alike), đ → d, punctuation as spaces, single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9/]+", " ", bare).split())
+    """The folded view (vntext: lower case, no diacritics, ó and oá alike, đ → d), punctuation as single spaces."""
+    return " ".join(_PUNCTUATION.sub(" ", normalize.fold(text)).split())
 
 
 def is_command(text: str) -> bool:
