@@ -600,7 +600,7 @@ class Detector:
             word = text[s:e]
             if len(word) < 5 or all(benign[s:e]):
                 continue
-            if _shaped_password(word, text, s, e, benign):
+            if _shaped_password(word):
                 found.append(_Found("password", s, _trim_end(text, s, e)))
         return found
 
@@ -744,11 +744,6 @@ def _only_run(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
                for k, a in enumerate(atoms) if not run.first <= k <= run.last)
 
 
-def _first_content(text: str) -> int:
-    m = re.search(r"[0-9a-z]", text)
-    return m.start() if m else 0
-
-
 def _chunk_end(atoms: List[_Atom], j: int) -> int:
     """Index of the last atom of the whitespace-delimited word that atom j starts."""
     k = j
@@ -840,7 +835,7 @@ def _password_like(core: str, introduced: bool, strict: bool) -> bool:
     return not _SINGLE_SYLLABLE.match(plain) or len(plain) >= 6
 
 
-def _shaped_password(word: str, text: str, s: int, e: int, benign: bytearray) -> bool:
+def _shaped_password(word: str) -> bool:
     """Anywhere in a message: letters mixed with digits (≥ 2 each, 6+ chars) or with symbols inside the word."""
     core = word.strip("".join(_EDGE) + "/")
     if len(core) < 5 or _URL.search(core):
