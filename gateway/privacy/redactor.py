@@ -7,7 +7,6 @@ messages is found (and the stored previous message masked too: `Redaction.previo
 """
 from __future__ import annotations
 
-import threading
 from typing import Callable, Iterable, Optional, Tuple
 
 from vntext.secrets import Detector, Redaction
@@ -19,8 +18,7 @@ class Redactor:
     def __init__(self, public_numbers: Callable[[], Iterable[str]] = tuple) -> None:
         """`public_numbers`: a callable giving the numbers the commune publishes now (its hotline)."""
         self._public_numbers = public_numbers
-        self._cache: Tuple[Tuple[str, ...], Detector] = ((), Detector())
-        self._lock = threading.Lock()  # guards only the swap of the cached detector, never a match
+        self._cache: Tuple[Tuple[str, ...], Detector] = ((), Detector())  # swapped whole: no lock needed
 
     def detector(self) -> Detector:
         """The detector for the commune's current published numbers (rebuilt only when they change)."""
@@ -28,8 +26,7 @@ class Redactor:
         numbers_then, detector = self._cache
         if numbers != numbers_then:
             detector = Detector(numbers)
-            with self._lock:
-                self._cache = (numbers, detector)
+            self._cache = (numbers, detector)
         return detector
 
     def redact(self, text: str, previous: Optional[str] = None) -> Redaction:

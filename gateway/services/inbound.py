@@ -123,7 +123,8 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
         # the place in the conversation's queue is taken on arrival, before any slower work: messages are
         # processed in the order they arrived (and each is redacted knowing the one before it)
         with svc.locks.hold(f"{inbound.channel}:{inbound.sender}", seq=inbound.seq):
-            return _handle_in_turn(svc, inbound, text, _redact(svc, inbound, text))
+            redaction = _redact_with_previous(svc, inbound.channel, inbound.sender, inbound.key, text)
+            return _handle_in_turn(svc, inbound, text, redaction)
     except OutOfOrder as exc:  # its predecessor has not come: refused at once, nothing stored, the retry goes on
         raise Rejected(409, "sequence_gap", svc.texts.rejected("sequence_gap"), retry_after=1) from exc
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
@@ -193,15 +194,11 @@ def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str
     return redaction.text
 
 
-def _redact(svc: Services, inbound: Inbound, text: str):
+def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optional[str], text: str):
     """The message redacted, read together with the conversation's previous citizen message (fragments of one
     secret across two messages). When that shows the previous message held part of a secret, Rasa's copy of it
     is masked now and the gateway's in the transaction that stores this one (`Redaction.previous_text`,
     `.previous_id`); if Rasa's copy cannot be masked, nothing is stored and the client may retry."""
-    return _redact_with_previous(svc, inbound.channel, inbound.sender, inbound.key, text)
-
-
-def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optional[str], text: str):
     previous = _previous(svc, channel, sender, key)
     redaction = svc.redactor.redact(text, previous.text if previous is not None else None)
     if redaction.previous_text is None:
