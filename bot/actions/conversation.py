@@ -18,7 +18,6 @@ MISSES_BEFORE_OFFER = 2  # misunderstandings in a row before a person is offered
 
 SLOTS = ("flow", "step", "problem", "tried", "step_failures", "misses", "awaiting", "login_outcome",
          "handoff_reason", "helping", "purpose")
-DEFAULT_RELATIVE = "người nhà"  # how the bot names a relative the citizen did not name
 
 
 class Conversation:

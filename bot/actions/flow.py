@@ -1,7 +1,7 @@
 """Actions of the guided login flows: greeting, choosing a flow, moving step by step, the final question."""
 from __future__ import annotations
 
-from bot.actions.conversation import DEFAULT_RELATIVE, Conversation, GuideAction
+from bot.actions.conversation import Conversation, GuideAction
 from bot.actions.problems import remedy_answer
 
 FLOW_OF_INTENT = {"choose_password_otp": "A", "choose_qr": "B"}
@@ -39,7 +39,7 @@ class ActionHelper(GuideAction):
 
     def act(self, conv: Conversation) -> None:
         if not conv.helper_started:
-            conv.start_helping(conv.relative or DEFAULT_RELATIVE)
+            conv.start_helping(conv.relative or conv.guide.text("helper_default_relative"))
         conv.mention_purpose()
         if conv.flow and conv.step:
             conv.send_step()
