@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import CallbackRequest, Conversation, Staff
 from gateway.services import audit
-from gateway.services.handoff import HandoffError
+from gateway.services.handoff_errors import HandoffError
 
 ERASED = ""  # the phone column once the number is purged (the column is NOT NULL)
 

@@ -10,30 +10,15 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import admission, audit, hours, runtime_settings
+from gateway.services import admission, audit, callbacks, hours, runtime_settings
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
-from gateway.services.texts import StaffError
+from gateway.services.handoff_errors import HandoffError
 
 log = logging.getLogger(__name__)
 OPEN = ("waiting", "claimed")
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
 MAX_OVERRIDE_REASON = 500  # characters of the reason an admin gives for acting on a handoff another one holds
-
-
-class HandoffError(StaffError):
-    """A staff action that cannot be done now: an HTTP status and a reason code, whose words for staff are in
-    content/staff.yml `handoff_errors` (`Texts.explain`)."""
-
-    group = "handoff_errors"
-
-    def __init__(self, status: int, reason: str, **fields: Any) -> None:
-        super().__init__(reason, **fields)
-        self.status = status
-
-    @property
-    def reason(self) -> str:
-        return self.key
 
 
 def open_handoff(session: Session, conv: Conversation) -> Optional[Handoff]:
@@ -192,7 +177,6 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
         add_outbound(session, conv, "system", svc.texts.message("resolved"))
     conv.assigned_staff_id, conv.gateway_prompt = None, None
     if outcome != "call_back":  # no call is still to be made: the call-back number goes (gateway.services.callbacks)
-        from gateway.services import callbacks  # (callbacks raises HandoffError: imported here, not at the top)
 
         callbacks.close_for(session, conv)
     _event(session, handoff, "resolved", staff, {"outcome": outcome})
