@@ -17,11 +17,13 @@ import re
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from vntext import normalize
 
 from gateway.models import Conversation, Message
 from gateway.services import erasure
 from gateway.services.container import Services
+from gateway.services.inbound_errors import BotUnavailable
 from gateway.services.messages import add_outbound
 
 PROMPT = "erase_confirm"
@@ -106,10 +108,6 @@ def _reply(svc: Services, sender: str, conv: Any, message_id: int, key: str, pro
 
 
 def _erase(svc: Services, sender: str, conv: Any) -> List[Dict[str, Any]]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from gateway.services.inbound import BotUnavailable  # (inbound imports this module)
-
     try:
         erasure.erase_conversation(svc, conv.id, by="citizen", in_turn=True)
     except SQLAlchemyError as exc:  # a store is down: nothing was lost, the same message can be sent again

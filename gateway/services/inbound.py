@@ -32,6 +32,7 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _handle_in_turn
 from gateway.services import admission, handoff, retro_mask, runtime_settings
 from gateway.services.container import Services
+from gateway.services.inbound_errors import BotUnavailable, Rejected
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
 from gateway.services.ordering import Busy, OutOfOrder
 from gateway.services.tracker_store import METADATA_KEY, TrackerStoreError
@@ -42,25 +43,6 @@ CHANNELS = ("rest", "widget", "zalo")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 MAX_SEQ = 2 ** 53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
 YES, NO = "affirm", "deny"
-
-
-class Rejected(Exception):
-    """The message cannot be accepted as sent (HTTP status, code, Vietnamese explanation; `retry_after` seconds
-    when sending it again later will do)."""
-
-    def __init__(self, status: int, code: str, message: str, retry_after: int = 0) -> None:
-        super().__init__(code)
-        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
-
-
-class BotUnavailable(Exception):
-    """Rasa did not answer: the message is stored, a retry with the same key processes it."""
-
-    def __init__(self, message: str, code: str = "bot_unavailable", retry_after: int = 30) -> None:
-        super().__init__(code)
-        self.message = message
-        self.code = code
-        self.retry_after = retry_after
 
 
 @dataclass
