@@ -57,25 +57,23 @@ def end_one():
 @admin_required
 def end_account(staff_id: int):
     """End every session of an account."""
-    try:
-        with services().db.session() as session:
-            name = admin_sessions.end_account_sessions(session, me(session), staff_id).username
-    except StaffError as exc:
-        flash(services().texts.explain(exc), "error")
-    else:
-        flash(_say("ended_all", name=name), "success")
-    return redirect(url_for("admin_sessions.page"))
+    return _on_account(admin_sessions.end_account_sessions, staff_id, "ended_all")
 
 
 @bp.post("/staff/<int:staff_id>/unlock")
 @admin_required
 def unlock(staff_id: int):
     """Lift the login waits of an account."""
+    return _on_account(admin_sessions.unlock, staff_id, "unlocked")
+
+
+def _on_account(action, staff_id: int, done: str):
+    """Run an admin action on one account; say what was done or why it was refused; back to the page."""
     try:
         with services().db.session() as session:
-            name = admin_sessions.unlock(session, me(session), staff_id).username
+            name = action(session, me(session), staff_id).username
     except StaffError as exc:
         flash(services().texts.explain(exc), "error")
     else:
-        flash(_say("unlocked", name=name), "success")
+        flash(_say(done, name=name), "success")
     return redirect(url_for("admin_sessions.page"))
