@@ -87,7 +87,7 @@ ORDINARY_WORDS = (
     "hạ tiện", "hạ tần", "hài hoà", "hài hòa", "hai lòng", "hài lòng", "quang minh", "quang vinh", "tâm thành",
     "thanh quản", "thiều quang", "thanh minh", "thợ điện", "thổ dân", "thợ sơn", "thỏ thẻ", "tàn binh",
     "tân binh", "tấn phong", "tán thành", "vinh quang", "văn hóa", "văn hoá", "diễn biến", "đồng tiền", "động tiên",
-    "đóng yên", "đình công",
+    "đóng yên", "đình công", "cảm tử", "cầm chầu", "cầm tù", "thanh tâm", "tằn tiện",
     # common words of Viet74K
     "yên tâm", "hợp lý", "hợp thành", "đông nam", "thanh xuân", "trường thi", "trường giang", "sao vàng",
     "đồng lương", "bậc lương", "thanh long", "thanh lọc", "tiền nong", "tướng lĩnh", "vinh hoa", "điện quang",
