@@ -6,10 +6,11 @@ This module only finds, caches and fills them in.
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
@@ -32,6 +33,17 @@ def overrides_path() -> Path:
     `flows.A.steps.2.text` or `errors.qr_expired.text`; a new error entry is a path one level under `errors`.
     """
     return Path(os.environ.get("CONTENT_OVERRIDES") or DEFAULT_CONTENT_DIR.parent / "var" / "content-overrides.yml")
+
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")  # a commune's slug (gateway/services/communes.py)
+
+
+def commune_overrides_path(overrides: Path, slug: str) -> Path:
+    """Where one commune's own edits live, beside the province's: `var/content-overrides.d/<slug>.yml` for the
+    default overrides file. ValueError for anything but a slug (the slug comes from a message's metadata)."""
+    if not SLUG.match(slug or ""):
+        raise ValueError(f"not a commune slug: {slug!r}")
+    return overrides.with_name(overrides.stem + ".d") / f"{slug}.yml"
 
 
 def set_path(data: Any, path: str, value: Any) -> None:
@@ -76,11 +88,19 @@ class Guide:
     guide: Dict[str, Any]
     messages: Dict[str, Any]
     errors: Dict[str, Any] = field(default_factory=dict)  # content/errors.yml (empty when the file is absent)
+    # the commune this guide speaks for (its settings, gateway/services/communes.py `fields`), over `commune:`
+    commune_fields: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def commune(self) -> Dict[str, Any]:
-        """Commune settings: name, hotline, working hours, portal."""
-        return self.guide["commune"]
+        """Commune settings: name, hotline, working hours, portal (the guide's defaults under the commune's own)."""
+        if not self.commune_fields:
+            return self.guide["commune"]
+        return {**self.guide["commune"], **self.commune_fields}
+
+    def with_commune(self, fields: Optional[Dict[str, Any]]) -> "Guide":
+        """The same guide speaking for one commune (shares the loaded files: cheap)."""
+        return replace(self, commune_fields=dict(fields)) if fields else self
 
     def flow(self, code: str) -> Dict[str, Any]:
         """A flow (`A` or `B`) with its steps."""
@@ -147,7 +167,8 @@ class _Snapshot:
             return self._value
 
 
-_guide = _Snapshot()  # one snapshot: the last (directory, overrides) read
+_guides: Dict[Optional[str], _Snapshot] = {}  # per commune (None: the province's guide): the last files read
+_guides_lock = threading.Lock()
 _staff = _Snapshot()
 _errors = _Snapshot()
 
@@ -183,11 +204,27 @@ def _apply_overrides(edits: Dict[str, Any], targets: Dict[str, Any]) -> None:
                 pass  # an edit whose place no longer exists (content upgraded): ignored
 
 
-def load(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Guide:
-    """The current guide with the commune's overrides applied; re-read only when a file changed."""
+def _snapshot(commune: Optional[str]) -> _Snapshot:
+    with _guides_lock:
+        return _guides.setdefault(commune, _Snapshot())
+
+
+def load(directory: Optional[Path] = None, overrides: Optional[Path] = None, commune: Optional[str] = None) -> Guide:
+    """The current guide with the province's overrides applied, then the commune's own (`commune`: its slug) when
+    it made any; re-read only when a file changed. A commune without edits shares the province's snapshot."""
     directory = directory or content_dir()
     overrides = overrides or overrides_path()
     files = [directory / "guide.yml", directory / "messages.yml", directory / "errors.yml"]
+    if commune is not None:
+        own = commune_overrides_path(overrides, commune)
+        if own.exists():
+            def build_own() -> Guide:
+                base = load(directory, overrides)
+                guide, messages = copy.deepcopy(base.guide), copy.deepcopy(base.messages)
+                _apply_overrides(_read(own) or {}, {"guide": guide, "messages": messages})
+                return Guide(guide=guide, messages=messages, errors=base.errors)
+
+            return _snapshot(commune).get(files + [overrides, own], build_own)
 
     def build() -> Guide:
         guide, messages = (_read(f) for f in files[:2])
@@ -196,7 +233,7 @@ def load(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> 
             _apply_overrides(_read(overrides) or {}, {"guide": guide, "messages": messages, "errors": errors})
         return Guide(guide=guide, messages=messages, errors=errors)
 
-    return _guide.get(files + [overrides], build)
+    return _snapshot(None).get(files + [overrides], build)
 
 
 def load_errors(directory: Optional[Path] = None, overrides: Optional[Path] = None) -> Dict[str, Any]:

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import text
 
+from gateway import commune_cli
 from gateway.services import handoff, retention, staff_accounts
 
 
@@ -27,10 +28,18 @@ def register(app: Flask) -> None:
     @click.option("--username", default=None, help="Asked for when omitted.")
     @click.option("--name", "display_name", default=None, help="Asked for when omitted.")
     @click.option("--password", default=None, help="Read from the prompt (or ADMIN_PASSWORD) when omitted.")
-    def create_admin(username, display_name, password):
-        """Create an admin account (the first one, or another); the prompts' words are content/staff.yml `cli`."""
+    @click.option("--commune", "slug", default=None, help="That commune's admin; without it, a province admin.")
+    def create_admin(username, display_name, password, slug):
+        """Create an admin account of one commune (--commune SLUG) or of the province (sees every commune); the
+        prompts' words are content/staff.yml `cli`."""
         import os
 
+        commune_id = None
+        if slug is not None:
+            info = svc().communes.by_slug(slug)
+            if info is None:
+                raise click.ClickException(f"no commune '{slug}' (flask commune list)")
+            commune_id = info.id
         ask = svc().texts.staff("cli")
         username = username or click.prompt(ask["username"])
         display_name = display_name or click.prompt(ask["display_name"])
@@ -38,10 +47,13 @@ def register(app: Flask) -> None:
             ask.fill("password", min_chars=staff_accounts.MIN_PASSWORD))
         try:
             with svc().db.session() as session:
-                staff_accounts.create(session, username, display_name, password, role="admin")
+                staff_accounts.create(session, username, display_name, password, role="admin",
+                                      commune_id=commune_id)
         except staff_accounts.AccountError as exc:
             raise click.ClickException(svc().texts.explain(exc)) from exc
-        click.echo(f"admin '{username}' created")
+        click.echo(f"admin '{username}' created for " + (f"commune {slug}" if slug else "the province"))
+
+    commune_cli.register(app, svc)
 
     @app.cli.command("rotate-secret-key")
     def rotate_secret_key():

@@ -38,6 +38,8 @@ class Settings:
     content_overrides: Path = ROOT / "var" / "content-overrides.yml"
     illustrations_dir: Path = ROOT / "web_widget" / "illustrations"
     public_base_url: str = "http://127.0.0.1:8080"
+    # the commune of a message that names none (REST without metadata.commune, a widget without data-commune)
+    default_commune: str = "quang-yen"
     max_message_chars: int = 2000
     max_body_bytes: int = 64 * 1024
     rasa_timeout_s: float = 20.0
@@ -105,6 +107,7 @@ class Settings:
         s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
         s.content_overrides = Path(env.get("CONTENT_OVERRIDES", s.content_overrides))
         s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
+        s.default_commune = env.get("DEFAULT_COMMUNE", s.default_commune).strip()
         s.max_message_chars = int(env.get("MAX_MESSAGE_CHARS", s.max_message_chars))
         s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))
         s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))

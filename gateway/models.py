@@ -1,5 +1,5 @@
-"""The gateway's tables: conversations, messages (redacted), handoffs and their events, callbacks, staff,
-settings, audit log. Schema changes go through Alembic (gateway/migrations)."""
+"""The gateway's tables: communes (the tenants), conversations, messages (redacted), handoffs and their events,
+callbacks, staff, settings, audit log. Schema changes go through Alembic (gateway/migrations)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -27,8 +27,29 @@ class Base(DeclarativeBase):
     """Declarative base of every gateway table."""
 
 
+class Commune(Base):
+    """A commune-level unit (xã or phường) served by this installation: its staff see only its conversations.
+
+    `settings` holds what the commune fills in (hotline, address, hours text, portal: provincial | national |
+    both); a value left out falls back to the province's (content/guide.yml `commune:`), and a hotline not yet
+    confirmed is never given to citizens (gateway/services/communes.py)."""
+
+    __tablename__ = "communes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(48), unique=True)  # quang-yen
+    name: Mapped[str] = mapped_column(String(128))  # Xã Quảng Yên
+    kind: Mapped[str] = mapped_column(String(8), default="xa")  # xa | phuong (xã | phường)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    old_names: Mapped[List[str]] = mapped_column(JSON, default=list)  # units merged into it, "Xã Quảng Long"
+    zalo_oa_id: Mapped[Optional[str]] = mapped_column(String(64), unique=True)  # its own Official Account, if any
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Conversation(Base):
-    """One citizen's conversation on one channel."""
+    """One citizen's conversation on one channel, in one commune (None: a provincial Zalo OA conversation whose
+    citizen has not said their commune yet)."""
 
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_conversation_channel_external"),)
@@ -37,6 +58,7 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))  # rest | widget | zalo
     external_id: Mapped[str] = mapped_column(String(128))  # the channel's sender id
     rasa_sender_id: Mapped[str] = mapped_column(String(160), unique=True)
+    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("communes.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | with_staff | closed
     flow: Mapped[Optional[str]] = mapped_column(String(1))
     step: Mapped[Optional[int]] = mapped_column(Integer)
@@ -58,6 +80,7 @@ class Conversation(Base):
     handoffs: Mapped[List["Handoff"]] = relationship(back_populates="conversation", order_by="Handoff.id",
                                                      cascade="all, delete-orphan", passive_deletes=True)
     assigned_staff: Mapped[Optional["Staff"]] = relationship()
+    commune: Mapped[Optional[Commune]] = relationship()
 
 
 class Message(Base):
@@ -161,7 +184,8 @@ class CallbackRequest(Base):
 
 
 class Staff(Base):
-    """A commune staff account (role staff or admin); passwords are argon2 hashes."""
+    """A staff account (role staff or admin) of one commune, or of the province when `commune_id` is None (a
+    province admin sees every commune); passwords are argon2 hashes."""
 
     __tablename__ = "staff"
 
@@ -170,6 +194,7 @@ class Staff(Base):
     display_name: Mapped[str] = mapped_column(String(128))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(8), default="staff")  # staff | admin
+    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("communes.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -191,8 +216,13 @@ class Staff(Base):
 
     @property
     def is_admin(self) -> bool:
-        """Admins manage staff, hours and the outage notice."""
+        """Admins manage staff, hours and the outage notice (of their commune; a province admin: of all)."""
         return self.role == "admin"
+
+    @property
+    def is_province(self) -> bool:
+        """A province account: sees every commune (only admins are created without a commune)."""
+        return self.commune_id is None
 
 
 class Setting(Base):
@@ -212,6 +242,7 @@ class HotlineCall(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("communes.id"), index=True)
     flow: Mapped[Optional[str]] = mapped_column(String(1))
     last_step: Mapped[Optional[int]] = mapped_column(Integer)
     problem: Mapped[Optional[str]] = mapped_column(String(40))
@@ -226,6 +257,7 @@ class AuditLog(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     staff_id: Mapped[Optional[int]] = mapped_column(ForeignKey("staff.id"))
+    commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("communes.id"), index=True)  # None: the province's
     action: Mapped[str] = mapped_column(String(48))
     target: Mapped[Optional[str]] = mapped_column(String(128))
     detail: Mapped[Optional[dict]] = mapped_column(JSON)

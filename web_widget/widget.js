@@ -1,6 +1,7 @@
 /*! Trợ lý VNeID — web widget: hướng dẫn công dân đăng nhập Dịch vụ công bằng tài khoản VNeID.
  * One tag embeds it: <script src="https://<gateway>/widget.js" data-title="Trợ lý VNeID" defer></script>
- * Options (data- attributes): data-gateway (base URL, default: where this file came from), data-title,
+ * Options (data- attributes): data-commune (the commune's code, e.g. "quang-yen"; default: the installation's),
+ * data-gateway (base URL, default: where this file came from), data-title,
  * data-position ("right" | "left"), data-open ("true": open the panel on load).
  * Plain ES2017, no dependencies, no build step. Everything citizens, staff and the bot write is shown as text.
  */
@@ -23,11 +24,19 @@
   const TITLE = ds.title || t('title');
   const POSITION = ds.position === 'left' ? 'left' : 'right';
   const OPEN_AT_START = ds.open === 'true' || ds.open === '';
-  const NS = 'vneid-widget:' + GATEWAY + ':';
+  const COMMUNE = (ds.commune || '').trim();
+  // one conversation per commune: a province site may embed several communes' widgets on one origin
+  const NS = 'vneid-widget:' + GATEWAY + ':' + (COMMUNE ? COMMUNE + ':' : '');
   const SUBTITLE = {
     bot: t('subtitle_bot'), waiting: t('subtitle_waiting'), with_staff: t('subtitle_with_staff'),
     closed: t('subtitle_bot'),
   };
+
+  function metadata() {
+    const out = { channel: 'widget' };
+    if (COMMUNE) out.commune = COMMUNE;
+    return out;
+  }
 
   // ---- storage (localStorage may be blocked: fall back to memory) ----------------------------------------
   function area(kind) {
@@ -422,7 +431,7 @@
       if (item.retryAt && Date.now() < item.retryAt) return;
       typing.hidden = false;
       const res = await request('POST', '/webhooks/rest/webhook',
-        { sender: convId, message: item.text, metadata: { channel: 'widget' } }, item.key);
+        { sender: convId, message: item.text, metadata: metadata() }, item.key);
       if (res.network) { typing.hidden = true; setOffline(true); return; }
       setOffline(false);
       if (res.status === 410) { // the id expired: this message and the next start a new conversation

@@ -20,6 +20,23 @@ SLOTS = ("flow", "step", "problem", "tried", "step_failures", "misses", "awaitin
          "handoff_reason", "helping", "purpose")
 
 
+def guide_for(tracker: Tracker) -> content.Guide:
+    """The guide as the message's commune has it: one model serves every commune, whose words come with the
+    message (the gateway's metadata: `commune`, its slug, for its own content edits; `commune_fields`, its name,
+    hotline, hours and portal for `{commune.*}`), never from training data. Without them: the guide's defaults."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return content.load()
+    slug, fields = metadata.get("commune"), metadata.get("commune_fields")
+    try:
+        guide = content.load(commune=slug) if isinstance(slug, str) else content.load()
+    except ValueError:  # not a slug: the defaults (the gateway only sends its own slugs)
+        guide = content.load()
+    if isinstance(fields, dict):
+        guide = guide.with_commune({k: v for k, v in fields.items() if isinstance(v, (str, int, float))})
+    return guide
+
+
 class Conversation:
     """Reads the conversation's slots, sends replies, and collects slot changes as events."""
 
@@ -221,8 +238,8 @@ class GuideAction(Action):
         return self.NAME
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        """Runs the action against the current guide content."""
-        conv = Conversation(dispatcher, tracker, content.load())
+        """Runs the action against the current guide content, speaking for the conversation's commune."""
+        conv = Conversation(dispatcher, tracker, guide_for(tracker))
         if self.resets_misses:
             conv.set(misses=0.0)
         if self.reads_signals:

@@ -13,6 +13,10 @@ bp = Blueprint("rest", __name__)
 def webhook():
     """{"sender", "message", "metadata"?} → [{"recipient_id", "text"?, "buttons"?, "image"?, "custom"?}].
 
+    `metadata.commune` (a slug, e.g. "quang-yen") names the commune the citizen writes to; without it, the
+    installation's default (DEFAULT_COMMUNE). An unknown one is answered 400 `unknown_commune`; a conversation
+    keeps the commune it started in (another one: 409 `other_commune`).
+
     An `Idempotency-Key` header (or `metadata.message_id`) makes a retried request return the same replies
     without a second message. A `Message-Sequence` header (or `metadata.sequence`: 1, 2, 3, … per conversation)
     has messages sent without waiting for answers processed in that order (services/ordering.py): one that
@@ -26,13 +30,17 @@ def webhook():
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     key = request.headers.get("Idempotency-Key") or metadata.get("message_id")
     channel = "widget" if metadata.get("channel") == "widget" else "rest"
+    commune = services().communes.resolve(metadata.get("commune"))  # none named: the installation's default
+    if commune is None:  # never another commune's answers
+        return error(400, "unknown_commune", services().texts.rejected("unknown_commune"))
     if channel == "widget" and widget_sessions.expired(services(), body.get("sender")):
         # an old widget id is not a key to its conversation any more: the widget starts a new one and resends
         return error(410, "conversation_expired", services().texts.rejected("conversation_expired"))
     try:
         seq = inbound.sequence_number(services(), request.headers.get("Message-Sequence", metadata.get("sequence")))
         message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
-                                  key=str(key) if key is not None else None, seq=seq, client=request.remote_addr)
+                                  key=str(key) if key is not None else None, seq=seq, client=request.remote_addr,
+                                  commune=commune)
         return jsonify(inbound.handle(services(), message))
     except inbound.Rejected as exc:  # 409 sequence_gap, 429 too_many_conversations: with Retry-After
         return error(exc.status, exc.code, exc.message, retry_after=exc.retry_after)

@@ -23,7 +23,7 @@ import os
 from datetime import datetime, timezone
 from typing import Dict
 
-from flask import Blueprint, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, render_template_string, request, send_from_directory
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -61,9 +61,16 @@ def cors(response):
 
 
 @bp.get("/")
+@bp.get("/demo")
 def demo():
-    """A commune website page with the widget embedded."""
-    return send_from_directory(WIDGET_DIR, "demo.html")
+    """A commune website page with the widget embedded: `?commune=<slug>` (default: the installation's)."""
+    svc = services()
+    info = svc.communes.resolve(request.args.get("commune") or None)
+    if info is None:
+        abort(404)
+    with open(os.path.join(WIDGET_DIR, "demo.html"), encoding="utf-8") as f:
+        page = f.read()
+    return render_template_string(page, c=svc.texts.guide_for(info).commune, slug=info.slug)
 
 
 TEXTS_SLOT = "/*@widget-texts*/{}/*@*/"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import AuditLog
+from gateway.models import AuditLog, Staff
+from gateway.services import tenant
 from gateway.services.audit_redaction import Kept, clean  # noqa: F401 - Kept: for callers marking code-made values
 
 NO_PERSONAL_DATA = frozenset({
@@ -21,11 +23,24 @@ NO_PERSONAL_DATA = frozenset({
     "settings_hours", "settings_outage", "secret_key_rotated",  # the commune's settings and keys
     "content_edit", "content_review",  # the guide's wording
     "hotline_call",  # flow, step, problem and outcome codes only
+    "commune_added", "communes_imported", "commune_settings",  # the province's communes and their settings
+    "conversation_erased",  # the fact that a citizen deleted their conversation (no content, no id of theirs)
 })
 
 
 def record(session: Session, staff_id: Optional[int], action: str, target: Optional[str] = None,
-           detail: Optional[Dict[str, Any]] = None) -> None:
+           detail: Optional[Dict[str, Any]] = None, commune_id: Optional[int] = None) -> None:
     """Add one audit entry (committed with the caller's transaction). Never put secrets in `detail`: every field
-    goes through the secret detector anyway (gateway/services/audit_redaction.py)."""
-    session.add(AuditLog(staff_id=staff_id, action=action, target=clean(target), detail=clean(detail)))
+    goes through the secret detector anyway (gateway/services/audit_redaction.py).
+
+    The entry belongs to `commune_id` (its admins see it), by default the commune the work speaks for
+    (gateway/services/tenant.py: a conversation's, a commune staff member's), else the actor's; None: the
+    province's (only province admins see it)."""
+    if commune_id is None:
+        current = tenant.current()
+        if current is not None:
+            commune_id = current.id
+        elif staff_id is not None:
+            commune_id = session.scalar(select(Staff.commune_id).where(Staff.id == staff_id))
+    session.add(AuditLog(staff_id=staff_id, action=action, target=clean(target), detail=clean(detail),
+                         commune_id=commune_id))

@@ -8,6 +8,7 @@ from typing import Optional
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.rasa_client import RasaClient
+from gateway.services.communes import Registry
 from gateway.services.ordering import ConversationLocks, make_locks
 from gateway.services.texts import Texts
 from gateway.services.tracker_store import TrackerStore
@@ -26,6 +27,7 @@ class Services:
     # limits per client address on new conversations and handoff requests (gateway.services.admission; set by
     # gateway.hardening; None: no limits, e.g. RATE_LIMITS=off or the worker, which has no client addresses)
     admission: Optional[object] = None
+    communes: Optional[object] = None  # gateway.services.communes.Registry (built below)
     _redactor: object = None
     health_cache: dict = field(default_factory=dict)
     _redactor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -36,6 +38,8 @@ class Services:
                                     self.settings.order_gap_wait_s)
         if self.tracker_store is None:
             self.tracker_store = TrackerStore(self.settings.tracker_db_url)
+        if self.communes is None:
+            self.communes = Registry(self.db, self.settings.default_commune)
 
     @property
     def redactor(self):
@@ -49,5 +53,8 @@ class Services:
         return self._redactor
 
     def _public_numbers(self):
-        commune = self.texts.guide.commune
-        return [commune.get(key) for key in ("hotline", "hotline_tel") if commune.get(key)]
+        """Published numbers left as they are: the guide's and the province's lines, every commune's own."""
+        guide = self.texts.guide.guide
+        places = [guide.get("commune") or {}, guide.get("province") or {}]
+        numbers = [place.get(key) for place in places for key in ("hotline", "hotline_tel") if place.get(key)]
+        return numbers + self.communes.hotlines()

@@ -30,7 +30,8 @@ from vntext import normalize, secrets
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _handle_in_turn
-from gateway.services import admission, handoff, retro_mask, runtime_settings
+from gateway.services import admission, handoff, retro_mask, runtime_settings, tenant
+from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.inbound_errors import BotUnavailable, Rejected
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
@@ -57,6 +58,9 @@ class Inbound:
     seq: Optional[int] = None
     # the client's address, for the limits per address on new conversations and handoffs (services/admission.py)
     client: Optional[str] = None
+    # the commune the message is for (services/communes.py; REST `metadata.commune`, the widget's data-commune,
+    # the Zalo OA); None: the conversation's own, or the installation's default for a new one
+    commune: Optional[CommuneInfo] = None
 
 
 def clean_text(text: str) -> str:
@@ -101,6 +105,11 @@ def validate(svc: Services, inbound: Inbound) -> str:
 def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
     """Process one citizen message; returns the replies in Rasa's REST format (staff replies come later)."""
     text = validate(svc, inbound)
+    with tenant.speaking_for(inbound.commune or svc.communes.default()):
+        return _handle(svc, inbound, text)
+
+
+def _handle(svc: Services, inbound: Inbound, text: str) -> List[Dict[str, Any]]:
     try:
         # the place in the conversation's queue is taken on arrival, before any slower work: messages are
         # processed in the order they arrived (and each is redacted knowing the one before it)
@@ -118,8 +127,8 @@ def handle(svc: Services, inbound: Inbound) -> List[Dict[str, Any]]:
 # The per-message statements, built once and run on the driver's cursor (gateway.hot_sql: SQLAlchemy's SQL and
 # type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
-_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id", "privacy_notice_at") \
-    + _SLOT_FIELDS
+_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id", "privacy_notice_at",
+                         "commune_id") + _SLOT_FIELDS
 # the conversation, and the message already stored under this Idempotency-Key if any, in one query
 _FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
                             Message.id.label("found_id"), Message.status.label("found_status")).select_from(
@@ -206,20 +215,28 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         with svc.db.session() as session:
             return [m.as_rest(inbound.sender) for m in replies_to(session, session.get(Message, message_id))]
     conv = SimpleNamespace(**{c: getattr(row, c) for c in _CONVERSATION_COLUMNS})
+    with tenant.speaking_for(svc.communes.by_id(conv.commune_id)):  # the conversation's own commune
+        return _answer(svc, inbound, text, redaction, row, conv, message_id)
+
+
+def _answer(svc: Services, inbound: Inbound, text: str, redaction, row, conv: SimpleNamespace,
+            message_id: int) -> List[Dict[str, Any]]:
+    """The stored message answered: by the gateway itself (erasure, its own questions), the bot, or staff."""
     # "xóa cuộc trò chuyện" and the answer to its question are the gateway's own, never sent to Rasa
     own = erase_command.intercept(svc, inbound.sender, conv, message_id, redaction.text)
     if own is not None:
         return own
     conv_id, state, prompt, sender = conv.id, conv.state, conv.gateway_prompt, conv.rasa_sender_id
     retry = row.found_id is not None  # received or failed: Rasa may have processed it before the failure
-    outage = runtime_settings.get_recent(svc.db.engine, "outage_notice")
+    outage = runtime_settings.get_recent(svc.db.engine, "outage_notice", conv.commune_id)
 
     answer = _prompt_answer(svc, prompt, redaction) if prompt else None
     rasa_replies: Optional[List[Dict[str, Any]]] = None
     slots: Dict[str, Any] = {}
     notice = False  # whether this answer carries the privacy notice (a conversation's first answer)
     if state != "with_staff" and answer is None:
-        metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id}
+        metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id,
+                    **_commune_metadata(svc, conv.commune_id)}
         if outage and outage.get("on"):
             metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
         rasa_replies, slots = _ask_rasa(svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id,
@@ -250,13 +267,26 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         return [m.as_rest(inbound.sender) for m in out]
 
 
+def _commune_metadata(svc: Services, commune_id: Optional[int]) -> Dict[str, Any]:
+    """What the bot needs to speak for the conversation's commune (one model serves every commune: its words
+    come from here, never from training data): its slug and `{commune.*}` fields."""
+    info = svc.communes.by_id(commune_id)
+    if info is None:
+        return {}
+    return {"commune": info.slug, "commune_fields": svc.texts.guide_for(info).commune_fields}
+
+
 def _receive(svc: Services, inbound: Inbound, redaction, now):
     """Store the (redacted) message before anyone answers it: (the conversation's row, the message id). The row
-    also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then nothing is added."""
+    also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then nothing is added.
+    A conversation belongs to the commune it started in: a message naming another is refused (409)."""
     where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
     for _ in range(2):
         with svc.db.hot.transaction(write=True) as db:
             row = db.first(_FIND_CONVERSATION, where)
+            if row is not None and inbound.commune is not None and row.commune_id is not None \
+                    and row.commune_id != inbound.commune.id:
+                raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
             if row is not None:
                 message_id = row.found_id
                 if message_id is None and getattr(redaction, "previous_id", None) is not None:
@@ -274,8 +304,10 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
         if wait:
             raise Rejected(429, "too_many_conversations", svc.texts.rejected(
                 "too_many_conversations", minutes=-(-wait // 60)), retry_after=wait)
+        commune = inbound.commune or svc.communes.default()
         with svc.db.session() as session:  # first contact: the conversation is created, then read as above
-            get_or_create_conversation(session, inbound.channel, inbound.sender)
+            get_or_create_conversation(session, inbound.channel, inbound.sender,
+                                       commune.id if commune is not None else None)
     raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit
 
 

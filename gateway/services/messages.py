@@ -12,13 +12,15 @@ REST_KEYS = ("buttons", "image", "custom", "attachment")
 PUSH_CHANNELS = ("zalo",)  # channels whose outbound messages are sent by the worker, in order
 
 
-def get_or_create_conversation(session: Session, channel: str, external_id: str) -> Conversation:
-    """The conversation of this channel and sender, created on first contact."""
+def get_or_create_conversation(session: Session, channel: str, external_id: str,
+                               commune_id: Optional[int] = None) -> Conversation:
+    """The conversation of this channel and sender, created on first contact in `commune_id` (None: a provincial
+    Zalo OA conversation whose commune is not known yet)."""
     conv = session.scalar(select(Conversation).where(Conversation.channel == channel,
                                                      Conversation.external_id == external_id))
     if conv is None:
         conv = Conversation(channel=channel, external_id=external_id, rasa_sender_id=f"{channel}:{external_id}",
-                            tried=[], problems_seen=[])
+                            tried=[], problems_seen=[], commune_id=commune_id)
         session.add(conv)
         session.flush()
     return conv

@@ -22,8 +22,10 @@ class AccountError(StaffError):
     group = "account_errors"
 
 
-def create(session: Session, username: str, display_name: str, password: str, role: str = "staff") -> Staff:
-    """A new active account; AccountError on a taken name, weak password or unknown role."""
+def create(session: Session, username: str, display_name: str, password: str, role: str = "staff",
+           commune_id: Optional[int] = None) -> Staff:
+    """A new active account of one commune (`commune_id`; None: of the province, which sees every commune);
+    AccountError on a taken name, weak password or unknown role."""
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not username.replace(".", "").replace("_", "").isalnum():
         raise AccountError("bad_username")
@@ -34,7 +36,7 @@ def create(session: Session, username: str, display_name: str, password: str, ro
     if session.scalar(select(Staff).where(Staff.username == username)) is not None:
         raise AccountError("username_taken")
     staff = Staff(username=username, display_name=(display_name or username).strip()[:128],
-                  password_hash=_hasher.hash(password), role=role, active=True)
+                  password_hash=_hasher.hash(password), role=role, active=True, commune_id=commune_id)
     session.add(staff)
     session.flush()
     return staff

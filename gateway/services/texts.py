@@ -6,6 +6,8 @@ import logging
 from typing import Any, Dict, List, Optional
 
 import content
+from gateway.services import communes, tenant
+from gateway.services.communes import CommuneInfo
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +51,33 @@ class StaffError(ValueError):
 
 
 class Texts:
-    """Renders gateway messages with the commune settings; re-reads the content when it changes."""
+    """Renders gateway messages for the commune of the work in hand (gateway/services/tenant.py): its settings
+    and its own content edits; re-reads the content when it changes."""
 
     def __init__(self, content_dir, overrides=None) -> None:
-        """Remember where the content and the commune's overrides live."""
+        """Remember where the content and the province's overrides live (each commune's beside them)."""
         self.content_dir = content_dir
         self.overrides = overrides
+        self._fields: Dict[tuple, tuple] = {}  # (guide, commune, its fields), by their ids
 
     @property
     def guide(self) -> content.Guide:
-        """The current guide snapshot (with the commune's overrides)."""
-        return content.load(self.content_dir, self.overrides)
+        """The current guide snapshot, speaking for the current commune (with its overrides and settings)."""
+        info = tenant.current()
+        if info is None:
+            return content.load(self.content_dir, self.overrides)
+        return self.guide_for(info)
+
+    def guide_for(self, info: CommuneInfo) -> content.Guide:
+        """The guide speaking for one commune."""
+        guide = content.load(self.content_dir, self.overrides, commune=info.slug)
+        key = (id(guide), id(info))
+        hit = self._fields.get(key)
+        if hit is None or hit[0] is not guide or hit[1] is not info:  # ids are reused once an object is gone
+            if len(self._fields) > 1024:
+                self._fields.clear()
+            hit = self._fields[key] = (guide, info, communes.fields(info, guide))
+        return guide.with_commune(hit[2])
 
     def text(self, key: str, **fields: Any) -> str:
         """A `gateway:` message, filled in."""

@@ -525,7 +525,8 @@ def test_one_tag_embed_on_another_site_and_size(widget_server, browser, monkeypa
     assert len(js) < 40_000 and len(gzip.compress(js, 9)) < 12_000
     assert len(css) < 20_000
     demo = (WIDGET / "demo.html").read_text(encoding="utf-8")
-    assert demo.count("<script") == 1 and '<script src="/widget.js" data-title="Trợ lý VNeID"></script>' in demo
+    assert demo.count("<script") == 1
+    assert '<script src="/widget.js" data-commune="{{ slug }}" data-title="Trợ lý VNeID"></script>' in demo
     assert "style=" not in demo and "<style" not in demo and not re.search(r"\son\w+=", demo)
 
 
@@ -534,7 +535,8 @@ def test_demo_page_and_no_csp_violations(widget_server, widget_context):
     page = new_page(widget_context)
     response = page.goto(widget_server.url + "/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    expect(page.get_by_role("heading", name="UBND xã Quảng Long")).to_be_visible()
+    expect(page.get_by_role("heading", name="UBND xã Quảng Yên")).to_be_visible()
+    expect(page.get_by_text("Xã Quảng Long, Xã Quảng Trạch, Xã Quảng Hòa nay thuộc xã Quảng Yên")).to_be_visible()
     expect(page.get_by_text("024.38541051")).to_be_visible()
     shot(page, "demo-page")
     page.get_by_role("button", name="Hỏi Trợ lý VNeID").click()  # a link on the page can open the widget too

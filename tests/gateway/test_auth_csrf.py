@@ -11,7 +11,7 @@ PUBLIC_PREFIXES = ("/webhooks/", "/api/parse", "/api/widget/", "/healthz", "/sta
 def protected_rules(app):
     rules = []
     for rule in app.url_map.iter_rules():
-        if rule.rule == "/" or rule.rule.startswith(PUBLIC_PREFIXES):
+        if rule.rule in ("/", "/demo") or rule.rule.startswith(PUBLIC_PREFIXES):
             continue
         url = rule.rule
         for arg in rule.arguments:

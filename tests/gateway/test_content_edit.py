@@ -137,7 +137,8 @@ def test_every_shipped_value_passes_its_own_rules(tmp_path):
 def test_edit_preview_save_writes_overrides_and_audit(app):
     client = admin_client(app)
     new = "Mở trang dichvucong.thanhhoa.gov.vn, bấm nút [Đăng nhập] màu đỏ ở góc trên bên phải."
-    old = live_guide(app).step("A", 1)["text"]
+    shipped = live_guide(app).step("A", 1)["text"]
+    old = live_guide(app).fill(shipped)
     page, saved = edit_through_pages(client, STEP1, new)
     # the preview shows the citizen's bubble with the new text, and the old one beside it
     assert f"Bước 1/5: {new}" in htmllib.unescape(page)
@@ -148,14 +149,14 @@ def test_edit_preview_save_writes_overrides_and_audit(app):
     # written to the overrides file, read by the same loader the bot uses
     data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
     assert data == {"guide": {"flows.A.steps.0.text": new},
-                    "shipped": {"guide": {"flows.A.steps.0.text": old}}}  # what the edit replaced
+                    "shipped": {"guide": {"flows.A.steps.0.text": shipped}}}  # what the edit replaced
     assert live_guide(app).step("A", 1)["text"] == new
     assert content.load(ROOT / "content", overrides(app)).step("A", 1)["text"] == new
     assert [p.name for p in overrides(app).parent.iterdir() if p.name.endswith(".tmp")] == []
     # audited: who, when, path, old, new
     [(who, target, detail, at)] = audit_entries(app)
     assert who == "quantri" and target == STEP1 and at is not None
-    assert detail == {"path": "flows.A.steps.0.text", "target": "guide", "old": old, "new": new}
+    assert detail == {"path": "flows.A.steps.0.text", "target": "guide", "old": shipped, "new": new}
     # the list page marks it and shows the latest edit
     listing = client.get("/console/content/").get_data(as_text=True)
     assert "đã sửa" in listing and "Lê Thị Quản" in listing and new in listing

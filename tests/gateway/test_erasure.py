@@ -81,7 +81,7 @@ def test_the_first_answer_carries_the_notice_once_per_conversation(live_app):
     assert len(first) == 2  # the greeting and the choice: the notice is in the first message, not an extra one
     greeting = first[0]["text"]
     assert greeting.startswith("Xin chào!") and NOTICE_HEAD in greeting
-    assert "180 ngày" in greeting and "UBND xã Quảng Long" in greeting and "“xóa cuộc trò chuyện”" in greeting
+    assert "180 ngày" in greeting and "UBND xã Quảng Yên" in greeting and "“xóa cuộc trò chuyện”" in greeting
     assert "Kết thúc và xóa" in greeting  # the widget's own control is named
     assert [b["payload"] for b in first[1]["buttons"]][:2] == ["/choose_password_otp", "/choose_qr"]
     assert not any(NOTICE_HEAD in t for t in texts(_post(citizen, widget, "/choose_qr", "widget")))

@@ -35,16 +35,24 @@ def test_gateway_and_bot_see_the_same_secrets(app):
     assert redactor.detector().find(TEXTS[0]) == sensitive.detector().find(TEXTS[0])
 
 
-def test_the_communes_hotline_is_kept_and_follows_a_content_edit(app):
+def test_the_communes_hotline_is_kept_and_follows_its_settings(app):
+    from gateway.services import communes, tenant
+
     svc = app.extensions["vneid"]
     assert svc.redactor.redact("gọi 024.38541051 được không").text == "gọi 024.38541051 được không"
     assert svc.redactor.redact("gọi 0237 3851 234 nhé").text == "gọi [số điện thoại] nhé"
-    svc.settings.content_overrides.write_text(
-        yaml.safe_dump({"guide": {"commune.hotline": "0237 3851 234", "commune.hotline_tel": "02373851234"}},
-                       allow_unicode=True), encoding="utf-8")
-    assert svc.texts.guide.commune["hotline"] == "0237 3851 234"
+    with svc.db.session() as session:
+        communes.update_settings(session, svc.communes.default().id, {"hotline": "0237 3851 234"})
+    svc.communes.changed()
+    with tenant.speaking_for(svc.communes.default()):
+        assert svc.texts.guide.commune["hotline"] == "0237 3851 234"
     assert svc.redactor.redact("gọi 0237 3851 234 nhé").text == "gọi 0237 3851 234 nhé"
-    assert svc.redactor.redact("gọi 024.38541051 được không").text == "gọi [số điện thoại] được không"
+    # the guide's own default (024.38541051) is still a published number: kept; another commune's too
+    with svc.db.session() as session:
+        communes.add(session, "hoang-hoa", "Xã Hoằng Hóa", settings={"hotline": "0237 3861 999"})
+    svc.communes.changed()
+    assert svc.redactor.redact("gọi 0237 3861 999 nhé").text == "gọi 0237 3861 999 nhé"
+    assert svc.redactor.redact("gọi 0237 3861 998 nhé").text == "gọi [số điện thoại] nhé"
 
 
 def test_previous_message_is_passed_through():
