@@ -1,5 +1,5 @@
 # Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
-.PHONY: run test envs train eval eval-baseline eval-compare validate bench bench-stack bench-privacy admin clean
+.PHONY: run test envs train eval eval-baseline eval-compare validate bench bench-stack bench-province bench-privacy admin clean
 
 run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
 	bin/run
@@ -30,6 +30,9 @@ bench: train    ## serving figures: cold start, REST latency p50/p95, memory
 
 bench-stack: train  ## the whole stack under load: gateway vs straight to Rasa, p50/p95/p99, CPU and memory (ARGS=…)
 	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_stack --json results/bench_stack.json $(ARGS)'
+
+bench-province: train  ## 1 commune vs the province's 166 under load: throughput, p95, memory side by side (PostgreSQL, 2 Rasa; ARGS=…)
+	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_province $(ARGS)'
 
 bench-privacy: envs  ## the secret detector on the adversarial corpus: masked % per kind/channel, benign kept %, speed vs ordinary, growth (ARGS=…)
 	bash -c 'source bin/env.sh && "$$APP_VENV/bin/python" -m tools.bench_privacy --json results/bench_privacy.json $(ARGS)'

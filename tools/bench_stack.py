@@ -160,8 +160,10 @@ class Load:
     citizens together send `rate` messages per second, each one message every N/rate seconds, staggered; a late
     answer delays only that citizen's next message): the same offered load for both paths."""
 
-    def __init__(self, url, concurrency: int, gateway: bool, seed: int = 8, rate: Optional[float] = None) -> None:
+    def __init__(self, url, concurrency: int, gateway: bool, seed: int = 8, rate: Optional[float] = None,
+                 communes: Optional[List[str]] = None) -> None:
         urls = [url] if isinstance(url, str) else list(url)
+        self.communes = list(communes or [])  # each conversation writes to one of them (metadata.commune)
         self.urls = [u.rstrip("/") + "/webhooks/rest/webhook" for u in urls]  # several: split like the gateway
         self.concurrency = concurrency
         self.gateway = gateway
@@ -178,6 +180,7 @@ class Load:
         while time.monotonic() < stop_at:
             script = rng.choice(SCRIPTS)
             sender = f"bench-{uuid.uuid4().hex[:12]}"
+            metadata = {"commune": rng.choice(self.communes)} if self.gateway and self.communes else None
             url = self.urls[zlib.crc32(sender.encode()) % len(self.urls)]
             for n, text in enumerate(script):
                 if self.interval:
@@ -190,8 +193,10 @@ class Load:
                 start = time.monotonic()
                 ok, why = True, ""
                 try:
-                    response = http.post(url, json={"sender": sender, "message": text}, headers=headers,
-                                         timeout=60)
+                    body = {"sender": sender, "message": text}
+                    if metadata:
+                        body["metadata"] = metadata
+                    response = http.post(url, json=body, headers=headers, timeout=60)
                     if response.status_code != 200:
                         ok, why = False, f"HTTP {response.status_code}"
                     elif not response.json():
@@ -234,10 +239,11 @@ class Result:
 
 
 def measure(name: str, url: str, concurrency: int, warmup: float, duration: float, gateway: bool,
-            pids: Optional[Dict[str, int]] = None, rate: Optional[float] = None) -> Result:
+            pids: Optional[Dict[str, int]] = None, rate: Optional[float] = None,
+            communes: Optional[List[str]] = None) -> Result:
     """Warm up, then count only messages that started and ended inside the measured window. CPU time of the
     given processes is read at the window's edges: CPU milliseconds per message, whatever else runs."""
-    load = Load(url, concurrency, gateway, rate=rate)
+    load = Load(url, concurrency, gateway, rate=rate, communes=communes)
     pids = pids or {}
     t0 = time.monotonic()
     window_start = t0 + warmup
@@ -358,6 +364,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                         help="start PostgreSQL (Debian package) on a free port: gateway database + tracker store")
     parser.add_argument("--redis", action="store_true", help="start redis-server (Debian package) on a free port")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--communes", type=int, default=1,
+                        help="communes configured (1: the default only; up to 166: `flask commune import`); "
+                             "conversations are spread over them (metadata.commune)")
     parser.add_argument("--stock-rasa", action="store_true",
                         help="plain `rasa run` without bot/serve.py's fixes (the 'before' figure)")
     parser.add_argument("--gateway-root", type=Path, default=None,
@@ -392,6 +401,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                               root=args.gateway_root or ROOT)
             gateway.profile = (workdir / "gateway.prof") if args.profile else None
             gateway.migrate()
+            args.commune_slugs = configure_communes(gateway.db_url, args.communes)
             gateway.start()
             gateway.wait_ready()
             open_hours(gateway.db_url)
@@ -409,7 +419,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
             for _ in range(args.rounds):
                 if args.only in (None, "gateway"):
                     results["gateway"].append(measure("gateway", gateway.url, args.concurrency, args.warmup,
-                                                      args.duration, gateway=True, pids=pids, rate=args.rate))
+                                                      args.duration, gateway=True, pids=pids, rate=args.rate,
+                                                      communes=args.commune_slugs))
                 if args.only in (None, "rasa"):
                     # the same load straight to Rasa's REST channel (one instance, or spread like the gateway)
                     results["rasa"].append(_measure_rasa(bots, args))
@@ -436,6 +447,29 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         if args.profile:
             print(profile_text)
     return report
+
+
+def configure_communes(database_url: str, count: int) -> List[str]:
+    """The default commune plus `count - 1` of the province's units (as `flask commune import` adds them), each
+    with its own hotline set; their slugs."""
+    from sqlalchemy import select
+
+    from gateway.db import Database
+    from gateway.models import Commune
+    from gateway.services import communes
+
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            default = session.scalar(select(Commune.slug).order_by(Commune.id).limit(1))
+            units = [u for u in communes.read_units() if u["slug"] != default][:max(0, count - 1)]
+            communes.import_units(session, units)
+            for n, unit in enumerate(units):
+                row = session.scalar(select(Commune).where(Commune.slug == unit["slug"]))
+                row.settings = {"hotline": f"0237.38{n:05d}"}
+        return [default] + [u["slug"] for u in units]
+    finally:
+        db.engine.dispose()
 
 
 def _measure_rasa(bots: List[Bot], args) -> Result:
@@ -471,7 +505,8 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
           f"{'PostgreSQL' if args.tracker_db_url and 'postgres' in args.tracker_db_url else 'SQLite'} tracker "
           f"store{', Redis' if args.redis_url else ''}; Rasa {'stock' if args.stock_rasa else 'via bot/serve.py'}; "
           f"{os.cpu_count()} cores; "
-          f"load average at the end {load_average()}; servers ready in {ready:.0f} s\n")
+          f"load average at the end {load_average()}; servers ready in {ready:.0f} s; "
+          f"{len(getattr(args, 'commune_slugs', []) or [1])} commune(s)\n")
     print("| path | messages | errors | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|---|")
     rows: Dict[str, object] = {}
     for name, res in (("gateway → Rasa → actions", g), ("straight to Rasa", r)):
@@ -496,7 +531,8 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
     print("\n| process | RSS |\n|---|---|")
     for name, mb in memory.items():
         print(f"| {name} | {mb:.0f} MB |")
-    report = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "pids"},
+    report = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                       if k not in ("pids", "commune_slugs")},
               "results": rows, "memory_mb": {k: round(v) for k, v in memory.items()}, "load_average": load_average()}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
