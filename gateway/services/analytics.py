@@ -1,10 +1,11 @@
 """Where citizens get stuck: reports over the chat conversations and the hotline calls, as plain dicts.
 
 Every report is a pure function of the database (a SQLAlchemy session), the guide (for step counts and titles),
-`Filters` (a date range in Vietnam's time zone, a channel, day/week buckets) and the staff words (`Texts`: the
-column headings and labels of content/staff.yml). Each returns a dict with the report's figures plus a `table`
-({"columns": [[key, label], ...], "rows": [{key: value}]}) that the console shows beside the chart and the CSV
-export writes.
+`Filters` (a date range in Vietnam's time zone, a channel, day/week buckets, the communes counted) and the staff
+words (`Texts`: the column headings and labels of content/staff.yml). Each returns a dict with the report's figures
+plus a `table` ({"columns": [[key, label], ...], "rows": [{key: value}]}) that the console shows beside the chart
+and the CSV export writes. The filters and the rows they select: gateway/services/analytics_data.py; the communes
+side by side (the province's roll-up): gateway/services/analytics_communes.py.
 
 Definitions (README "Analytics"):
 - A chat conversation counts in the period it was *created*; a hotline call when it was recorded; a handoff when
@@ -21,212 +22,22 @@ Definitions (README "Analytics"):
 """
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from datetime import date, datetime, time, timedelta
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import Guide
-from gateway.models import Conversation, Handoff, HotlineCall
+from gateway.services.analytics_data import (  # noqa: F401 - the filters and rows, used by callers through here
+    ANSWERS, CHANNELS, CHAT_CHANNELS, FLOWS, MAX_BUCKETS, REPORTS, CallRow, ConvRow, FilterError, Filters,
+    HandoffRow, load_calls, load_conversations, load_handoffs, median, parse_filters, percentile_nearest_rank, rate)
 from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
-from gateway.services.texts import StaffError, Texts
-
-CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
-CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
-FLOWS: Tuple[str, ...] = ("A", "B")
-REPORTS: Tuple[str, ...] = ("summary", "funnel", "problems", "handoffs", "self_service", "first_reply", "outcomes",
-                            "volume")
-ANSWERS: Tuple[str, ...] = ("got_in", "not_in", "none")  # the citizens' own answer to the last question
-MAX_BUCKETS = 370
+from gateway.services.texts import Texts
 
 
-class FilterError(StaffError):
-    """A filter value that cannot be used (its words: content/staff.yml `analytics_filter_errors`)."""
-
-    group = "analytics_filter_errors"
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Dates are local (Asia/Ho_Chi_Minh) and inclusive; channel is one of CHANNELS or None for all."""
-
-    date_from: Optional[date] = None
-    date_to: Optional[date] = None
-    channel: Optional[str] = None
-    period: str = "day"  # day | week (the `volume` report)
-
-    def as_dict(self) -> Dict[str, Any]:
-        return {"from": self.date_from.isoformat() if self.date_from else None,
-                "to": self.date_to.isoformat() if self.date_to else None,
-                "channel": self.channel, "period": self.period}
-
-    def utc_bounds(self) -> Tuple[Optional[datetime], Optional[datetime]]:
-        """[start, end) in UTC for the local dates."""
-        start = end = None
-        if self.date_from:
-            start = datetime.combine(self.date_from, time.min, TZ).astimezone(timezone.utc)
-        if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time.min, TZ).astimezone(timezone.utc)
-        return start, end
-
-    @property
-    def chat(self) -> bool:
-        """Whether chat conversations are included."""
-        return self.channel in (None, *CHAT_CHANNELS)
-
-    @property
-    def hotline(self) -> bool:
-        """Whether hotline calls are included."""
-        return self.channel in (None, "hotline")
-
-
-def parse_filters(args: Dict[str, str]) -> Filters:
-    """Filters from query arguments `from`, `to` (YYYY-MM-DD), `channel`, `period` (day|week)."""
-    try:
-        date_from = date.fromisoformat(args["from"]) if args.get("from") else None
-        date_to = date.fromisoformat(args["to"]) if args.get("to") else None
-    except ValueError as exc:
-        raise FilterError("bad_date") from exc
-    if date_from and date_to and date_from > date_to:
-        raise FilterError("date_order")
-    channel = args.get("channel") or None
-    if channel is not None and channel not in CHANNELS:
-        raise FilterError("bad_channel")
-    period = args.get("period") or "day"
-    if period not in ("day", "week"):
-        raise FilterError("bad_period")
-    return Filters(date_from, date_to, channel, period)
-
-
-# --- loading rows -------------------------------------------------------------------------------------------------
-
-@dataclass
-class ConvRow:
-    id: int
-    channel: str
-    flow: Optional[str]
-    max_step: Optional[int]
-    problems_seen: List[str]
-    login_outcome: Optional[str]
-    created_at: datetime
-    handoffs: int = 0
-    handoff_got_in: bool = False
-
-    @property
-    def got_in(self) -> bool:
-        return self.login_outcome == "got_in" or self.handoff_got_in
-
-    @property
-    def self_served(self) -> bool:
-        return self.login_outcome == "got_in" and self.handoffs == 0
-
-
-@dataclass
-class CallRow:
-    flow: Optional[str]
-    last_step: Optional[int]
-    problem: Optional[str]
-    outcome: str
-    created_at: datetime
-
-
-@dataclass
-class HandoffRow:
-    channel: str
-    requested_at: datetime
-    first_staff_reply_at: Optional[datetime]
-    outcome: Optional[str]
-    reason: Optional[str]
-
-
-def _utc(value: Optional[datetime]) -> Optional[datetime]:
-    """Stored times are UTC; SQLite gives them back without a zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _in_range(column, filters: Filters):
-    start, end = filters.utc_bounds()
-    clauses = []
-    if start is not None:
-        clauses.append(column >= start)
-    if end is not None:
-        clauses.append(column < end)
-    return clauses
-
-
-def load_conversations(session: Session, filters: Filters) -> List[ConvRow]:
-    """Chat conversations created in the range (on the channel), with their handoff facts."""
-    if not filters.chat:
-        return []
-    query = select(Conversation.id, Conversation.channel, Conversation.flow, Conversation.max_step,
-                   Conversation.problems_seen, Conversation.login_outcome, Conversation.created_at) \
-        .where(*_in_range(Conversation.created_at, filters))
-    if filters.channel:
-        query = query.where(Conversation.channel == filters.channel)
-    rows = {r.id: ConvRow(r.id, r.channel, r.flow, r.max_step, list(r.problems_seen or []), r.login_outcome,
-                          _utc(r.created_at)) for r in session.execute(query)}
-    if rows:
-        handoffs = session.execute(select(Handoff.conversation_id, Handoff.outcome)
-                                   .join(Conversation, Conversation.id == Handoff.conversation_id)
-                                   .where(*_in_range(Conversation.created_at, filters)))
-        for conv_id, outcome in handoffs:
-            row = rows.get(conv_id)
-            if row is not None:
-                row.handoffs += 1
-                row.handoff_got_in = row.handoff_got_in or outcome == "got_in"
-    return list(rows.values())
-
-
-def load_calls(session: Session, filters: Filters) -> List[CallRow]:
-    """Hotline calls recorded in the range."""
-    if not filters.hotline:
-        return []
-    query = select(HotlineCall.flow, HotlineCall.last_step, HotlineCall.problem, HotlineCall.outcome,
-                   HotlineCall.created_at).where(*_in_range(HotlineCall.created_at, filters))
-    return [CallRow(r.flow, r.last_step, r.problem, r.outcome, _utc(r.created_at)) for r in session.execute(query)]
-
-
-def load_handoffs(session: Session, filters: Filters) -> List[HandoffRow]:
-    """Handoffs requested in the range (on the channel of their conversation)."""
-    if not filters.chat:
-        return []
-    query = select(Conversation.channel, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome,
-                   Handoff.reason).join(Conversation, Conversation.id == Handoff.conversation_id) \
-        .where(*_in_range(Handoff.requested_at, filters))
-    if filters.channel:
-        query = query.where(Conversation.channel == filters.channel)
-    return [HandoffRow(r.channel, _utc(r.requested_at), _utc(r.first_staff_reply_at), r.outcome, r.reason)
-            for r in session.execute(query)]
-
-
-# --- small helpers ------------------------------------------------------------------------------------------------
-
-def rate(part: int, whole: int) -> Optional[float]:
-    """part / whole rounded to 4 places, or None when there is nothing to divide by."""
-    return round(part / whole, 4) if whole else None
-
-
-def median(values: Sequence[float]) -> Optional[float]:
-    """The median (mean of the two middle values for an even count), or None."""
-    return float(statistics.median(values)) if values else None
-
-
-def percentile_nearest_rank(values: Sequence[float], pct: float) -> Optional[float]:
-    """The nearest-rank percentile: the value at rank ceil(pct/100 * n) of the sorted values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return float(ordered[rank - 1])
-
+# --- shaping the tables -------------------------------------------------------------------------------------------
 
 def _channels(filters: Filters, chat_only: bool = False) -> List[str]:
     pool = CHAT_CHANNELS if chat_only else CHANNELS
