@@ -34,9 +34,11 @@ import pytest
 
 from gateway.models import Conversation, Handoff, HotlineCall
 from gateway.services import analytics as an
-from tests.gateway.conftest import login
+from gateway.services import staff_accounts
+from tests.gateway.conftest import PASSWORD, login
 
 RANGE = {"from": "2026-11-02", "to": "2026-11-10"}
+COMMUNE = 1  # the seed's commune: quang-yen, the default one (a second one: tests/gateway/test_analytics_communes.py)
 
 
 def utc(text: str) -> datetime:
@@ -72,8 +74,8 @@ def seed(app) -> None:
     with app.extensions["vneid"].db.session() as session:
         for name, channel, flow, max_step, outcome, seen, created, handoff in CONVERSATIONS:
             conv = Conversation(channel=channel, external_id=name, rasa_sender_id=f"{channel}:{name}", flow=flow,
-                                step=max_step, max_step=max_step, problems_seen=seen, login_outcome=outcome,
-                                created_at=utc(created), last_message_at=utc(created))
+                                commune_id=COMMUNE, step=max_step, max_step=max_step, problems_seen=seen,
+                                login_outcome=outcome, created_at=utc(created), last_message_at=utc(created))
             session.add(conv)
             if handoff:
                 reply_after, handoff_outcome = handoff
@@ -84,8 +86,8 @@ def seed(app) -> None:
                                     if reply_after is not None else None,
                                     outcome=handoff_outcome))
         for flow, step, problem, outcome, created in CALLS:
-            session.add(HotlineCall(staff_id=1, flow=flow, last_step=step, problem=problem, outcome=outcome,
-                                    created_at=utc(created)))
+            session.add(HotlineCall(staff_id=1, commune_id=COMMUNE, flow=flow, last_step=step, problem=problem,
+                                    outcome=outcome, created_at=utc(created)))
 
 
 @pytest.fixture
@@ -94,11 +96,19 @@ def seeded(app):
     return app
 
 
+def province_admin(app, username="tinh.admin"):
+    """A logged-in client of a province admin (no commune: every commune's figures)."""
+    with app.extensions["vneid"].db.session() as session:
+        if staff_accounts.find(session, username) is None:
+            staff_accounts.create(session, username, "Quản trị tỉnh", PASSWORD, "admin")
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    return client
+
+
 @pytest.fixture
 def admin(seeded):
-    client = seeded.test_client()
-    assert login(client, "quantri").status_code == 302
-    return client
+    return province_admin(seeded)
 
 
 def report(app, name, **args):

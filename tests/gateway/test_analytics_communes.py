@@ -15,14 +15,14 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event
 
 from gateway.models import Conversation, Handoff, HotlineCall
 from gateway.services import analytics as an
 from gateway.services import analytics_communes as rollup
 from gateway.services import communes, staff_accounts
 from tests.gateway.conftest import PASSWORD, login
-from tests.gateway.test_analytics import RANGE, seed, utc
+from tests.gateway.test_analytics import RANGE, province_admin, seed, utc
 
 SECOND = ("hac-thanh", "Phường Hạc Thành")
 EMPTY = ("hoang-hoa", "Xã Hoằng Hóa")
@@ -32,8 +32,6 @@ def seed_communes(app) -> dict:
     seed(app)
     svc = app.extensions["vneid"]
     with svc.db.session() as session:
-        session.execute(update(Conversation).values(commune_id=1))
-        session.execute(update(HotlineCall).values(commune_id=1))
         second = communes.add(session, *SECOND).id
         communes.add(session, *EMPTY)
         for name, channel, flow, step, outcome in (("d1", "widget", "A", 5, "got_in"), ("d2", "zalo", "B", 2, None),
@@ -120,7 +118,7 @@ def test_commune_admin_csv_and_page(app, ids):
 # --- a province admin: one commune or all, and the roll-up -------------------------------------------------------
 
 def test_province_chooses_a_commune(app, ids):
-    province = client_of(app, "quantri")
+    province = province_admin(app)
     every = province.get("/api/staff/analytics/summary.json", query_string=RANGE).get_json()
     assert every["conversations"] == 10 + 3 + 1 and every["hotline_calls"] == 5 + 1
     one = province.get("/api/staff/analytics/summary.json", query_string={**RANGE, "commune": "hac-thanh"}).get_json()
@@ -133,7 +131,7 @@ def test_province_chooses_a_commune(app, ids):
 
 
 def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
-    province = client_of(app, "quantri")
+    province = province_admin(app)
     body = province.get("/api/staff/analytics/communes.json", query_string=RANGE).get_json()
     rows = {r["slug"]: r for r in body["rows"]}
     assert list(rows) == ["quang-yen", "hac-thanh", ""]  # by conversations, most first; the unassigned one
@@ -162,7 +160,7 @@ def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
 
 
 def test_rollup_sorts_and_exports(app, ids):
-    province = client_of(app, "quantri")
+    province = province_admin(app)
     by_name = province.get("/api/staff/analytics/communes.json", query_string={**RANGE, "sort": "name"}).get_json()
     assert [r["slug"] for r in by_name["rows"]] == ["", "hac-thanh", "quang-yen"]  # C…, P…, X…
     by_rate = province.get("/api/staff/analytics/communes.json",
