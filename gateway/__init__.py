@@ -75,6 +75,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(script_aid.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(content_admin.bp)
+    app.register_blueprint(__import__("gateway.blueprints.communes_admin", fromlist=["bp"]).bp)  # the communes page
     csrf.exempt(rest.bp)
     csrf.exempt(public_api.bp)
     csrf.exempt(widget.bp)
