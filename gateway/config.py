@@ -60,6 +60,8 @@ class Settings:
     zalo_openapi_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_worker_threads: int = 4  # citizens served side by side by the worker
+    # the installation's own OA is the province's: its citizens say their commune first (ZALO_PROVINCIAL=1)
+    zalo_provincial: bool = False
     # Scale and faults (issue #8): Redis shared by the workers (ordering locks, rate-limit counters), limits,
     # bounded waits. Limits use the `limits` notation ("10 per 10 seconds;60 per minute"); empty = no limit.
     redis_url: str = ""
@@ -119,6 +121,7 @@ class Settings:
         s.zalo_openapi_base = env.get("ZALO_OPENAPI_BASE", s.zalo_openapi_base).rstrip("/")
         s.zalo_oauth_base = env.get("ZALO_OAUTH_BASE", s.zalo_oauth_base).rstrip("/")
         s.zalo_worker_threads = int(env.get("ZALO_WORKER_THREADS", s.zalo_worker_threads))
+        s.zalo_provincial = env.get("ZALO_PROVINCIAL", "0").strip().lower() in ("1", "on", "true", "yes")
         s.redis_url = env.get("REDIS_URL", s.redis_url).strip()
         s.rate_limits_enabled = env.get("RATE_LIMITS", "on").strip().lower() not in ("0", "off", "false", "no")
         for name in ("conversation", "ip", "poll", "login_ip"):

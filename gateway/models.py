@@ -58,6 +58,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))  # rest | widget | zalo
     external_id: Mapped[str] = mapped_column(String(128))  # the channel's sender id
     rasa_sender_id: Mapped[str] = mapped_column(String(160), unique=True)
+    # the channel's account it came through and its replies go out by (Zalo: the OA id); None: the primary one
+    channel_account: Mapped[Optional[str]] = mapped_column(String(64))
     commune_id: Mapped[Optional[int]] = mapped_column(ForeignKey("communes.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="bot")  # bot | waiting | with_staff | closed
     flow: Mapped[Optional[str]] = mapped_column(String(1))

@@ -3,7 +3,9 @@ as /work/shared/product/ZALO.md describes them, plus builders of signed webhook 
 
     fake = FakeZalo().start()            # a free loopback port, in a thread
     fake.url                             # use as ZALO_OPENAPI_BASE and ZALO_OAUTH_BASE
-    fake.sent                            # what was accepted: [{"user_id", "message", "message_id", "at"}]
+    fake.sent                            # what was accepted: [{"user_id", "message", "message_id", "at", "oa_id"}]
+    fake.add_oa(oa_id, access, refresh)  # another OA under the same app: its own token pair (sends are recorded
+                                         # with the OA whose access token they used: `oa_id`)
     fake.expire_access_tokens(-216)      # every access token issued so far is now invalid (-216 or -220)
     fake.block_user(uid)                 # -230 for this citizen (outside the reply window)
     fake.rate_limit(n)                   # the next n sends answer -32
@@ -93,7 +95,9 @@ class FakeZalo:
         self.app_id, self.app_secret, self.oa_id = app_id, app_secret, oa_id
         self.lock = threading.Lock()
         self.valid_access = {access_token}
-        self.refresh_token = refresh_token
+        self.token_oa: Dict[str, str] = {access_token: oa_id}  # every access token issued → its OA
+        self.refresh_token = refresh_token  # the primary OA's current refresh token
+        self.other_refresh: Dict[str, str] = {}  # the other OAs' current refresh tokens, by OA id
         self.spent_refresh: List[str] = []
         self.token_error = -216
         self.expires_in = "90000"
@@ -109,6 +113,18 @@ class FakeZalo:
         self.thread = None
 
     # ---- switches -----------------------------------------------------------------------------------------
+    def add_oa(self, oa_id: str, access_token: str, refresh_token: str) -> None:
+        """Another Official Account under the same app (same app id, secrets): its own access/refresh tokens."""
+        with self.lock:
+            self.valid_access.add(access_token)
+            self.token_oa[access_token] = oa_id
+            self.other_refresh[oa_id] = refresh_token
+
+    def sent_by(self, oa_id: str) -> List[Dict[str, Any]]:
+        """The accepted messages sent with the tokens of one OA, in order."""
+        with self.lock:
+            return [s for s in self.sent if s.get("oa_id") == oa_id]
+
     def expire_access_tokens(self, code: int = -216) -> None:
         """Every access token issued so far stops working; sends answer `code` (-216 or -220)."""
         with self.lock:
@@ -152,7 +168,7 @@ class FakeZalo:
         if self.send_delay_s:
             time.sleep(self.send_delay_s)
         with self.lock:
-            call = {"user_id": user, "token": token, "error": 0}
+            call = {"user_id": user, "token": token, "error": 0, "oa_id": self.token_oa.get(token)}
             self.calls.append(call)
 
             def fail(code, message):
@@ -175,7 +191,7 @@ class FakeZalo:
                 return fail(-230, "User has not interacted with the OA in the last 7 days")
             message_id = secrets.token_hex(16)
             self.sent.append({"user_id": user, "message": body["message"], "message_id": message_id,
-                              "at": time.time()})
+                              "at": time.time(), "oa_id": self.token_oa.get(token)})
         return {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user}}
 
     def handle_token(self, headers, raw: bytes):
@@ -194,13 +210,19 @@ class FakeZalo:
             if form.get("grant_type") != "refresh_token":
                 return fail(-14005, "Invalid grant type")
             given = form.get("refresh_token")
-            if not given or given != self.refresh_token:
+            oa_id = self.oa_id if given and given == self.refresh_token else next(
+                (oa for oa, token in self.other_refresh.items() if given and token == given), None)
+            if oa_id is None:
                 return fail(-14014, "Invalid refresh token")
             self.spent_refresh.append(given)
             access, refresh = "at-" + secrets.token_hex(12), "rt-" + secrets.token_hex(12)
             self.valid_access.add(access)
-            self.refresh_token = refresh  # single use: the old one no longer works
-            self.refreshes.append({"ok": True, "error": 0})
+            self.token_oa[access] = oa_id
+            if oa_id == self.oa_id:
+                self.refresh_token = refresh  # single use: the old one no longer works
+            else:
+                self.other_refresh[oa_id] = refresh
+            self.refreshes.append({"ok": True, "error": 0, "oa_id": oa_id})
         return {"access_token": access, "refresh_token": refresh, "expires_in": self.expires_in}
 
     def handle_switch(self, path: str):

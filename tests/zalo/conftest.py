@@ -102,10 +102,11 @@ def pump(app, timeout: float = 60.0) -> None:
 class Citizen:
     """One citizen on Zalo: posts signed events to the gateway and reads what the fake Zalo received."""
 
-    def __init__(self, app, fake_server: FakeZalo, user_id: Optional[str] = None) -> None:
+    def __init__(self, app, fake_server: FakeZalo, user_id: Optional[str] = None, oa_id: Optional[str] = None) -> None:
         self.app, self.fake = app, fake_server
         self.client = app.test_client()
         self.user_id = user_id or new_user()
+        self.oa_id = oa_id or fake_server.oa_id  # the Official Account the citizen writes to
         self.seen = 0
 
     def post(self, event: Dict[str, Any], raw: Optional[bytes] = None, signature: Optional[str] = None,
@@ -120,7 +121,14 @@ class Citizen:
         return self.client.post(WEBHOOK, data=raw, headers=all_headers)
 
     def text_event(self, text: str, msg_id: Optional[str] = None) -> Dict[str, Any]:
-        return fake_zalo.user_text(self.fake.app_id, self.fake.oa_id, self.user_id, text, msg_id)
+        return fake_zalo.user_text(self.fake.app_id, self.oa_id, self.user_id, text, msg_id)
+
+    def follow(self) -> Dict[str, Any]:
+        """The citizen follows the OA; returns the event."""
+        event = fake_zalo.follow(self.fake.app_id, self.oa_id, self.user_id)
+        response = self.post(event)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return event
 
     def send(self, text: str, msg_id: Optional[str] = None) -> Dict[str, Any]:
         """The citizen writes (or presses a button: the text is its payload); returns the event."""

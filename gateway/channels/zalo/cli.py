@@ -1,4 +1,6 @@
-"""`flask zalo-check`: the channel's configuration, token and queue status, and the webhook URL to register."""
+"""`flask zalo-check`: the channel's configuration, token and queue status, and the webhook URL to register.
+`flask zalo-connect --commune SLUG --oa-id ID`: a commune's own Official Account (under the same Zalo app) is
+routed to that commune, and its first token pair is stored, sealed."""
 from __future__ import annotations
 
 import click
@@ -10,7 +12,8 @@ from gateway.channels.zalo.settings import checks, webhook_url
 
 
 def register(app: Flask) -> None:
-    """Attach the command."""
+    """Attach the commands."""
+    register_connect(app)
 
     @app.cli.command("zalo-check")
     def zalo_check():
@@ -33,6 +36,9 @@ def register(app: Flask) -> None:
             problems += int(required and not check.ok)
         try:
             state = ZaloClient(settings, svc.db).state()
+            line("ok" if settings.zalo_provincial else "--", "ZALO_PROVINCIAL",
+                 "the primary OA is the province's: citizens say their commune first" if settings.zalo_provincial
+                 else "off: the primary OA's citizens are the default commune's")
             if state.source == "missing" and not (settings.zalo_access_token or settings.zalo_refresh_token):
                 problems += int(settings.zalo_enabled)
                 line("!!" if settings.zalo_enabled else "--", "tokens", "none in the database nor in the environment")
@@ -47,6 +53,15 @@ def register(app: Flask) -> None:
                 updated = state.updated_at.isoformat() if state.updated_at else "?"
                 line("ok", "tokens in the database",
                      f"version {state.version}, updated {updated}, access token expires {expires}")
+            for info in svc.communes.all():  # communes with their own OA
+                if info.zalo_oa_id:
+                    own = ZaloClient(settings, svc.db, oa_id=info.zalo_oa_id).state()
+                    ok = own.source == "database" and own.readable
+                    problems += int(settings.zalo_enabled and not ok)
+                    line("ok" if ok else "!!", f"OA {info.zalo_oa_id} ({info.slug})",
+                         f"token version {own.version}" if ok else
+                         "no readable tokens: flask zalo-connect --commune {} --oa-id {} with a new refresh "
+                         "token".format(info.slug, info.zalo_oa_id))
             with svc.db.session() as session:
                 counts = dict(session.execute(select(ZaloEvent.status, func.count()).group_by(ZaloEvent.status)).all())
                 deliveries = dict(session.execute(
@@ -68,3 +83,50 @@ def register(app: Flask) -> None:
             click.echo("The background worker (`python -m gateway.worker`) must run: it processes events and sends.")
         if problems:
             raise click.ClickException(f"{problems} required Zalo setting(s) to fix (see !! above)")
+
+
+def register_connect(app: Flask) -> None:
+    """Attach `flask zalo-connect`."""
+
+    @app.cli.command("zalo-connect")
+    @click.option("--commune", "slug", required=True, help="The commune (flask commune list).")
+    @click.option("--oa-id", required=True, help="Its Official Account's id (digits, from the Zalo OA admin page).")
+    @click.option("--refresh-token", envvar="ZALO_OA_REFRESH_TOKEN", default="", show_envvar=True,
+                  help="The OA's refresh token from its authorisation (better from the environment than typed).")
+    @click.option("--access-token", envvar="ZALO_OA_ACCESS_TOKEN", default="", show_envvar=True,
+                  help="Its access token, if you have one (else one is got with the refresh token).")
+    def zalo_connect(slug, oa_id, refresh_token, access_token):
+        """Route a commune's own Zalo OA (under this installation's Zalo app: same app id, OA secret key and app
+        secret) to that commune, and store its token pair sealed. Run again with a new refresh token after
+        authorising the OA again."""
+        from sqlalchemy import select
+
+        from gateway.channels.zalo.client import ZaloClient
+        from gateway.models import Commune
+        from gateway.services import audit
+
+        svc = app.extensions["vneid"]
+        oa_id, refresh_token, access_token = oa_id.strip(), refresh_token.strip(), access_token.strip()
+        if not (oa_id.isascii() and oa_id.isdigit() and len(oa_id) <= 64):
+            raise click.ClickException("--oa-id: the OA id is a string of digits")
+        with svc.db.session() as session:
+            row = session.scalar(select(Commune).where(Commune.slug == slug))
+            if row is None:
+                raise click.ClickException(f"no commune '{slug}' (flask commune list)")
+            other = session.scalar(select(Commune).where(Commune.zalo_oa_id == oa_id, Commune.id != row.id))
+            if other is not None:
+                raise click.ClickException(f"OA {oa_id} is already commune '{other.slug}''s")
+        client = ZaloClient(svc.settings, svc.db, oa_id=oa_id)
+        if not (refresh_token or access_token) and client.state().source == "missing":
+            raise click.ClickException("the OA has no tokens yet: give --refresh-token (or ZALO_OA_REFRESH_TOKEN)")
+        version = client.seed(access_token, refresh_token) if (refresh_token or access_token) else None
+        with svc.db.session() as session:
+            row = session.scalar(select(Commune).where(Commune.slug == slug))
+            previous, row.zalo_oa_id = row.zalo_oa_id, oa_id
+            audit.record(session, None, "zalo_connected", f"commune:{slug}",
+                         {"oa_id": oa_id, "previous_oa_id": previous, "tokens": "stored" if version else "kept"},
+                         commune_id=row.id)
+        svc.communes.changed()
+        click.echo(f"commune '{slug}' now answers on Zalo OA {oa_id}"
+                   + (f"; its tokens are stored sealed (version {version})" if version else "; its tokens are kept"))
+        click.echo("Its events come to the app's webhook like the other OAs' (flask zalo-check shows the URL).")

@@ -1,10 +1,13 @@
 """Zalo's HTTP APIs: the v3 consultation-message send API, and the OAuth v4 token refresh.
 
-Tokens live in the `zalo_tokens` row (seeded once from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN), sealed
+Tokens live in the `zalo_tokens` row of the OA (the primary OA's, id 1, seeded once from ZALO_ACCESS_TOKEN /
+ZALO_REFRESH_TOKEN; a commune's own OA's, keyed by its `oa_id`, seeded by `flask zalo-connect`), sealed
 (`sealing.py`: a copy of the database does not hand out the OA). On -216/-220 the client refreshes once and
 retries once. The refresh token is single use and rotates: the new pair is committed
 to the database before the new access token is used, and the `refresh` lease makes sure two processes (or
-threads) never spend the same refresh token: the loser waits for the winner's new version and uses it.
+threads) never spend the same refresh token: the loser waits for the winner's new version and uses it. Each OA
+has its own pair, its own version and its own lease (`refresh`, or `refresh:<oa id>`): one OA's refresh does not
+hold up another's.
 
 Nothing here logs a token, a secret or a message text.
 """
@@ -22,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional, Tuple
 
 import requests
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.channels.zalo import leases
@@ -69,10 +72,26 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def lease_name(oa_id: Optional[str]) -> str:
+    """The refresh lease of an OA's tokens (`refresh` for the primary OA; the lease name holds 32 characters)."""
+    if not oa_id:
+        return "refresh"
+    name = f"refresh:{oa_id}"
+    return name if len(name) <= 32 else "refresh:" + _hash(oa_id)[:24]
+
+
 def _aware(value: Optional[datetime]) -> Optional[datetime]:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value
+
+
+def own_account(db: Database, oa_id: Optional[str]) -> Optional[str]:
+    """The OA itself when it has its own token row (a commune's OA), else None: the primary OA's tokens."""
+    if not oa_id:
+        return None
+    with db.session() as session:
+        return oa_id if session.scalar(select(ZaloToken.id).where(ZaloToken.oa_id == oa_id)) is not None else None
 
 
 @dataclass
@@ -89,10 +108,14 @@ class TokenState:
 class ZaloClient:
     """Sends messages with the current access token; refreshes it when Zalo says it expired."""
 
-    def __init__(self, settings: Settings, db: Database, http: Optional[requests.Session] = None) -> None:
-        """Bases and credentials from the settings, the token row in `db`."""
+    def __init__(self, settings: Settings, db: Database, http: Optional[requests.Session] = None,
+                 oa_id: Optional[str] = None) -> None:
+        """Bases and credentials from the settings, the token row in `db`: the primary OA's (`oa_id` None) or
+        that OA's (a commune's own OA under the same Zalo app)."""
         self.settings = settings
         self.db = db
+        self.oa_id = oa_id or None
+        self.lease = lease_name(self.oa_id)
         self._http = http
         self._sessions = threading.local()  # one HTTP session per thread (the worker sends from several)
         self.owner = f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -110,8 +133,16 @@ class ZaloClient:
         return self._sessions.session
 
     # ---- tokens -------------------------------------------------------------------------------------------
+    def _select(self, session) -> Optional[ZaloToken]:
+        """This OA's token row (the primary OA's is id 1), or None."""
+        if self.oa_id is None:
+            return session.get(ZaloToken, 1)
+        return session.scalar(select(ZaloToken).where(ZaloToken.oa_id == self.oa_id))
+
     def _row(self) -> Tuple[str, int, Optional[datetime]]:
         """(access token, version, expires_at) from the database, seeding or re-seeding from the environment."""
+        if self.oa_id is not None:
+            return self._oa_row()
         s = self.settings
         env_hash = _hash(s.zalo_refresh_token) if s.zalo_refresh_token else None
         with self.db.session() as session:
@@ -148,6 +179,44 @@ class ZaloClient:
             pass  # another process seeded it
         return self._row()
 
+    def _oa_row(self) -> Tuple[str, int, Optional[datetime]]:
+        """A commune OA's row: seeded by `flask zalo-connect`, never from the environment."""
+        with self.db.session() as session:
+            row = self._select(session)
+            if row is None:
+                raise TokenUnavailable(None, "no tokens for this OA (flask zalo-connect)")
+            token = self._open(row.access_token)
+            if self.seal.needs_sealing(row.access_token) or self.seal.needs_sealing(row.refresh_token):
+                session.execute(update(ZaloToken).where(ZaloToken.id == row.id, ZaloToken.version == row.version)
+                                .values(access_token=self.seal.seal(token),
+                                        refresh_token=self.seal.seal(self._open(row.refresh_token))))
+                session.commit()
+            return token, row.version, _aware(row.expires_at)
+
+    def seed(self, access_token: str, refresh_token: str) -> int:
+        """Store a newly authorised token pair of this (commune) OA, sealed: its row is created, or replaced with
+        a new version (a refresh under way with the old pair then stores nothing); returns the version."""
+        if self.oa_id is None:
+            raise ValueError("the primary OA is seeded from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN")
+        values = {"access_token": self.seal.seal(access_token) or "",
+                  "refresh_token": self.seal.seal(refresh_token) or "", "expires_at": None, "seed_hash": _hash(refresh_token) if refresh_token else None,
+                  "updated_at": utcnow()}
+        for _ in range(3):
+            try:
+                with self.db.session() as session:
+                    row = self._select(session)
+                    if row is not None:
+                        session.execute(update(ZaloToken).where(ZaloToken.id == row.id)
+                                        .values(version=ZaloToken.version + 1, **values))
+                        return row.version + 1
+                    # ids from 2: id 1 stays the primary OA's, even before its row is seeded
+                    next_id = max(session.scalar(select(func.max(ZaloToken.id))) or 1, 1) + 1
+                    session.add(ZaloToken(id=next_id, oa_id=self.oa_id, version=1, **values))
+                    return 1
+            except IntegrityError:
+                continue  # another process stored a row at the same time: read again
+        raise TokenUnavailable(None, "the OA's tokens could not be stored")
+
     def _open(self, stored: Optional[str]) -> Optional[str]:
         try:
             return self.seal.open(stored)
@@ -159,7 +228,7 @@ class ZaloClient:
     def state(self) -> TokenState:
         """The token row's metadata (for `flask zalo-check`)."""
         with self.db.session() as session:
-            row = session.get(ZaloToken, 1)
+            row = self._select(session)
             if row is None:
                 return TokenState("missing")
             try:
@@ -189,21 +258,23 @@ class ZaloClient:
                 if version != seen_version:
                     return token, version  # another worker refreshed meanwhile
                 holder = f"{self.owner}:{uuid.uuid4().hex[:6]}"
-                if leases.acquire(self.db, "refresh", holder, REFRESH_LEASE_S):
+                if leases.acquire(self.db, self.lease, holder, REFRESH_LEASE_S):
                     try:
                         return self._refresh_locked(seen_version)
                     finally:
-                        leases.release(self.db, "refresh", holder)
+                        leases.release(self.db, self.lease, holder)
                 if time.monotonic() > deadline:
                     raise TokenUnavailable(None, "another process holds the refresh lease")
                 time.sleep(0.2)
 
     def _refresh_locked(self, seen_version: int) -> Tuple[str, int]:
         with self.db.session() as session:
-            row = session.get(ZaloToken, 1)
+            row = self._select(session)
+            if row is None:
+                raise TokenUnavailable(None, "the OA's token row is gone")
             if row.version != seen_version:
                 return self._open(row.access_token), row.version
-            refresh_token = self._open(row.refresh_token)
+            refresh_token, row_id = self._open(row.refresh_token), row.id
         if not refresh_token or not self.settings.zalo_app_secret:
             raise TokenUnavailable(None, "cannot refresh: ZALO_APP_SECRET or the refresh token is missing")
         try:
@@ -232,7 +303,7 @@ class ZaloClient:
             try:
                 with self.db.session() as session:
                     stored = session.execute(
-                        update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.version == seen_version)
+                        update(ZaloToken).where(ZaloToken.id == row_id, ZaloToken.version == seen_version)
                         .values(access_token=self.seal.seal(answer["access_token"]),
                                 refresh_token=self.seal.seal(answer["refresh_token"]),
                                 expires_at=expires_at, version=new_version, updated_at=utcnow())).rowcount

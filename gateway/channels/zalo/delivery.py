@@ -8,6 +8,9 @@ replies to Zalo payloads:
   illustration is preferred: Zalo shows photos, not SVG);
 - staff messages are labelled with the staff member's name; a handoff's custom payload is internal (skipped).
 
+A conversation's messages go out with the token of the OA it came through (`conversations.channel_account`: a
+commune's own OA, or the primary OA), in the words of its commune.
+
 Every part accepted by Zalo is recorded in `zalo_sent` (its Zalo msg id and a hash of the text), so a retry
 resumes after the last accepted part and the OA echo is recognised as ours. Outcomes on `Message.delivery`:
 sent | blocked (-230: the citizen must write first; staff see `delivery_error`) | failed | skipped.
@@ -28,6 +31,7 @@ from gateway.channels.zalo.events import text_hash
 from gateway.channels.zalo.models import ZaloSent
 from gateway.channels.zalo.settings import BUTTON_TYPE, MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow
+from gateway.services import tenant
 from gateway.services.container import Services
 
 log = logging.getLogger(__name__)
@@ -156,30 +160,34 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
         message = session.get(Message, message_id)
         if message is None or message.delivery != "pending":
             return Outcome.SKIPPED
-        user = message.conversation.external_id
-        parts = parts_of(svc, message)
+        conv = message.conversation
+        user, oa_id = conv.external_id, conv.channel_account
+        with tenant.speaking_for(svc.communes.by_id(conv.commune_id)):
+            parts = parts_of(svc, message)
         done = set(session.scalars(select(ZaloSent.part).where(ZaloSent.message_id == message_id,
                                                                ZaloSent.zalo_msg_id.is_not(None))))
     if not parts:
         _mark(svc, message_id, Outcome.SKIPPED)
         return Outcome.SKIPPED
     last = len(parts) - 1
+    account = channel.account(oa_id)
+    client = channel.client_for(oa_id)
     for index, part in enumerate(parts):
         if index in done:
             continue
         hashed = text_hash(part["text"]) if part.get("text") else None
         try:
-            data = channel.client.send(user, part)
+            data = client.send(user, part)
         except ReplyWindowClosed as exc:
             log.info("zalo message %d blocked: outside the reply window (%s)", message_id, exc.code)
             _mark(svc, message_id, Outcome.BLOCKED, _note(svc, "blocked", code=exc.code))
             return Outcome.BLOCKED
         except RateLimited:
-            channel.back_off("rate limited (-32)")
+            channel.back_off("rate limited (-32)", account=account)
             return Outcome.PAUSED
         except TokenUnavailable as exc:
             log.error("zalo sending paused: no usable access token (%s)", exc.code)
-            channel.back_off("no usable token", 60.0)
+            channel.back_off("no usable token", 60.0, account=account)
             return Outcome.PAUSED
         except Transient as exc:
             # Zalo may have delivered it anyway: keep the text's hash so that its echo is known as ours.
@@ -199,7 +207,7 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
                 sent=index == last)
     if last in done:  # every part had gone before (a retry after a crash): only the mark was missing
         _mark(svc, message_id, Outcome.SENT)
-    channel.transient_success(message_id)
+    channel.transient_success(message_id, account)
     log.info("zalo message %d sent (%d parts)", message_id, len(parts))
     return Outcome.SENT
 
@@ -223,11 +231,13 @@ def pending(svc: Services, limit: int = 100) -> List[tuple]:
             .where(Conversation.channel == "zalo", Message.delivery == "pending").order_by(Message.id).limit(limit)))
 
 
-def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: List[int], deadline: float) -> int:
+def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: List[int], deadline: float,
+                          oa_id: Optional[str] = None) -> int:
     """Send one conversation's pending messages in order; stop at the first that cannot go now."""
     sent = 0
+    account = channel.account(oa_id)
     for message_id in message_ids:
-        if channel.paused() or time.monotonic() > deadline:
+        if channel.paused(account) or time.monotonic() > deadline:
             break
         outcome = deliver_one(svc, channel, message_id)
         if outcome == Outcome.SENT:
@@ -242,29 +252,42 @@ def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: Lis
 
 def deliver_citizen(svc: Services, channel, user_id: str, budget_s: float = 20.0) -> int:
     """Send one citizen's pending messages now (right after their event was processed)."""
-    if channel.paused():
-        return 0
     with svc.db.session() as session:
-        conv_id = session.scalar(select(Conversation.id).where(Conversation.channel == "zalo",
-                                                               Conversation.external_id == user_id))
-        if conv_id is None or channel.conversation_waiting(conv_id):
+        row = session.execute(select(Conversation.id, Conversation.channel_account).where(
+            Conversation.channel == "zalo", Conversation.external_id == user_id)).first()
+        if row is None or channel.conversation_waiting(row.id):
             return 0
+        conv_id, oa_id = row.id, row.channel_account
         ids = list(session.scalars(select(Message.id).where(Message.conversation_id == conv_id,
                                                             Message.delivery == "pending").order_by(Message.id)))
-    return _deliver_conversation(svc, channel, conv_id, ids, time.monotonic() + budget_s)
+    if channel.paused(channel.account(oa_id)):
+        return 0
+    return _deliver_conversation(svc, channel, conv_id, ids, time.monotonic() + budget_s, oa_id)
 
 
 def deliver_due(svc: Services, channel, limit: int = 200, budget_s: float = 20.0, pool=None) -> int:
-    """Send what is pending: in order within a conversation, conversations side by side (`pool`)."""
-    if channel.paused():
-        return 0
+    """Send what is pending: in order within a conversation, conversations side by side (`pool`); the
+    conversations of an OA whose sending is paused wait."""
     by_conv: Dict[int, List[int]] = {}
-    for message_id, conv_id in pending(svc, limit):
-        if not channel.conversation_waiting(conv_id):
+    accounts: Dict[int, Optional[str]] = {}
+    for message_id, conv_id, oa_id in _pending_with_account(svc, limit):
+        if conv_id not in accounts:
+            accounts[conv_id] = oa_id
+        if not channel.conversation_waiting(conv_id) and not channel.paused(channel.account(oa_id)):
             by_conv.setdefault(conv_id, []).append(message_id)
     deadline = time.monotonic() + budget_s
     if pool is None or len(by_conv) <= 1:
-        return sum(_deliver_conversation(svc, channel, cid, ids, deadline) for cid, ids in by_conv.items())
-    futures = [pool.submit(_deliver_conversation, svc, channel, cid, ids, deadline)
+        return sum(_deliver_conversation(svc, channel, cid, ids, deadline, accounts[cid])
+                   for cid, ids in by_conv.items())
+    futures = [pool.submit(_deliver_conversation, svc, channel, cid, ids, deadline, accounts[cid])
                for cid, ids in by_conv.items()]
     return sum(f.result() for f in futures)
+
+
+def _pending_with_account(svc: Services, limit: int) -> List[tuple]:
+    """(message id, conversation id, the conversation's OA) of pending Zalo messages, oldest first."""
+    with svc.db.session() as session:
+        return list(session.execute(
+            select(Message.id, Message.conversation_id, Conversation.channel_account)
+            .join(Conversation, Message.conversation_id == Conversation.id)
+            .where(Conversation.channel == "zalo", Message.delivery == "pending").order_by(Message.id).limit(limit)))

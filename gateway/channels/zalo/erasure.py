@@ -15,12 +15,13 @@ from gateway.services.container import Services
 log = logging.getLogger(__name__)
 
 
-def send_confirmation(svc: Services, user: str, replies: List[Dict[str, Any]]) -> bool:
-    """Send the deletion's confirmation to the citizen now; False (logged, not retried) if Zalo refused it."""
-    from gateway.channels.zalo.client import ZaloClient, ZaloError
+def send_confirmation(svc: Services, user: str, replies: List[Dict[str, Any]], oa_id: Optional[str] = None) -> bool:
+    """Send the deletion's confirmation to the citizen now, through the OA they wrote to (`oa_id`); False (logged,
+    not retried) if Zalo refused it."""
+    from gateway.channels.zalo.client import ZaloClient, ZaloError, own_account
     from gateway.channels.zalo.delivery import split_text
 
-    client = ZaloClient(svc.settings, svc.db)
+    client = ZaloClient(svc.settings, svc.db, oa_id=own_account(svc.db, oa_id))
     for reply in replies:
         for part in split_text(reply.get("text") or ""):
             try:

@@ -9,6 +9,13 @@
 - `oa_send_*` echoes: ours are recognised (msg id or text hash in `zalo_sent`); any other means a person answered
   from Zalo's own OA admin page: the bot is paused for that citizen (see `takeover`).
 
+Which commune: every event is for one Official Account (`oa_of`: a user event's recipient, an echo's sender, a
+follow's `oa_id`). A commune's own OA (`communes.zalo_oa_id`) → the conversation is that commune's; the
+installation's primary OA → the default commune, or, when it is the province's (ZALO_PROVINCIAL=1), no commune
+until the citizen says it (`provincial.py`). A conversation keeps the commune and the OA it started with
+(`conversations.channel_account`: its replies go out with that OA's token), and every event is processed in the
+words of its commune.
+
 The raw body is cleared once the event is processed (it may hold a secret the citizen typed, unredacted).
 """
 from __future__ import annotations
@@ -18,16 +25,18 @@ import json
 import logging
 import traceback
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.channels.zalo import provincial
 from gateway.channels.zalo import texts as ztexts
 from gateway.channels.zalo.models import ZaloEvent, ZaloSent
 from gateway.models import Conversation, Handoff, Message, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import audit, handoff, inbound, ordering
+from gateway.services import audit, handoff, inbound, ordering, tenant
+from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: notice, "xóa cuộc trò chuyện"
@@ -65,6 +74,57 @@ def citizen_of(body: Dict[str, Any]) -> Optional[str]:
     party = "follower" if name in ("follow", "unfollow") else "recipient" if name.startswith("oa_send_") else "sender"
     value = body.get(party)
     return _id(value.get("id")) if isinstance(value, dict) else None  # a signed event can still be malformed
+
+
+def oa_of(body: Dict[str, Any]) -> Optional[str]:
+    """The Official Account an event is for: the recipient of a user event, the sender of an OA echo, `oa_id` of a
+    follow (or of any event that carries it)."""
+    name = str(body.get("event_name") or "")
+    if name not in ("follow", "unfollow"):
+        party = body.get("sender" if name.startswith("oa_send_") else "recipient")
+        found = _id(party.get("id")) if isinstance(party, dict) else None
+        if found:
+            return found
+    return _id(body.get("oa_id"))
+
+
+def route(svc: Services, oa_id: Optional[str]) -> Tuple[Optional[CommuneInfo], bool]:
+    """(the commune, provincial) of a new conversation on this OA: a commune's own OA → that commune; else the
+    installation's primary OA → (None, True) when it is the province's (ZALO_PROVINCIAL=1), else the default
+    commune."""
+    own = svc.communes.by_oa(oa_id) if oa_id else None
+    if own is not None:
+        return own, False
+    if svc.settings.zalo_provincial:
+        return None, True
+    return svc.communes.default(), False
+
+
+def conversation(svc: Services, session, user: str, oa_id: Optional[str]) -> Conversation:
+    """The citizen's Zalo conversation, created on first contact in the commune its OA routes to, remembering the
+    OA (its replies go out with that OA's token). An existing one keeps its commune and OA."""
+    conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
+                                                     Conversation.external_id == user))
+    if conv is not None:
+        if conv.commune_id is None and not svc.settings.zalo_provincial:  # ZALO_PROVINCIAL was turned off
+            default = svc.communes.default()
+            conv.commune_id = default.id if default is not None else None
+        return conv
+    info, _ = route(svc, oa_id)
+    conv = get_or_create_conversation(session, "zalo", user, info.id if info is not None else None)
+    conv.channel_account = oa_id
+    session.flush()
+    return conv
+
+
+def commune_of(svc: Services, user: str, oa_id: Optional[str]) -> Optional[CommuneInfo]:
+    """The commune an event of this citizen speaks for: their conversation's, else the one its OA routes to."""
+    with svc.db.session() as session:
+        row = session.execute(select(Conversation.id, Conversation.commune_id).where(
+            Conversation.channel == "zalo", Conversation.external_id == user)).first()
+    if row is not None:
+        return svc.communes.by_id(row.commune_id)
+    return route(svc, oa_id)[0]
 
 
 def event_key(body: Dict[str, Any], raw: bytes) -> str:
@@ -178,7 +238,7 @@ def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
     try:
         with svc.db.session() as session:
             session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
-                                  user_id=citizen_of(body), sent_at_ms=sent_at_ms(body),
+                                  user_id=citizen_of(body), oa_id=oa_of(body), sent_at_ms=sent_at_ms(body),
                                   body=_masked_body(svc, session, raw, body), status="queued", attempts=0))
         return True
     except IntegrityError:
@@ -231,10 +291,11 @@ def process(svc: Services, event_id: int) -> str:
         return "busy"
     with svc.db.session() as session:
         event = session.get(ZaloEvent, event_id)
-        raw, name, key, attempts = event.body, event.event_name, event.msg_id, event.attempts
+        raw, name, key, attempts, oa_id = event.body, event.event_name, event.msg_id, event.attempts, event.oa_id
+    body = None
     try:
         body = json.loads(raw or "{}")
-        status = _dispatch(svc, event_id, name, key, body)
+        status = _dispatch(svc, event_id, name, key, body, oa_id or oa_of(body))
     except Retry as exc:
         return _retry(svc, event_id, attempts, str(exc), body)
     except _BUSY:
@@ -253,8 +314,9 @@ def _retry(svc: Services, event_id: int, attempts: int, reason: str, body: Optio
         with svc.db.session() as session:
             user = citizen_of(body) if body else None
             if body and body.get("event_name") == "user_send_text" and user:
-                conv = get_or_create_conversation(session, "zalo", user)
-                add_outbound(session, conv, "system", {"text": svc.texts.text("bot_unavailable")})
+                conv = conversation(svc, session, user, oa_of(body))
+                with tenant.speaking_for(svc.communes.by_id(conv.commune_id)):
+                    add_outbound(session, conv, "system", {"text": svc.texts.text("bot_unavailable")})
             _finish(session, event_id, "failed", reason)
         return "failed"
     delay = timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
@@ -265,21 +327,23 @@ def _retry(svc: Services, event_id: int, attempts: int, reason: str, body: Optio
     return "queued"
 
 
-def _dispatch(svc: Services, event_id: int, name: str, key: str, body: Dict[str, Any]) -> str:
+def _dispatch(svc: Services, event_id: int, name: str, key: str, body: Dict[str, Any],
+              oa_id: Optional[str] = None) -> str:
     user = citizen_of(body)
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     if user is None or not inbound.SENDER.match(user):
         with svc.db.session() as session:
             _finish(session, event_id, "ignored", "no usable user id")
         return "ignored"
-    if name == "user_send_text":
-        return _text(svc, event_id, user, key, message)
-    if name == "follow":
-        return _follow(svc, event_id, user)
-    if name.startswith("user_send_"):
-        return _media(svc, event_id, user, key, name[len("user_send_"):], message)
-    if name.startswith("oa_send_"):
-        return _echo(svc, event_id, user, key, message)
+    if name == "user_send_text" or name == "follow" or name.startswith(("user_send_", "oa_send_")):
+        with tenant.speaking_for(commune_of(svc, user, oa_id)):  # every word in the conversation's commune's
+            if name == "user_send_text":
+                return _text(svc, event_id, user, key, message, oa_id)
+            if name == "follow":
+                return _follow(svc, event_id, user, oa_id)
+            if name.startswith("user_send_"):
+                return _media(svc, event_id, user, key, name[len("user_send_"):], message, oa_id)
+            return _echo(svc, event_id, user, key, message, oa_id)
     with svc.db.session() as session:  # unfollow, user_seen_message, user_received_message, user_submit_info, …
         _finish(session, event_id, "ignored")
     return "ignored"
@@ -289,17 +353,35 @@ def _inbound_key(key: str) -> str:
     return key if len(key) <= 128 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any]) -> str:
+def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any],
+          oa_id: Optional[str] = None) -> str:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         with svc.db.session() as session:
             _finish(session, event_id, "ignored", "empty text")
         return "ignored"
+    with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
+        conv = conversation(svc, session, user, oa_id)
+        picking, commune = provincial.active(svc, conv), svc.communes.by_id(conv.commune_id)
     try:
-        replies = inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=_inbound_key(key)))
+        if picking:  # the province's OA: the citizen says their commune first
+            status = provincial.answer(svc, event_id, user, _inbound_key(key), text,
+                                       lambda session, done: _finish(session, event_id, done))
+            if status == "erased":
+                _erasure_confirmation(svc, user, oa_id)
+                return "done"
+            if status is not None:
+                return status
+            with svc.db.session() as session:  # it got its commune meanwhile: as usual
+                commune = svc.communes.by_id(conversation(svc, session, user, oa_id).commune_id)
+        with tenant.speaking_for(commune):
+            if svc.settings.zalo_provincial:  # messages kept while the commune was unknown go first
+                provincial.forward_kept(svc, user, commune)
+            replies = inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text,
+                                                          key=_inbound_key(key), commune=commune))
     except inbound.Rejected as exc:  # too long, …: the citizen gets the explanation on Zalo
         with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
-            conv = get_or_create_conversation(session, "zalo", user)
+            conv = conversation(svc, session, user, oa_id)
             add_outbound(session, conv, "system", {"text": exc.message})
             _finish(session, event_id, "done", f"rejected: {exc.code}")
         return "done"
@@ -308,23 +390,31 @@ def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, 
     with svc.db.session() as session:
         _finish(session, event_id, "done")
     if erase_command.erased(replies):  # the conversation and its outbox are gone: the confirmation goes now
-        from gateway.channels.zalo import erasure as zalo_erasure
-
-        zalo_erasure.send_confirmation(svc, user, replies)
+        _erasure_confirmation(svc, user, oa_id, replies)
     return "done"
 
 
-def _follow(svc: Services, event_id: int, user: str) -> str:
+def _erasure_confirmation(svc: Services, user: str, oa_id: Optional[str], replies=None) -> None:
+    from gateway.channels.zalo import erasure as zalo_erasure
+
+    zalo_erasure.send_confirmation(svc, user, replies or [{"text": svc.texts.text("erase_done")}], oa_id)
+
+
+def _follow(svc: Services, event_id: int, user: str, oa_id: Optional[str] = None) -> str:
     with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
-        conv = get_or_create_conversation(session, "zalo", user)
-        if conv.state != "with_staff":
+        conv = conversation(svc, session, user, oa_id)
+        if conv.state != "with_staff" and provincial.active(svc, conv):  # the province's OA: which commune?
+            add_outbound(session, conv, "system", provincial.ask(svc, welcome=True))
+            conv.gateway_prompt = provincial.PROMPT
+        elif conv.state != "with_staff":
             add_outbound(session, conv, "system",
                          privacy_notice.attach(svc, conv, ztexts.message(svc, "welcome", "offer_guide")))
         _finish(session, event_id, "done")
     return "done"
 
 
-def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message: Dict[str, Any]) -> str:
+def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message: Dict[str, Any],
+           oa_id: Optional[str] = None) -> str:
     caption = message.get("text") if isinstance(message.get("text"), str) else ""
     caption = inbound.clean_text(caption)[:svc.settings.max_message_chars] if caption else ""
     redaction = svc.redactor.redact(caption) if caption else None
@@ -335,7 +425,7 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
             urls.append(payload["url"][:500])
     key = _inbound_key(key)
     with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
-        conv = get_or_create_conversation(session, "zalo", user)
+        conv = conversation(svc, session, user, oa_id)
         if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
                                                    Message.idempotency_key == key)) is None:
             person = conv.state in ("waiting", "with_staff")
@@ -353,7 +443,10 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
             session.add(incoming)
             conv.last_message_at = utcnow()
             session.flush()
-            if conv.state != "with_staff":
+            if conv.state != "with_staff" and provincial.active(svc, conv):  # no commune yet: ask for it
+                add_outbound(session, conv, "system", provincial.ask(svc), incoming)
+                conv.gateway_prompt = provincial.PROMPT
+            elif conv.state != "with_staff":
                 answer = "sticker" if kind in ("sticker", "gif") else ("media_waiting" if person else "media")
                 add_outbound(session, conv, "system", privacy_notice.attach(svc, conv, ztexts.message(
                     svc, answer, None if person or answer == "sticker" else "offer_guide")), incoming)
@@ -378,13 +471,14 @@ def is_ours(session, user: str, zalo_msg_id: Optional[str], text: Optional[str])
     return False
 
 
-def _echo(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any]) -> str:
+def _echo(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any],
+          oa_id: Optional[str] = None) -> str:
     text = message.get("text") if isinstance(message.get("text"), str) else None
     with svc.db.session() as session:
         if is_ours(session, user, _id(message.get("msg_id")), text) or _erasure_echo(svc, text):
             _finish(session, event_id, "done", "own echo")
             return "done"
-    takeover(svc, user, text, _inbound_key(key))
+    takeover(svc, user, text, _inbound_key(key), oa_id)
     with svc.db.session() as session:
         _finish(session, event_id, "done", "takeover")
     return "done"
@@ -396,7 +490,7 @@ def _erasure_echo(svc: Services, text: Optional[str]) -> bool:
     return zalo_erasure.is_confirmation(svc, text)
 
 
-def takeover(svc: Services, user: str, text: Optional[str], key: str) -> None:
+def takeover(svc: Services, user: str, text: Optional[str], key: str, oa_id: Optional[str] = None) -> None:
     """A person answered from Zalo's OA admin page: pause the bot for this citizen.
 
     The conversation goes to `with_staff` through a handoff claimed by no console user (reason `zalo_admin`),
@@ -404,7 +498,7 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str) -> None:
     """
     with svc.locks.hold(f"zalo:{user}"):
         with svc.db.session() as session:
-            conv = get_or_create_conversation(session, "zalo", user)
+            conv = conversation(svc, session, user, oa_id)
             sender, state, conv_id = conv.rasa_sender_id, conv.state, conv.id
         if state != "with_staff":
             try:

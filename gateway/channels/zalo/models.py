@@ -2,7 +2,9 @@
 
 - `zalo_events`: every signed webhook event, stored before the 200 answer; the worker processes it later. The raw
   body (which may hold an unredacted secret the citizen typed) is cleared as soon as the event is processed.
-- `zalo_tokens`: one row (id 1): the current access token and the single-use refresh token, rotated durably.
+- `zalo_tokens`: one row per Official Account: the current access token and the single-use refresh token, rotated
+  durably. Row id 1 (no `oa_id`) is the installation's primary OA (ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN); a
+  commune's own OA under the same Zalo app has a row with its `oa_id` (`flask zalo-connect`).
 - `zalo_sent`: the Zalo message id of every part the gateway sent (to recognise its own echoes); no text.
 - `zalo_leases`: named leases (`worker`, `refresh`) so that two processes never process or refresh at once,
   on SQLite as on PostgreSQL (an atomic conditional UPDATE, no lock held during HTTP calls).
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models import Base, utcnow
@@ -27,6 +29,9 @@ class ZaloEvent(Base):
     msg_id: Mapped[str] = mapped_column(String(190), unique=True)  # message.msg_id, or a synthetic key
     event_name: Mapped[str] = mapped_column(String(48))
     user_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)  # the citizen (for per-citizen order)
+    # the Official Account it is for (a user event's recipient, an echo's sender, a follow's oa_id); None: unknown
+    # (events queued before several OAs were served: the primary OA's)
+    oa_id: Mapped[Optional[str]] = mapped_column(String(64))
     # Zalo's `timestamp` (epoch ms, when the citizen sent it): a citizen's events are processed in this order,
     # whatever order their webhooks came in
     sent_at_ms: Mapped[Optional[int]] = mapped_column(BigInteger)
@@ -41,11 +46,13 @@ class ZaloEvent(Base):
 
 
 class ZaloToken(Base):
-    """The OA's tokens (single row, id 1). `version` grows with every refresh."""
+    """One OA's tokens (id 1, `oa_id` None: the primary OA's). `version` grows with every refresh."""
 
     __tablename__ = "zalo_tokens"
+    __table_args__ = (UniqueConstraint("oa_id", name="uq_zalo_tokens_oa_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    oa_id: Mapped[Optional[str]] = mapped_column(String(64))  # a commune's own OA; None: the primary OA
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,11 @@ which the worker calls every iteration (about once a second): process queued eve
 Only the process holding the `worker` lease does this, so events and sends keep their order even when several
 worker processes run. The others stand by and take over when the lease expires (30 s), or at once when the
 holder was a process of this host that is gone (a restarted worker does not wait).
+
+Several Official Accounts under one Zalo app (the province's and communes' own): a conversation's replies go out
+with the token of the OA it came through (`client_for(conversation.channel_account)`); an OA without its own token
+row (`flask zalo-connect`) is the primary OA. A pause (-32, no usable token) holds one OA's sending, not the
+others'.
 """
 from __future__ import annotations
 
@@ -15,14 +20,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Dict, Optional
 
+from sqlalchemy import select
+
 from gateway.channels.zalo import delivery, events, leases
 from gateway.channels.zalo.client import ZaloClient
+from gateway.channels.zalo.models import ZaloToken
 from gateway.services.container import Services
 
 log = logging.getLogger(__name__)
 
 WORKER_LEASE_S = 30.0
 CLEANUP_EVERY_S = 24 * 3600.0
+NOT_OWN_TTL_S = 10.0  # an OA found without its own tokens is looked up again after this (zalo-connect elsewhere)
+ANY = object()  # `paused(ANY)`: whether any OA's sending is paused
 
 
 _LIVE_OWNERS: set = set()  # channels of this process that may hold the lease
@@ -59,42 +69,81 @@ class ZaloChannel:
         self.threads = max(1, threads)
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_guard = threading.Lock()
-        self.client = ZaloClient(svc.settings, svc.db)
+        self.client = ZaloClient(svc.settings, svc.db)  # the primary OA's
         self.owner = self.client.owner
         _LIVE_OWNERS.add(self.owner)
-        self._paused_until = 0.0
-        self._pause_step = 0
+        self._clients: Dict[str, ZaloClient] = {}  # commune OAs with their own tokens, by OA id
+        self._not_own: Dict[str, float] = {}  # OA ids without their own tokens, until when that is believed
+        self._clients_guard = threading.Lock()
+        self._paused_until: Dict[Optional[str], float] = {}  # by account (None: the primary OA)
+        self._pause_step: Dict[Optional[str], int] = {}
         self._held: Dict[int, float] = {}
         self._transient: Dict[int, int] = {}
         self._last_cleanup = 0.0
         self._lease_fresh_until = 0.0
 
-    # ---- back-off -----------------------------------------------------------------------------------------
-    def back_off(self, why: str, seconds: Optional[float] = None) -> None:
-        """Pause all sending: -32 doubles the pause each time (2 s … 5 min) until a send succeeds."""
-        if seconds is None:
-            self._pause_step = min(self._pause_step + 1, 8)
-            seconds = min(300.0, 2.0 ** self._pause_step)
-        self._paused_until = time.monotonic() + seconds
-        log.warning("zalo sending paused for %.0f s: %s", seconds, why)
+    # ---- accounts (Official Accounts under the app) -------------------------------------------------------
+    def account(self, oa_id: Optional[str]) -> Optional[str]:
+        """The account an OA's messages go out with: the OA itself when it has its own token row, else None (the
+        primary OA's tokens)."""
+        if not oa_id:
+            return None
+        with self._clients_guard:
+            if oa_id in self._clients:
+                return oa_id
+            if self._not_own.get(oa_id, 0.0) > time.monotonic():
+                return None
+        with self.svc.db.session() as session:
+            own = session.scalar(select(ZaloToken.id).where(ZaloToken.oa_id == oa_id)) is not None
+        with self._clients_guard:
+            if own:
+                self._not_own.pop(oa_id, None)
+                if oa_id not in self._clients:
+                    self._clients[oa_id] = ZaloClient(self.svc.settings, self.svc.db, oa_id=oa_id)
+                return oa_id
+            if len(self._not_own) > 4096:
+                self._not_own.clear()
+            self._not_own[oa_id] = time.monotonic() + NOT_OWN_TTL_S
+            return None
 
-    def paused(self) -> bool:
-        """Whether sending is paused now."""
-        return time.monotonic() < self._paused_until
+    def client_for(self, oa_id: Optional[str]) -> ZaloClient:
+        """The client sending with the tokens of the OA a conversation came through."""
+        account = self.account(oa_id)
+        if account is None:
+            return self.client
+        with self._clients_guard:
+            return self._clients[account]
+
+    # ---- back-off -----------------------------------------------------------------------------------------
+    def back_off(self, why: str, seconds: Optional[float] = None, account: Optional[str] = None) -> None:
+        """Pause one OA's sending (`account`, None: the primary OA): -32 doubles the pause each time (2 s … 5 min)
+        until a send succeeds."""
+        if seconds is None:
+            step = self._pause_step[account] = min(self._pause_step.get(account, 0) + 1, 8)
+            seconds = min(300.0, 2.0 ** step)
+        self._paused_until[account] = time.monotonic() + seconds
+        log.warning("zalo sending paused for %.0f s%s: %s", seconds, f" (OA {account})" if account else "", why)
+
+    def paused(self, account=ANY) -> bool:
+        """Whether an OA's sending is paused now (without an account: any OA's)."""
+        now = time.monotonic()
+        if account is ANY:
+            return any(now < until for until in list(self._paused_until.values()))
+        return now < self._paused_until.get(account, 0.0)
 
     def resume_sending(self) -> None:
-        """Lift a pause (tests, or an operator after fixing the tokens)."""
-        self._paused_until = 0.0
+        """Lift every pause (tests, or an operator after fixing the tokens)."""
+        self._paused_until.clear()
 
     def transient_failure(self, message_id: int) -> int:
         """Count a network failure of a message; returns the count."""
         self._transient[message_id] = self._transient.get(message_id, 0) + 1
         return self._transient[message_id]
 
-    def transient_success(self, message_id: int) -> None:
-        """A message went: forget its failures and the rate-limit back-off."""
+    def transient_success(self, message_id: int, account: Optional[str] = None) -> None:
+        """A message went: forget its failures and its OA's rate-limit back-off."""
         self._transient.pop(message_id, None)
-        self._pause_step = 0
+        self._pause_step.pop(account, None)
 
     def hold_conversation(self, conv_id: int) -> None:
         """Wait before the next try of this conversation (its order is kept: later messages wait too)."""
