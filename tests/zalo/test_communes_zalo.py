@@ -280,6 +280,18 @@ def test_an_unknown_name_asks_again(province_app, fake):
     assert refused["text"].startswith("Phường Hạc Thành chưa dùng Trợ lý VNeID") and "1800.1096" in refused["text"]
 
 
+def test_an_oa_admin_answer_before_the_commune_is_known_hands_the_citizen_to_that_person(province_app, fake):
+    citizen = Citizen(province_app, fake)
+    citizen.say("toi can giup")
+    echo = fake_zalo.oa_text(fake.app_id, fake.oa_id, citizen.user_id, "Chào bạn, tỉnh đây.")
+    assert citizen.post(echo).status_code == 200
+    pump(province_app)
+    assert citizen.say("cam on") == []  # to the person, not to the commune question nor the bot
+    conv = conv_of(province_app, citizen.user_id)
+    assert conv["commune"] is None and conv["messages"][-1][:3] == ("in", "citizen", "cam on")
+    assert bot_got(province_app) == []
+
+
 def test_a_picture_before_the_commune_is_kept_and_the_question_asked(province_app, fake):
     citizen = Citizen(province_app, fake)
     assert citizen.post(fake_zalo.user_image(fake.app_id, fake.oa_id, citizen.user_id,

@@ -199,8 +199,8 @@ class ZaloClient:
         if self.oa_id is None:
             raise ValueError("the primary OA is seeded from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN")
         values = {"access_token": self.seal.seal(access_token) or "",
-                  "refresh_token": self.seal.seal(refresh_token) or "", "expires_at": None, "seed_hash": _hash(refresh_token) if refresh_token else None,
-                  "updated_at": utcnow()}
+                  "refresh_token": self.seal.seal(refresh_token) or "", "expires_at": None,
+                  "seed_hash": _hash(refresh_token) if refresh_token else None, "updated_at": utcnow()}
         for _ in range(3):
             try:
                 with self.db.session() as session:

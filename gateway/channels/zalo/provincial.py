@@ -54,8 +54,10 @@ _index: Optional[Tuple[tuple, NameIndex]] = None
 
 
 def active(svc: Services, conv: Any) -> bool:
-    """Whether a conversation still has to say its commune (the province's OA, no commune yet)."""
-    return conv.commune_id is None and bool(svc.settings.zalo_provincial)
+    """Whether a conversation still has to say its commune (the province's OA, no commune yet); not while a person
+    handles it (someone answered from the OA's admin page): the citizen's messages then go to that person."""
+    return conv.commune_id is None and bool(svc.settings.zalo_provincial) and conv.state not in ("waiting",
+                                                                                                  "with_staff")
 
 
 def index(svc: Services) -> NameIndex:
