@@ -208,9 +208,9 @@ class Conversation:
         self.set(awaiting="human_offer", handoff_reason=reason)
 
     def hand_off(self, reason: str) -> None:
-        """Tell the citizen a person is asked and emit the handoff payload for the gateway."""
-        self.say("handoff")
-        self.say("handoff_contact")
+        """Emit the handoff payload for the gateway, which tells the citizen in one message what happens next
+        (staff free, their place in the queue, off hours with a call-back offer, an outage): the bot does not know
+        the queue or the hours, so it does not promise a wait."""
         self.dispatcher.utter_message(
             json_message={
                 "handoff": {

@@ -1,7 +1,7 @@
 """Working hours and holidays: is a person available now?"""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,24 @@ def is_open(schedule: Dict[str, Any], now: Optional[datetime] = None) -> bool:
     if local.weekday() not in set(schedule.get("days", [])):
         return False
     return any(_parse(start) <= local.time() < _parse(end) for start, end in schedule.get("periods", []))
+
+
+def next_open(schedule: Dict[str, Any], now: Optional[datetime] = None, days_ahead: int = 14) -> Optional[datetime]:
+    """When staff are next at work (local time): the start of the next working period after `now`, skipping
+    holidays and days off; None if the schedule has no period in the next `days_ahead` days."""
+    local = (now or datetime.now(TZ)).astimezone(TZ)
+    holidays = set(schedule.get("holidays", []))
+    days = set(schedule.get("days", []))
+    starts = sorted(_parse(start) for start, _end in schedule.get("periods", []))
+    for offset in range(days_ahead + 1):
+        day = (local + timedelta(days=offset)).date()
+        if day.isoformat() in holidays or day.weekday() not in days:
+            continue
+        for start in starts:
+            moment = datetime.combine(day, start, tzinfo=TZ)
+            if moment > local:
+                return moment
+    return None
 
 
 def validate(schedule: Dict[str, Any]) -> Dict[str, Any]:
