@@ -30,7 +30,7 @@ from vntext import normalize, secrets
 from gateway.models import CallbackRequest, Conversation, Message, rest_message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _handle_in_turn
-from gateway.services import admission, handoff, retro_mask, runtime_settings, tenant
+from gateway.services import admission, handoff, retro_mask, runtime_settings, satisfaction, tenant
 from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.inbound_errors import BotUnavailable, Rejected
@@ -44,6 +44,7 @@ CHANNELS = ("rest", "widget", "zalo")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 MAX_SEQ = 2 ** 53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
 YES, NO = "affirm", "deny"
+SATISFACTION = {"/satisfied": YES, "/not_satisfied": NO}  # the buttons of the question after a resolved handoff
 
 
 @dataclass
@@ -230,6 +231,8 @@ def _answer(svc: Services, inbound: Inbound, text: str, redaction, row, conv: Si
     retry = row.found_id is not None  # received or failed: Rasa may have processed it before the failure
     outage = runtime_settings.get_recent(svc.db.engine, "outage_notice", conv.commune_id)
 
+    if not prompt and redaction.text.strip() in SATISFACTION:  # its button pressed after another message
+        prompt = satisfaction.PROMPT
     answer = _prompt_answer(svc, prompt, redaction) if prompt else None
     rasa_replies: Optional[List[Dict[str, Any]]] = None
     slots: Dict[str, Any] = {}
@@ -434,6 +437,8 @@ def _prompt_answer(svc: Services, prompt: str, redaction) -> Optional[str]:
     text = redaction.text.strip()
     if text in ("/affirm", "/deny"):
         return YES if text == "/affirm" else NO
+    if prompt == "satisfaction" and text in SATISFACTION:
+        return SATISFACTION[text]
     if prompt == "callback_phone":
         return "bad_phone" if len(text) <= 40 else None
     try:
@@ -447,6 +452,11 @@ def _apply_prompt(svc: Services, session, conv: Conversation, message: Message, 
                   redaction, original: str) -> List[Message]:
     """The call-back dialogue: offer → explicit consent → phone number (stored apart) → confirmation."""
     texts = svc.texts
+    if prompt == "satisfaction":  # asked once: any answer ends the question
+        conv.gateway_prompt = None
+        satisfaction.record(session, conv, answer == YES)
+        return [add_outbound(session, conv, "system",
+                             texts.message("satisfaction_yes" if answer == YES else "satisfaction_no"), message)]
     if answer == NO:
         conv.gateway_prompt = None
         return [add_outbound(session, conv, "system", texts.message("callback_declined"), message)]
