@@ -248,4 +248,5 @@ def page():
                            summaries={k: chart_summary(v) for k, v in specs.items()}, filters=filters, query=query,
                            channels={code: channels[code] for code in an.CHANNELS},
                            titles=svc.texts.staff("report_titles"), pct=_pct, channel_label=_channel_label,
-                           login_labels=svc.texts.staff("analytics_answers"))
+                           login_labels=svc.texts.staff("analytics_answers"),
+                           satisfaction_columns=svc.texts.staff("analytics_columns.satisfaction"))

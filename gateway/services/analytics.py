@@ -32,6 +32,7 @@ from content import Guide
 from gateway.services.analytics_data import (  # noqa: F401 - the filters and rows, used by callers through here
     ANSWERS, CHANNELS, CHAT_CHANNELS, FLOWS, MAX_BUCKETS, REPORTS, CallRow, ConvRow, FilterError, Filters,
     HandoffRow, load_calls, load_conversations, load_handoffs, median, parse_filters, percentile_nearest_rank, rate)
+from gateway.services.analytics_satisfaction import satisfaction
 from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
 from gateway.services.texts import Texts
@@ -303,7 +304,8 @@ def summary(session: Session, guide: Guide, filters: Filters, texts: Texts) -> D
 
 
 BUILDERS = {"summary": summary, "funnel": funnel, "problems": problems, "handoffs": handoffs,
-            "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes, "volume": volume}
+            "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes,
+            "satisfaction": satisfaction, "volume": volume}
 
 
 def build(name: str, session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:

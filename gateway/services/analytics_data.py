@@ -22,7 +22,7 @@ CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
 CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
 FLOWS: Tuple[str, ...] = ("A", "B")
 REPORTS: Tuple[str, ...] = ("summary", "funnel", "problems", "handoffs", "self_service", "first_reply", "outcomes",
-                            "volume")
+                            "satisfaction", "volume")
 ANSWERS: Tuple[str, ...] = ("got_in", "not_in", "none")  # the citizens' own answer to the last question
 MAX_BUCKETS = 370
 
