@@ -4,7 +4,6 @@ from __future__ import annotations
 import getpass
 import click
 from flask import Flask
-from sqlalchemy import text
 
 from gateway import commune_cli
 from gateway.services import handoff, retention, staff_accounts

@@ -108,7 +108,7 @@ def test_ordinary_sentences_are_not_screen_messages(message):
 def test_precision_on_the_training_and_held_out_data():
     """Wherever the catalogue speaks on a labelled example, it says that example's problem; it is silent on text
     that is not a login problem (ordinary text, other services, every other intent)."""
-    wrong, silent_ok = [], 0
+    wrong = []
     for example in training_examples() + heldout_examples():
         match = errors.find(example["text"])
         if match is None:

@@ -7,9 +7,7 @@ import gzip
 import json
 import re
 import threading
-from pathlib import Path
 
-import pytest
 import yaml
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
