@@ -2,15 +2,19 @@
 
 Every route is wrapped in `admin_required` (login, then the admin role: 403 otherwise); every form carries the
 CSRF token and ends in a redirect. The rules and the audit entries live in gateway.services.admin.
+
+A commune's admin sees and changes only its commune's accounts, settings, audit entries and transcript openings;
+another commune's account ids answer 404 (gateway/services/scope.py). A province admin sees all of them, picks the
+commune of a new account, and may narrow the audit and access pages to one commune (`?commune=<id>`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required, current_session_id
 from gateway.blueprints.common import access_refused, services
-from gateway.blueprints.console import me
-from gateway.services import access_log
+from gateway.blueprints.console import commune_choice, me
+from gateway.services import access_log, scope
 from gateway.services import admin as admin_service
 from gateway.services.admin import MAX_OUTAGE_CHARS, MAX_PERIODS, WAIT_MINUTES
 from gateway.services.texts import StaffError
@@ -37,6 +41,24 @@ def forbidden(_error):
     return access_refused("admin_only")
 
 
+def _visible_or_404(staff_id: int) -> None:
+    """404 for an account the admin does not manage (another commune's), as for one that does not exist."""
+    with services().db.session() as session:
+        if scope.visible_staff(session, me(session), staff_id) is None:
+            abort(404)
+
+
+def _staff_page(form, status: int = 200):
+    with services().db.session() as session:
+        viewer = me(session)
+        accounts = admin_service.list_staff(session, viewer)
+        me_id, province = viewer.id, viewer.is_province
+    communes = services().communes.all() if province else []
+    names = {c.id: c.name for c in communes}
+    return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
+                           form=form, communes=communes, commune_names=names, province=province), status
+
+
 @bp.get("/")
 @admin_required
 def index():
@@ -47,12 +69,9 @@ def index():
 @bp.get("/staff")
 @admin_required
 def staff():
-    """Staff accounts: list, create, lock/unlock, reset password."""
-    with services().db.session() as session:
-        accounts = admin_service.list_staff(session)
-        me_id = me(session).id
-    return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
-                           form=request.args)
+    """Staff accounts (of the admin's commune; a province admin: every one): list, create, lock/unlock, reset
+    password."""
+    return _staff_page(request.args)
 
 
 @bp.post("/staff")
@@ -61,28 +80,37 @@ def create_staff():
     """Create an account."""
     form = request.form
     try:
+        commune_id = _chosen_commune(form.get("commune", ""))
         with services().db.session() as session:
             created = admin_service.create_staff(session, me(session), form.get("username", ""),
                                                  form.get("display_name", ""), form.get("password", ""),
-                                                 form.get("role", "staff"))
+                                                 form.get("role", "staff"), commune_id)
             name = created.username
     except StaffError as exc:
         flash(_say("create_failed", reason=_reason(exc)), "error")
-        with services().db.session() as session:
-            accounts = admin_service.list_staff(session)
-            me_id = me(session).id
-        return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
-                               form={"username": form.get("username", ""),
-                                     "display_name": form.get("display_name", ""),
-                                     "role": form.get("role", "staff")}), 400
+        return _staff_page({"username": form.get("username", ""), "display_name": form.get("display_name", ""),
+                            "role": form.get("role", "staff"), "commune": form.get("commune", "")}, 400)
     flash(_say("created", name=name), "success")
     return redirect(url_for("admin.staff"))
+
+
+def _chosen_commune(value: str):
+    """The commune a province admin picked for a new account ("": none, the province); AdminError for one that
+    does not exist. A commune admin's choice is ignored (gateway.services.admin.create_staff)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    info = services().communes.by_id(int(value)) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+    if info is None:
+        raise admin_service.AdminError("bad_commune")
+    return info.id
 
 
 @bp.post("/staff/<int:staff_id>/active")
 @admin_required
 def set_active(staff_id: int):
     """Lock (active=0) or unlock (active=1) an account."""
+    _visible_or_404(staff_id)
     active = request.form.get("active") == "1"
     try:
         with services().db.session() as session:
@@ -99,6 +127,7 @@ def set_active(staff_id: int):
 @admin_required
 def reset_password(staff_id: int):
     """Set a new password for an account."""
+    _visible_or_404(staff_id)
     try:
         with services().db.session() as session:
             account = admin_service.reset_password(session, me(session), staff_id, request.form.get("password", ""),
@@ -115,6 +144,7 @@ def reset_password(staff_id: int):
 @admin_required
 def set_role(staff_id: int):
     """Change an account's role (its sessions end)."""
+    _visible_or_404(staff_id)
     try:
         with services().db.session() as session:
             account = admin_service.set_role(session, me(session), staff_id, request.form.get("role", ""))
@@ -128,7 +158,7 @@ def set_role(staff_id: int):
 
 def _settings_page(status: int = 200, hours_form=None):
     with services().db.session() as session:
-        current = admin_service.settings_view(session)
+        current = admin_service.settings_view(session, me(session).commune_id)
     return render_template("console/admin_settings.html", settings=current,
                            weekdays=list(_words("weekdays").values()), max_periods=MAX_PERIODS,
                            wait_range=WAIT_MINUTES, max_outage=MAX_OUTAGE_CHARS, hours_form=hours_form), status
@@ -185,20 +215,26 @@ def access():
     errors = [_words("access_log")[f"bad_{name}"] for name, value in chosen.items()
               if value and not (value.isascii() and value.isdigit() and len(value) <= 9)]
     with services().db.session() as session:
-        accounts = admin_service.list_staff(session)
+        viewer = me(session)
+        choice = commune_choice(viewer)
+        accounts = admin_service.list_staff(session, viewer, choice["chosen"])
         openings = [] if errors else access_log.recent(
-            session, staff_id=int(chosen["staff"]) if chosen["staff"] else None,
-            conversation_id=int(chosen["conversation"]) if chosen["conversation"] else None)
+            session, viewer, staff_id=int(chosen["staff"]) if chosen["staff"] else None,
+            conversation_id=int(chosen["conversation"]) if chosen["conversation"] else None, only=choice["chosen"])
     intro = services().texts.staff_label("access_log", "intro", window=int(access_log.WINDOW.total_seconds() // 60))
     return render_template("console/admin_access.html", openings=openings, accounts=accounts, chosen=chosen,
-                           errors=errors, intro=intro), 400 if errors else 200
+                           errors=errors, intro=intro, communes=choice), 400 if errors else 200
 
 
 @bp.get("/audit")
 @admin_required
 def audit_log():
-    """The latest audit entries."""
+    """The latest audit entries (of the admin's commune; a province admin: every one, or one commune's)."""
     with services().db.session() as session:
+        viewer = me(session)
+        choice = commune_choice(viewer)
         entries = [{"at": e.at, "who": e.staff.display_name if e.staff else None, "action": e.action,
-                    "target": e.target, "detail": e.detail} for e in admin_service.recent_audit(session)]
-    return render_template("console/admin_audit.html", entries=entries, actions=_words("audit_actions"))
+                    "target": e.target, "detail": e.detail}
+                   for e in admin_service.recent_audit(session, viewer, only=choice["chosen"])]
+    return render_template("console/admin_audit.html", entries=entries, actions=_words("audit_actions"),
+                           communes=choice)

@@ -4,12 +4,12 @@ rules and the audit entries are in gateway.services.admin_sessions, the words in
 `staff_sessions`."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required, current_session_id
 from gateway.blueprints.common import access_refused, services
 from gateway.blueprints.console import me
-from gateway.services import admin_sessions
+from gateway.services import admin_sessions, scope
 from gateway.services.texts import StaffError
 
 bp = Blueprint("admin_sessions", __name__, url_prefix="/console/admin")
@@ -32,7 +32,7 @@ def page():
     """The sessions open now and the accounts' login waits."""
     svc = services()
     with svc.db.session() as session:
-        view = admin_sessions.overview(session, svc.settings)
+        view = admin_sessions.overview(session, svc.settings, me(session))
     intro = _say("intro", idle=svc.settings.staff_session_idle_minutes, hours=svc.settings.staff_session_max_hours)
     return render_template("console/admin_sessions.html", words=svc.texts.staff("staff_sessions"), intro=intro,
                            mine=current_session_id(), **view)
@@ -68,7 +68,11 @@ def unlock(staff_id: int):
 
 
 def _on_account(action, staff_id: int, done: str):
-    """Run an admin action on one account; say what was done or why it was refused; back to the page."""
+    """Run an admin action on one account; say what was done or why it was refused; back to the page. An account
+    the admin does not manage (another commune's) is not found: 404."""
+    with services().db.session() as session:
+        if scope.visible_staff(session, me(session), staff_id) is None:
+            abort(404)
     try:
         with services().db.session() as session:
             name = action(session, me(session), staff_id).username

@@ -15,7 +15,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from gateway.blueprints.common import services
 from gateway.models import Staff
-from gateway.services import audit, login_sessions, staff_login
+from gateway.services import audit, login_sessions, staff_login, tenant
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 login_manager = LoginManager()
@@ -27,6 +27,26 @@ def init_app(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"  # no login_message: `unauthorized` below answers, Flask-Login flashes none
     login_manager.session_protection = "strong"
+    app.before_request(_speak_for_staff)
+    app.teardown_request(_stop_speaking)
+
+
+# the staff blueprints: their pages and answers speak for the logged-in staff member's commune
+STAFF_BLUEPRINTS = frozenset({"console", "staff_api", "admin", "admin_sessions", "content_admin", "script_aid",
+                              "analytics", "communes_admin"})
+
+
+def _speak_for_staff() -> None:
+    """Words of a staff request name the staff member's commune (a province account: the province's defaults);
+    what they may see is gateway/services/scope.py's business, not this. Reset at teardown (threads are reused)."""
+    if request.blueprint not in STAFF_BLUEPRINTS or not current_user.is_authenticated:
+        return
+    commune_id = getattr(current_user, "commune_id", None)
+    g.tenant_token = tenant.enter(services().communes.by_id(commune_id) if commune_id is not None else None)
+
+
+def _stop_speaking(_exc=None) -> None:
+    tenant.leave(g.pop("tenant_token", None))
 
 
 @login_manager.user_loader

@@ -3,6 +3,10 @@
 Every change goes through the handoff service (the same functions as the JSON staff API) inside one database
 session; the forms post here, carry the CSRF token and end in a redirect (POST-redirect-GET). console.js keeps the
 queue and the transcript up to date by polling the JSON staff API.
+
+A staff member sees only their commune's conversations (gateway/services/scope.py): another commune's ids answer
+404 like ids that do not exist, and lists leave them out; a province account sees every commune and may pick one
+(`?commune=<id>` on the queue and search pages).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from gateway.blueprints import erased
 from gateway.blueprints.common import services
 from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import access_log, callbacks, content_edit, handoff, hours, runtime_settings
+from gateway.services import access_log, callbacks, content_edit, handoff, hours, runtime_settings, scope
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
 from gateway.services.texts import Labels
@@ -85,10 +89,31 @@ def _console_context() -> Dict[str, Any]:
     present = current_app.view_functions
     texts = services().texts
     titles = texts.staff("console_pages")
+    viewer = current_user if current_user and current_user.is_authenticated else None
+    commune = svc_commune(viewer)
     return {"label": label_groups(texts),
+            # the header names the commune of commune staff; a province account reads the province's word
+            "scope_words": texts.staff("communes_scope"),
+            "my_commune": commune.name if commune is not None else
+            (texts.staff_label("communes_scope", "province") if viewer is not None else None),
             "staff_pages": [(e, titles[e]) for e in STAFF_PAGES if e in present],
             "admin_pages": [(e, titles[e]) for e in ADMIN_PAGES if e in present],
             "admin_sections": {"admin"} | {e.split(".")[0] for e in ADMIN_PAGES}}
+
+
+def svc_commune(staff):
+    """The commune of a staff account (None: a province account, or nobody logged in)."""
+    commune_id = getattr(staff, "commune_id", None)
+    return services().communes.by_id(commune_id) if commune_id is not None else None
+
+
+def commune_choice(viewer: Staff, args=None) -> Dict[str, Any]:
+    """For the list pages: a province account's commune filter (its choice, `?commune=<id>`, and the communes to
+    pick from); a commune account has none (it sees its own)."""
+    if viewer is None or not viewer.is_province:
+        return {"chosen": None, "choices": []}
+    chosen = scope.chosen(viewer, (args if args is not None else request.args).get("commune"))
+    return {"chosen": chosen, "choices": [(c.id, c.name) for c in services().communes.all()]}
 
 
 def me(session) -> Staff:
@@ -106,6 +131,8 @@ def _run(action: Callable[[Any, Any, Staff], str], fallback: str, done: Optional
         with svc.db.session() as session:
             target = action(svc, session, me(session))
     except handoff.HandoffError as exc:
+        if exc.status == 404:  # not there, or another commune's (gateway/services/scope.py): the same answer
+            abort(404)
         flash(svc.texts.explain(exc), "error")
         return redirect(fallback)
     except RasaUnavailable:
@@ -138,15 +165,21 @@ def queue():
     """The queue of conversations waiting for a person (updated live by console.js)."""
     svc = services()
     with svc.db.session() as session:
-        cards = queue_mod.open_queue(session, svc.texts)
+        viewer = me(session)
+        choice = commune_choice(viewer)
+        cards = queue_mod.open_queue(session, svc.texts, viewer, choice["chosen"])
         access_log.record_openings(session, current_user.id, [c["conversation_id"] for c in cards], "queue")
-        outage = runtime_settings.get(session, "outage_notice") or {}
-        is_open = hours.is_open(runtime_settings.get(session, "working_hours"))
+        # the settings of the viewer's commune (a province account: of the commune it picked, or the province's)
+        settings_of = viewer.commune_id if viewer.commune_id is not None else choice["chosen"]
+        outage = runtime_settings.get(session, "outage_notice", settings_of) or {}
+        is_open = hours.is_open(runtime_settings.get(session, "working_hours", settings_of))
     labels = js_labels()
-    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides, svc.texts)) \
+    commune = svc_commune(viewer)
+    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides, svc.texts,
+                                             commune.slug if commune is not None else None)) \
         if current_user.is_admin else 0
     return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open, labels=labels,
-                           steps=labels["steps"], content_review=review)
+                           steps=labels["steps"], content_review=review, communes=choice)
 
 
 
@@ -169,37 +202,51 @@ def _canned(texts, problem: Optional[str]) -> Dict[str, List[Dict[str, str]]]:
 def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canned_code: str = ""):
     svc = services()
     with svc.db.session() as session:
-        conv = session.get(Conversation, conv_id)
+        viewer = me(session)
+        conv = scope.visible_conversation(session, viewer, conv_id)
         if conv is None:
             abort(404)
-        viewer = me(session)
-        access_log.record_openings(session, viewer.id, [conv.id], "console")
-        view = queue_mod.conversation_view(session, svc.texts, conv, viewer)
-        openings = access_log.recent(session, conversation_id=conv.id, limit=50) if viewer.is_admin else None
-        open_h = handoff.open_handoff(session, conv)
-        current = queue_mod.card(svc.texts, open_h, transcript=0) if open_h is not None else None
-        unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != "resolved"), None)
-        assigned = conv.assigned_staff.display_name if conv.assigned_staff else None
-        guide = svc.texts.guide
-        problem_code = (open_h.problem if open_h is not None else None) or conv.problem
-        problem = guide.problem(problem_code) if problem_code else None
-        step = _step_info(guide, (open_h.flow if open_h is not None else None) or conv.flow,
-                          (open_h.step if open_h is not None else None) or conv.step)
-        page = {
-            "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
-            "mine": conv.assigned_staff_id == viewer.id,
-            "can_act": conv.state == "with_staff" and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
-            # another staff member holds the handoff: only they hand back or close it, or an admin with a reason
-            "held_by": _held_by_other(open_h, viewer), "override": svc.texts.staff("override_words"),
-            "problem": problem, "problem_code": problem_code, "step": step,
-            "flow_title": guide.flow(view["flow"])["short"] if view["flow"] in ("A", "B") else None,
-            "canned": _canned(svc.texts, problem_code), "draft": draft, "canned_code": canned_code,
-            "last_id": view["messages"][-1]["id"] if view["messages"] else 0,
-            "max_chars": svc.settings.max_message_chars,
-            "labels": js_labels(),
-            "openings": openings,
-        }
+        with handoff.speaking_for(svc, conv):  # canned replies and steps in the words of the conversation's commune
+            page = _conversation_page(svc, session, conv, viewer, draft, canned_code)
     return render_template("console/conversation.html", **page), status
+
+
+def _conversation_page(svc, session, conv: Conversation, viewer: Staff, draft: str, canned_code: str):
+    """What the conversation page shows (inside the session, speaking for the conversation's commune)."""
+    access_log.record_openings(session, viewer.id, [conv.id], "console")
+    view = queue_mod.conversation_view(session, svc.texts, conv, viewer)
+    openings = access_log.recent(session, viewer, conversation_id=conv.id, limit=50) if viewer.is_admin else None
+    open_h = handoff.open_handoff(session, conv)
+    current = queue_mod.card(svc.texts, open_h, transcript=0) if open_h is not None else None
+    unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != "resolved"), None)
+    assigned = conv.assigned_staff.display_name if conv.assigned_staff else None
+    guide = svc.texts.guide
+    problem_code = (open_h.problem if open_h is not None else None) or conv.problem
+    problem = guide.problem(problem_code) if problem_code else None
+    step = _step_info(guide, (open_h.flow if open_h is not None else None) or conv.flow,
+                      (open_h.step if open_h is not None else None) or conv.step)
+    page = {
+        "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
+        "mine": conv.assigned_staff_id == viewer.id,
+        "can_act": conv.state == "with_staff" and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
+        # another staff member holds the handoff: only they hand back or close it, or an admin with a reason
+        "held_by": _held_by_other(open_h, viewer), "override": svc.texts.staff("override_words"),
+        "problem": problem, "problem_code": problem_code, "step": step,
+        "flow_title": guide.flow(view["flow"])["short"] if view["flow"] in ("A", "B") else None,
+        "canned": _canned(svc.texts, problem_code), "draft": draft, "canned_code": canned_code,
+        "last_id": view["messages"][-1]["id"] if view["messages"] else 0,
+        "max_chars": svc.settings.max_message_chars,
+        "labels": js_labels(),
+        "openings": openings,
+        "commune_name": commune_name(conv),
+    }
+    return page
+
+
+def commune_name(conv: Conversation) -> Optional[str]:
+    """The name of a conversation's commune (None: not said yet)."""
+    info = services().communes.by_id(conv.commune_id)
+    return info.name if info is not None else None
 
 
 def _held_by_other(open_h: Optional[Handoff], viewer: Staff) -> Optional[str]:
@@ -224,7 +271,7 @@ def claim(handoff_id: int):
 
     fallback = url_for("console.queue")
     with services().db.session() as session:
-        found = session.get(Handoff, handoff_id)
+        found = scope.visible_handoff(session, me(session), handoff_id)
         if found is not None:
             fallback = _conversation_url(found.conversation_id)
     return _run(act, fallback, _done("claimed"))
@@ -237,14 +284,19 @@ def reply(conv_id: int):
     text = request.form.get("text", "")
     if request.form.get("action") == "insert":
         code = request.form.get("canned", "")
-        chosen = next((r for r in services().texts.canned_replies() if r["code"] == code), None)
+        with services().db.session() as session:
+            conv = scope.visible_conversation(session, me(session), conv_id)
+            if conv is None:
+                abort(404)
+            with handoff.speaking_for(services(), conv):  # the canned replies of the conversation's commune
+                chosen = next((r for r in services().texts.canned_replies() if r["code"] == code), None)
         if chosen is not None:
             text = (text.rstrip() + "\n" + chosen["text"]).strip()
         return _render_conversation(conv_id, draft=text, canned_code=code)
     svc = services()
     try:
         with svc.db.session() as session:
-            conv = session.get(Conversation, conv_id)
+            conv = scope.visible_conversation(session, me(session), conv_id)
             if conv is None:
                 abort(404)
             handoff.reply(svc, session, conv, me(session), text)
@@ -267,7 +319,7 @@ def return_to_bot(conv_id: int):
     reason = request.form.get("reason", "")
 
     def act(svc, session, staff):
-        conv = session.get(Conversation, conv_id)
+        conv = scope.visible_conversation(session, staff, conv_id)
         if conv is None:
             abort(404)
         handoff.return_to_bot(svc, session, conv, staff, reason)
@@ -290,9 +342,10 @@ def resolve(handoff_id: int):
 
     fallback = url_for("console.queue")
     with services().db.session() as session:
-        found = session.get(Handoff, handoff_id)
-        if found is not None:
-            fallback = _conversation_url(found.conversation_id, "#resolve")
+        found = scope.visible_handoff(session, me(session), handoff_id)
+        if found is None:
+            abort(404)
+        fallback = _conversation_url(found.conversation_id, "#resolve")
     done = _done("resolved", outcome=services().texts.staff("outcomes")[outcome]) \
         if outcome in handoff.OUTCOMES else None
     return _run(act, fallback, done)
@@ -347,10 +400,12 @@ def search():
     if date_from and date_to and date_from > date_to:
         errors.append(refusals["date_order"])
     results: List[Dict[str, Any]] = []
-    if not errors:
-        with svc.db.session() as session:
-            results = queue_mod.search(session, date_from, date_to, filters["problem"] or None, step,
-                                       filters["outcome"] or None)
+    with svc.db.session() as session:
+        viewer = me(session)
+        choice = commune_choice(viewer)
+        if not errors:
+            results = queue_mod.search(session, viewer, date_from, date_to, filters["problem"] or None, step,
+                                       filters["outcome"] or None, only=choice["chosen"])
             found = {h.id: h for h in session.scalars(select(Handoff).where(
                 Handoff.id.in_([r["handoff_id"] for r in results])))}
             for row in results:
@@ -360,5 +415,9 @@ def search():
                 problem = guide.problem(row["problem"]) if row["problem"] else None
                 row["problem_title"] = problem["title"] if problem else row["problem"]
     problems = [(code, guide.problem(code)["title"]) for code in guide.problem_codes()]
+    names = {c.id: c.name for c in svc.communes.all()} if viewer.is_province else {}
+    for row in results:
+        row["commune_name"] = names.get(row.get("commune_id"), "")
     return render_template("console/search.html", filters=filters, errors=errors, results=results,
-                           problems=problems, searched=any(filters.values())), 400 if errors else 200
+                           problems=problems, searched=any(filters.values()), communes=choice), \
+        400 if errors else 200

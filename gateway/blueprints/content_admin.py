@@ -7,6 +7,10 @@ GET  /console/content/edit?key=<key>   the form for one field (key: `guide:flows
 POST /console/content/edit             the form again with a value (from the preview's "Sửa lại")
 POST /console/content/preview          validate and show what citizens will read
 POST /console/content/save             save what was previewed (signed), then back to the list
+
+A commune's admin edits its commune's own file (var/content-overrides.d/<slug>.yml), over the province's, and sees
+its commune's text and its commune's edits; a province admin edits the province's file, which every commune reads
+(gateway/services/content_edit.py).
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from gateway.blueprints.auth import admin_required
 from gateway.blueprints.common import access_refused, services
 from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
+from gateway.services import scope
 
 bp = Blueprint("content_admin", __name__, url_prefix="/console/content")
 
@@ -43,6 +48,13 @@ def _paths():
     return svc.settings.content_dir, svc.settings.content_overrides
 
 
+def _commune():
+    """The slug of the commune whose file the admin edits (None: a province admin, the province's file)."""
+    commune_id = getattr(current_user, "commune_id", None)
+    info = services().communes.by_id(commune_id) if commune_id is not None else None
+    return info.slug if info is not None else None
+
+
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
@@ -61,14 +73,14 @@ def _me(session) -> Staff:
 def _field(key: str) -> ce.Field:
     content_dir, overrides = _paths()
     try:
-        return ce.find_field(content_dir, overrides, key, _texts())
+        return ce.find_field(content_dir, overrides, key, _texts(), _commune())
     except ce.EditError:
         abort(404)
 
 
 def _recent_edits(labels: Dict[str, str], limit: int = 15) -> List[Dict[str, Any]]:
     with services().db.session() as session:
-        rows = session.scalars(select(AuditLog).where(AuditLog.action == "content_edit")
+        rows = session.scalars(scope.audit(select(AuditLog), _me(session)).where(AuditLog.action == "content_edit")
                                .order_by(AuditLog.id.desc()).limit(limit)).all()
         return [{"at": r.at, "who": r.staff.display_name if r.staff else "?", "key": r.target,
                  "label": labels.get(r.target or "", r.target), "old": (r.detail or {}).get("old"),
@@ -82,7 +94,7 @@ def index():
     """Every editable field, grouped; the latest edits."""
     content_dir, overrides = _paths()
     try:
-        fields = ce.fields(content_dir, overrides, _texts())
+        fields = ce.fields(content_dir, overrides, _texts(), _commune())
     except ce.EditError as exc:
         flash(str(exc), "error")
         fields = []
@@ -118,8 +130,7 @@ def edit_again():
 
 def _preview_page(spec: ce.Field, value: str, base: str, warnings: List[str], errors: List[str] = (),
                   status: int = 200):
-    content_dir, overrides = _paths()
-    guide = ce.current(content_dir, overrides)
+    guide = _texts().guide  # as the editor's citizens read it now (the request speaks for the admin's commune)
     return render_template("content_admin/preview.html", field=spec, value=value, base=base, warnings=warnings,
                            errors=list(errors), preview=ce.preview(guide, spec, value, _texts()),
                            signature=ce.sign(_secret(), "preview", spec.key, value), note=_say("retrain_note")), status
@@ -154,7 +165,7 @@ def save():
     try:
         with services().db.session() as session:
             change = ce.save(session, _me(session), content_dir, overrides, spec.key, value, base, _secret(),
-                             _illustrations(), texts=_texts())
+                             _illustrations(), texts=_texts(), commune=_commune())
     except ce.Conflict as exc:
         fresh = _field(spec.key)
         return _edit_page(fresh, value, ce.sign(_secret(), fresh.key, fresh.current), [str(exc)], 409)

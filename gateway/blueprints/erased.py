@@ -4,7 +4,8 @@ instead of a bare "not found". Nothing else of it is left to show.
 
 `guard(as_json)` is a before-request hook for the console and the staff API blueprints: it acts only on routes with
 a `conv_id`, for a logged-in user (anonymous requests get the views' own login answer), and only when that
-conversation is missing: one primary-key read per request.
+conversation is missing: one primary-key read per request. Only staff who would have seen the conversation (its
+commune's, or a province account: gateway/services/scope.py) are told; to anyone else it is simply not found.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from flask_login import current_user
 
 from gateway.blueprints.common import error, services
 from gateway.models import Conversation
-from gateway.services import erasure
+from gateway.services import erasure, scope
 
 
-def explanation(conv_id: int) -> Optional[str]:
+def explanation(conv_id: int, viewer=None) -> Optional[str]:
     """Why a missing conversation is missing, for staff ("Người dân đã xóa … lúc …"); None when it exists or was
     never deleted (then it is simply not found)."""
     from gateway.blueprints.console import local_time
@@ -28,7 +29,7 @@ def explanation(conv_id: int) -> Optional[str]:
         if session.get(Conversation, conv_id) is not None:
             return None
         entry = erasure.erased_entry(session, conv_id)
-        if entry is None:
+        if entry is None or (viewer is not None and not scope.sees(viewer, entry.commune_id)):
             return None
         by = (entry.detail or {}).get("by")
         return svc.texts.staff_label("erased", "citizen" if by == "citizen" else "operator",
@@ -42,7 +43,7 @@ def guard(as_json: bool) -> Callable[[], object]:
         conv_id = (request.view_args or {}).get("conv_id")
         if not isinstance(conv_id, int) or not current_user.is_authenticated:
             return None
-        message = explanation(conv_id)
+        message = explanation(conv_id, current_user)
         if message is None:
             return None
         if as_json:

@@ -1,6 +1,7 @@
 """The staff JSON API (behind login; POSTs need the CSRF token in the `X-CSRFToken` header).
 
-GET  /api/staff/queue                          waiting and claimed handoffs (summary cards)
+GET  /api/staff/queue?commune=<id>             waiting and claimed handoffs (summary cards); `commune`: a province
+                                               account's choice of one commune
 GET  /api/staff/conversations/<id>             one conversation with its messages, handoffs, call-backs
 GET  /api/staff/conversations/<id>/messages?after=<message id>   new messages since
 POST /api/staff/handoffs/<id>/claim            take it (pauses the bot)
@@ -9,9 +10,12 @@ POST /api/staff/conversations/<id>/return      back to the bot at the same step;
                                                for the staff member holding it (recorded in the audit log)
 POST /api/staff/handoffs/<id>/resolve          {"outcome": got_in|needs_police|call_back|no_answer|other, "note",
                                                 "reason": needed when an admin closes one another staff member holds}
-GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=
+GET  /api/staff/search?from=YYYY-MM-DD&to=&problem=&step=&outcome=&commune=
 GET  /api/staff/canned                         canned replies tied to problem codes
 POST /api/staff/callbacks/<id>/done            the call back was made: its number is erased
+
+A staff member sees only their commune's conversations (gateway/services/scope.py): another commune's ids answer
+404, as ids that do not exist do; lists leave them out. A province account sees every commune.
 
 Reading a conversation's messages (the queue's cards, a conversation, its messages) is recorded for the admin,
 once per staff member and conversation per 10 minutes (gateway.services.access_log).
@@ -26,9 +30,9 @@ from sqlalchemy import select
 
 from gateway.blueprints import erased
 from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
-from gateway.models import Conversation, Message
+from gateway.models import Message
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import access_log, callbacks, handoff, queue
+from gateway.services import access_log, callbacks, handoff, queue, scope
 from gateway.services.queue import message_view
 
 bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
@@ -64,7 +68,8 @@ def get_queue():
     """Summary cards of open handoffs."""
     svc = services()
     with svc.db.session() as session:
-        cards = queue.open_queue(session, svc.texts)
+        viewer = _staff(session)
+        cards = queue.open_queue(session, svc.texts, viewer, scope.chosen(viewer, request.args.get("commune")))
         access_log.record_openings(session, current_user.id, [c["conversation_id"] for c in cards], "queue")
         return jsonify(cards)
 
@@ -75,11 +80,12 @@ def get_conversation(conv_id: int):
     """One conversation."""
     svc = services()
     with svc.db.session() as session:
-        conv = session.get(Conversation, conv_id)
+        viewer = _staff(session)
+        conv = scope.visible_conversation(session, viewer, conv_id)
         if conv is None:
             return error(404, "not_found", _say("not_found"))
         access_log.record_openings(session, current_user.id, [conv.id], "api")
-        return jsonify(queue.conversation_view(session, svc.texts, conv, _staff(session)))
+        return jsonify(queue.conversation_view(session, svc.texts, conv, viewer))
 
 
 @bp.get("/conversations/<int:conv_id>/messages")
@@ -90,8 +96,9 @@ def get_messages(conv_id: int):
     if after_id is None:  # "²", "-1", 2^64: not a message id
         return error(400, "bad_after", services().texts.rejected("bad_after"))
     with services().db.session() as session:
-        if session.get(Conversation, conv_id) is not None:
-            access_log.record_openings(session, current_user.id, [conv_id], "api")
+        if scope.visible_conversation(session, _staff(session), conv_id) is None:
+            return error(404, "not_found", _say("not_found"))
+        access_log.record_openings(session, current_user.id, [conv_id], "api")
         rows = session.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after_id)
                                .order_by(Message.id))
         return jsonify([message_view(m) for m in rows])
@@ -116,7 +123,7 @@ def reply(conv_id: int):
         return error(400, "bad_text", services().texts.explain(handoff.HandoffError(400, "bad_text")))
 
     def act(svc, s):
-        conv = s.get(Conversation, conv_id)
+        conv = scope.visible_conversation(s, _staff(s), conv_id)
         if conv is None:
             return error(404, "not_found", _say("not_found"))
         return jsonify(message_view(handoff.reply(svc, s, conv, _staff(s), text)))
@@ -135,7 +142,7 @@ def return_to_bot(conv_id: int):
     reason = body.get("reason") if isinstance(body.get("reason"), str) else None
 
     def act(svc, s):
-        conv = s.get(Conversation, conv_id)
+        conv = scope.visible_conversation(s, _staff(s), conv_id)
         if conv is None:
             return error(404, "not_found", _say("not_found"))
         return jsonify([message_view(m) for m in handoff.return_to_bot(svc, s, conv, _staff(s), reason)])
@@ -182,8 +189,9 @@ def search():
     except ValueError:
         return error(400, "bad_filter", _say("bad_filter"))
     with services().db.session() as session:
-        return jsonify(queue.search(session, date_from, date_to, args.get("problem") or None, step,
-                                    args.get("outcome") or None))
+        viewer = _staff(session)
+        return jsonify(queue.search(session, viewer, date_from, date_to, args.get("problem") or None, step,
+                                    args.get("outcome") or None, only=scope.chosen(viewer, args.get("commune"))))
 
 
 @bp.get("/canned")

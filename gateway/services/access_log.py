@@ -19,8 +19,8 @@ from typing import Iterable, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import AuditLog, utcnow
-from gateway.services import audit
+from gateway.models import AuditLog, Conversation, Staff, utcnow
+from gateway.services import audit, scope
 
 ACTION = "transcript_open"
 WINDOW = timedelta(minutes=10)
@@ -47,8 +47,12 @@ def record_openings(session: Session, staff_id: int, conversation_ids: Iterable[
         AuditLog.action == ACTION, AuditLog.staff_id == staff_id, AuditLog.at >= now - WINDOW,
         AuditLog.target.in_(list(targets)))))
     added = 0
-    for name in sorted(set(targets) - seen, key=targets.get):
-        audit.record(session, staff_id, "transcript_open", name, {"via": via})
+    new = sorted(set(targets) - seen, key=targets.get)
+    # an opening belongs to the conversation's commune: its admins see who read their citizens' conversations
+    communes = dict(session.execute(select(Conversation.id, Conversation.commune_id)
+                                    .where(Conversation.id.in_([targets[n] for n in new]))).all()) if new else {}
+    for name in new:
+        audit.record(session, staff_id, "transcript_open", name, {"via": via}, commune_id=communes.get(targets[name]))
         added += 1
     if added:
         session.flush()  # a second read in the same request sees them
@@ -66,10 +70,12 @@ class Opening:
     via: Optional[str]
 
 
-def recent(session: Session, staff_id: Optional[int] = None, conversation_id: Optional[int] = None,
-           limit: int = 200) -> List[Opening]:
-    """The latest openings, newest first, of one staff member and/or one conversation when given."""
-    query = select(AuditLog).where(AuditLog.action == ACTION).order_by(AuditLog.id.desc()).limit(limit)
+def recent(session: Session, viewer: Staff, staff_id: Optional[int] = None, conversation_id: Optional[int] = None,
+           limit: int = 200, only: Optional[int] = None) -> List[Opening]:
+    """The latest openings of the communes `viewer` sees (gateway/services/scope.py; a province account: `only`
+    one, or all), newest first, of one staff member and/or one conversation when given."""
+    query = scope.audit(select(AuditLog), viewer, only).where(AuditLog.action == ACTION) \
+        .order_by(AuditLog.id.desc()).limit(limit)
     if staff_id is not None:
         query = query.where(AuditLog.staff_id == staff_id)
     if conversation_id is not None:

@@ -1,10 +1,9 @@
 """Call-back phone numbers (table `callback_requests`): given after an explicit "Đồng ý", kept apart from the
 transcript (the message itself is stored redacted), never logged.
 
-Who reads a number: staff of the conversation's commune, in full on that conversation (console page, staff API
-detail); every list (the queue's cards) shows it masked. An installation serves one commune today, so every active
-staff account is of the conversation's commune: `same_commune` is the one place a province-wide installation
-would compare a commune of the account with the conversation's.
+Who reads a number: staff of the conversation's commune (or a province account), in full on that conversation
+(console page, staff API detail); every list (the queue's cards) shows it masked. Staff of another commune never
+reach the request at all (gateway/services/scope.py: 404).
 
 When it goes: as soon as the call back is done the number is erased and the row keeps only the consent time, the
 status and who called — a staff member marks the call done (`mark_done`), or the handoff is resolved with any
@@ -19,16 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import CallbackRequest, Conversation, Staff
-from gateway.services import audit
+from gateway.services import audit, scope
 from gateway.services.handoff_errors import HandoffError
 
 ERASED = ""  # the phone column once the number is purged (the column is NOT NULL)
 
 
 def same_commune(viewer: Staff, conv: Conversation) -> bool:
-    """Whether `viewer` is staff of the conversation's commune (one commune per installation: any active
-    account)."""
-    return bool(viewer is not None and viewer.is_active and conv is not None)
+    """Whether `viewer` is an active account that sees the conversation's commune (its own, or a province
+    account: gateway/services/scope.py)."""
+    return bool(viewer is not None and viewer.is_active and conv is not None and scope.sees(viewer, conv.commune_id))
 
 
 def view(session: Session, conv: Conversation, viewer: Staff, full: bool) -> List[Dict[str, Any]]:
@@ -56,16 +55,16 @@ def masked_open(session: Session, conversation_ids: Iterable[int]) -> Dict[int, 
 
 def mark_done(session: Session, callback_id: int, staff: Staff) -> CallbackRequest:
     """A staff member of the commune called back: the number is erased, the request is `called`, audited."""
-    request = session.get(CallbackRequest, callback_id)
+    request = scope.visible_callback(session, staff, callback_id)  # another commune's: not found, like none
     if request is None:
         raise HandoffError(404, "callback_not_found")
     conv = session.get(Conversation, request.conversation_id)
     if not same_commune(staff, conv):
-        raise HandoffError(403, "callback_other_commune")
+        raise HandoffError(404, "callback_not_found")
     if request.status != "open":
         raise HandoffError(409, "callback_already_done")
     request.phone, request.status, request.called_by_id = ERASED, "called", staff.id
-    audit.record(session, staff.id, "callback_done", f"conversation:{conv.id}")
+    audit.record(session, staff.id, "callback_done", f"conversation:{conv.id}", commune_id=conv.commune_id)
     return request
 
 

@@ -1,5 +1,13 @@
 """Editing the guide content from the console: which fields may change, their rules, a preview of what citizens
-will read, and the write to the commune's overrides file (settings.content_overrides).
+will read, and the write to an overrides file.
+
+Two levels (the province edition): a province admin edits the province's file (settings.content_overrides), which
+every commune reads; a commune's admin edits its own file beside it (`var/content-overrides.d/<slug>.yml`,
+content.commune_overrides_path), applied over the province's for that commune's citizens only (`commune`: its slug
+in the functions below). For a commune the "original" of a field is the province's text (shipped content with the
+province's edits): a commune edit equal to it is dropped, and one whose province text changed since is marked for
+review. A commune's own name, hotline, hours, address and portal are not content: they are the commune's settings
+(gateway/services/communes.py), so `commune.*` fields are not editable here.
 
 The overrides file is `{"guide": {dotted.path: value}, "messages": {dotted.path: value}}` (content/loader.py), plus
 `shipped:` — for each edit, the text in git it replaced when it was saved. When an update of the project changes
@@ -118,9 +126,23 @@ def defaults(content_dir: Path) -> Dict[str, Any]:
         return copy.deepcopy(_defaults_cache["value"])
 
 
-def current(content_dir: Path, overrides: Path) -> content.Guide:
-    """The content as citizens get it now (with the overrides)."""
-    return content.load(Path(content_dir), Path(overrides))
+def current(content_dir: Path, overrides: Path, commune: Optional[str] = None) -> content.Guide:
+    """The content as citizens get it now (with the province's overrides, then the commune's own when given)."""
+    return content.load(Path(content_dir), Path(overrides), commune=commune)
+
+
+def edits_path(overrides: Path, commune: Optional[str] = None) -> Path:
+    """The file an editor writes: the province's overrides, or the commune's own beside them."""
+    return Path(overrides) if commune is None else content.commune_overrides_path(Path(overrides), commune)
+
+
+def originals(content_dir: Path, overrides: Path, commune: Optional[str] = None) -> Dict[str, Any]:
+    """What an edit replaces: the content in git for the province's file; for a commune's, the province's text
+    (git with the province's edits). {"guide": ..., "messages": ...}, not to be changed."""
+    if commune is None:
+        return defaults(content_dir)
+    province = content.load(Path(content_dir), Path(overrides))
+    return {"guide": province.guide, "messages": province.messages}
 
 
 def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]],
@@ -164,8 +186,7 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts) 
         specs.append(Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context,
                            help=hint))
 
-    add("guide", "commune.hotline", "hotline", names["hotline"], "commune", names["commune"])
-    add("guide", "commune.working_hours", "hours", names["working_hours"], "commune", names["commune"])
+    # no `commune.*` fields: a commune's name, hotline, hours, address and portal are its settings (communes page)
     for flow in ("A", "B"):
         data = guide["flows"][flow]
         group, title = f"flow-{flow}", names.fill("flow", flow=flow, short=data.get("short", ""))
@@ -195,11 +216,12 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts) 
     return specs
 
 
-def fields(content_dir: Path, overrides: Path, texts: Texts) -> List[Field]:
-    """Every editable field with its current value, the value shipped in git, and whether it is overridden."""
-    now = current(content_dir, overrides)
-    shipped = defaults(content_dir)
-    edits, then = read_edits(overrides, texts)
+def fields(content_dir: Path, overrides: Path, texts: Texts, commune: Optional[str] = None) -> List[Field]:
+    """Every editable field with its current value (for the commune when given), the value it replaces (shipped
+    in git; for a commune, the province's), and whether it is overridden (in the file this editor writes)."""
+    now = current(content_dir, overrides, commune)
+    shipped = originals(content_dir, overrides, commune)
+    edits, then = read_edits(edits_path(overrides, commune), texts)
     out = []
     for spec in _field_specs(now.guide, now.messages, texts):
         live = now.guide if spec.target == "guide" else now.messages
@@ -214,17 +236,18 @@ def fields(content_dir: Path, overrides: Path, texts: Texts) -> List[Field]:
     return out
 
 
-def needing_review(content_dir: Path, overrides: Path, texts: Texts) -> List[Field]:
-    """The commune's edits whose shipped text changed since they were saved (none if the file is unreadable)."""
+def needing_review(content_dir: Path, overrides: Path, texts: Texts, commune: Optional[str] = None) -> List[Field]:
+    """The edits (the province's, or the commune's) whose original text changed since they were saved (none if
+    the file is unreadable)."""
     try:
-        return [f for f in fields(content_dir, overrides, texts) if f.stale]
+        return [f for f in fields(content_dir, overrides, texts, commune) if f.stale]
     except (EditError, OSError, yaml.YAMLError):
         return []
 
 
-def find_field(content_dir: Path, overrides: Path, key: str, texts: Texts) -> Field:
+def find_field(content_dir: Path, overrides: Path, key: str, texts: Texts, commune: Optional[str] = None) -> Field:
     """The editable field named `key`; EditError if it is not editable here."""
-    for spec in fields(content_dir, overrides, texts):
+    for spec in fields(content_dir, overrides, texts, commune):
         if spec.key == key:
             return spec
     raise EditError(texts.staff("content_errors")["not_editable"])
@@ -302,9 +325,7 @@ def check_signature(secret: str, signature: str, *parts: Any) -> bool:
 def _with_change(guide: content.Guide, spec: Field, value: str) -> content.Guide:
     data = {"guide": copy.deepcopy(guide.guide), "messages": copy.deepcopy(guide.messages)}
     content.set_path(data[spec.target], spec.path, value)
-    if spec.path == "commune.hotline":
-        data["guide"]["commune"]["hotline_tel"] = re.sub(r"\D", "", value)
-    return content.Guide(guide=data["guide"], messages=data["messages"])
+    return content.Guide(guide=data["guide"], messages=data["messages"], commune_fields=guide.commune_fields)
 
 
 def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True) -> Dict[str, Any]:
@@ -419,51 +440,42 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]], shipped: 
 
 def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key: str, raw: Any,
          base_signature: str, secret: str, illustrations: Optional[List[str]] = None, *,
-         texts: Texts) -> Dict[str, Any]:
-    """Validate and apply one edit; audited as content_edit with {path, old, new}. Returns the change.
+         texts: Texts, commune: Optional[str] = None) -> Dict[str, Any]:
+    """Validate and apply one edit to the province's file, or to the commune's own when `commune` (its slug) is
+    given; audited as content_edit with {path, old, new}. Returns the change.
 
     `base_signature` is `sign(secret, key, value shown when the form was opened)`: if the field changed since,
     Conflict is raised instead of overwriting someone else's edit. A value equal to the shipped one removes the
-    override (back to the content in git).
+    override (back to the content in git; for a commune, to the province's text).
     """
-    with locked(overrides):
-        spec = find_field(content_dir, overrides, key, texts)
+    own = edits_path(overrides, commune)
+    with locked(own):
+        spec = find_field(content_dir, overrides, key, texts, commune)
         if not check_signature(secret, base_signature, key, spec.current):
             raise Conflict(texts.staff("content_errors")["conflict"])
         value, warnings = validate(spec, raw, illustrations, texts=texts)
         old = spec.current
-        edits, shipped = read_edits(overrides, texts)
+        edits, shipped = read_edits(own, texts)
         target = edits[spec.target]
-        related: Dict[str, Any] = {}
         if value == spec.default:
             target.pop(spec.path, None)
         else:
             target[spec.path] = value
             shipped[spec.target][spec.path] = spec.default  # what this edit replaces, to notice when it changes
-        if spec.path == "commune.hotline":
-            tel = re.sub(r"\D", "", value)
-            shipped_tel = defaults(content_dir)["guide"]["commune"].get("hotline_tel")
-            if value == spec.default and tel == shipped_tel:
-                target.pop("commune.hotline_tel", None)
-            else:
-                target["commune.hotline_tel"] = tel
-            related["commune.hotline_tel"] = audit.Kept(tel)  # published: not a secret for the audit's detector
         changed = old != value
         reviewed = spec.stale and not changed  # kept as it is after the shipped text changed
         if changed:
             action, detail = "content_edit", {"path": spec.path, "target": spec.target, "old": old, "new": value}
-            if related:
-                detail["also"] = related
             if value == spec.default:
                 detail["reverted_to_default"] = True
         elif reviewed:
             action, detail = "content_review", {"path": spec.path, "target": spec.target, "kept": value,
                                                 "shipped_then": spec.shipped_then, "shipped_now": spec.default}
         if changed or reviewed:
-            if spec.path == "commune.hotline":  # the commune's published number, kept as it is in the audit log
-                detail = {k: audit.Kept(v) if isinstance(v, str) and k != "path" else v for k, v in detail.items()}
+            if commune is not None:
+                detail["commune"] = commune
             audit.record(session, staff.id, action, spec.key[:128], detail)
             session.flush()
-            write_overrides(overrides, edits, shipped)
+            write_overrides(own, edits, shipped)
     return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed,
             "reviewed": reviewed, "warnings": warnings}

@@ -52,6 +52,7 @@ class Erased:
     handoffs_closed: int = 0
     callbacks: int = 0
     zalo_events: int = 0
+    commune_id: Optional[int] = None  # the conversation's commune: its staff are told of the deletion
 
 
 def target(conv_id: int) -> str:
@@ -92,11 +93,12 @@ def _erase(svc: Services, conv_id: int, by: str) -> Optional[Erased]:
         conv = session.get(Conversation, conv_id)
         if conv is None:
             return None
-        done = Erased(conversation_id=conv_id, channel=conv.channel, by=by, at=utcnow())
+        done = Erased(conversation_id=conv_id, channel=conv.channel, by=by, at=utcnow(), commune_id=conv.commune_id)
         done.handoffs_closed = session.scalar(select(func.count()).select_from(Handoff).where(
             Handoff.conversation_id == conv_id, Handoff.status.in_(OPEN)))
         _delete_rows(session, conv, done)
-        audit.record(session, None, "conversation_erased", target(conv_id), {"channel": done.channel, "by": by})
+        audit.record(session, None, "conversation_erased", target(conv_id), {"channel": done.channel, "by": by},
+                     commune_id=done.commune_id)
     # Again: a staff action racing with this one (a claim pauses Rasa outside the citizen's turn) may have written
     # an event meanwhile; no message of the conversation can (its turn is held).
     try:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import admission, audit, callbacks, hours, runtime_settings
+from gateway.services import admission, audit, callbacks, hours, runtime_settings, scope, tenant
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
 from gateway.services.handoff_errors import HandoffError
@@ -19,6 +19,17 @@ log = logging.getLogger(__name__)
 OPEN = ("waiting", "claimed")
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
 MAX_OVERRIDE_REASON = 500  # characters of the reason an admin gives for acting on a handoff another one holds
+
+
+def speaking_for(svc: Services, conv: Conversation):
+    """A block whose words (to the citizen, in the audit log) are of the conversation's commune, whoever acts."""
+    return tenant.speaking_for(svc.communes.by_id(conv.commune_id))
+
+
+def _visible(staff: Staff, conv: Conversation) -> None:
+    """HandoffError 404 when `staff` may not see the conversation (never 403: that would say it exists)."""
+    if not scope.sees(staff, conv.commune_id):
+        raise HandoffError(404, "not_found")
 
 
 def open_handoff(session: Session, conv: Conversation) -> Optional[Handoff]:
@@ -50,8 +61,8 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
     conv.state = "waiting"
     _event(session, handoff, "requested", detail={"reason": handoff.reason})
     texts = svc.texts
-    if hours.is_open(runtime_settings.get(session, "working_hours"), now):
-        minutes = runtime_settings.get(session, "wait_minutes")
+    if hours.is_open(runtime_settings.get(session, "working_hours", conv.commune_id), now):
+        minutes = runtime_settings.get(session, "wait_minutes", conv.commune_id)
         return [add_outbound(session, conv, "system", texts.message("waiting", minutes=minutes), reply_to)]
     conv.gateway_prompt = "callback_offer"
     handoff.callback_offered_at = now or utcnow()
@@ -62,18 +73,19 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
 
 def claim(svc: Services, session: Session, handoff_id: int, staff: Staff) -> Handoff:
     """A staff member takes a waiting conversation: Rasa is paused and the citizen is told a person joined."""
-    handoff = session.get(Handoff, handoff_id)
+    handoff = scope.visible_handoff(session, staff, handoff_id)
     if handoff is None:
         raise HandoffError(404, "not_found")
     if handoff.status != "waiting":
         raise HandoffError(409, "not_waiting")
     conv = handoff.conversation
-    svc.rasa.pause(conv.rasa_sender_id)  # raises RasaUnavailable before anything changes
-    handoff.status, handoff.claimed_at, handoff.claimed_by_id = "claimed", utcnow(), staff.id
-    conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", staff.id, None
-    add_outbound(session, conv, "system", svc.texts.message("staff_joined", name=staff.display_name))
-    _event(session, handoff, "claimed", staff)
-    audit.record(session, staff.id, "claim", f"handoff:{handoff.id}")
+    with speaking_for(svc, conv):
+        svc.rasa.pause(conv.rasa_sender_id)  # raises RasaUnavailable before anything changes
+        handoff.status, handoff.claimed_at, handoff.claimed_by_id = "claimed", utcnow(), staff.id
+        conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", staff.id, None
+        add_outbound(session, conv, "system", svc.texts.message("staff_joined", name=staff.display_name))
+        _event(session, handoff, "claimed", staff)
+        audit.record(session, staff.id, "claim", f"handoff:{handoff.id}")
     return handoff
 
 
@@ -122,6 +134,12 @@ def check_holder(svc: Services, session: Session, handoff: Handoff, staff: Staff
 
 def reply(svc: Services, session: Session, conv: Conversation, staff: Staff, text: str) -> Message:
     """A staff message to the citizen (redacted like every stored text), labelled as staff."""
+    _visible(staff, conv)
+    with speaking_for(svc, conv):
+        return _reply(svc, session, conv, staff, text)
+
+
+def _reply(svc: Services, session: Session, conv: Conversation, staff: Staff, text: str) -> Message:
     handoff = _handled_by(session, conv, staff)
     text = (text or "").strip()
     if not text or len(text) > svc.settings.max_message_chars:
@@ -139,6 +157,13 @@ def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: St
                   reason: Optional[str] = None) -> List[Message]:
     """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is. Only
     its holder, or an admin with a `reason` (`check_holder`)."""
+    _visible(staff, conv)
+    with speaking_for(svc, conv):
+        return _return_to_bot(svc, session, conv, staff, reason)
+
+
+def _return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff,
+                   reason: Optional[str]) -> List[Message]:
     handoff = _with_staff(session, conv)
     check_holder(svc, session, handoff, staff, "return_to_bot", reason)
     svc.rasa.resume(conv.rasa_sender_id)  # raises before anything changes
@@ -161,11 +186,17 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
     only by its holder, or by an admin with a `reason` (`check_holder`)."""
     if outcome not in OUTCOMES:
         raise HandoffError(400, "bad_outcome")
-    handoff = session.get(Handoff, handoff_id)
+    handoff = scope.visible_handoff(session, staff, handoff_id)
     if handoff is None:
         raise HandoffError(404, "not_found")
     if handoff.status == "resolved":
         raise HandoffError(409, "already_resolved")
+    with speaking_for(svc, handoff.conversation):
+        return _resolve(svc, session, handoff, staff, outcome, note, reason)
+
+
+def _resolve(svc: Services, session: Session, handoff: Handoff, staff: Staff, outcome: str, note: str,
+             reason: Optional[str]) -> Handoff:
     check_holder(svc, session, handoff, staff, "resolve", reason)
     conv = handoff.conversation
     if conv.state == "with_staff":
@@ -192,10 +223,11 @@ def sweep_timeouts(svc: Services, session: Session, now: Optional[datetime] = No
                                                   Handoff.requested_at < cutoff)).all()
     for handoff in stale:
         conv = handoff.conversation
-        conv.gateway_prompt = "callback_offer"
-        handoff.callback_offered_at = now
-        add_outbound(session, conv, "system", svc.texts.message("timeout_callback", "callback"))
-        _event(session, handoff, "callback_offered", detail={"why": "timeout"})
+        with speaking_for(svc, conv):  # the citizen reads their own commune's words
+            conv.gateway_prompt = "callback_offer"
+            handoff.callback_offered_at = now
+            add_outbound(session, conv, "system", svc.texts.message("timeout_callback", "callback"))
+            _event(session, handoff, "callback_offered", detail={"why": "timeout"})
     return len(stale)
 
 

@@ -111,7 +111,7 @@ def record_call(session: Session, guide: Guide, staff: Staff, flow: Any, last_st
                 outcome: Any) -> HotlineCall:
     """Store a call's outcome (and an audit entry with the same codes)."""
     fields = clean_call(guide, flow, last_step, problem, outcome)
-    call = HotlineCall(staff_id=staff.id, **fields)
+    call = HotlineCall(staff_id=staff.id, commune_id=staff.commune_id, **fields)  # the staff member's commune
     session.add(call)
     session.flush()
     audit.record(session, staff.id, "hotline_call", f"hotline_call:{call.id}", dict(fields))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, Message, Staff
-from gateway.services import callbacks
+from gateway.services import callbacks, scope
 from gateway.services.handoff import OPEN, waited_minutes
 from gateway.services.texts import Texts
 
@@ -30,7 +30,7 @@ def card(texts: Texts, handoff: Handoff, transcript: int = 12) -> Dict[str, Any]
     problem = guide.problem(handoff.problem) if handoff.problem else None
     messages = conv.messages[-transcript:] if transcript else []
     return {
-        "handoff_id": handoff.id, "conversation_id": conv.id, "channel": conv.channel,
+        "handoff_id": handoff.id, "conversation_id": conv.id, "channel": conv.channel, "commune_id": conv.commune_id,
         "status": handoff.status, "state": conv.state, "reason": handoff.reason,
         "flow": handoff.flow, "flow_title": guide.flow(handoff.flow)["short"] if handoff.flow else None,
         "step": handoff.step, "problem": handoff.problem, "problem_title": problem["title"] if problem else None,
@@ -42,10 +42,12 @@ def card(texts: Texts, handoff: Handoff, transcript: int = 12) -> Dict[str, Any]
     }
 
 
-def open_queue(session: Session, texts: Texts) -> List[Dict[str, Any]]:
-    """Waiting and claimed handoffs, longest waiting first; `callback` is the masked number of an open call-back
-    request (a list never shows a number in full: gateway.services.callbacks)."""
-    handoffs = list(session.scalars(select(Handoff).where(Handoff.status.in_(OPEN)).order_by(Handoff.requested_at)))
+def open_queue(session: Session, texts: Texts, viewer: Staff, only: Optional[int] = None) -> List[Dict[str, Any]]:
+    """Waiting and claimed handoffs of the communes `viewer` sees (a province account: `only` one, or all),
+    longest waiting first; `callback` is the masked number of an open call-back request (a list never shows a
+    number in full: gateway.services.callbacks)."""
+    query = scope.handoffs(select(Handoff), viewer, only).where(Handoff.status.in_(OPEN))
+    handoffs = list(session.scalars(query.order_by(Handoff.requested_at)))
     phones = callbacks.masked_open(session, [h.conversation_id for h in handoffs])
     return [card(texts, h, transcript=4) | {"callback": phones.get(h.conversation_id)} for h in handoffs]
 
@@ -62,11 +64,12 @@ def conversation_view(session: Session, texts: Texts, conv: Conversation, viewer
     }
 
 
-def search(session: Session, date_from: Optional[date] = None, date_to: Optional[date] = None,
+def search(session: Session, viewer: Staff, date_from: Optional[date] = None, date_to: Optional[date] = None,
            problem: Optional[str] = None, step: Optional[int] = None, outcome: Optional[str] = None,
-           limit: int = 200) -> List[Dict[str, Any]]:
-    """Handoffs by request date (inclusive), problem code, step and outcome."""
-    query = select(Handoff).order_by(Handoff.requested_at.desc()).limit(limit)
+           limit: int = 200, only: Optional[int] = None) -> List[Dict[str, Any]]:
+    """Handoffs of the communes `viewer` sees (a province account: `only` one, or all) by request date
+    (inclusive), problem code, step and outcome."""
+    query = scope.handoffs(select(Handoff), viewer, only).order_by(Handoff.requested_at.desc()).limit(limit)
     if date_from:
         query = query.where(Handoff.requested_at >= datetime.combine(date_from, time.min, timezone.utc))
     if date_to:
@@ -79,5 +82,6 @@ def search(session: Session, date_from: Optional[date] = None, date_to: Optional
     if outcome:
         query = query.where(Handoff.outcome == outcome)
     return [{"handoff_id": h.id, "conversation_id": h.conversation_id, "channel": h.conversation.channel,
+             "commune_id": h.conversation.commune_id,
              "requested_at": h.requested_at.isoformat(), "flow": h.flow, "step": h.step, "problem": h.problem,
              "status": h.status, "outcome": h.outcome} for h in session.scalars(query)]

@@ -7,7 +7,7 @@ through this: queries take the commune explicitly (gateway/services/scope.py for
 from __future__ import annotations
 
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Iterator, Optional
 
 from gateway.services.communes import CommuneInfo
@@ -36,3 +36,19 @@ def speaking_for(info: Optional[CommuneInfo]) -> Iterator[Optional[CommuneInfo]]
 def set_for_request(info: Optional[CommuneInfo]) -> None:
     """For a whole request (Flask's before_request; each request runs in its own context)."""
     _current.set(info)
+
+
+def enter(info: Optional[CommuneInfo]) -> Token:
+    """Speak for `info` (None: the installation's default words) until `leave(token)`: a request's start and end
+    (Flask's before_request and teardown_request). Threads are reused, so every enter needs its leave."""
+    return _current.set(info)
+
+
+def leave(token: Optional[Token]) -> None:
+    """Undo `enter` (at the request's teardown); if the token belongs to another context, forget the commune."""
+    if token is None:
+        return
+    try:
+        _current.reset(token)
+    except ValueError:  # made in another context (a copied one): nothing of this request may stay behind
+        _current.set(None)

@@ -17,6 +17,7 @@ SECRET_KEY = secrets.token_urlsafe(32)
 RASA_TOKEN = secrets.token_urlsafe(24)
 
 
+DEFAULT_COMMUNE_ID = 1  # quang-yen, the commune migration 0006 makes (the installation's DEFAULT_COMMUNE)
 ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}  # working hours: a handoff waits
 
 
@@ -39,9 +40,17 @@ def build_app(settings: Settings):
     app = create_app(settings)
     app.config.update(TESTING=True)
     with app.extensions["vneid"].db.session() as session:
-        staff_accounts.create(session, "canbo", "Nguyễn Văn Cán", PASSWORD, "staff")
-        staff_accounts.create(session, "quantri", "Lê Thị Quản", PASSWORD, "admin")
+        # the default commune's staff and admin (quang-yen, made by the migrations): what they see is their
+        # commune's (gateway/services/scope.py); `province_admin` makes an account of the province
+        staff_accounts.create(session, "canbo", "Nguyễn Văn Cán", PASSWORD, "staff", commune_id=DEFAULT_COMMUNE_ID)
+        staff_accounts.create(session, "quantri", "Lê Thị Quản", PASSWORD, "admin", commune_id=DEFAULT_COMMUNE_ID)
     return app
+
+
+def province_admin(app, username="tinh", display_name="Trần Văn Tỉnh"):
+    """A province admin (no commune: sees every commune); log in with `login(client, username)`."""
+    with app.extensions["vneid"].db.session() as session:
+        return staff_accounts.create(session, username, display_name, PASSWORD, "admin").id
 
 
 @pytest.fixture

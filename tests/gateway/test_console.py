@@ -22,12 +22,14 @@ def svc(app):
 
 
 def make_handoff(app, citizen_text="ko nhan dc ma otp", status="waiting", staff_username=None, channel="widget",
-                 problem="otp_not_received", step=4, outcome=None, note=None, flow="A"):
-    """A conversation with a few messages and a handoff; claimed by `staff_username` if given."""
+                 problem="otp_not_received", step=4, outcome=None, note=None, flow="A", commune_id=1):
+    """A conversation of the default commune (`commune_id`) with a few messages and a handoff; claimed by
+    `staff_username` if given."""
     with svc(app).db.session() as s:
         external = uuid.uuid4().hex[:10]
         conv = Conversation(channel=channel, external_id=external, rasa_sender_id=f"{channel}:{external}",
-                            state="waiting", flow=flow, step=step, problem=problem, tried=[problem])
+                            state="waiting", flow=flow, step=step, problem=problem, tried=[problem],
+                            commune_id=commune_id)
         s.add(conv)
         total = 5 if flow == "A" else 8
         s.add(Message(conversation=conv, direction="out", author="bot",
@@ -323,10 +325,10 @@ def test_admin_saves_working_hours(app, admin_client):
         "end2": "17:00", "start3": "", "end3": "", "holidays": "02/09/2026\n2026-01-01\n\n", "wait_minutes": "8"})
     assert response.status_code == 302
     with svc(app).db.session() as s:
-        assert runtime_settings.get(s, "working_hours") == {
+        assert runtime_settings.get(s, "working_hours", 1) == {  # the admin's commune's
             "days": [0, 1, 2, 3, 4, 5], "periods": [["07:30", "11:30"], ["13:00", "17:00"]],
             "holidays": ["2026-01-01", "2026-09-02"]}
-        assert runtime_settings.get(s, "wait_minutes") == 8
+        assert runtime_settings.get(s, "wait_minutes", 1) == 8
     [(who, target, detail)] = audit_entries(app, "settings_hours")
     assert who == staff_id(app, "quantri") and detail["wait_minutes"] == 8
     page = admin_client.get("/console/admin/settings").get_data(as_text=True)
@@ -348,7 +350,8 @@ def test_admin_outage_notice_reaches_the_bot(app, admin_client, staff_client):
     text = "Cổng dịch vụ công đang bảo trì đến 15h00 hôm nay."
     assert post(admin_client, "/console/admin/settings/outage", {"on": "1", "text": text}).status_code == 302
     with svc(app).db.session() as s:
-        assert runtime_settings.get(s, "outage_notice") == {"on": True, "text": text}
+        assert runtime_settings.get(s, "outage_notice", 1) == {"on": True, "text": text}
+        assert runtime_settings.get(s, "outage_notice") == {"on": False, "text": ""}  # the province's: untouched
     assert audit_entries(app, "settings_outage") == [(staff_id(app, "quantri"), "settings:outage_notice",
                                                       {"on": True, "text": text})]
     assert text in staff_client.get("/console/").get_data(as_text=True)
@@ -370,7 +373,7 @@ def test_admin_outage_notice_reaches_the_bot(app, admin_client, staff_client):
 
     post(admin_client, "/console/admin/settings/outage", {"on": "0", "text": text})
     with svc(app).db.session() as s:
-        assert runtime_settings.get(s, "outage_notice")["on"] is False
+        assert runtime_settings.get(s, "outage_notice", 1)["on"] is False
     assert text not in staff_client.get("/console/").get_data(as_text=True)
     too_long = post(admin_client, "/console/admin/settings/outage", {"on": "1", "text": "x" * 600})
     assert "tối đa 500" in admin_client.get(too_long.headers["Location"]).get_data(as_text=True)

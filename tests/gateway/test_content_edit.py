@@ -14,10 +14,10 @@ import yaml
 from sqlalchemy import select
 
 import content
-from gateway.models import AuditLog
+from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
 from gateway.services.texts import Texts
-from tests.gateway.conftest import csrf_header, login
+from tests.gateway.conftest import csrf_header, login, province_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Texts(ROOT / "content")  # the staff words of the shipped content
@@ -25,8 +25,14 @@ STEP1 = "guide:flows.A.steps.0.text"
 
 
 def admin_client(app):
+    """A province admin: edits the province's file, which every commune reads (a commune's admin edits its own:
+    test_a_commune_admin_edits_its_own_file_over_the_province)."""
+    with app.extensions["vneid"].db.session() as session:
+        known = session.scalar(select(Staff.id).where(Staff.username == "tinh"))
+    if known is None:
+        province_admin(app)
     client = app.test_client()
-    assert login(client, "quantri").status_code == 302
+    assert login(client, "tinh").status_code == 302
     return client
 
 
@@ -121,11 +127,13 @@ def test_every_shipped_value_passes_its_own_rules(tmp_path):
     fields = ce.fields(ROOT / "content", tmp_path / "none.yml", TEXTS)
     assert len(fields) > 100
     kinds = {f.kind for f in fields}
-    assert {"text", "title", "short", "button", "date", "hotline", "hours", "bring", "illustration"} <= kinds
+    assert {"text", "title", "short", "button", "date", "bring", "illustration"} <= kinds
     for f in fields:
         ce.validate(f, f.current, illustrations, texts=TEXTS)
     keys = {f.key for f in fields}
-    assert {STEP1, "guide:problems.otp_invalid.remedy.0", "guide:commune.hotline", "guide:commune.working_hours",
+    # a commune's name, hotline, hours, address, portal: its settings (the communes page), not content
+    assert not [key for key in keys if key.startswith("guide:commune.")]
+    assert {STEP1, "guide:problems.otp_invalid.remedy.0",
             "guide:flows.B.steps.2.illustration", "guide:problems.otp_invalid.last_checked",
             "guide:problems.otp_invalid.short", "messages:buttons.step.0.title"} <= keys
     with pytest.raises(ce.EditError):
@@ -155,11 +163,11 @@ def test_edit_preview_save_writes_overrides_and_audit(app):
     assert [p.name for p in overrides(app).parent.iterdir() if p.name.endswith(".tmp")] == []
     # audited: who, when, path, old, new
     [(who, target, detail, at)] = audit_entries(app)
-    assert who == "quantri" and target == STEP1 and at is not None
+    assert who == "tinh" and target == STEP1 and at is not None
     assert detail == {"path": "flows.A.steps.0.text", "target": "guide", "old": shipped, "new": new}
     # the list page marks it and shows the latest edit
     listing = client.get("/console/content/").get_data(as_text=True)
-    assert "đã sửa" in listing and "Lê Thị Quản" in listing and new in listing
+    assert "đã sửa" in listing and "Trần Văn Tỉnh" in listing and new in listing
     assert "Đã lưu" in listing
 
 
@@ -237,7 +245,7 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
     assert saved.status_code == 302
     assert not [f for f in ce.fields(shipped_dir, overrides(app), TEXTS) if f.stale]
     [(who, target, detail, _)] = audit_entries(app, "content_review")
-    assert who == "quantri" and target == STEP1 and detail["kept"] == mine and detail["shipped_then"] == before
+    assert who == "tinh" and target == STEP1 and detail["kept"] == mine and detail["shipped_then"] == before
     assert "Đã xem lại" in client.get("/console/content/").get_data(as_text=True)
     assert "bản gốc vừa thay đổi" not in client.get("/console/").get_data(as_text=True)
 
@@ -252,14 +260,50 @@ def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
     assert "shipped" not in yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def test_hotline_edit_updates_the_number_everywhere(app):
+def test_the_communes_own_settings_are_not_content(app):
     client = admin_client(app)
-    edit_through_pages(client, "guide:commune.hotline", "0237 3851 234")
-    guide = live_guide(app)
-    assert guide.commune["hotline"] == "0237 3851 234" and guide.commune["hotline_tel"] == "02373851234"
-    # the gateway's own messages use it at once
-    assert "0237 3851 234" in app.extensions["vneid"].texts.text("bot_unavailable")
-    assert audit_entries(app)[-1][2]["also"] == {"commune.hotline_tel": "02373851234"}
+    for key in ("guide:commune.hotline", "guide:commune.working_hours", "guide:commune.name",
+                "guide:commune.address"):
+        assert client.get("/console/content/edit", query_string={"key": key}).status_code == 404, key
+    assert "guide:commune.hotline" not in client.get("/console/content/").get_data(as_text=True)
+
+
+def test_a_commune_admin_edits_its_own_file_over_the_province(app):
+    """quantri (Xã Quảng Yên's admin) writes var/content-overrides.d/quang-yen.yml; the province's file and the
+    other communes' text stay as they were; a province edit under it is then marked for the commune's review."""
+    from gateway.services import communes
+
+    svc = app.extensions["vneid"]
+    with svc.db.session() as session:
+        communes.add(session, "hoang-hoa", "Xã Hoằng Hóa")
+    svc.communes.changed()
+    client = app.test_client()
+    assert login(client, "quantri").status_code == 302
+    before = live_guide(app).flow("A")["steps"][0]["text"]
+    _, saved = edit_through_pages(client, STEP1, "Mở trang dịch vụ công của xã, bấm [Đăng nhập].")
+    assert saved.status_code == 302
+    own = content.commune_overrides_path(overrides(app), "quang-yen")
+    assert yaml.safe_load(own.read_text(encoding="utf-8"))["guide"] == {
+        "flows.A.steps.0.text": "Mở trang dịch vụ công của xã, bấm [Đăng nhập]."}
+    assert not overrides(app).exists()  # the province's file: untouched
+    quang_yen, hoang_hoa = svc.communes.by_slug("quang-yen"), svc.communes.by_slug("hoang-hoa")
+    assert svc.texts.guide_for(quang_yen).flow("A")["steps"][0]["text"].startswith("Mở trang dịch vụ công của xã")
+    assert svc.texts.guide_for(hoang_hoa).flow("A")["steps"][0]["text"] == before
+    assert live_guide(app).flow("A")["steps"][0]["text"] == before  # the province's words
+    page = client.get("/console/content/").get_data(as_text=True)
+    assert "Mở trang dịch vụ công của xã" in page  # the list shows the commune's text
+    [(who, key, detail, _)] = audit_entries(app)
+    assert (who, key, detail["commune"]) == ("quantri", STEP1, "quang-yen")
+
+    # the province changes the text under the commune's edit: the commune is asked to review it
+    province = admin_client(app)
+    assert edit_through_pages(province, STEP1, "Mở cổng dịch vụ công của tỉnh, bấm [Đăng nhập].")[1].status_code \
+        == 302
+    assert svc.texts.guide_for(hoang_hoa).flow("A")["steps"][0]["text"].startswith("Mở cổng dịch vụ công của tỉnh")
+    assert svc.texts.guide_for(quang_yen).flow("A")["steps"][0]["text"].startswith("Mở trang dịch vụ công của xã")
+    review = ce.needing_review(svc.settings.content_dir, overrides(app), svc.texts, "quang-yen")
+    assert [f.key for f in review] == [STEP1]
+    assert "bản gốc vừa thay đổi" in client.get("/console/").get_data(as_text=True)
 
 
 def test_illustration_is_chosen_from_the_folder(app):
@@ -294,7 +338,7 @@ def test_unknown_key_is_404(app):
 
 def test_index_lists_every_group_with_the_retraining_note(app):
     page = admin_client(app).get("/console/content/").get_data(as_text=True)
-    for group in ("commune", "flow-A", "flow-B", "problem-otp_not_received", "buttons"):
+    for group in ("flow-A", "flow-B", "problem-otp_not_received", "buttons"):
         assert f'id="{group}"' in page
     assert "make train" in page and "không cần huấn luyện lại" in page
     assert "<script>" not in page
@@ -362,7 +406,7 @@ def test_edit_reaches_the_next_citizen_without_retraining(live_app, bot):
         after = say(citizen, f"ce-{uuid.uuid4().hex[:8]}", "/choose_password_otp")
         assert f"Bước 1/5: {new}" in after, after
         [(who, _target, detail, _at)] = audit_entries(live_app)
-        assert who == "quantri" and detail["new"] == new
+        assert who == "tinh" and detail["new"] == new
     finally:
         if backup is None:
             path.unlink(missing_ok=True)

@@ -67,7 +67,7 @@ def test_every_way_of_reading_a_transcript_is_recorded_once_per_ten_minutes(app)
     assert login(admin, "quantri").status_code == 302
     assert admin.get(f"/api/staff/conversations/{a}").status_code == 200
     assert openings(app)[4:] == [("quantri", a, "api")]
-    assert staff.get("/api/staff/conversations/999999/messages").status_code == 200  # no such conversation
+    assert staff.get("/api/staff/conversations/999999/messages").status_code == 404  # no such conversation
     assert len(openings(app)) == 5
 
 
