@@ -429,3 +429,32 @@ def test_settings_and_content_are_the_communes_own(world):
 
         calls = sorted((c.commune_id for c in session.scalars(select(HotlineCall))), key=str)
     assert calls == sorted([first.id, second.id], key=str)
+
+
+def test_a_staff_request_speaks_for_its_commune_and_leaves_nothing_behind(tmp_path):
+    """The commune a staff request speaks for is set before the view and reset at teardown: threads are reused
+    (gunicorn), so a request that set it without resetting would lend its commune to the next one."""
+    from flask import after_this_request
+
+    from gateway.services import tenant
+
+    app = build_app(make_settings(tmp_path))
+    seen = []
+
+    @app.before_request
+    def note():
+        @after_this_request
+        def after(response):
+            seen.append(tenant.current())
+            return response
+
+    client = logged_in(app, "quantri")
+    assert client.get("/console/").status_code == 200
+    assert seen[-1] is not None and seen[-1].slug == "quang-yen"
+    assert tenant.current() is None  # after the request: nothing left in this thread
+    assert "Xã Quảng Yên" in client.get("/console/").get_data(as_text=True)  # the header names it
+    province_admin(app)
+    province = logged_in(app, "tinh")
+    assert province.get("/console/").status_code == 200 and seen[-1] is None
+    assert tenant.current() is None
+
