@@ -34,8 +34,10 @@ bp.before_request(erased.guard(as_json=False))  # a deleted conversation's old l
 LABEL_GROUPS = {"channel": "channels", "status": "handoff_statuses", "state": "conversation_states",
                 "reason": "handoff_reasons", "outcome": "outcomes", "author": "authors",
                 "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery",
-                "callback_words": "callback_words", "access_log": "access_log", "access_via": "access_via"}
-JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words")
+                "callback_words": "callback_words", "access_log": "access_log", "access_via": "access_via",
+                "card_words": "card_words"}
+JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words",
+             "card_words")
 
 
 # --- helpers shared with the admin pages ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import admission, audit, callbacks, hours, runtime_settings, scope, tenant
+from gateway.services import admission, audit, callbacks, handoff_notice, satisfaction, scope, tenant
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
 from gateway.services.handoff_errors import HandoffError
@@ -46,9 +46,10 @@ def _event(session: Session, handoff: Handoff, kind: str, staff: Optional[Staff]
 def request(svc: Services, session: Session, conv: Conversation, payload: Dict[str, Any],
             reply_to: Optional[Message] = None, now: Optional[datetime] = None,
             client: Optional[str] = None) -> List[Message]:
-    """Open a handoff from the bot's payload; tell the citizen the wait, or offer a call back out of hours. One
-    queue entry per conversation: asking again while one is open adds nothing. Over the limit of handoff requests
-    from the client's address (`client`; gateway.services.admission) no entry is made and the citizen is told."""
+    """Open a handoff from the bot's payload and tell the citizen, in one message, what happens next
+    (gateway/services/handoff_notice.py: staff free, their place and wait, off hours with a call-back offer, an
+    outage). One queue entry per conversation: asking again while one is open adds nothing. Over the limit of
+    handoff requests from the client's address (`client`; gateway.services.admission) no entry is made and the citizen is told."""
     if open_handoff(session, conv) is not None:
         return []
     if admission.handoff(svc, client):
@@ -59,16 +60,15 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
                       problem=(payload.get("problem") or None), tried=list(payload.get("tried") or []))
     session.add(handoff)
     conv.state = "waiting"
-    _event(session, handoff, "requested", detail={"reason": handoff.reason})
-    texts = svc.texts
-    if hours.is_open(runtime_settings.get(session, "working_hours", conv.commune_id), now):
-        minutes = runtime_settings.get(session, "wait_minutes", conv.commune_id)
-        return [add_outbound(session, conv, "system", texts.message("waiting", minutes=minutes), reply_to)]
-    conv.gateway_prompt = "callback_offer"
-    handoff.callback_offered_at = now or utcnow()
-    _event(session, handoff, "callback_offered", detail={"why": "out_of_hours"})
-    return [add_outbound(session, conv, "system", texts.message("out_of_hours"), reply_to),
-            add_outbound(session, conv, "system", texts.message("callback_offer", "callback"), reply_to)]
+    helper = payload.get("helper") is True  # a relative logs in for the account holder: shown on the card
+    _event(session, handoff, "requested", detail={"reason": handoff.reason, **({"helper": True} if helper else {})})
+    session.flush()  # its id: its place in the queue
+    notice = handoff_notice.compose(svc, session, conv, handoff, now)
+    if notice.offers_callback:
+        conv.gateway_prompt = "callback_offer"
+        handoff.callback_offered_at = now or utcnow()
+        _event(session, handoff, "callback_offered", detail={"why": "out_of_hours"})
+    return [add_outbound(session, conv, "system", notice.message, reply_to)]
 
 
 def claim(svc: Services, session: Session, handoff_id: int, staff: Staff) -> Handoff:
@@ -203,12 +203,12 @@ def _resolve(svc: Services, session: Session, handoff: Handoff, staff: Staff, ou
         svc.rasa.resume(conv.rasa_sender_id)
     handoff.status, handoff.outcome, handoff.resolved_at = "resolved", outcome, utcnow()
     handoff.note = svc.redactor.redact(note[:2000]).text if note else None
+    conv.assigned_staff_id, conv.gateway_prompt = None, None
     if conv.state in ("waiting", "with_staff"):
         conv.state = "closed"
         add_outbound(session, conv, "system", svc.texts.message("resolved"))
-    conv.assigned_staff_id, conv.gateway_prompt = None, None
+        satisfaction.ask(svc.texts, session, conv)  # once, one tap: was it solved? (analytics)
     if outcome != "call_back":  # no call is still to be made: the call-back number goes (gateway.services.callbacks)
-
         callbacks.close_for(session, conv)
     _event(session, handoff, "resolved", staff, {"outcome": outcome})
     audit.record(session, staff.id, "resolve", f"handoff:{handoff.id}", {"outcome": outcome})

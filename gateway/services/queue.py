@@ -23,6 +23,11 @@ def message_view(m: Message) -> Dict[str, Any]:
             "at": m.created_at.isoformat()}
 
 
+def asked_by_helper(handoff: Handoff) -> bool:
+    """Whether a relative asked for a person for the account holder (the bot's payload, kept on `requested`)."""
+    return any(e.kind == "requested" and (e.detail or {}).get("helper") is True for e in handoff.events)
+
+
 def card(texts: Texts, handoff: Handoff, transcript: int = 12) -> Dict[str, Any]:
     """The summary card of a handoff: channel, flow, step, problem, remedies tried, wait, transcript."""
     conv = handoff.conversation
@@ -31,7 +36,7 @@ def card(texts: Texts, handoff: Handoff, transcript: int = 12) -> Dict[str, Any]
     messages = conv.messages[-transcript:] if transcript else []
     return {
         "handoff_id": handoff.id, "conversation_id": conv.id, "channel": conv.channel, "commune_id": conv.commune_id,
-        "status": handoff.status, "state": conv.state, "reason": handoff.reason,
+        "status": handoff.status, "state": conv.state, "reason": handoff.reason, "helper": asked_by_helper(handoff),
         "flow": handoff.flow, "flow_title": guide.flow(handoff.flow)["short"] if handoff.flow else None,
         "step": handoff.step, "problem": handoff.problem, "problem_title": problem["title"] if problem else None,
         "tried": [{"code": c, "title": (guide.problem(c) or {}).get("title", c)} for c in handoff.tried or []],

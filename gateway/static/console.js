@@ -217,6 +217,7 @@
       fact(dl, "Đã thử", (c.tried && c.tried.length) ? c.tried.map(function (t) { return t.title; }).join("; ")
         : "Chưa có", true);
       fact(dl, "Lý do", get(L.reason, c.reason), true);
+      if (c.helper) fact(dl, get(L.card_words, "helper_fact"), get(L.card_words, "helper"), true);
       article.appendChild(dl);
       if (c.callback) {  // masked by the gateway: a list never shows a call-back number in full
         var callback = el("p", "card-callback", get(L.callback_words, "queue_fact") + ": ");

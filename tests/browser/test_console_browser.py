@@ -91,14 +91,14 @@ def test_staff_handles_a_conversation(live_server, bot, page, screenshots):
         say(live_server, sender, "/step_done")
     say(live_server, sender, "ko nhan dc ma otp")
     replies = say(live_server, sender, "cho tôi gặp cán bộ")
-    assert any("Thời gian chờ khoảng" in (r.get("text") or "") for r in replies)
+    assert any("Tôi đã nhờ cán bộ" in (r.get("text") or "") for r in replies)
 
     card = page.locator("#queue-list li.card")
     expect(card).to_have_count(1)
     expect(card).to_contain_text("Đang chờ")
     expect(card).to_contain_text("Không nhận được mã OTP")
     expect(card).to_contain_text("4/5")
-    expect(card).to_contain_text("Thời gian chờ khoảng")  # the latest messages, as the citizen saw them
+    expect(card).to_contain_text("Tôi đã nhờ cán bộ")  # the latest messages, as the citizen saw them
     expect(page.locator("#queue-announce")).to_contain_text("Có người mới đang chờ")
     expect(page.locator("#queue-count")).to_have_text("1")
     assert page.title().startswith("(1) ")

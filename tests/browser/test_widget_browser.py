@@ -147,7 +147,7 @@ def test_handoff_staff_reply_appears_live(widget_server, widget_context):
     press(page, "Mật khẩu + OTP")
     wait_step(page, 1, 5)
     press(page, "Gặp cán bộ")
-    expect(log(page)).to_contain_text("Thời gian chờ khoảng")
+    expect(log(page)).to_contain_text("Tôi đã nhờ cán bộ")
     expect(page.locator(".vnw-sub")).to_have_text(re.compile("Đang chờ cán bộ"))
 
     staff = Staff(widget_server.app)
@@ -196,7 +196,7 @@ def test_staff_leaves_and_the_bot_resumes(widget_server, widget_context):
     wait_step(page, 1, 5)
     page.get_by_label("Tin nhắn của bạn").fill("cho tôi gặp cán bộ")
     page.keyboard.press("Enter")
-    expect(log(page)).to_contain_text("Thời gian chờ khoảng")
+    expect(log(page)).to_contain_text("Tôi đã nhờ cán bộ")
     staff = Staff(widget_server.app)
     conv = conversation_id(widget_server, sender(page))
     staff.claim(staff.waiting_card(conv)["handoff_id"])

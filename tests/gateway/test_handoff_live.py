@@ -42,7 +42,7 @@ def test_full_handoff_round_trip(live_app, bot):
     # bot -> waiting: the bot's payload reaches the gateway, the citizen is told a person is asked
     replies = say(citizen, sender, "cho tôi gặp cán bộ")
     assert any(r.get("custom", {}).get("handoff") for r in replies)
-    assert any("Thời gian chờ khoảng" in t for t in texts(replies))
+    assert any("Tôi đã nhờ cán bộ" in t for t in texts(replies))
 
     login(staff)
     queue = staff.get("/api/staff/queue").get_json()

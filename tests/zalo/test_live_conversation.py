@@ -93,7 +93,7 @@ def test_handoff_with_a_staff_reply_delivered_on_zalo(live_zalo_app, fake):
         citizen.say("/step_done")
     assert texts_of(citizen.say("ko nhan dc ma otp"))[0].startswith("Không nhận được mã OTP")
     replies = citizen.say("cho tôi gặp cán bộ")
-    assert any("Thời gian chờ khoảng" in t for t in texts_of(replies))
+    assert any("Tôi đã nhờ cán bộ" in t for t in texts_of(replies))
 
     staff = app.test_client()
     login(staff)
@@ -127,7 +127,17 @@ def test_handoff_with_a_staff_reply_delivered_on_zalo(live_zalo_app, fake):
                           json={"outcome": "got_in", "note": "đã hướng dẫn qua Zalo"})
     assert resolved.status_code == 200
     pump(app)
-    assert any("kết thúc hỗ trợ" in t for t in texts_of(citizen.new()))
+    after = citizen.new()
+    assert any("kết thúc hỗ trợ" in t for t in texts_of(after))
+    # asked once, with one-tap buttons (their payload comes back as the citizen's text)
+    question = next(m for m in after if m.get("text") == "Vấn đề đăng nhập của bạn đã được giải quyết chưa?")
+    assert [(b["title"], b["payload"]) for b in buttons_of(question)] == [("Đã xong", "/satisfied"),
+                                                                         ("Chưa được", "/not_satisfied")]
+    assert any("Cảm ơn bạn đã cho biết" in t for t in texts_of(citizen.say("/satisfied")))
+    admin = app.test_client()
+    login(admin, "quantri")
+    report = admin.get("/api/staff/analytics/satisfaction.json").get_json()
+    assert (report["resolved"], report["answered"], report["solved"]) == (1, 1, 1)
     assert citizen.say("xin chào") != []  # the bot answers again
 
 
