@@ -50,7 +50,7 @@ from gateway.services import audit
 from gateway.services.hours import TZ
 from gateway.services.texts import Labels, Texts
 
-TARGETS = ("guide", "messages")
+TARGETS = ("guide", "messages", "errors")  # errors: the screen-message catalogue (the province's only)
 # The letters of the Vietnamese alphabet that carry a diacritic (NFC), lower and upper case: text in Vietnamese
 # has at least one of them.
 VIETNAMESE_LETTERS = frozenset(
@@ -65,6 +65,7 @@ STEP_CHARS = 140  # the guide's length target for one step or remedy line (a war
 KINDS: Dict[str, Tuple[int, bool]] = {
     "text": (400, True), "title": (80, True), "short": (20, True), "button": (20, True), "hours": (200, True),
     "bring": (200, True), "date": (10, False), "hotline": (20, False), "illustration": (120, False),
+    "screen": (300, False),  # a message as a screen shows it (may be in English: "Session expired")
 }
 
 
@@ -118,10 +119,11 @@ _defaults_cache: Dict[str, Any] = {"key": None, "value": None}
 def defaults(content_dir: Path) -> Dict[str, Any]:
     """The content as shipped in git (no overrides): {"guide": ..., "messages": ...}."""
     files = {t: Path(content_dir) / f"{t}.yml" for t in TARGETS}
-    key = tuple((str(p), p.stat().st_mtime_ns) for p in files.values())
+    key = tuple((str(p), p.stat().st_mtime_ns if p.exists() else None) for p in files.values())
     with _defaults_lock:
-        if _defaults_cache["key"] != key:
-            _defaults_cache.update(key=key, value={t: yaml.safe_load(p.read_text(encoding="utf-8"))
+        if _defaults_cache["key"] != key:  # errors.yml may be absent from an older content folder: {} then
+            _defaults_cache.update(key=key, value={t: (yaml.safe_load(p.read_text(encoding="utf-8"))
+                                                       if p.exists() or t != "errors" else {}) or {}
                                                    for t, p in files.items()})
         return copy.deepcopy(_defaults_cache["value"])
 
@@ -142,7 +144,7 @@ def originals(content_dir: Path, overrides: Path, commune: Optional[str] = None)
     if commune is None:
         return defaults(content_dir)
     province = content.load(Path(content_dir), Path(overrides))
-    return {"guide": province.guide, "messages": province.messages}
+    return {"guide": province.guide, "messages": province.messages, "errors": province.errors}
 
 
 def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]],
@@ -175,8 +177,10 @@ def illustration_files(directory: Path) -> List[str]:
 STEP_PARTS = (("text", "text"), ("check", "text"), ("illustration", "illustration"))  # (part, kind)
 
 
-def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts) -> List[Field]:
-    """Every editable field of the given content (values filled in later), named as in content/staff.yml."""
+def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts,
+                 errors: Optional[Dict[str, Any]] = None) -> List[Field]:
+    """Every editable field of the given content (values filled in later), named as in content/staff.yml;
+    `errors` (the screen-message catalogue) only for the province's editors: the bot's NLU reads it for all."""
     specs: List[Field] = []
     names, hints = texts.staff("content_fields"), texts.staff("content_hints")
     button_sets = texts.staff("content_button_sets")
@@ -213,6 +217,15 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts) 
             add("messages", f"buttons.{name}.{i}.title", "button",
                 names.fill("button", set=button_sets.get(name, name), number=i + 1), "buttons", names["buttons"],
                 button_set=name)
+    for key, entry in ((errors or {}).get("errors") or {}).items():
+        if not isinstance(entry, dict):
+            continue
+        problem = (guide["problems"].get(entry.get("problem")) or {}).get("title", entry.get("problem", ""))
+        add("errors", f"errors.{key}.text", "screen", names.fill("error_text", key=key, problem=problem),
+            "errors", names["errors"], error=key)
+        if "meaning" in entry:
+            add("errors", f"errors.{key}.meaning", "text", names.fill("error_meaning", key=key), "errors",
+                names["errors"], error=key)
     return specs
 
 
@@ -223,8 +236,8 @@ def fields(content_dir: Path, overrides: Path, texts: Texts, commune: Optional[s
     shipped = originals(content_dir, overrides, commune)
     edits, then = read_edits(edits_path(overrides, commune), texts)
     out = []
-    for spec in _field_specs(now.guide, now.messages, texts):
-        live = now.guide if spec.target == "guide" else now.messages
+    for spec in _field_specs(now.guide, now.messages, texts, now.errors if commune is None else None):
+        live = {"guide": now.guide, "messages": now.messages, "errors": now.errors}[spec.target]
         spec.current = content.get_path(live, spec.path)
         try:
             spec.default = content.get_path(shipped[spec.target], spec.path)
@@ -323,9 +336,11 @@ def check_signature(secret: str, signature: str, *parts: Any) -> bool:
 # --- preview ------------------------------------------------------------------------------------------------------
 
 def _with_change(guide: content.Guide, spec: Field, value: str) -> content.Guide:
-    data = {"guide": copy.deepcopy(guide.guide), "messages": copy.deepcopy(guide.messages)}
+    data = {"guide": copy.deepcopy(guide.guide), "messages": copy.deepcopy(guide.messages),
+            "errors": copy.deepcopy(guide.errors)}
     content.set_path(data[spec.target], spec.path, value)
-    return content.Guide(guide=data["guide"], messages=data["messages"], commune_fields=guide.commune_fields)
+    return content.Guide(guide=data["guide"], messages=data["messages"], errors=data["errors"],
+                         commune_fields=guide.commune_fields)
 
 
 def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True) -> Dict[str, Any]:
@@ -382,6 +397,15 @@ def _render(g: content.Guide, spec: Field, notes: Labels) -> List[Dict[str, Any]
         for i, line in enumerate(problem.get("remedy") or []):
             out.append(_bubble(g.fill(line), changed=parts[-2:] == ["remedy", str(i)]))
         out.append(_bubble(g.text("remedy_check"), [b["title"] for b in g.buttons("remedy_check")], changed=False))
+        return out
+    if "error" in ctx:  # what the citizen pastes, and the bot's answer: the meaning line, then the remedy's start
+        entry = g.error(ctx["error"]) or {}
+        problem = g.problem(entry.get("problem")) or {}
+        out = [_bubble(notes.fill("pasted", text=entry.get("text", "")), changed=parts[-1] == "text")]
+        if entry.get("meaning"):
+            out.append(_bubble(g.fill(str(entry["meaning"])), changed=parts[-1] == "meaning"))
+        if problem:
+            out.append(_bubble(g.text("remedy_intro", problem_title=problem.get("title", "")), changed=False))
         return out
     if spec.target == "messages" and parts[0] == "buttons":
         name = parts[1]

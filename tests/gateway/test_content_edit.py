@@ -351,7 +351,7 @@ def test_writes_are_atomic_and_keep_other_edits(tmp_path):
     edits, shipped = ce.read_edits(path, TEXTS)
     ce.write_overrides(path, {**edits, "guide": {"commune.hotline": "024.2"}}, shipped)
     assert ce.read_edits(path, TEXTS)[0] == {"guide": {"commune.hotline": "024.2"},
-                                       "messages": {"buttons.step.0.title": "Xong"}}
+                                       "messages": {"buttons.step.0.title": "Xong"}, "errors": {}}
     assert sorted(p.name for p in path.parent.iterdir()) == ["content-overrides.yml"]
     with ce.locked(path):
         assert path.with_name("content-overrides.yml.lock").exists()
@@ -414,3 +414,30 @@ def test_edit_reaches_the_next_citizen_without_retraining(live_app, bot):
             path.write_bytes(backup)
     restored = say(live_app.test_client(), f"ce-{uuid.uuid4().hex[:8]}", "/choose_password_otp")
     assert not any(marker in t for t in restored)
+
+
+def test_the_error_catalogue_is_editable_by_the_province_and_read_by_the_nlu_at_once(app):
+    client = admin_client(app)
+    key = "errors:errors.credentials_incorrect.text"
+    new = "Thông tin tài khoản hoặc mật khẩu không đúng, vui lòng kiểm tra lại"
+    listing = client.get("/console/content/").get_data(as_text=True)
+    assert "credentials_incorrect" in listing  # listed with the guide's fields
+    page, saved = edit_through_pages(client, key, new)
+    assert "Người dân dán" in htmllib.unescape(page) and new in htmllib.unescape(page)
+    assert saved.status_code == 302
+    data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
+    assert data["errors"] == {"errors.credentials_incorrect.text": new}
+    # the bot's NLU reads the catalogue through the same loader, with the edit, without retraining
+    errors = content.load_errors(ROOT / "content", overrides(app))
+    assert errors["errors"]["credentials_incorrect"]["text"] == new
+    [(who, target, detail, at)] = audit_entries(app)
+    assert detail["target"] == "errors" and detail["new"] == new
+
+
+def test_a_commune_admin_cannot_edit_the_province_wide_error_catalogue(app):
+    client = app.test_client()
+    assert login(client, "quantri").status_code == 302  # quang-yen's admin
+    listing = client.get("/console/content/").get_data(as_text=True)
+    assert "credentials_incorrect" not in listing
+    response = client.get("/console/content/edit", query_string={"key": "errors:errors.credentials_incorrect.text"})
+    assert response.status_code in (400, 404)
