@@ -24,6 +24,7 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import access_log, callbacks, content_edit, handoff, hours, runtime_settings, scope
 from gateway.services import queue as queue_mod
 from gateway.services.hours import TZ
+from gateway.services.states import ConversationState, HandoffStatus
 from gateway.services.texts import Labels
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -220,7 +221,7 @@ def _conversation_page(svc, session, conv: Conversation, viewer: Staff, draft: s
     openings = access_log.recent(session, viewer, conversation_id=conv.id, limit=50) if viewer.is_admin else None
     open_h = handoff.open_handoff(session, conv)
     current = queue_mod.card(svc.texts, open_h, transcript=0) if open_h is not None else None
-    unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != "resolved"), None)
+    unresolved = next((h for h in reversed(view["handoffs"]) if h["status"] != HandoffStatus.RESOLVED), None)
     assigned = conv.assigned_staff.display_name if conv.assigned_staff else None
     guide = svc.texts.guide
     problem_code = (open_h.problem if open_h is not None else None) or conv.problem
@@ -230,7 +231,8 @@ def _conversation_page(svc, session, conv: Conversation, viewer: Staff, draft: s
     page = {
         "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
         "mine": conv.assigned_staff_id == viewer.id,
-        "can_act": conv.state == "with_staff" and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
+        "can_act": conv.state == ConversationState.WITH_STAFF
+        and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
         # another staff member holds the handoff: only they hand back or close it, or an admin with a reason
         "held_by": _held_by_other(open_h, viewer), "override": svc.texts.staff("override_words"),
         "problem": problem, "problem_code": problem_code, "step": step,

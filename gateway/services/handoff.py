@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
 from gateway.rasa_client import RasaUnavailable
-from gateway.services import admission, audit, callbacks, handoff_notice, satisfaction, scope, tenant
+from gateway.services import admission, audit, callbacks, handoff_notice, satisfaction, scope, states, tenant
+from gateway.services.states import ConversationState, HandoffStatus
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
 from gateway.services.handoff_errors import HandoffError
 
 log = logging.getLogger(__name__)
-OPEN = ("waiting", "claimed")
+OPEN = states.OPEN
 OUTCOMES = ("got_in", "needs_police", "call_back", "no_answer", "other")
 MAX_OVERRIDE_REASON = 500  # characters of the reason an admin gives for acting on a handoff another one holds
 
@@ -49,17 +50,18 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
     """Open a handoff from the bot's payload and tell the citizen, in one message, what happens next
     (gateway/services/handoff_notice.py: staff free, their place and wait, off hours with a call-back offer, an
     outage). One queue entry per conversation: asking again while one is open adds nothing. Over the limit of
-    handoff requests from the client's address (`client`; gateway.services.admission) no entry is made and the citizen is told."""
+    handoff requests from the client's address (`client`; gateway.services.admission) no entry is made and the
+    citizen is told."""
     if open_handoff(session, conv) is not None:
         return []
     if admission.handoff(svc, client):
         return [add_outbound(session, conv, "system", svc.texts.message("handoff_limited"), reply_to)]
-    handoff = Handoff(conversation=conv, status="waiting", reason=str(payload.get("reason") or "requested")[:16],
+    handoff = Handoff(conversation=conv, reason=str(payload.get("reason") or "requested")[:16],
                       flow=payload.get("flow") if payload.get("flow") in ("A", "B") else None,
                       step=payload.get("step") if isinstance(payload.get("step"), int) else None,
                       problem=(payload.get("problem") or None), tried=list(payload.get("tried") or []))
+    states.requested(conv, handoff)
     session.add(handoff)
-    conv.state = "waiting"
     helper = payload.get("helper") is True  # a relative logs in for the account holder: shown on the card
     _event(session, handoff, "requested", detail={"reason": handoff.reason, **({"helper": True} if helper else {})})
     session.flush()  # its id: its place in the queue
@@ -71,18 +73,33 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
     return [add_outbound(session, conv, "system", notice.message, reply_to)]
 
 
+def take_over(session: Session, conv: Conversation, reason: str, now: Optional[datetime] = None) -> Handoff:
+    """A person answered the citizen outside the console (Zalo's OA admin page): the conversation is with them,
+    through its open handoff or a new one claimed by no console user (`reason`). The caller pauses Rasa first."""
+    now = now or utcnow()
+    current = open_handoff(session, conv)
+    if current is None:
+        current = Handoff(conversation=conv, reason=reason[:16], flow=conv.flow, step=conv.step,
+                          problem=conv.problem, tried=list(conv.tried or []))
+        states.requested(conv, current)
+        session.add(current)
+        _event(session, current, "requested", detail={"reason": reason})
+    states.taken_over(conv, current, now)
+    _event(session, current, "claimed", detail={"via": reason})
+    return current
+
+
 def claim(svc: Services, session: Session, handoff_id: int, staff: Staff) -> Handoff:
     """A staff member takes a waiting conversation: Rasa is paused and the citizen is told a person joined."""
     handoff = scope.visible_handoff(session, staff, handoff_id)
     if handoff is None:
         raise HandoffError(404, "not_found")
-    if handoff.status != "waiting":
+    if handoff.status != HandoffStatus.WAITING:
         raise HandoffError(409, "not_waiting")
     conv = handoff.conversation
     with speaking_for(svc, conv):
         svc.rasa.pause(conv.rasa_sender_id)  # raises RasaUnavailable before anything changes
-        handoff.status, handoff.claimed_at, handoff.claimed_by_id = "claimed", utcnow(), staff.id
-        conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", staff.id, None
+        states.claimed(conv, handoff, staff.id, utcnow())
         add_outbound(session, conv, "system", svc.texts.message("staff_joined", name=staff.display_name))
         _event(session, handoff, "claimed", staff)
         audit.record(session, staff.id, "claim", f"handoff:{handoff.id}")
@@ -90,7 +107,7 @@ def claim(svc: Services, session: Session, handoff_id: int, staff: Staff) -> Han
 
 
 def _handled_by(session: Session, conv: Conversation, staff: Staff) -> Handoff:
-    if conv.state != "with_staff":
+    if conv.state != ConversationState.WITH_STAFF:
         raise HandoffError(409, "not_with_staff")
     if conv.assigned_staff_id != staff.id and not staff.is_admin:
         raise HandoffError(403, "assigned_to_someone_else")
@@ -99,7 +116,7 @@ def _handled_by(session: Session, conv: Conversation, staff: Staff) -> Handoff:
 
 def _with_staff(session: Session, conv: Conversation) -> Handoff:
     """The open handoff of a conversation staff are handling; HandoffError if it is not handled by staff."""
-    if conv.state != "with_staff":
+    if conv.state != ConversationState.WITH_STAFF:
         raise HandoffError(409, "not_with_staff")
     handoff = open_handoff(session, conv)
     if handoff is None:
@@ -109,7 +126,7 @@ def _with_staff(session: Session, conv: Conversation) -> Handoff:
 
 def holder_of(handoff: Handoff) -> Optional[Staff]:
     """The staff member holding a handoff (who claimed it, while it is claimed), or None."""
-    return handoff.claimed_by if handoff.status == "claimed" else None
+    return handoff.claimed_by if handoff.status == HandoffStatus.CLAIMED else None
 
 
 def check_holder(svc: Services, session: Session, handoff: Handoff, staff: Staff, action: str,
@@ -173,8 +190,7 @@ def _return_to_bot(svc: Services, session: Session, conv: Conversation, staff: S
             out.append(add_outbound(session, conv, "bot", bot_reply))
     except RasaUnavailable:  # Rasa is resumed already: the bot answers the citizen's next message as usual
         log.warning("action_resume failed for conversation %s; continuing without the step reminder", conv.id)
-    handoff.status = "returned"
-    conv.state, conv.assigned_staff_id = "bot", None
+    states.returned(conv, handoff)
     _event(session, handoff, "returned", staff)
     audit.record(session, staff.id, "return_to_bot", f"conversation:{conv.id}")
     return out
@@ -189,7 +205,7 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
     handoff = scope.visible_handoff(session, staff, handoff_id)
     if handoff is None:
         raise HandoffError(404, "not_found")
-    if handoff.status == "resolved":
+    if handoff.status == HandoffStatus.RESOLVED:
         raise HandoffError(409, "already_resolved")
     with speaking_for(svc, handoff.conversation):
         return _resolve(svc, session, handoff, staff, outcome, note, reason)
@@ -199,13 +215,10 @@ def _resolve(svc: Services, session: Session, handoff: Handoff, staff: Staff, ou
              reason: Optional[str]) -> Handoff:
     check_holder(svc, session, handoff, staff, "resolve", reason)
     conv = handoff.conversation
-    if conv.state == "with_staff":
+    if conv.state == ConversationState.WITH_STAFF:
         svc.rasa.resume(conv.rasa_sender_id)
-    handoff.status, handoff.outcome, handoff.resolved_at = "resolved", outcome, utcnow()
     handoff.note = svc.redactor.redact(note[:2000]).text if note else None
-    conv.assigned_staff_id, conv.gateway_prompt = None, None
-    if conv.state in ("waiting", "with_staff"):
-        conv.state = "closed"
+    if states.resolved(conv, handoff, outcome, utcnow()):
         add_outbound(session, conv, "system", svc.texts.message("resolved"))
         satisfaction.ask(svc.texts, session, conv)  # once, one tap: was it solved? (analytics)
     if outcome != "call_back":  # no call is still to be made: the call-back number goes (gateway.services.callbacks)
@@ -219,7 +232,8 @@ def sweep_timeouts(svc: Services, session: Session, now: Optional[datetime] = No
     """Offer a call back in conversations that waited longer than the timeout with nobody claiming."""
     now = now or utcnow()
     cutoff = now - timedelta(minutes=svc.settings.handoff_timeout_min)
-    stale = session.scalars(select(Handoff).where(Handoff.status == "waiting", Handoff.callback_offered_at.is_(None),
+    stale = session.scalars(select(Handoff).where(Handoff.status == HandoffStatus.WAITING,
+                                                  Handoff.callback_offered_at.is_(None),
                                                   Handoff.requested_at < cutoff)).all()
     for handoff in stale:
         conv = handoff.conversation

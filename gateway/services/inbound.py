@@ -31,7 +31,9 @@ from gateway.models import CallbackRequest, Conversation, Message, rest_message,
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _handle_in_turn
 from gateway.services import admission, handoff, retro_mask, runtime_settings, satisfaction, tenant
+from gateway.services import states
 from gateway.services.communes import CommuneInfo
+from gateway.services.states import ConversationState
 from gateway.services.container import Services
 from gateway.services.inbound_errors import BotUnavailable, Rejected
 from gateway.services.messages import add_outbound, get_or_create_conversation, outbound_values, replies_to
@@ -149,7 +151,8 @@ _ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).
 # meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
 _SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
     last_message_at=bindparam("now"), gateway_prompt=None,
-    state=case((Conversation.state == "closed", "bot"), else_=Conversation.state),
+    state=case((Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
+               else_=Conversation.state),  # states.bot_answered, in SQL
     **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS})
 
 
@@ -237,7 +240,7 @@ def _answer(svc: Services, inbound: Inbound, text: str, redaction, row, conv: Si
     rasa_replies: Optional[List[Dict[str, Any]]] = None
     slots: Dict[str, Any] = {}
     notice = False  # whether this answer carries the privacy notice (a conversation's first answer)
-    if state != "with_staff" and answer is None:
+    if state != ConversationState.WITH_STAFF and answer is None:
         metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id,
                     **_commune_metadata(svc, conv.commune_id)}
         if outage and outage.get("on"):
@@ -339,8 +342,7 @@ def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, in
 def _after_bot_turn(conv, slots: Dict[str, Any]) -> None:
     """The conversation (ORM row) after the bot answered: back with the bot, no gateway question pending, summary
     from the slots. The common path does the same in SQL (`_SAVE_SUMMARY`); keep the two alike."""
-    if conv.state == "closed":
-        conv.state = "bot"
+    states.bot_answered(conv)
     conv.gateway_prompt = None
     _apply_slots(conv, slots)
 

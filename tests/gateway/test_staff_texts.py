@@ -24,7 +24,7 @@ from bot.nlu.sensitive import KINDS
 from gateway.blueprints import common, console
 from gateway.channels.zalo import delivery, events
 import content
-from gateway.services import admin, analytics, content_edit, handoff, hotline, staff_accounts
+from gateway.services import admin, analytics, content_edit, handoff, hotline, staff_accounts, states
 from gateway.services.texts import Labels, StaffError, Texts
 from tests.gateway.conftest import build_app, login, make_settings
 from tests.gateway.test_analytics import seed as seed_analytics
@@ -184,8 +184,10 @@ def codes_in_use() -> Dict[str, Set[str]]:
         "console_pages": set(console.STAFF_PAGES + console.ADMIN_PAGES),
         "delivery": {delivery.Outcome.BLOCKED, delivery.Outcome.FAILED},
         "zalo_media": {"other", "oa_admin"},
-        "conversation_states": set().union(*(assigned(tree, "state") for _, tree in gateway)),
-        "handoff_statuses": assigned(handoff_module, "status") | set(handoff.OPEN)
+        # the states have one owner (gateway/services/states.py); the scans check nobody sets another word
+        "conversation_states": {s.value for s in states.ConversationState}
+        | set().union(*(assigned(tree, "state") for _, tree in gateway)),
+        "handoff_statuses": {s.value for s in states.HandoffStatus} | assigned(handoff_module, "status")
         | set().union(*(strings(k.value) for _, tree in gateway for call in calls(tree, "Handoff")
                         for k in call.keywords if k.arg == "status")),
         "handoff_reasons": {events.ECHO_TAKEOVER_REASON}

@@ -33,12 +33,13 @@ from sqlalchemy.exc import IntegrityError
 from gateway.channels.zalo import provincial
 from gateway.channels.zalo import texts as ztexts
 from gateway.channels.zalo.models import ZaloEvent, ZaloSent
-from gateway.models import Conversation, Handoff, Message, utcnow
+from gateway.models import Conversation, Message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import audit, handoff, inbound, ordering, tenant
 from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound, get_or_create_conversation
+from gateway.services.states import WITH_A_PERSON, ConversationState
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: notice, "xóa cuộc trò chuyện"
 
 log = logging.getLogger(__name__)
@@ -403,10 +404,10 @@ def _erasure_confirmation(svc: Services, user: str, oa_id: Optional[str], replie
 def _follow(svc: Services, event_id: int, user: str, oa_id: Optional[str] = None) -> str:
     with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
         conv = conversation(svc, session, user, oa_id)
-        if conv.state != "with_staff" and provincial.active(svc, conv):  # the province's OA: which commune?
+        if conv.state != ConversationState.WITH_STAFF and provincial.active(svc, conv):  # which commune?
             add_outbound(session, conv, "system", provincial.ask(svc, welcome=True))
             conv.gateway_prompt = provincial.PROMPT
-        elif conv.state != "with_staff":
+        elif conv.state != ConversationState.WITH_STAFF:
             add_outbound(session, conv, "system",
                          privacy_notice.attach(svc, conv, ztexts.message(svc, "welcome", "offer_guide")))
         _finish(session, event_id, "done")
@@ -428,7 +429,7 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
         conv = conversation(svc, session, user, oa_id)
         if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
                                                    Message.idempotency_key == key)) is None:
-            person = conv.state in ("waiting", "with_staff")
+            person = conv.state in WITH_A_PERSON
             placeholders = svc.texts.staff("zalo_media")  # what staff read in the transcript for a picture, a file…
             text = placeholders.get(kind) or placeholders["other"]
             if redaction is not None:
@@ -443,10 +444,10 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
             session.add(incoming)
             conv.last_message_at = utcnow()
             session.flush()
-            if conv.state != "with_staff" and provincial.active(svc, conv):  # no commune yet: ask for it
+            if conv.state != ConversationState.WITH_STAFF and provincial.active(svc, conv):  # no commune: ask
                 add_outbound(session, conv, "system", provincial.ask(svc), incoming)
                 conv.gateway_prompt = provincial.PROMPT
-            elif conv.state != "with_staff":
+            elif conv.state != ConversationState.WITH_STAFF:
                 answer = "sticker" if kind in ("sticker", "gif") else ("media_waiting" if person else "media")
                 add_outbound(session, conv, "system", privacy_notice.attach(svc, conv, ztexts.message(
                     svc, answer, None if person or answer == "sticker" else "offer_guide")), incoming)
@@ -500,7 +501,7 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str, oa_id: Opt
         with svc.db.session() as session:
             conv = conversation(svc, session, user, oa_id)
             sender, state, conv_id = conv.rasa_sender_id, conv.state, conv.id
-        if state != "with_staff":
+        if state != ConversationState.WITH_STAFF:
             try:
                 svc.rasa.pause(sender)
             except RasaUnavailable as exc:
@@ -512,16 +513,8 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str, oa_id: Opt
                 return
             now = utcnow()
             current = handoff.open_handoff(session, conv)
-            if conv.state != "with_staff":
-                if current is None:
-                    current = Handoff(conversation=conv, status="claimed", reason=ECHO_TAKEOVER_REASON,
-                                      flow=conv.flow, step=conv.step, problem=conv.problem,
-                                      tried=list(conv.tried or []))
-                    session.add(current)
-                    handoff._event(session, current, "requested", detail={"reason": ECHO_TAKEOVER_REASON})
-                current.status, current.claimed_at, current.claimed_by_id = "claimed", now, None
-                handoff._event(session, current, "claimed", detail={"via": ECHO_TAKEOVER_REASON})
-                conv.state, conv.assigned_staff_id, conv.gateway_prompt = "with_staff", None, None
+            if conv.state != ConversationState.WITH_STAFF:
+                current = handoff.take_over(session, conv, ECHO_TAKEOVER_REASON, now)
                 audit.record(session, None, "zalo_admin_takeover", f"conversation:{conv.id}")
                 log.info("zalo: a person answered conversation %d from the OA admin page: bot paused", conv.id)
             redaction = svc.redactor.redact(text) if text else None

@@ -31,6 +31,7 @@ from gateway.channels.zalo import texts as ztexts
 from gateway.communes.names import Match, NameIndex, load_units
 from gateway.models import Conversation, Message
 from gateway.services import erase_command, inbound, privacy_notice, tenant
+from gateway.services.states import WITH_A_PERSON
 from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.messages import add_outbound
@@ -56,8 +57,7 @@ _index: Optional[Tuple[tuple, NameIndex]] = None
 def active(svc: Services, conv: Any) -> bool:
     """Whether a conversation still has to say its commune (the province's OA, no commune yet); not while a person
     handles it (someone answered from the OA's admin page): the citizen's messages then go to that person."""
-    return conv.commune_id is None and bool(svc.settings.zalo_provincial) and conv.state not in ("waiting",
-                                                                                                  "with_staff")
+    return conv.commune_id is None and bool(svc.settings.zalo_provincial) and conv.state not in WITH_A_PERSON
 
 
 def index(svc: Services) -> NameIndex:
