@@ -86,7 +86,7 @@ class Bot(BotServers):
             return super().start_rasa(model)
         from tests.e2e.servers import BOT_VENV, MODEL
 
-        self._spawn("rasa", [str(BOT_VENV / "bin/rasa"), "run", "--enable-api", "--auth-token", self.token,
+        self._spawn("rasa", [str(BOT_VENV / "bin/rasa"), "run", "--enable-api", f"--auth-token={self.token}",
                              "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "bot/endpoints.yml",
                              "--credentials", "bot/credentials.yml", "-m", str(model or MODEL)])
 

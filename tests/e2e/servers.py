@@ -75,7 +75,7 @@ class BotServers:
             raise FileNotFoundError(f"{model} is missing: run `make train` first")
         # through bot/serve.py: `rasa run` with the project's measured fixes (as Procfile and systemd start it)
         self._spawn("rasa", [str(BOT_VENV / "bin/python"), "-m", "bot.serve", "run", "--enable-api",
-                             "--auth-token", self.token, "-i", "127.0.0.1", "-p", str(self.rasa_port),
+                             f"--auth-token={self.token}", "-i", "127.0.0.1", "-p", str(self.rasa_port),
                              "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
                              "-m", str(model)])
 
