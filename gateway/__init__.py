@@ -70,12 +70,15 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin_sessions.bp)
     app.register_blueprint(widget.bp)
-    from gateway.blueprints import analytics, content_admin, script_aid  # hotline script aid, analytics, content editing
+    # hotline script aid, analytics, content editing
+    from gateway.blueprints import analytics, content_admin, script_aid
 
     app.register_blueprint(script_aid.bp)
     app.register_blueprint(analytics.bp)
     app.register_blueprint(content_admin.bp)
-    app.register_blueprint(__import__("gateway.blueprints.communes_admin", fromlist=["bp"]).bp)  # the communes page
+    from gateway.blueprints import communes_admin  # the communes page
+
+    app.register_blueprint(communes_admin.bp)
     csrf.exempt(rest.bp)
     csrf.exempt(public_api.bp)
     csrf.exempt(widget.bp)

@@ -18,7 +18,8 @@ RASA_TOKEN = secrets.token_urlsafe(24)
 
 
 DEFAULT_COMMUNE_ID = 1  # quang-yen, the commune migration 0006 makes (the installation's DEFAULT_COMMUNE)
-ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}  # working hours: a handoff waits
+# working hours around the clock: a handoff waits for staff
+ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 
 
 def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token=RASA_TOKEN, action_url="http://127.0.0.1:9",

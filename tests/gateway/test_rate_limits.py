@@ -1,5 +1,5 @@
-"""Rate limits (`limits`, moving window): per conversation, per IP, on the widget's poll and on staff login; 429 JSON (or
-page) with Retry-After and a Vietnamese message; configurable; harmless when their storage is down."""
+"""Rate limits (`limits`, moving window): per conversation, per IP, on the widget's poll and on staff login; 429
+JSON (or page) with Retry-After and a Vietnamese message; configurable; harmless when their storage is down."""
 from __future__ import annotations
 
 import re

@@ -8,7 +8,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import yaml
 
 from bot.nlu import sensitive
 from gateway.privacy import Redactor
