@@ -2,6 +2,7 @@
 
 The command line still says the bind address, workers and threads; this file holds what never changes.
 """
+
 import os
 
 # A gthread worker touches its heartbeat file after every wake-up of its loop (several times per request). On a

@@ -17,6 +17,7 @@ Fix 3 — a SQLite tracker store (the commune default) keeps its connection and 
 commit waits for an fsync. With WAL + NORMAL the store stays consistent after a crash or kill -9 of any process
 (only a power cut can lose the last turns, like the gateway's own database). PostgreSQL is left as Rasa makes it.
 """
+
 from __future__ import annotations
 
 import sys
@@ -95,8 +96,13 @@ def _patch_sqlite_tracker_store() -> None:
             return
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8,
-                                       connect_args={"check_same_thread": False, "timeout": 30})
+        self.engine = sa.create_engine(
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=2,
+            max_overflow=8,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
         sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 

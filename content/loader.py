@@ -4,6 +4,7 @@ the bot's understanding and its actions), and the staff consoles' words (content
 
 This module only finds, caches and fills them in.
 """
+
 from __future__ import annotations
 
 import copy
@@ -218,6 +219,7 @@ def load(directory: Optional[Path] = None, overrides: Optional[Path] = None, com
     if commune is not None:
         own = commune_overrides_path(overrides, commune)
         if own.exists():
+
             def build_own() -> Guide:
                 base = load(directory, overrides)
                 guide, messages = copy.deepcopy(base.guide), copy.deepcopy(base.messages)

@@ -1,4 +1,5 @@
 """The gateway: the only part of Trợ lý VNeID reachable from outside (Flask app factory)."""
+
 from __future__ import annotations
 
 import logging
@@ -23,7 +24,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 

@@ -1,4 +1,5 @@
 """Commands: `flask --app gateway <command>` (the bin/ scripts set FLASK_APP)."""
+
 from __future__ import annotations
 
 import getpass
@@ -42,12 +43,14 @@ def register(app: Flask) -> None:
         ask = svc().texts.staff("cli")
         username = username or click.prompt(ask["username"])
         display_name = display_name or click.prompt(ask["display_name"])
-        password = password or os.environ.get("ADMIN_PASSWORD") or getpass.getpass(
-            ask.fill("password", min_chars=staff_accounts.MIN_PASSWORD))
+        password = (
+            password
+            or os.environ.get("ADMIN_PASSWORD")
+            or getpass.getpass(ask.fill("password", min_chars=staff_accounts.MIN_PASSWORD))
+        )
         try:
             with svc().db.session() as session:
-                staff_accounts.create(session, username, display_name, password, role="admin",
-                                      commune_id=commune_id)
+                staff_accounts.create(session, username, display_name, password, role="admin", commune_id=commune_id)
         except staff_accounts.AccountError as exc:
             raise click.ClickException(svc().texts.explain(exc)) from exc
         click.echo(f"admin '{username}' created for " + (f"commune {slug}" if slug else "the province"))
@@ -65,8 +68,9 @@ def register(app: Flask) -> None:
             done = key_rotation.rotate_secret_key(svc())
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"new SECRET_KEY in {done.path}; staff sessions ended: {done.sessions}; "
-                   "restart the gateway and its worker")
+        click.echo(
+            f"new SECRET_KEY in {done.path}; staff sessions ended: {done.sessions}; restart the gateway and its worker"
+        )
 
     @app.cli.command("sweep")
     def sweep():

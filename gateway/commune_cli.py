@@ -1,4 +1,5 @@
 """`flask commune …`: the communes of a province installation (add one, import the province's, list them)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,17 +28,25 @@ def register(app: Flask, svc: Callable) -> None:
         try:
             with svc().db.session() as session:
                 row = communes.add(session, slug, name, kind, old_names)
-                audit.record(session, None, "commune_added", f"commune:{row.slug}", {"name": row.name},
-                             commune_id=row.id)
+                audit.record(
+                    session, None, "commune_added", f"commune:{row.slug}", {"name": row.name}, commune_id=row.id
+                )
         except communes.CommuneError as exc:
             raise click.ClickException(f"{exc.code}: {exc.fields or ''}") from exc
         svc().communes.changed()
-        click.echo(f"commune '{slug}' ({name}) created; hotline and hours: not confirmed yet "
-                   "(its citizens are given the province's line until the commune fills them in)")
+        click.echo(
+            f"commune '{slug}' ({name}) created; hotline and hours: not confirmed yet "
+            "(its citizens are given the province's line until the commune fills them in)"
+        )
 
     @commune.command("import")
-    @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-                  help="Default: content/communes/thanh-hoa.yml (derived offline by tools/build_communes.py).")
+    @click.option(
+        "--file",
+        "path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Default: content/communes/thanh-hoa.yml (derived offline by tools/build_communes.py).",
+    )
     def import_(path):
         """Load every commune of the province from the data file shipped in the repository; existing communes
         keep their settings."""
@@ -46,8 +55,10 @@ def register(app: Flask, svc: Callable) -> None:
             added, kept = communes.import_units(session, units)
             audit.record(session, None, "communes_imported", "communes", {"added": added, "kept": kept})
         svc().communes.changed()
-        click.echo(f"{added} communes added, {kept} already there ({len(units)} in the file); hotlines and hours "
-                   "not confirmed yet until each commune fills them in")
+        click.echo(
+            f"{added} communes added, {kept} already there ({len(units)} in the file); hotlines and hours "
+            "not confirmed yet until each commune fills them in"
+        )
 
     @commune.command("list")
     def list_():

@@ -4,6 +4,7 @@ SECRET_KEY, RASA_TOKEN and ZALO_TOKEN_KEY left unset are generated into VAR_DIR 
 (gateway/keys.py); production (`APP_ENV=production`) refuses to start without SECRET_KEY and RASA_TOKEN, and no
 mode accepts a published or short key.
 """
+
 from __future__ import annotations
 
 import os
@@ -105,7 +106,8 @@ class Settings:
         s.rasa_url = env.get("RASA_URLS") or env.get("RASA_URL", f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}")
         s.rasa_token = env.get("RASA_TOKEN", s.rasa_token).strip()
         s.action_server_url = env.get("ACTION_SERVER_URLS") or env.get(
-            "ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}")
+            "ACTION_SERVER_URL", f"http://127.0.0.1:{env.get('ACTION_PORT', '5055')}"
+        )
         s.content_dir = Path(env.get("CONTENT_DIR", s.content_dir))
         s.content_overrides = Path(env.get("CONTENT_OVERRIDES", s.content_overrides))
         s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
@@ -127,8 +129,13 @@ class Settings:
         for name in ("conversation", "ip", "poll", "login_ip"):
             attr = f"rate_limit_{name}"
             setattr(s, attr, env.get(attr.upper(), getattr(s, attr)).strip())
-        for attr in ("login_failures_before_delay", "login_delay_max_s", "login_account_failures",
-                     "staff_session_idle_minutes", "staff_session_max_hours"):
+        for attr in (
+            "login_failures_before_delay",
+            "login_delay_max_s",
+            "login_account_failures",
+            "staff_session_idle_minutes",
+            "staff_session_max_hours",
+        ):
             setattr(s, attr, max(1, int(env.get(attr.upper(), getattr(s, attr)))))
         s.proxy_count = int(env.get("PROXY_COUNT", s.proxy_count))
         s.order_wait_s = float(env.get("ORDER_WAIT_S", s.order_wait_s))

@@ -2,6 +2,7 @@
 
 `postgresql://…` URLs (the form Rasa's tracker store and the documentation use) run on psycopg 3 here.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,7 +20,7 @@ def engine_url(url: str) -> str:
     """The SQLAlchemy URL to use in this environment: plain `postgresql://` / `postgres://` → psycopg 3."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -5,6 +5,7 @@ behind a reverse proxy, and an honest retryable answer when the database is down
 The per-IP limit is generous because many citizens share one address behind a mobile carrier's NAT; behind nginx
 set PROXY_COUNT=1 so the address is the citizen's (X-Forwarded-For), not the proxy's.
 """
+
 from __future__ import annotations
 
 import logging

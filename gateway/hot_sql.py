@@ -14,6 +14,7 @@ as through `Connection.execute`. What is not the same, on purpose:
   connection is invalidated, not given back to the pool;
 - SQLite's in-process write lock (`gateway.db`) is taken by a writing transaction for its whole length.
 """
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,10 @@ def compile_for(statement, dialect) -> _Compiled:
     or expanding parameters)."""
     compiled = statement.compile(dialect=dialect)
     if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
-        raise ValueError("statement relies on Python-side defaults; pass every value: "
-                         + ", ".join(c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)))
+        raise ValueError(
+            "statement relies on Python-side defaults; pass every value: "
+            + ", ".join(c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch))
+        )
     if compiled.escaped_bind_names or any(b.callable is not None or b.expanding for b in compiled.bind_names):
         raise ValueError("statement needs SQLAlchemy's execution-time parameter handling")
     fixed, required, bind = {}, set(), {}
@@ -61,8 +64,7 @@ def compile_for(statement, dialect) -> _Compiled:
     result = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
     row = namedtuple("Row", [column.key for column in columns], rename=True)._make if columns else None
     names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.bind_names.values())
-    return _Compiled(compiled.string, names, bool(compiled.positional), fixed, frozenset(required), bind, result,
-                     row)
+    return _Compiled(compiled.string, names, bool(compiled.positional), fixed, frozenset(required), bind, result, row)
 
 
 class Cursor:
@@ -72,8 +74,13 @@ class Cursor:
         self._hot = hot
         self._cursor = cursor
 
-    def _run(self, statement, params: Mapping[str, Any], many: Sequence[Mapping[str, Any]] = (),
-             fetch: Optional[Callable[[Any], Any]] = None):
+    def _run(
+        self,
+        statement,
+        params: Mapping[str, Any],
+        many: Sequence[Mapping[str, Any]] = (),
+        fetch: Optional[Callable[[Any], Any]] = None,
+    ):
         """Execute (once, or once per row of `many`), then `fetch(cursor)` if given; driver errors wrapped."""
         prepared = self._hot.prepared(statement)
         try:
@@ -100,8 +107,9 @@ class Cursor:
         prepared, row = self._run(statement, params, fetch=lambda cursor: cursor.fetchone())
         if row is None or prepared.row is None:
             return row
-        return prepared.row(value if convert is None else convert(value)
-                            for convert, value in zip(prepared.result, row))
+        return prepared.row(
+            value if convert is None else convert(value) for convert, value in zip(prepared.result, row)
+        )
 
     def all(self, statement, params: Mapping[str, Any]) -> List[Row]:
         """Every row, as the driver returns it (for statements whose columns need no conversion: text())."""
@@ -111,8 +119,9 @@ class Cursor:
 def _values(prepared: _Compiled, params: Mapping[str, Any]):
     """The driver's parameters: the caller's values (or the statement's own), converted by the column types."""
     if not prepared.required <= params.keys():
-        raise InvalidRequestError("A value is required for bind parameter(s) "
-                                  + ", ".join(sorted(prepared.required - params.keys())))
+        raise InvalidRequestError(
+            "A value is required for bind parameter(s) " + ", ".join(sorted(prepared.required - params.keys()))
+        )
     values = {name: params[name] if name in params else prepared.fixed[name] for name in prepared.names}
     for name, convert in prepared.bind.items():
         values[name] = convert(values[name])
@@ -137,8 +146,7 @@ class HotSQL:
 
     def wrap(self, exc: BaseException, sql: Optional[str] = None) -> BaseException:
         """A driver error as SQLAlchemy's exception, without the parameters (citizens' text)."""
-        return DBAPIError.instance(sql, None, exc, self.dbapi_error, hide_parameters=True,
-                                   dialect=self.engine.dialect)
+        return DBAPIError.instance(sql, None, exc, self.dbapi_error, hide_parameters=True, dialect=self.engine.dialect)
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Cursor]:
@@ -170,8 +178,9 @@ class HotSQL:
 
     def _rollback(self, connection, exc: BaseException) -> None:
         orig = getattr(exc, "orig", exc)
-        if isinstance(orig, self.dbapi_error) and self.engine.dialect.is_disconnect(orig, connection.dbapi_connection,
-                                                                                    None):
+        if isinstance(orig, self.dbapi_error) and self.engine.dialect.is_disconnect(
+            orig, connection.dbapi_connection, None
+        ):
             connection.invalidate(orig)
             return
         try:

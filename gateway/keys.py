@@ -11,6 +11,7 @@ No mode accepts a published key (the old development defaults, a key written any
 short one, from the environment or from a file (`tests/gateway/test_secret_keys.py` scans the repository).
 `flask rotate-secret-key` replaces a generated SECRET_KEY (`rotate`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,12 +29,19 @@ log = logging.getLogger(__name__)
 MIN_SECRET_CHARS = 32  # SECRET_KEY, ZALO_TOKEN_KEY
 MIN_TOKEN_CHARS = 16  # RASA_TOKEN
 # Keys and tokens written in the repository at some point (defaults, examples, tests): anyone can read them.
-PUBLISHED = frozenset({
-    DEV_SECRET_KEY, DEV_RASA_TOKEN,
-    "test-secret-key-0123456789abcdef0123", "stack-secret-key-0123456789abcdef0123456789",
-    "fuzz-secret-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0", "fuzz-rasa-token-0a1b2c3d4e5f",
-    "another-secret-key-0123456789abcdef0123", "rotated-secret-key-0123456789abcdef01", "test-token",
-})
+PUBLISHED = frozenset(
+    {
+        DEV_SECRET_KEY,
+        DEV_RASA_TOKEN,
+        "test-secret-key-0123456789abcdef0123",
+        "stack-secret-key-0123456789abcdef0123456789",
+        "fuzz-secret-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "fuzz-rasa-token-0a1b2c3d4e5f",
+        "another-secret-key-0123456789abcdef0123",
+        "rotated-secret-key-0123456789abcdef01",
+        "test-token",
+    }
+)
 PLACEHOLDERS = ("change-me", "changeme", "change_me")
 FILES = {"secret_key": "secret_key", "zalo_token_key": "zalo_token_key", "rasa_token": "rasa_token"}
 VARIABLES = {"secret_key": "SECRET_KEY", "zalo_token_key": "ZALO_TOKEN_KEY", "rasa_token": "RASA_TOKEN"}
@@ -59,9 +67,11 @@ def refusal(value: str, minimum: int = MIN_SECRET_CHARS) -> Optional[str]:
 def _check(name: str, value: str, where: str) -> str:
     reason = refusal(value, MINIMUM[name])
     if reason:
-        raise ConfigError(f"{where} {reason}: generate one with `python3 -c 'import secrets; "
-                          f"print(secrets.token_urlsafe(48))'`" + (" or delete the file to get a new one"
-                                                                   if where.startswith("the file") else ""))
+        raise ConfigError(
+            f"{where} {reason}: generate one with `python3 -c 'import secrets; "
+            f"print(secrets.token_urlsafe(48))'`"
+            + (" or delete the file to get a new one" if where.startswith("the file") else "")
+        )
     return value
 
 

@@ -1,4 +1,5 @@
 """Run the Alembic migrations of the gateway database (`flask --app gateway db-upgrade`, and at start-up)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,5 +23,5 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database to the given revision (creates the SQLite file if needed)."""
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)

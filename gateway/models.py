@@ -1,5 +1,6 @@
 """The gateway's tables: communes (the tenants), conversations, messages (redacted), handoffs and their events,
 callbacks, staff, settings, audit log. Schema changes go through Alembic (gateway/migrations)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -77,10 +78,12 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
-    messages: Mapped[List["Message"]] = relationship(back_populates="conversation", order_by="Message.id",
-                                                     cascade="all, delete-orphan", passive_deletes=True)
-    handoffs: Mapped[List["Handoff"]] = relationship(back_populates="conversation", order_by="Handoff.id",
-                                                     cascade="all, delete-orphan", passive_deletes=True)
+    messages: Mapped[List["Message"]] = relationship(
+        back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    handoffs: Mapped[List["Handoff"]] = relationship(
+        back_populates="conversation", order_by="Handoff.id", cascade="all, delete-orphan", passive_deletes=True
+    )
     assigned_staff: Mapped[Optional["Staff"]] = relationship()
     commune: Mapped[Optional[Commune]] = relationship()
 
@@ -145,8 +148,9 @@ class Handoff(Base):
 
     conversation: Mapped[Conversation] = relationship(back_populates="handoffs")
     claimed_by: Mapped[Optional["Staff"]] = relationship()
-    events: Mapped[List["HandoffEvent"]] = relationship(back_populates="handoff", order_by="HandoffEvent.id",
-                                                        cascade="all, delete-orphan", passive_deletes=True)
+    events: Mapped[List["HandoffEvent"]] = relationship(
+        back_populates="handoff", order_by="HandoffEvent.id", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class HandoffEvent(Base):

@@ -1,4 +1,5 @@
 """Talks to the Rasa server (REST channel, HTTP API with token) and checks the action server. Loopback only."""
+
 from __future__ import annotations
 
 import http.client
@@ -87,8 +88,13 @@ class RasaClient:
     a stable hash of its sender id: Rasa's SQL tracker store must have a single writer per conversation.
     """
 
-    def __init__(self, url: Union[str, Sequence[str]], token: str, action_server_url: Union[str, Sequence[str]],
-                 timeout: float = 20.0) -> None:
+    def __init__(
+        self,
+        url: Union[str, Sequence[str]],
+        token: str,
+        action_server_url: Union[str, Sequence[str]],
+        timeout: float = 20.0,
+    ) -> None:
         """Base URLs (one or a list; action servers in the same order), the HTTP API token, a timeout."""
         self.urls = _urls(url)
         self.action_server_urls = _urls(action_server_url)
@@ -134,8 +140,9 @@ class RasaClient:
     def parse(self, text: str) -> Dict[str, Any]:
         """NLU only (no tracker change): intent, entities."""
         try:
-            response = self.http.post(f"{self.url}/model/parse", params={"token": self.token},
-                                      json={"text": text}, timeout=self.timeout)
+            response = self.http.post(
+                f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=self.timeout
+            )
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -143,8 +150,12 @@ class RasaClient:
 
     def _events(self, sender: str, events: List[Dict[str, Any]]) -> None:
         try:
-            response = self.http.post(self._conversation(sender, "tracker/events"), params={"token": self.token},
-                                      json=events, timeout=self.timeout)
+            response = self.http.post(
+                self._conversation(sender, "tracker/events"),
+                params={"token": self.token},
+                json=events,
+                timeout=self.timeout,
+            )
             response.raise_for_status()
         except requests.RequestException as exc:
             raise RasaUnavailable(f"tracker events failed: {type(exc).__name__}") from exc
@@ -170,8 +181,12 @@ class RasaClient:
         so the listen is added here; the citizen's next message is then understood as usual.
         """
         try:
-            response = self.http.post(self._conversation(sender, "execute"), params={"token": self.token},
-                                      json={"name": action}, timeout=self.timeout)
+            response = self.http.post(
+                self._conversation(sender, "execute"),
+                params={"token": self.token},
+                json={"name": action},
+                timeout=self.timeout,
+            )
             response.raise_for_status()
             messages = response.json().get("messages", [])
         except (requests.RequestException, ValueError) as exc:
@@ -182,8 +197,11 @@ class RasaClient:
     def tracker(self, sender: str, events: str = "NONE") -> Dict[str, Any]:
         """The conversation's tracker (slots, paused; events only if asked: ALL, APPLIED, NONE)."""
         try:
-            response = self.http.get(self._conversation(sender, "tracker"), timeout=self.timeout,
-                                     params={"token": self.token, "include_events": events})
+            response = self.http.get(
+                self._conversation(sender, "tracker"),
+                timeout=self.timeout,
+                params={"token": self.token, "include_events": events},
+            )
             response.raise_for_status()
             return response.json()
         except (requests.RequestException, ValueError) as exc:
@@ -210,15 +228,20 @@ class RasaClient:
         with ThreadPoolExecutor(max_workers=len(self.urls) + len(self.action_server_urls)) as pool:
             rasa = [pool.submit(rasa_ok, url) for url in self.urls]
             actions = [pool.submit(actions_ok, url) for url in self.action_server_urls]
-            return {"rasa": bool(rasa) and all(f.result() for f in rasa),
-                    "action_server": bool(actions) and all(f.result() for f in actions)}
+            return {
+                "rasa": bool(rasa) and all(f.result() for f in rasa),
+                "action_server": bool(actions) and all(f.result() for f in actions),
+            }
 
     def append_marker(self, instance_url: str, sender: str, marker: str, timeout: float = 3.0) -> None:
         """Log a harmless bot event carrying `marker` in a conversation of one instance (tracker-store probe)."""
         try:
-            response = self.http.post(f"{instance_url}/conversations/{quote(sender, safe=':@')}/tracker/events",
-                                      params={"token": self.token}, timeout=timeout,
-                                      json=[{"event": "bot", "text": marker, "data": {}, "metadata": {}}])
+            response = self.http.post(
+                f"{instance_url}/conversations/{quote(sender, safe=':@')}/tracker/events",
+                params={"token": self.token},
+                timeout=timeout,
+                json=[{"event": "bot", "text": marker, "data": {}, "metadata": {}}],
+            )
             response.raise_for_status()
         except requests.RequestException as exc:
             raise RasaUnavailable(f"probe failed: {type(exc).__name__}") from exc

@@ -18,6 +18,7 @@ The `limits` library does the counting; this module only says which limits a req
 before, resolved and filtered every configured limit on every request: 0.35 ms of the gateway's CPU per message
 under load, a tenth of it; this costs a few hundredths.)
 """
+
 from __future__ import annotations
 
 import logging
@@ -100,13 +101,15 @@ class Rule:
 def rules(settings: Settings) -> List[Rule]:
     """The gateway's limits, from the settings (an empty setting turns that limit off; a setting that is not a rate
     limit is refused at start with ConfigError, not silently ignored)."""
+
     def items(name: str) -> Tuple[RateLimitItem, ...]:
         value = getattr(settings, f"rate_limit_{name}")
         try:
             return tuple(parse_many(value)) if value else ()
         except ValueError as exc:
-            raise ConfigError(f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit "
-                              "(e.g. \"10 per 10 seconds;60 per minute\")") from exc
+            raise ConfigError(
+                f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit (e.g. \"10 per 10 seconds;60 per minute\")"
+            ) from exc
 
     conversation, ip = items("conversation"), items("ip")
     post = lambda: request.method == "POST"  # noqa: E731
@@ -115,15 +118,25 @@ def rules(settings: Settings) -> List[Rule]:
     candidates = [
         Rule("ip", ip, lambda: _citizen_path() and request.path != ZALO_PATH, client_ip),
         # Zalo's servers send every citizen's events: only refused (unsigned, malformed) requests count per IP
-        Rule("zalo-refused", ip, lambda: request.path == ZALO_PATH, client_ip,
-             counts=lambda response: response.status_code >= 400),
+        Rule(
+            "zalo-refused",
+            ip,
+            lambda: request.path == ZALO_PATH,
+            client_ip,
+            counts=lambda response: response.status_code >= 400,
+        ),
         Rule("conversation", conversation, lambda: post() and request.path in MESSAGE_PATHS, conversation_key),
-        Rule("conversation", conversation, lambda: post() and request.path == ZALO_PATH, conversation_key,
-             counts=lambda response: response.status_code < 400),
-        Rule("poll", items("poll"), lambda: request.method == "GET" and request.path == POLL_PATH,
-             poll_key),
-        Rule("login-ip", items("login_ip"), lambda: post() and request.path == LOGIN_PATH,
-             client_ip, counts=failed_login),
+        Rule(
+            "conversation",
+            conversation,
+            lambda: post() and request.path == ZALO_PATH,
+            conversation_key,
+            counts=lambda response: response.status_code < 400,
+        ),
+        Rule("poll", items("poll"), lambda: request.method == "GET" and request.path == POLL_PATH, poll_key),
+        Rule(
+            "login-ip", items("login_ip"), lambda: post() and request.path == LOGIN_PATH, client_ip, counts=failed_login
+        ),
     ]
     return [rule for rule in candidates if rule.items]
 
@@ -152,8 +165,9 @@ class RateLimits:
         self.memory = MovingWindowRateLimiter(QuietMemoryStorage())
         self.shared: Optional[MovingWindowRateLimiter] = None
         if settings.redis_url:
-            self.shared = MovingWindowRateLimiter(storage_from_string(
-                settings.redis_url, socket_timeout=1, socket_connect_timeout=1, key_prefix=PREFIX))
+            self.shared = MovingWindowRateLimiter(
+                storage_from_string(settings.redis_url, socket_timeout=1, socket_connect_timeout=1, key_prefix=PREFIX)
+            )
         self._redis_failed_at = -math.inf
 
     @property
@@ -173,8 +187,11 @@ class RateLimits:
         except Exception as exc:  # noqa: BLE001 - Redis down or slow: count in memory, never refuse for it
             if counter is self.memory:
                 raise
-            log.warning("rate-limit storage failed (%s): counting in this worker's memory for %.0f s",
-                        type(exc).__name__, FALLBACK_S)
+            log.warning(
+                "rate-limit storage failed (%s): counting in this worker's memory for %.0f s",
+                type(exc).__name__,
+                FALLBACK_S,
+            )
             self._redis_failed_at = time.monotonic()
             return call(self.memory)
 
@@ -258,5 +275,6 @@ def parse_setting(settings: Settings, name: str) -> Tuple[RateLimitItem, ...]:
     try:
         return tuple(parse_many(value)) if value else ()
     except ValueError as exc:
-        raise ConfigError(f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit "
-                          "(e.g. \"10 per 10 seconds;60 per minute\")") from exc
+        raise ConfigError(
+            f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit (e.g. \"10 per 10 seconds;60 per minute\")"
+        ) from exc

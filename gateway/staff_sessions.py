@@ -1,4 +1,5 @@
 """Flask's signed-cookie session, for the staff pages only."""
+
 from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface

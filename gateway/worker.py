@@ -4,6 +4,7 @@ Now: offer call-backs in handoffs nobody claimed in time, purge data past the re
 when Zalo is on, process the queued Zalo events and send pending Zalo messages every iteration (WORKER_INTERVAL_S,
 default 1 s with Zalo, 30 s without).
 """
+
 from __future__ import annotations
 
 import logging

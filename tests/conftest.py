@@ -3,6 +3,7 @@
 `bot` starts the real Rasa server and action server once per session, on free loopback ports, with a fresh
 SQLite tracker store; suites that do not ask for it never start it.
 """
+
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,20 @@ from tests.e2e.servers import BotServers
 HERE = Path(__file__).resolve().parent
 # a test is `stack` when it needs a running server or a built app, `browser` when it drives chromium, `slow` when
 # it belongs to the fault, fuzzing or production-shape suites; every other test is `unit` (`make check` runs those)
-STACK_FIXTURES = {"bot", "live_app", "app", "client", "zalo_app", "live_zalo_app", "stack", "province", "backend",
-                  "postgres", "widget_server", "aid_server"}
+STACK_FIXTURES = {
+    "bot",
+    "live_app",
+    "app",
+    "client",
+    "zalo_app",
+    "live_zalo_app",
+    "stack",
+    "province",
+    "backend",
+    "postgres",
+    "widget_server",
+    "aid_server",
+}
 SLOW_DIRS = {"faults", "fuzz", "prod", "e2e"}
 
 

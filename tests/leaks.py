@@ -1,4 +1,5 @@
 """Finding canary secrets in stored data and logs without false alarms from unrelated numbers."""
+
 import re
 from typing import Iterable, List, Tuple
 
@@ -17,5 +18,5 @@ def leaks(secrets: Iterable[str], content: str) -> List[Tuple[str, str]]:
     found = []
     for secret in secrets:
         for match in standalone(secret).finditer(content):
-            found.append((secret, content[max(0, match.start() - 40):match.end() + 40]))
+            found.append((secret, content[max(0, match.start() - 40) : match.end() + 40]))
     return found

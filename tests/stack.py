@@ -4,6 +4,7 @@ and PostgreSQL and Redis from Debian's packages started in a temporary directory
 
 Every wait is bounded; every process is started by us and stopped (or killed) by its own pid.
 """
+
 from __future__ import annotations
 
 import faulthandler
@@ -86,9 +87,25 @@ class Bot(BotServers):
             return super().start_rasa(model)
         from tests.e2e.servers import BOT_VENV, MODEL
 
-        self._spawn("rasa", [str(BOT_VENV / "bin/rasa"), "run", "--enable-api", f"--auth-token={self.token}",
-                             "-i", "127.0.0.1", "-p", str(self.rasa_port), "--endpoints", "bot/endpoints.yml",
-                             "--credentials", "bot/credentials.yml", "-m", str(model or MODEL)])
+        self._spawn(
+            "rasa",
+            [
+                str(BOT_VENV / "bin/rasa"),
+                "run",
+                "--enable-api",
+                f"--auth-token={self.token}",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.rasa_port),
+                "--endpoints",
+                "bot/endpoints.yml",
+                "--credentials",
+                "bot/credentials.yml",
+                "-m",
+                str(model or MODEL),
+            ],
+        )
 
     def kill(self, name: str) -> None:
         """kill -9 one of the two processes and reap it."""
@@ -124,8 +141,14 @@ def _port_free(port: int) -> bool:
             return False
 
 
-def start_bots(workdir: Path, count: int = 1, tracker_db_url: Optional[str] = None,
-               timeout: float = 600, model: Optional[Path] = None, stock: bool = False) -> List[Bot]:
+def start_bots(
+    workdir: Path,
+    count: int = 1,
+    tracker_db_url: Optional[str] = None,
+    timeout: float = 600,
+    model: Optional[Path] = None,
+    stock: bool = False,
+) -> List[Bot]:
     """`count` pairs started side by side (same tracker store URL when given), ready."""
     bots: List[Bot] = []
     try:
@@ -196,19 +219,45 @@ class GatewayServer:
         return env
 
     def migrate(self) -> None:
-        subprocess.run([str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", "db-upgrade"], cwd=self.root,
-                       env=self.env(), check=True, stdout=subprocess.DEVNULL, timeout=120)
+        subprocess.run(
+            [str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", "db-upgrade"],
+            cwd=self.root,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            timeout=120,
+        )
 
     def start(self) -> None:
         log = open(self.workdir / "gateway.log", "ab")
         self.proc = subprocess.Popen(
-            [str(APP_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--worker-class", "gthread", "--graceful-timeout", "10",
-             "--timeout", "60", "--keep-alive", "30", self.app],
-            cwd=self.root, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(APP_BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "10",
+                "--timeout",
+                "60",
+                "--keep-alive",
+                "30",
+                self.app,
+            ],
+            cwd=self.root,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, timeout: float = 120, healthy: bool = True) -> None:
         """Until /healthz answers (200 when `healthy`, any answer otherwise)."""
+
         def ready():
             if not _alive(self.proc):
                 raise RuntimeError(f"gateway exited:\n{self.log()[-3000:]}")
@@ -217,6 +266,7 @@ class GatewayServer:
                 return response.status_code == 200 or not healthy
             except requests.RequestException:
                 return False
+
         wait_until(ready, timeout, 0.3, "gateway healthy")
 
     def log(self) -> str:
@@ -302,8 +352,20 @@ class Postgres:
 
     def start(self, databases=("gateway", "rasa")) -> "Postgres":
         if not self.datadir.exists():
-            _as_postgres([str(self.bin / "initdb"), "-D", str(self.datadir), "-U", "postgres", "--auth=trust",
-                          "-E", "UTF8", "--locale=C.UTF-8"], timeout=120)
+            _as_postgres(
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.datadir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                timeout=120,
+            )
         self._ctl("start")
         psql = [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q", "-c"]
         if self.user not in self._query("SELECT rolname FROM pg_roles"):
@@ -315,15 +377,19 @@ class Postgres:
         return self
 
     def _query(self, sql: str) -> str:
-        return _as_postgres([str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                             "-tA", "-c", sql], timeout=30).stdout
+        return _as_postgres(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-tA", "-c", sql],
+            timeout=30,
+        ).stdout
 
     def _ctl(self, action: str) -> None:
         args = [str(self.bin / "pg_ctl"), "-D", str(self.datadir), "-w", "-t", "60"]
         if action == "start":
-            options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
-                       f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                       f"-c unix_socket_directories={self.workdir}")
+            options = (
+                f"-c listen_addresses=127.0.0.1 -c port={self.port} -c fsync=off "
+                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+                f"-c unix_socket_directories={self.workdir}"
+            )
             args += ["-o", options, "-l", str(self.workdir / "postgres.log"), "start"]
         else:
             args += ["-m", "immediate" if action == "kill" else "fast", "stop"]
@@ -369,9 +435,22 @@ class Redis:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / "redis.log", "ab")
         self.proc = subprocess.Popen(
-            [shutil.which("redis-server") or "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port",
-             str(self.port), "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=log, stderr=subprocess.STDOUT)
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         import redis
 
         client = redis.Redis.from_url(self.url, socket_timeout=1)
@@ -381,6 +460,7 @@ class Redis:
                 return client.ping()
             except redis.RedisError:
                 return False
+
         wait_until(up, 30, 0.1, "redis up")
         return self
 

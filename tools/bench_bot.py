@@ -5,6 +5,7 @@ flow-A conversations through the REST channel. Prints medians and percentiles; r
 
 Usage (app environment): python -m tools.bench_bot [--model PATH] [--conversations 20] [--concurrency 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,18 @@ from typing import Dict, List
 from tests.e2e.servers import MODEL, BotServers
 
 # One realistic conversation: greeting, choice in words, steps by button and by text, a problem, the outcome.
-SCRIPT = ["xin chào", "tôi muốn đăng nhập bằng mật khẩu và mã otp", "xong rồi", "/step_done", "xong",
-          "ko nhan dc ma otp", "/affirm", "xong roi", "/step_done", "/affirm"]
+SCRIPT = [
+    "xin chào",
+    "tôi muốn đăng nhập bằng mật khẩu và mã otp",
+    "xong rồi",
+    "/step_done",
+    "xong",
+    "ko nhan dc ma otp",
+    "/affirm",
+    "xong roi",
+    "/step_done",
+    "/affirm",
+]
 
 
 def rss_mb(pid: int) -> float:
@@ -87,8 +98,10 @@ def main() -> None:
     print("| measure | value |\n|---|---|")
     print(f"| cold start to first answer | {cold:.1f} s |")
     print(f"| serial latency p50 / p95 | {statistics.median(serial):.0f} / {pct(serial, 95):.0f} ms |")
-    print(f"| {args.concurrency} concurrent senders: p50 / p95 | {statistics.median(concurrent):.0f} / "
-          f"{pct(concurrent, 95):.0f} ms |")
+    print(
+        f"| {args.concurrency} concurrent senders: p50 / p95 | {statistics.median(concurrent):.0f} / "
+        f"{pct(concurrent, 95):.0f} ms |"
+    )
     print(f"| {args.concurrency} concurrent senders: throughput | {len(concurrent) / elapsed:.0f} msg/s |")
     for name, mb in memory.items():
         print(f"| memory (RSS) {name} | {mb:.0f} MB |")

@@ -9,6 +9,7 @@ per topic; then speed: the median time of one `redact` call on ordinary 2,000-ch
 number words, emoji, …) with each one's ratio to ordinary (target ≤ 3×), and the time of every shape at 500 to
 8,000 characters, with the cost per 1,000 characters, to show that it grows linearly. Medians over --reps calls.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,15 +39,28 @@ def _fit(text: str, size: int) -> str:
 
 
 ORDINARY_CHAT = [  # what citizens write most of the time: no secret, few numbers
-    "Cho em hỏi đăng nhập dịch vụ công bằng VNeID thế nào ạ", "không nhận được mã OTP thì làm sao",
-    "em bấm Đăng nhập rồi mà không thấy chỗ chọn tài khoản VNeID", "quên mật khẩu VNeID rồi phải làm gì",
-    "ứng dụng báo tài khoản chưa được định danh mức 2", "quét mã QR mãi không được, màn hình cứ tối",
-    "sau khi nhập mã nó quay lại trang đầu", "trang dịch vụ công báo hệ thống đang bảo trì",
-    "mẹ em đổi số điện thoại rồi thì nhận mã thế nào", "cho tôi gặp cán bộ xã với",
-    "tài khoản bị khóa tạm thời là sao vậy", "ko nhan dc ma otp", "quen mk roi ad oi", "sdt cu mat sim r",
-    "xong rồi", "bị lỗi", "dạ em cảm ơn ạ 🙏", "mã QR hết hạn rồi phải làm sao",
-    "điện thoại mới đăng nhập VNeID nó bắt xác nhận trên máy cũ", "bộ phận một cửa làm việc giờ nào ạ",
-    "có người gọi xưng công an bảo em cài ứng dụng, có phải lừa đảo không", "em ở thôn Đông, xã Quảng Long",
+    "Cho em hỏi đăng nhập dịch vụ công bằng VNeID thế nào ạ",
+    "không nhận được mã OTP thì làm sao",
+    "em bấm Đăng nhập rồi mà không thấy chỗ chọn tài khoản VNeID",
+    "quên mật khẩu VNeID rồi phải làm gì",
+    "ứng dụng báo tài khoản chưa được định danh mức 2",
+    "quét mã QR mãi không được, màn hình cứ tối",
+    "sau khi nhập mã nó quay lại trang đầu",
+    "trang dịch vụ công báo hệ thống đang bảo trì",
+    "mẹ em đổi số điện thoại rồi thì nhận mã thế nào",
+    "cho tôi gặp cán bộ xã với",
+    "tài khoản bị khóa tạm thời là sao vậy",
+    "ko nhan dc ma otp",
+    "quen mk roi ad oi",
+    "sdt cu mat sim r",
+    "xong rồi",
+    "bị lỗi",
+    "dạ em cảm ơn ạ 🙏",
+    "mã QR hết hạn rồi phải làm sao",
+    "điện thoại mới đăng nhập VNeID nó bắt xác nhận trên máy cũ",
+    "bộ phận một cửa làm việc giờ nào ạ",
+    "có người gọi xưng công an bảo em cài ứng dụng, có phải lừa đảo không",
+    "em ở thôn Đông, xã Quảng Long",
 ]
 
 
@@ -56,7 +70,7 @@ def ordinary_texts(corpus: Corpus, size: int, count: int = 5) -> List[str]:
     rng = random.Random(corpus.seed)
     texts = []
     for _ in range(count):
-        lines = ORDINARY_CHAT * 4 + [m.text for m in corpus.benign[:len(ORDINARY_CHAT) * 2]]
+        lines = ORDINARY_CHAT * 4 + [m.text for m in corpus.benign[: len(ORDINARY_CHAT) * 2]]
         rng.shuffle(lines)
         texts.append(_fit(" ".join(lines), size))
     return texts
@@ -126,16 +140,27 @@ def print_masking(report: Report) -> None:
     print("secret cases: %d, masked %s (target ≥ 99.9 %%)" % (total, _pct(report.rate())))
     for group in ("kind", "channel", "shape", "style"):
         keys = list(KINDS) if group == "kind" else sorted(report.totals[group])
-        print("  %-8s " % group + "  ".join("%s %s (%d)" % (k, _pct(report.rate(group, k)), report.totals[group][k])
-                                           for k in keys))
-    leaking = [(k, report.totals["form"][k] - report.masked["form"][k], report.totals["form"][k])
-               for k in sorted(report.totals["form"]) if report.masked["form"][k] < report.totals["form"][k]]
+        print(
+            "  %-8s " % group
+            + "  ".join("%s %s (%d)" % (k, _pct(report.rate(group, k)), report.totals[group][k]) for k in keys)
+        )
+    leaking = [
+        (k, report.totals["form"][k] - report.masked["form"][k], report.totals["form"][k])
+        for k in sorted(report.totals["form"])
+        if report.masked["form"][k] < report.totals["form"][k]
+    ]
     if leaking:
         print("  forms that leaked: " + ", ".join("%s %d/%d" % item for item in leaking))
     topics = sorted(t for t in report.benign_total if t != "all" and not t.startswith("channel:"))
-    print("benign messages: %d, kept %s (target ≥ 95 %%); widget %s, zalo %s" % (
-        report.benign_total["all"], _pct(report.kept_rate()), _pct(report.kept_rate("channel:widget")),
-        _pct(report.kept_rate("channel:zalo"))))
+    print(
+        "benign messages: %d, kept %s (target ≥ 95 %%); widget %s, zalo %s"
+        % (
+            report.benign_total["all"],
+            _pct(report.kept_rate()),
+            _pct(report.kept_rate("channel:widget")),
+            _pct(report.kept_rate("channel:zalo")),
+        )
+    )
     print("  " + "  ".join("%s %s" % (t, _pct(report.kept_rate(t))) for t in topics))
 
 
@@ -145,25 +170,40 @@ def print_speed(times: Dict[str, Dict[int, List[float]]]) -> Dict[str, float]:
     best = {name: {n: min(t) for n, t in by_size.items()} for name, by_size in times.items()}
     reps = len(times["ordinary"][BASE_SIZE])
     ratios = {name: t[BASE_SIZE] / median["ordinary"][BASE_SIZE] for name, t in median.items()}
-    load = ("; load average %.2f on %d CPUs" % (os.getloadavg()[0], os.cpu_count() or 1)
-            if hasattr(os, "getloadavg") else "")
+    load = (
+        "; load average %.2f on %d CPUs" % (os.getloadavg()[0], os.cpu_count() or 1)
+        if hasattr(os, "getloadavg")
+        else ""
+    )
     print("\nspeed: one thread, %d calls per input and size, interleaved%s" % (reps, load))
     print("  %-20s %14s %11s %16s" % ("%d characters" % BASE_SIZE, "median ms", "× ordinary", "best × ordinary"))
     for name in median:
         flag = "" if ratios[name] <= TARGET_RATIO else "  over %.0f×" % TARGET_RATIO
-        print("  %-20s %14.3f %11.2f %16.2f%s" % (name, 1e3 * median[name][BASE_SIZE], ratios[name],
-                                                 best[name][BASE_SIZE] / best["ordinary"][BASE_SIZE], flag))
+        print(
+            "  %-20s %14.3f %11.2f %16.2f%s"
+            % (
+                name,
+                1e3 * median[name][BASE_SIZE],
+                ratios[name],
+                best[name][BASE_SIZE] / best["ordinary"][BASE_SIZE],
+                flag,
+            )
+        )
     worst = max(ratios, key=ratios.get)
-    print("  worst: %s %.2f× ordinary (median) — target ≤ %.0f×: %s" % (
-        worst, ratios[worst], TARGET_RATIO, "met" if ratios[worst] <= TARGET_RATIO else "NOT met"))
+    print(
+        "  worst: %s %.2f× ordinary (median) — target ≤ %.0f×: %s"
+        % (worst, ratios[worst], TARGET_RATIO, "met" if ratios[worst] <= TARGET_RATIO else "NOT met")
+    )
     header = "  %-20s " % "input" + "".join("%10s" % ("%d ch" % n) for n in SIZES)
     print("\ngrowth: median ms per call at each size")
     print(header + "   8000/500 (linear: 16)")
     for name, t in median.items():
         cells = "".join("%10.3f" % (1e3 * t[n]) for n in SIZES)
         print("  %-20s %s   %.1f" % (name, cells, t[SIZES[-1]] / t[SIZES[0]]))
-    print("growth: µs per 1,000 characters, best of %d calls (flat = linear; the best call is the one the machine's"
-          " other load did not interrupt)" % reps)
+    print(
+        "growth: µs per 1,000 characters, best of %d calls (flat = linear; the best call is the one the machine's"
+        " other load did not interrupt)" % reps
+    )
     print(header + "   8000 vs 500")
     for name, t in best.items():
         per = [1e9 * t[n] / n for n in SIZES]
@@ -184,13 +224,19 @@ def print_misses(report: Report, limit: int) -> None:
 def _summary(report: Report, times: Dict[str, Dict[int, List[float]]], ratios: Dict[str, float], seed: int) -> dict:
     return {
         "seed": seed,
-        "masked": {"all": report.rate(), **{g: {k: report.rate(g, k) for k in report.totals[g]}
-                                             for g in ("kind", "channel", "shape", "form", "style")}},
+        "masked": {
+            "all": report.rate(),
+            **{
+                g: {k: report.rate(g, k) for k in report.totals[g]}
+                for g in ("kind", "channel", "shape", "form", "style")
+            },
+        },
         "cases": report.totals["all"]["all"],
         "kept": {t: report.kept_rate(t) for t in report.benign_total},
         "benign": report.benign_total["all"],
-        "median_ms": {name: {str(n): 1e3 * statistics.median(t) for n, t in by_size.items()}
-                      for name, by_size in times.items()},
+        "median_ms": {
+            name: {str(n): 1e3 * statistics.median(t) for n, t in by_size.items()} for name, by_size in times.items()
+        },
         "best_ms": {name: {str(n): 1e3 * min(t) for n, t in by_size.items()} for name, by_size in times.items()},
         "ratio_to_ordinary_2000": ratios,
     }

@@ -6,6 +6,7 @@ ratio. One Rasa model serves every commune, so the two runs should be within a f
 Defaults are the province shape the issue names: PostgreSQL for both databases and two Rasa instances.
 Figures go to results/bench_province.json; a benchmark, not a timed test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,22 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
 
     def figures(report: Dict[str, object]) -> Dict[str, float]:
         row = report["results"]["gateway"]
-        return {"throughput": row["throughput"], "p50": row["p50"], "p95": row["p95"], "errors": row["errors"],
-                "memory_mb": sum(report["memory_mb"].values())}
+        return {
+            "throughput": row["throughput"],
+            "p50": row["p50"],
+            "p95": row["p95"],
+            "errors": row["errors"],
+            "memory_mb": sum(report["memory_mb"].values()),
+        }
 
     a, b = figures(one), figures(many)
-    print(f"\nbench-province: 1 commune vs {args.communes} communes "
-          f"({'SQLite' if args.sqlite else 'PostgreSQL'}, {args.rasa_instances} Rasa instance(s))\n")
+    print(
+        f"\nbench-province: 1 commune vs {args.communes} communes "
+        f"({'SQLite' if args.sqlite else 'PostgreSQL'}, {args.rasa_instances} Rasa instance(s))\n"
+    )
     print(f"| figure | 1 commune | {args.communes} communes | ratio |\n|---|---|---|---|")
     ratios = {}
-    for key, unit in (("throughput", "msg/s"), ("p50", "ms"), ("p95", "ms"), ("memory_mb", "MB"),
-                      ("errors", "")):
+    for key, unit in (("throughput", "msg/s"), ("p50", "ms"), ("p95", "ms"), ("memory_mb", "MB"), ("errors", "")):
         ratio = b[key] / a[key] if a[key] else float("nan")
         ratios[key] = round(ratio, 3)
         print(f"| {key} | {a[key]:.1f} {unit} | {b[key]:.1f} {unit} | {ratio:.3f} |")

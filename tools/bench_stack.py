@@ -21,6 +21,7 @@ Usage (app environment; `make bench-stack ARGS="…"` sets the environment):
                               [--rasa-instances 1] [--rounds 1] [--postgres] [--redis] [--profile] [--json FILE]
 Other processes on the machine change the latencies: run it on a quiet machine (the load average is printed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,19 +51,61 @@ from tests.stack import Bot, GatewayServer, Postgres, Redis, open_hours, start_b
 # least one reply from the bot.
 SCRIPTS: List[List[str]] = [
     # flow A by button, a question mid-flow, OTP not received in shorthand, back to the step, logged in
-    ["xin chào", "/choose_password_otp", "xong rồi", "/step_done", "tại sao phải dùng tài khoản VNeID?",
-     "/step_done", "ko nhan dc ma otp", "/affirm", "/step_done", "/step_done", "/affirm"],
+    [
+        "xin chào",
+        "/choose_password_otp",
+        "xong rồi",
+        "/step_done",
+        "tại sao phải dùng tài khoản VNeID?",
+        "/step_done",
+        "ko nhan dc ma otp",
+        "/affirm",
+        "/step_done",
+        "/step_done",
+        "/affirm",
+    ],
     # flow B in words, a problem in free text, not solved, retried, finished, not logged in, asks for a person
-    ["chào bạn", "tôi muốn đăng nhập bằng quét mã qr", "/step_done", "quét mã qr mãi không được",
-     "/deny", "/step_done", "xong", "/step_done", "/step_done", "/step_done", "/step_done", "/step_done", "/deny",
-     "cho tôi gặp cán bộ xã"],
+    [
+        "chào bạn",
+        "tôi muốn đăng nhập bằng quét mã qr",
+        "/step_done",
+        "quét mã qr mãi không được",
+        "/deny",
+        "/step_done",
+        "xong",
+        "/step_done",
+        "/step_done",
+        "/step_done",
+        "/step_done",
+        "/step_done",
+        "/deny",
+        "cho tôi gặp cán bộ xã",
+    ],
     # unsure which way, a secret pasted (redacted by the gateway), office hours, then flow A and goodbye
-    ["hi", "/unsure_flow", "mat khau cua toi la Abc@12345 co sao khong", "xã làm việc mấy giờ",
-     "/choose_password_otp", "/step_done", "quen mat khau thi lam sao", "/affirm", "cảm ơn, tạm biệt"],
+    [
+        "hi",
+        "/unsure_flow",
+        "mat khau cua toi la Abc@12345 co sao khong",
+        "xã làm việc mấy giờ",
+        "/choose_password_otp",
+        "/step_done",
+        "quen mat khau thi lam sao",
+        "/affirm",
+        "cảm ơn, tạm biệt",
+    ],
     # a pasted error message, level 2 question, a scam report, flow A to the end
-    ["tài khoản định danh điện tử mức 2 là gì", "/choose_password_otp", "Số định danh cá nhân không tồn tại",
-     "/affirm", "có người gọi điện bảo tôi đọc mã otp cho họ", "/step_done", "/step_done", "/step_done",
-     "/step_done", "đăng nhập được rồi, cảm ơn"],
+    [
+        "tài khoản định danh điện tử mức 2 là gì",
+        "/choose_password_otp",
+        "Số định danh cá nhân không tồn tại",
+        "/affirm",
+        "có người gọi điện bảo tôi đọc mã otp cho họ",
+        "/step_done",
+        "/step_done",
+        "/step_done",
+        "/step_done",
+        "đăng nhập được rồi, cảm ơn",
+    ],
 ]
 
 
@@ -133,8 +176,14 @@ class Gateway(GatewayServer):
 
     def env(self) -> Dict[str, str]:
         env = super().env()
-        env.update({"RATE_LIMIT_IP": "100000 per minute", "RATE_LIMIT_CONVERSATION": "100000 per minute",
-                    "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute", "RATE_LIMIT_HANDOFF": "100000 per minute"})
+        env.update(
+            {
+                "RATE_LIMIT_IP": "100000 per minute",
+                "RATE_LIMIT_CONVERSATION": "100000 per minute",
+                "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute",
+                "RATE_LIMIT_HANDOFF": "100000 per minute",
+            }
+        )
         if self.profile:
             env["BENCH_PROFILE"] = str(self.profile)
         return env
@@ -160,8 +209,15 @@ class Load:
     citizens together send `rate` messages per second, each one message every N/rate seconds, staggered; a late
     answer delays only that citizen's next message): the same offered load for both paths."""
 
-    def __init__(self, url, concurrency: int, gateway: bool, seed: int = 8, rate: Optional[float] = None,
-                 communes: Optional[List[str]] = None) -> None:
+    def __init__(
+        self,
+        url,
+        concurrency: int,
+        gateway: bool,
+        seed: int = 8,
+        rate: Optional[float] = None,
+        communes: Optional[List[str]] = None,
+    ) -> None:
         urls = [url] if isinstance(url, str) else list(url)
         self.communes = list(communes or [])  # each conversation writes to one of them (metadata.commune)
         self.urls = [u.rstrip("/") + "/webhooks/rest/webhook" for u in urls]  # several: split like the gateway
@@ -211,8 +267,9 @@ class Load:
 
     def run(self, seconds: float) -> None:
         stop_at = time.monotonic() + seconds
-        threads = [threading.Thread(target=self._citizen, args=(i, stop_at), daemon=True)
-                   for i in range(self.concurrency)]
+        threads = [
+            threading.Thread(target=self._citizen, args=(i, stop_at), daemon=True) for i in range(self.concurrency)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -233,14 +290,27 @@ class Result:
         return self.messages / self.seconds if self.seconds else 0.0
 
     def row(self) -> Dict[str, float]:
-        return {"messages": self.messages, "errors": sum(self.errors.values()),
-                "throughput": round(self.throughput, 1), "p50": round(pct(self.latencies, 50), 1),
-                "p95": round(pct(self.latencies, 95), 1), "p99": round(pct(self.latencies, 99), 1)}
+        return {
+            "messages": self.messages,
+            "errors": sum(self.errors.values()),
+            "throughput": round(self.throughput, 1),
+            "p50": round(pct(self.latencies, 50), 1),
+            "p95": round(pct(self.latencies, 95), 1),
+            "p99": round(pct(self.latencies, 99), 1),
+        }
 
 
-def measure(name: str, url: str, concurrency: int, warmup: float, duration: float, gateway: bool,
-            pids: Optional[Dict[str, int]] = None, rate: Optional[float] = None,
-            communes: Optional[List[str]] = None) -> Result:
+def measure(
+    name: str,
+    url: str,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    gateway: bool,
+    pids: Optional[Dict[str, int]] = None,
+    rate: Optional[float] = None,
+    communes: Optional[List[str]] = None,
+) -> Result:
     """Warm up, then count only messages that started and ended inside the measured window. CPU time of the
     given processes is read at the window's edges: CPU milliseconds per message, whatever else runs."""
     load = Load(url, concurrency, gateway, rate=rate, communes=communes)
@@ -346,31 +416,51 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds per phase")
     parser.add_argument("--warmup", type=float, default=10.0)
-    parser.add_argument("--rate", type=float, default=None,
-                        help="paced: messages per second offered by all the conversations together (default: "
-                             "closed loop, as fast as answers come)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="paced: messages per second offered by all the conversations together (default: "
+        "closed loop, as fast as answers come)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=16, help="threads per gunicorn worker")
     parser.add_argument("--rasa-instances", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1, help="gateway/Rasa phases alternate this many times")
     parser.add_argument("--only", choices=["gateway", "rasa"], default=None)
     parser.add_argument("--profile", action="store_true", help="cProfile the gateway (slower; figures not valid)")
-    parser.add_argument("--profile-out", type=Path, default=ROOT / "results" / "gateway.prof",
-                        help="where the merged gateway profile is written (pstats format)")
+    parser.add_argument(
+        "--profile-out",
+        type=Path,
+        default=ROOT / "results" / "gateway.prof",
+        help="where the merged gateway profile is written (pstats format)",
+    )
     parser.add_argument("--database-url", default=None, help="gateway database (default: SQLite in a temp dir)")
     parser.add_argument("--tracker-db-url", default=None, help="Rasa tracker store (default: SQLite per instance)")
     parser.add_argument("--redis-url", default=None)
-    parser.add_argument("--postgres", action="store_true",
-                        help="start PostgreSQL (Debian package) on a free port: gateway database + tracker store")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="start PostgreSQL (Debian package) on a free port: gateway database + tracker store",
+    )
     parser.add_argument("--redis", action="store_true", help="start redis-server (Debian package) on a free port")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--communes", type=int, default=1,
-                        help="communes configured (1: the default only; up to 166: `flask commune import`); "
-                             "conversations are spread over them (metadata.commune)")
-    parser.add_argument("--stock-rasa", action="store_true",
-                        help="plain `rasa run` without bot/serve.py's fixes (the 'before' figure)")
-    parser.add_argument("--gateway-root", type=Path, default=None,
-                        help="run the gateway from another checkout (e.g. `git archive HEAD` unpacked: a baseline)")
+    parser.add_argument(
+        "--communes",
+        type=int,
+        default=1,
+        help="communes configured (1: the default only; up to 166: `flask commune import`); "
+        "conversations are spread over them (metadata.commune)",
+    )
+    parser.add_argument(
+        "--stock-rasa", action="store_true", help="plain `rasa run` without bot/serve.py's fixes (the 'before' figure)"
+    )
+    parser.add_argument(
+        "--gateway-root",
+        type=Path,
+        default=None,
+        help="run the gateway from another checkout (e.g. `git archive HEAD` unpacked: a baseline)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
@@ -391,14 +481,23 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                 # the gateway reads (and health-checks) one tracker store: the instances share it
                 args.tracker_db_url = f"sqlite:///{workdir / 'tracker.db'}"
             t0 = time.monotonic()
-            bots = start_bots(workdir, args.rasa_instances, args.tracker_db_url, model=args.model,
-                              stock=args.stock_rasa)
+            bots = start_bots(
+                workdir, args.rasa_instances, args.tracker_db_url, model=args.model, stock=args.stock_rasa
+            )
             ready = time.monotonic() - t0
-            gateway = Gateway(workdir, [b.rasa_url for b in bots], [b.action_url for b in bots], bots[0].token,
-                              bots[0].tracker_url, database_url=args.database_url, redis_url=args.redis_url,
-                              workers=args.workers, threads=args.threads,
-                              app="tools.bench_stack:profiled_app()" if args.profile else "gateway:create_app()",
-                              root=args.gateway_root or ROOT)
+            gateway = Gateway(
+                workdir,
+                [b.rasa_url for b in bots],
+                [b.action_url for b in bots],
+                bots[0].token,
+                bots[0].tracker_url,
+                database_url=args.database_url,
+                redis_url=args.redis_url,
+                workers=args.workers,
+                threads=args.threads,
+                app="tools.bench_stack:profiled_app()" if args.profile else "gateway:create_app()",
+                root=args.gateway_root or ROOT,
+            )
             gateway.profile = (workdir / "gateway.prof") if args.profile else None
             gateway.migrate()
             args.commune_slugs = configure_communes(gateway.db_url, args.communes)
@@ -418,9 +517,19 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
             args.pids = pids
             for _ in range(args.rounds):
                 if args.only in (None, "gateway"):
-                    results["gateway"].append(measure("gateway", gateway.url, args.concurrency, args.warmup,
-                                                      args.duration, gateway=True, pids=pids, rate=args.rate,
-                                                      communes=args.commune_slugs))
+                    results["gateway"].append(
+                        measure(
+                            "gateway",
+                            gateway.url,
+                            args.concurrency,
+                            args.warmup,
+                            args.duration,
+                            gateway=True,
+                            pids=pids,
+                            rate=args.rate,
+                            communes=args.commune_slugs,
+                        )
+                    )
                 if args.only in (None, "rasa"):
                     # the same load straight to Rasa's REST channel (one instance, or spread like the gateway)
                     results["rasa"].append(_measure_rasa(bots, args))
@@ -428,9 +537,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
             for i, bot in enumerate(bots, 1):
                 suffix = f" {i}" if len(bots) > 1 else ""
                 memory[f"rasa server{suffix}"] = rss_mb(bot.procs["rasa"].pid) + sum(
-                    rss_mb(c) for c in children(bot.procs["rasa"].pid))
+                    rss_mb(c) for c in children(bot.procs["rasa"].pid)
+                )
                 memory[f"action server{suffix}"] = rss_mb(bot.procs["actions"].pid) + sum(
-                    rss_mb(c) for c in children(bot.procs["actions"].pid))
+                    rss_mb(c) for c in children(bot.procs["actions"].pid)
+                )
             if args.profile:
                 gateway.stop()
                 profile_text = print_profile(workdir / "gateway.prof", out=args.profile_out)
@@ -462,7 +573,7 @@ def configure_communes(database_url: str, count: int) -> List[str]:
     try:
         with db.session() as session:
             default = session.scalar(select(Commune.slug).order_by(Commune.id).limit(1))
-            units = [u for u in communes.read_units() if u["slug"] != default][:max(0, count - 1)]
+            units = [u for u in communes.read_units() if u["slug"] != default][: max(0, count - 1)]
             communes.import_units(session, units)
             for n, unit in enumerate(units):
                 row = session.scalar(select(Commune).where(Commune.slug == unit["slug"]))
@@ -475,8 +586,16 @@ def configure_communes(database_url: str, count: int) -> List[str]:
 def _measure_rasa(bots: List[Bot], args) -> Result:
     """The same load straight to Rasa's REST channel; with several instances, conversations are split between
     them by a hash of the conversation id, as the gateway does."""
-    return measure("rasa", [b.rasa_url for b in bots], args.concurrency, args.warmup, args.duration,
-                   gateway=False, pids=args.pids, rate=args.rate)
+    return measure(
+        "rasa",
+        [b.rasa_url for b in bots],
+        args.concurrency,
+        args.warmup,
+        args.duration,
+        gateway=False,
+        pids=args.pids,
+        rate=args.rate,
+    )
 
 
 def _merge(results: List[Result]) -> Optional[Result]:
@@ -490,23 +609,31 @@ def _merge(results: List[Result]) -> Optional[Result]:
     for r in results:
         for k, v in r.cpu_ms.items():
             cpu[k] = cpu.get(k, 0.0) + v / len(results)
-    return Result(results[0].name, sum(r.messages for r in results), errors, sum(r.seconds for r in results),
-                  [ms for r in results for ms in r.latencies], {k: round(v, 1) for k, v in cpu.items()})
+    return Result(
+        results[0].name,
+        sum(r.messages for r in results),
+        errors,
+        sum(r.seconds for r in results),
+        [ms for r in results for ms in r.latencies],
+        {k: round(v, 1) for k, v in cpu.items()},
+    )
 
 
 def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], ready: float) -> Dict[str, object]:
     g, r = _merge(results["gateway"]), _merge(results["rasa"])
     pacing = f"paced at {args.rate:g} msg/s" if args.rate else "closed loop"
-    print(f"\nbench-stack: {args.concurrency} concurrent conversations ({pacing}), {args.duration:.0f} s measured "
-          f"per phase "
-          f"(+{args.warmup:.0f} s warm-up) x {args.rounds} round(s); gunicorn {args.workers} worker(s) x "
-          f"{args.threads} threads; {args.rasa_instances} Rasa instance(s); "
-          f"{'PostgreSQL' if args.database_url and 'postgres' in args.database_url else 'SQLite'} database, "
-          f"{'PostgreSQL' if args.tracker_db_url and 'postgres' in args.tracker_db_url else 'SQLite'} tracker "
-          f"store{', Redis' if args.redis_url else ''}; Rasa {'stock' if args.stock_rasa else 'via bot/serve.py'}; "
-          f"{os.cpu_count()} cores; "
-          f"load average at the end {load_average()}; servers ready in {ready:.0f} s; "
-          f"{len(getattr(args, 'commune_slugs', []) or [1])} commune(s)\n")
+    print(
+        f"\nbench-stack: {args.concurrency} concurrent conversations ({pacing}), {args.duration:.0f} s measured "
+        f"per phase "
+        f"(+{args.warmup:.0f} s warm-up) x {args.rounds} round(s); gunicorn {args.workers} worker(s) x "
+        f"{args.threads} threads; {args.rasa_instances} Rasa instance(s); "
+        f"{'PostgreSQL' if args.database_url and 'postgres' in args.database_url else 'SQLite'} database, "
+        f"{'PostgreSQL' if args.tracker_db_url and 'postgres' in args.tracker_db_url else 'SQLite'} tracker "
+        f"store{', Redis' if args.redis_url else ''}; Rasa {'stock' if args.stock_rasa else 'via bot/serve.py'}; "
+        f"{os.cpu_count()} cores; "
+        f"load average at the end {load_average()}; servers ready in {ready:.0f} s; "
+        f"{len(getattr(args, 'commune_slugs', []) or [1])} commune(s)\n"
+    )
     print("| path | messages | errors | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|---|")
     rows: Dict[str, object] = {}
     for name, res in (("gateway → Rasa → actions", g), ("straight to Rasa", r)):
@@ -514,8 +641,10 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
             continue
         row = res.row()
         rows[res.name] = {**row, "errors_by_kind": res.errors}
-        print(f"| {name} | {row['messages']} | {row['errors']} | {row['throughput']:.1f} msg/s | {row['p50']:.0f} ms"
-              f" | {row['p95']:.0f} ms | {row['p99']:.0f} ms |")
+        print(
+            f"| {name} | {row['messages']} | {row['errors']} | {row['throughput']:.1f} msg/s | {row['p50']:.0f} ms"
+            f" | {row['p95']:.0f} ms | {row['p99']:.0f} ms |"
+        )
     if g and r and pct(r.latencies, 50):
         ratio = pct(g.latencies, 50) / pct(r.latencies, 50)
         rows["ratio_p50"] = round(ratio, 3)
@@ -531,9 +660,16 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
     print("\n| process | RSS |\n|---|---|")
     for name, mb in memory.items():
         print(f"| {name} | {mb:.0f} MB |")
-    report = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                       if k not in ("pids", "commune_slugs")},
-              "results": rows, "memory_mb": {k: round(v) for k, v in memory.items()}, "load_average": load_average()}
+    report = {
+        "args": {
+            k: (str(v) if isinstance(v, Path) else v)
+            for k, v in vars(args).items()
+            if k not in ("pids", "commune_slugs")
+        },
+        "results": rows,
+        "memory_mb": {k: round(v) for k, v in memory.items()},
+        "load_average": load_average(),
+    }
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2))

@@ -13,6 +13,7 @@ gateway; `--real-bot` uses the real Rasa server and action server instead (needs
 Usage (app environment): python -m tools.bench_zalo_ack [--rate 20] [--duration 30] [--users 60]
                          [--duplicates 0.05] [--bot-ms 150] [--real-bot] [--json results/bench_zalo.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,9 +74,18 @@ class FakeRasa:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 if self.path.startswith("/webhooks/rest/webhook"):
                     time.sleep(fake.think_s)
-                    return self._json([{"recipient_id": body.get("sender"), "text": f"Đã nhận: {body.get('message')}",
-                                        "buttons": [{"title": "Xong rồi", "payload": "/step_done"},
-                                                    {"title": "Gặp cán bộ", "payload": "/request_human"}]}])
+                    return self._json(
+                        [
+                            {
+                                "recipient_id": body.get("sender"),
+                                "text": f"Đã nhận: {body.get('message')}",
+                                "buttons": [
+                                    {"title": "Xong rồi", "payload": "/step_done"},
+                                    {"title": "Gặp cán bộ", "payload": "/request_human"},
+                                ],
+                            }
+                        ]
+                    )
                 return self._json({})
 
             def do_GET(self):  # noqa: N802
@@ -132,21 +142,56 @@ def main() -> None:
         rasa = FakeRasa(args.bot_ms / 1000)
         rasa_url, action_url, token = rasa.url, rasa.url, "bench-" + secrets.token_hex(12)  # 16+ characters
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
-           "TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}", "RASA_URL": rasa_url, "RASA_TOKEN": token,
-           "ACTION_SERVER_URL": action_url, "SECRET_KEY": "bench-" + secrets.token_hex(16),
-           "PUBLIC_BASE_URL": "https://xa.example.vn", "ZALO_APP_ID": zalo.app_id, "ZALO_OA_SECRET_KEY": OA_SECRET,
-           "ZALO_APP_SECRET": zalo.app_secret, "ZALO_ACCESS_TOKEN": "initial-access-token",
-           "ZALO_REFRESH_TOKEN": "initial-refresh-token", "ZALO_OPENAPI_BASE": zalo.url, "ZALO_OAUTH_BASE": zalo.url}
-    subprocess.run([str(APP_VENV / "bin/flask"), "--app", "gateway", "db-upgrade"], env=env, check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
+        "TRACKER_DB_URL": f"sqlite:///{work / 'tracker.db'}",
+        "RASA_URL": rasa_url,
+        "RASA_TOKEN": token,
+        "ACTION_SERVER_URL": action_url,
+        "SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "PUBLIC_BASE_URL": "https://xa.example.vn",
+        "ZALO_APP_ID": zalo.app_id,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET": zalo.app_secret,
+        "ZALO_ACCESS_TOKEN": "initial-access-token",
+        "ZALO_REFRESH_TOKEN": "initial-refresh-token",
+        "ZALO_OPENAPI_BASE": zalo.url,
+        "ZALO_OAUTH_BASE": zalo.url,
+    }
+    subprocess.run(
+        [str(APP_VENV / "bin/flask"), "--app", "gateway", "db-upgrade"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     logs = {name: open(work / f"{name}.log", "wb") for name in ("gateway", "worker")}
     procs = {
-        "gateway": subprocess.Popen([str(APP_VENV / "bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                     "--threads", "8", "gateway:create_app()"], env=env, cwd=ROOT,
-                                    stdout=logs["gateway"], stderr=subprocess.STDOUT),
-        "worker": subprocess.Popen([str(APP_VENV / "bin/python"), "-m", "gateway.worker"], env=env, cwd=ROOT,
-                                   stdout=logs["worker"], stderr=subprocess.STDOUT),
+        "gateway": subprocess.Popen(
+            [
+                str(APP_VENV / "bin/gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "8",
+                "gateway:create_app()",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=logs["gateway"],
+            stderr=subprocess.STDOUT,
+        ),
+        "worker": subprocess.Popen(
+            [str(APP_VENV / "bin/python"), "-m", "gateway.worker"],
+            env=env,
+            cwd=ROOT,
+            stdout=logs["worker"],
+            stderr=subprocess.STDOUT,
+        ),
     }
     url = f"http://127.0.0.1:{port}/webhooks/zalo/webhook"
     try:
@@ -158,8 +203,14 @@ def main() -> None:
         for i in range(total):
             event = fake_zalo.user_text(zalo.app_id, zalo.oa_id, users[i % len(users)], texts[i % len(texts)])
             raw = fake_zalo.encode(event)
-            plan.append((i / args.rate, raw, fake_zalo.sign(zalo.app_id, raw, event["timestamp"], OA_SECRET),
-                         event["message"]["msg_id"]))
+            plan.append(
+                (
+                    i / args.rate,
+                    raw,
+                    fake_zalo.sign(zalo.app_id, raw, event["timestamp"], OA_SECRET),
+                    event["message"]["msg_id"],
+                )
+            )
         every = max(1, round(1 / args.duplicates)) if args.duplicates > 0 else 0
         replays = [(offset + 0.5, raw, sig, None) for offset, raw, sig, _ in plan[::every]] if every else []
         schedule = sorted(plan + replays, key=lambda p: p[0])
@@ -174,8 +225,12 @@ def main() -> None:
             started = time.perf_counter()
             wall = time.time()
             try:
-                status = session.post(url, data=raw, timeout=10, headers={
-                    "Content-Type": "application/json", "X-ZEvent-Signature": signature}).status_code
+                status = session.post(
+                    url,
+                    data=raw,
+                    timeout=10,
+                    headers={"Content-Type": "application/json", "X-ZEvent-Signature": signature},
+                ).status_code
             except requests.RequestException:
                 status = 0
             elapsed = (time.perf_counter() - started) * 1000
@@ -196,8 +251,9 @@ def main() -> None:
         database = sqlite3.connect(work / "gateway.db")
         deadline = time.monotonic() + args.drain_timeout
         while time.monotonic() < deadline:
-            left = database.execute("select count(*) from zalo_events where status in ('queued', 'processing')"
-                                    ).fetchone()[0]
+            left = database.execute(
+                "select count(*) from zalo_events where status in ('queued', 'processing')"
+            ).fetchone()[0]
             left += database.execute("select count(*) from messages where delivery = 'pending'").fetchone()[0]
             if left == 0:
                 break
@@ -216,32 +272,48 @@ def main() -> None:
         acks = [r["ms"] for r in results]
         e2e = [(min(times) - tags[tag]) * 1000 for tag, times in answered.items()]
         summary = {
-            "rate_per_s": args.rate, "duration_s": args.duration, "requests": len(results),
-            "replays": len(replays), "achieved_rate_per_s": round(len(results) / load_s, 2),
-            "ack_ms": {"p50": round(statistics.median(acks), 1), "p95": round(pct(acks, 95), 1),
-                       "p99": round(pct(acks, 99), 1), "max": round(max(acks), 1)},
+            "rate_per_s": args.rate,
+            "duration_s": args.duration,
+            "requests": len(results),
+            "replays": len(replays),
+            "achieved_rate_per_s": round(len(results) / load_s, 2),
+            "ack_ms": {
+                "p50": round(statistics.median(acks), 1),
+                "p95": round(pct(acks, 95), 1),
+                "p99": round(pct(acks, 99), 1),
+                "max": round(max(acks), 1),
+            },
             "non_200": sum(1 for r in results if r["status"] != 200),
             "over_2s": sum(1 for r in acks if r > 2000),
-            "events": len(tags), "answered": len(answered),
+            "events": len(tags),
+            "answered": len(answered),
             "answered_twice": inbound_count - len(tags),  # an inbound message stored twice = a replay answered
-            "reply_ms": ({"p50": round(statistics.median(e2e)), "p99": round(pct(e2e, 99)), "max": round(max(e2e))}
-                         if e2e else None),
+            "reply_ms": (
+                {"p50": round(statistics.median(e2e)), "p99": round(pct(e2e, 99)), "max": round(max(e2e))}
+                if e2e
+                else None
+            ),
             "drained_after_s": round(drained_s, 1),
             "bot": "real Rasa" if args.real_bot else f"fake Rasa ({args.bot_ms:.0f} ms)",
-            "database": "SQLite (WAL)", "gateway": "gunicorn 1×8 threads",
+            "database": "SQLite (WAL)",
+            "gateway": "gunicorn 1×8 threads",
             "worker": f"1 process, {os.environ.get('ZALO_WORKER_THREADS', 4)} threads",
         }
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         print()
-        print("| load | requests | ack p50 | ack p95 | ack p99 | ack max | non-200 | > 2 s | answered once | "
-              "reply p50 | reply p99 |")
+        print(
+            "| load | requests | ack p50 | ack p95 | ack p99 | ack max | non-200 | > 2 s | answered once | "
+            "reply p50 | reply p99 |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         reply = summary["reply_ms"] or {"p50": "-", "p99": "-"}
-        print(f"| {args.rate:g}/s × {args.duration:g} s | {len(results)} (+{len(replays)} replays) | "
-              f"{summary['ack_ms']['p50']} ms | {summary['ack_ms']['p95']} ms | {summary['ack_ms']['p99']} ms | "
-              f"{summary['ack_ms']['max']} ms | {summary['non_200']} | {summary['over_2s']} | "
-              f"{summary['answered'] - summary['answered_twice']}/{summary['events']} | {reply['p50']} ms | "
-              f"{reply['p99']} ms |")
+        print(
+            f"| {args.rate:g}/s × {args.duration:g} s | {len(results)} (+{len(replays)} replays) | "
+            f"{summary['ack_ms']['p50']} ms | {summary['ack_ms']['p95']} ms | {summary['ack_ms']['p99']} ms | "
+            f"{summary['ack_ms']['max']} ms | {summary['non_200']} | {summary['over_2s']} | "
+            f"{summary['answered'] - summary['answered_twice']}/{summary['events']} | {reply['p50']} ms | "
+            f"{reply['p99']} ms |"
+        )
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False))

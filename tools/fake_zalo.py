@@ -17,6 +17,7 @@ Switches can be flipped from the command line too: `python -m tools.fake_zalo --
 `POST /_fake/<switch>` (expire, block/<uid>, rate_limit/<n>) flips a switch; `GET /_fake/sent` lists what was sent.
 Refresh tokens are single use and rotate on every refresh, like Zalo's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,48 +50,91 @@ def _ts() -> str:
     return str(int(time.time() * 1000))
 
 
-def user_text(app_id: str, oa_id: str, user_id: str, text: str, msg_id: Optional[str] = None,
-              timestamp: Optional[str] = None) -> Dict[str, Any]:
+def user_text(
+    app_id: str, oa_id: str, user_id: str, text: str, msg_id: Optional[str] = None, timestamp: Optional[str] = None
+) -> Dict[str, Any]:
     """A `user_send_text` event (a button press is one too: its text is the button's payload)."""
-    return {"app_id": app_id, "user_id_by_app": "9" + user_id[::-1][:17], "event_name": "user_send_text",
-            "timestamp": timestamp or _ts(), "sender": {"id": user_id}, "recipient": {"id": oa_id},
-            "message": {"msg_id": msg_id or secrets.token_hex(16), "text": text}}
+    return {
+        "app_id": app_id,
+        "user_id_by_app": "9" + user_id[::-1][:17],
+        "event_name": "user_send_text",
+        "timestamp": timestamp or _ts(),
+        "sender": {"id": user_id},
+        "recipient": {"id": oa_id},
+        "message": {"msg_id": msg_id or secrets.token_hex(16), "text": text},
+    }
 
 
-def user_image(app_id: str, oa_id: str, user_id: str, url: str, caption: str = "",
-               msg_id: Optional[str] = None) -> Dict[str, Any]:
+def user_image(
+    app_id: str, oa_id: str, user_id: str, url: str, caption: str = "", msg_id: Optional[str] = None
+) -> Dict[str, Any]:
     """A `user_send_image` event."""
-    return {"app_id": app_id, "user_id_by_app": "9" + user_id[::-1][:17], "event_name": "user_send_image",
-            "timestamp": _ts(), "sender": {"id": user_id}, "recipient": {"id": oa_id},
-            "message": {"msg_id": msg_id or secrets.token_hex(16), "text": caption,
-                        "attachments": [{"type": "image", "payload": {"url": url, "thumbnail": url + "?thumb"}}]}}
+    return {
+        "app_id": app_id,
+        "user_id_by_app": "9" + user_id[::-1][:17],
+        "event_name": "user_send_image",
+        "timestamp": _ts(),
+        "sender": {"id": user_id},
+        "recipient": {"id": oa_id},
+        "message": {
+            "msg_id": msg_id or secrets.token_hex(16),
+            "text": caption,
+            "attachments": [{"type": "image", "payload": {"url": url, "thumbnail": url + "?thumb"}}],
+        },
+    }
 
 
 def user_sticker(app_id: str, oa_id: str, user_id: str) -> Dict[str, Any]:
     """A `user_send_sticker` event."""
-    return {"app_id": app_id, "event_name": "user_send_sticker", "timestamp": _ts(), "sender": {"id": user_id},
-            "recipient": {"id": oa_id}, "message": {"msg_id": secrets.token_hex(16), "attachments": [
-                {"type": "sticker", "payload": {"id": "abc", "url": "https://zalo.example/sticker.png"}}]}}
+    return {
+        "app_id": app_id,
+        "event_name": "user_send_sticker",
+        "timestamp": _ts(),
+        "sender": {"id": user_id},
+        "recipient": {"id": oa_id},
+        "message": {
+            "msg_id": secrets.token_hex(16),
+            "attachments": [{"type": "sticker", "payload": {"id": "abc", "url": "https://zalo.example/sticker.png"}}],
+        },
+    }
 
 
 def follow(app_id: str, oa_id: str, user_id: str, name: str = "follow", timestamp: Optional[str] = None):
     """A `follow` (or `unfollow`) event."""
-    return {"app_id": app_id, "oa_id": oa_id, "user_id_by_app": "9" + user_id[::-1][:17], "event_name": name,
-            "timestamp": timestamp or _ts(), "source": "oa_profile", "follower": {"id": user_id}}
+    return {
+        "app_id": app_id,
+        "oa_id": oa_id,
+        "user_id_by_app": "9" + user_id[::-1][:17],
+        "event_name": name,
+        "timestamp": timestamp or _ts(),
+        "source": "oa_profile",
+        "follower": {"id": user_id},
+    }
 
 
 def oa_text(app_id: str, oa_id: str, user_id: str, text: str, msg_id: Optional[str] = None) -> Dict[str, Any]:
     """An `oa_send_text` echo (sender and recipient swapped): a message the OA sent to the citizen."""
-    return {"app_id": app_id, "event_name": "oa_send_text", "timestamp": _ts(), "sender": {"id": oa_id},
-            "recipient": {"id": user_id}, "message": {"msg_id": msg_id or secrets.token_hex(16), "text": text}}
+    return {
+        "app_id": app_id,
+        "event_name": "oa_send_text",
+        "timestamp": _ts(),
+        "sender": {"id": oa_id},
+        "recipient": {"id": user_id},
+        "message": {"msg_id": msg_id or secrets.token_hex(16), "text": text},
+    }
 
 
 class FakeZalo:
     """The fake server and its switches; every attribute is safe to read from the test thread."""
 
-    def __init__(self, app_id: str = "1234567890123456789", app_secret: str = "fake-app-secret",
-                 access_token: str = "initial-access-token", refresh_token: str = "initial-refresh-token",
-                 oa_id: str = "579745863508352884") -> None:
+    def __init__(
+        self,
+        app_id: str = "1234567890123456789",
+        app_secret: str = "fake-app-secret",
+        access_token: str = "initial-access-token",
+        refresh_token: str = "initial-refresh-token",
+        oa_id: str = "579745863508352884",
+    ) -> None:
         """Credentials the fake accepts; the initial tokens are what ZALO_ACCESS/REFRESH_TOKEN hold."""
         self.app_id, self.app_secret, self.oa_id = app_id, app_secret, oa_id
         self.lock = threading.Lock()
@@ -176,8 +220,10 @@ class FakeZalo:
                 return {"error": code, "message": message}
 
             if token not in self.valid_access:
-                return fail(self.token_error, "Access token is invalid" if self.token_error == -216
-                            else "Access token has expired")
+                return fail(
+                    self.token_error,
+                    "Access token is invalid" if self.token_error == -216 else "Access token has expired",
+                )
             if self.failures:
                 code = self.failures.pop(0)
                 return fail(code, f"forced error {code}")
@@ -190,8 +236,15 @@ class FakeZalo:
             if user in self.blocked:
                 return fail(-230, "User has not interacted with the OA in the last 7 days")
             message_id = secrets.token_hex(16)
-            self.sent.append({"user_id": user, "message": body["message"], "message_id": message_id,
-                              "at": time.time(), "oa_id": self.token_oa.get(token)})
+            self.sent.append(
+                {
+                    "user_id": user,
+                    "message": body["message"],
+                    "message_id": message_id,
+                    "at": time.time(),
+                    "oa_id": self.token_oa.get(token),
+                }
+            )
         return {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user}}
 
     def handle_token(self, headers, raw: bytes):
@@ -199,6 +252,7 @@ class FakeZalo:
         if self.refresh_delay_s:
             time.sleep(self.refresh_delay_s)
         with self.lock:
+
             def fail(code, name):
                 self.refreshes.append({"ok": False, "error": code})
                 return {"error": code, "error_name": name, "error_reason": name, "error_description": name}
@@ -210,8 +264,11 @@ class FakeZalo:
             if form.get("grant_type") != "refresh_token":
                 return fail(-14005, "Invalid grant type")
             given = form.get("refresh_token")
-            oa_id = self.oa_id if given and given == self.refresh_token else next(
-                (oa for oa, token in self.other_refresh.items() if given and token == given), None)
+            oa_id = (
+                self.oa_id
+                if given and given == self.refresh_token
+                else next((oa for oa, token in self.other_refresh.items() if given and token == given), None)
+            )
             if oa_id is None:
                 return fail(-14014, "Invalid refresh token")
             self.spent_refresh.append(given)
@@ -266,7 +323,7 @@ class FakeZalo:
                 if path == "/v4/oa/access_token":
                     return self._answer(200, fake.handle_token(self.headers, raw))
                 if path.startswith("/_fake/"):
-                    result = fake.handle_switch(path[len("/_fake/"):])
+                    result = fake.handle_switch(path[len("/_fake/") :])
                     return self._answer(200 if result else 404, result or {"error": "unknown switch"})
                 return self._answer(404, {"error": -1, "message": "not found"})
 
@@ -304,8 +361,11 @@ def validate_message(body: Any) -> Optional[str]:
     if not isinstance(body, dict):
         return "body"
     recipient = body.get("recipient")
-    if not isinstance(recipient, dict) or not isinstance(recipient.get("user_id"), str) or \
-            not recipient["user_id"].isdigit():
+    if (
+        not isinstance(recipient, dict)
+        or not isinstance(recipient.get("user_id"), str)
+        or not recipient["user_id"].isdigit()
+    ):
         return "recipient.user_id must be a string of digits"
     message = body.get("message")
     if not isinstance(message, dict) or not message:
@@ -357,8 +417,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8899)
     args = parser.parse_args()
     fake = FakeZalo().start(args.port)
-    print(f"fake Zalo on {fake.url} (app id {fake.app_id}, app secret {fake.app_secret}, "
-          f"access token initial-access-token, refresh token initial-refresh-token)")
+    print(
+        f"fake Zalo on {fake.url} (app id {fake.app_id}, app secret {fake.app_secret}, "
+        f"access token initial-access-token, refresh token initial-refresh-token)"
+    )
     try:
         while True:
             time.sleep(3600)

@@ -1,4 +1,5 @@
 """Read the NLU training data and the held-out set, and compare them (plain Python, no Rasa import)."""
+
 from __future__ import annotations
 
 import re

@@ -16,6 +16,7 @@ After the table: the false-problem rate on ordinary text (slice `general`: news,
 helper detection (held-out items marked `helper: true` vs the rest) and other-purpose detection (items marked
 `purpose:`), and how many answers the error catalogue and the sentence vote decided.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -111,11 +112,20 @@ async def predict(model: Path, examples: List[Dict]) -> List[Dict]:
         parsed = await agent.parse_message(ex["text"])
         ms = (time.perf_counter() - start) * 1000
         entities = parsed.get("entities") or []
-        rows.append({**ex, "pred": (parsed.get("intent") or {}).get("name") or "", "ms": ms,
-                     "helper_found": any(e.get("entity") == "helper" for e in entities),
-                     "purposes_found": [e.get("value") for e in entities if e.get("entity") == "purpose"],
-                     "decided_by": "catalogue" if parsed.get("error_message") else
-                     "sentence" if parsed.get("sentence_vote") else "classifier"})
+        rows.append(
+            {
+                **ex,
+                "pred": (parsed.get("intent") or {}).get("name") or "",
+                "ms": ms,
+                "helper_found": any(e.get("entity") == "helper" for e in entities),
+                "purposes_found": [e.get("value") for e in entities if e.get("entity") == "purpose"],
+                "decided_by": "catalogue"
+                if parsed.get("error_message")
+                else "sentence"
+                if parsed.get("sentence_vote")
+                else "classifier",
+            }
+        )
     return rows
 
 
@@ -125,20 +135,25 @@ def signal_lines(rows: List[Dict]) -> List[str]:
     general = [r for r in rows if r.get("slice") == "general"]
     if general:
         claims = [r for r in general if r["pred"].startswith("problem_")]
-        lines.append(f"false problem claims on general text (slice general): {len(claims)}/{len(general)} = "
-                     f"{len(claims) / len(general):.1%}")
+        lines.append(
+            f"false problem claims on general text (slice general): {len(claims)}/{len(general)} = "
+            f"{len(claims) / len(general):.1%}"
+        )
     helpers = [r for r in rows if r.get("helper")]
     others = [r for r in rows if not r.get("helper")]
     if helpers:
         found = sum(r["helper_found"] for r in helpers)
         wrong = sum(r["helper_found"] for r in others)
-        lines.append(f"helper detected: {found}/{len(helpers)} = {found / len(helpers):.1%} of items marked helper; "
-                     f"on {wrong}/{len(others)} = {wrong / len(others):.1%} of the others")
+        lines.append(
+            f"helper detected: {found}/{len(helpers)} = {found / len(helpers):.1%} of items marked helper; "
+            f"on {wrong}/{len(others)} = {wrong / len(others):.1%} of the others"
+        )
     purposed = [r for r in rows if r.get("purpose")]
     if purposed:
         found = sum(r["purpose"] in r["purposes_found"] for r in purposed)
-        lines.append(f"other purpose detected: {found}/{len(purposed)} = {found / len(purposed):.1%} of items marked "
-                     "purpose")
+        lines.append(
+            f"other purpose detected: {found}/{len(purposed)} = {found / len(purposed):.1%} of items marked purpose"
+        )
     decided = defaultdict(int)
     for r in rows:
         decided[r["decided_by"]] += 1
@@ -146,16 +161,22 @@ def signal_lines(rows: List[Dict]) -> List[str]:
     return lines
 
 
-COLUMNS = [("n", "n", "{:.0f}"), ("intent_acc", "intent acc", "{:.3f}"), ("macro_f1", "macro-F1", "{:.3f}"),
-           ("problem_acc", "problem acc", "{:.3f}"), ("oos_recall", "OOS recall", "{:.3f}"),
-           ("false_fallback", "false fallback", "{:.3f}"), ("oos_problem_claims", "OOS→problem", "{:.3f}"),
-           ("p50_ms", "p50 ms", "{:.1f}"), ("p95_ms", "p95 ms", "{:.1f}")]
+COLUMNS = [
+    ("n", "n", "{:.0f}"),
+    ("intent_acc", "intent acc", "{:.3f}"),
+    ("macro_f1", "macro-F1", "{:.3f}"),
+    ("problem_acc", "problem acc", "{:.3f}"),
+    ("oos_recall", "OOS recall", "{:.3f}"),
+    ("false_fallback", "false fallback", "{:.3f}"),
+    ("oos_problem_claims", "OOS→problem", "{:.3f}"),
+    ("p50_ms", "p50 ms", "{:.1f}"),
+    ("p95_ms", "p95 ms", "{:.1f}"),
+]
 
 
 def table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
     """A Markdown table: one row per (slice, model)."""
-    lines = ["| slice | model | " + " | ".join(c[1] for c in COLUMNS) + " |",
-             "|---|---|" + "---|" * len(COLUMNS)]
+    lines = ["| slice | model | " + " | ".join(c[1] for c in COLUMNS) + " |", "|---|---|" + "---|" * len(COLUMNS)]
     first = next(iter(results.values()))
     for group in first:
         for model, by_group in results.items():
@@ -173,15 +194,18 @@ def spread_table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
     pipelines: Dict[str, List[str]] = defaultdict(list)
     for name in results:
         pipelines[name.rsplit("-s", 1)[0]].append(name)
-    lines = ["| slice | pipeline | seeds | " + " | ".join(f"{k} mean ± range/2" for k in SPREAD) + " |",
-             "|---|---|---|" + "---|" * len(SPREAD)]
+    lines = [
+        "| slice | pipeline | seeds | " + " | ".join(f"{k} mean ± range/2" for k in SPREAD) + " |",
+        "|---|---|---|" + "---|" * len(SPREAD),
+    ]
     for group in next(iter(results.values())):
         for pipeline, names in pipelines.items():
             cells = []
             for key in SPREAD:
                 values = [results[n][group][key] for n in names if key in results[n].get(group, {})]
-                cells.append(f"{statistics.mean(values):.3f} ± {(max(values) - min(values)) / 2:.3f}" if values
-                             else "–")
+                cells.append(
+                    f"{statistics.mean(values):.3f} ± {(max(values) - min(values)) / 2:.3f}" if values else "–"
+                )
             lines.append(f"| {group} | {pipeline} | {len(names)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -189,8 +213,13 @@ def spread_table(results: Dict[str, Dict[str, Dict[str, float]]]) -> str:
 GUARDED = ("intent_acc", "macro_f1", "problem_acc", "oos_recall")
 GUARDED_LOW = ("oos_problem_claims",)  # lower is better: a rise beyond the allowed points fails
 # the items each guarded metric is computed over (older baselines have only "n")
-DENOMINATOR = {"intent_acc": "n_inscope", "macro_f1": "n_inscope", "problem_acc": "n_problem",
-               "oos_recall": "n_oos", "oos_problem_claims": "n_oos"}
+DENOMINATOR = {
+    "intent_acc": "n_inscope",
+    "macro_f1": "n_inscope",
+    "problem_acc": "n_problem",
+    "oos_recall": "n_oos",
+    "oos_problem_claims": "n_oos",
+}
 
 
 def regressions(current: Dict[str, Dict[str, float]], baseline: Dict[str, Dict[str, float]]) -> List[str]:
@@ -201,6 +230,7 @@ def regressions(current: Dict[str, Dict[str, float]], baseline: Dict[str, Dict[s
         if new is None:
             found.append(f"{group}: missing")
             continue
+
         def allowed(key: str) -> float:  # an older baseline without the count: the current one (same items)
             return 0.05 if old.get(DENOMINATOR[key], new.get(DENOMINATOR[key], old.get("n", 0))) < 50 else 0.02
 
@@ -236,10 +266,16 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--min-problem-accuracy", type=float)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--write-baseline", action="store_true")
-    parser.add_argument("--update-baseline", action="store_true",
-                        help="keep the baseline's figures where the current ones are worse; add new slices")
-    parser.add_argument("--spread", action="store_true",
-                        help="models named <pipeline>-s<seed>: print mean and seed-to-seed range per pipeline")
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="keep the baseline's figures where the current ones are worse; add new slices",
+    )
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="models named <pipeline>-s<seed>: print mean and seed-to-seed range per pipeline",
+    )
     args = parser.parse_args(argv)
     examples = heldout_examples()
     results: Dict[str, Dict[str, Dict[str, float]]] = {}
@@ -260,17 +296,26 @@ def main(argv: List[str]) -> int:
         print("\n" + spread_table(results))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"results": results, "errors": errors_by_model, "signals": signals_by_model},
-                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(
+            json.dumps(
+                {"results": results, "errors": errors_by_model, "signals": signals_by_model},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     first = next(iter(results.values()))
     status = 0
     if args.baseline and (args.write_baseline or args.update_baseline):
-        kept = {g: {k: round(v, 4) for k, v in m.items() if k in GUARDED + GUARDED_LOW or k.startswith("n")}
-                for g, m in first.items()}
+        kept = {
+            g: {k: round(v, 4) for k, v in m.items() if k in GUARDED + GUARDED_LOW or k.startswith("n")}
+            for g, m in first.items()
+        }
         if args.update_baseline and args.baseline.exists():
             kept = ratchet(json.loads(args.baseline.read_text(encoding="utf-8")), kept)
-        args.baseline.write_text(json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                 encoding="utf-8")
+        args.baseline.write_text(
+            json.dumps(kept, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         print(f"\nbaseline written: {args.baseline}")
     elif args.baseline:
         drops = regressions(first, json.loads(args.baseline.read_text(encoding="utf-8")))

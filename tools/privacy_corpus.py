@@ -30,6 +30,7 @@ version, count, amount, the commune's hotline …) is still there, as often and 
 
 Pure Python, no I/O at import; importable from both Python environments (3.10 and 3.11+).
 """
+
 from __future__ import annotations
 
 import random
@@ -44,8 +45,7 @@ N_CASES = 6000
 N_BENIGN = 800
 HOTLINE = "024.38541051"  # the commune's published hotline (content/guide.yml): kept, passed as public_numbers
 KINDS = ("otp", "password", "id_number", "phone")
-PLACEHOLDERS = {"otp": "[mã OTP]", "password": "[mật khẩu]", "id_number": "[số định danh]",
-                "phone": "[số điện thoại]"}
+PLACEHOLDERS = {"otp": "[mã OTP]", "password": "[mật khẩu]", "id_number": "[số định danh]", "phone": "[số điện thoại]"}
 CHANNELS = ("widget", "zalo")
 STYLES = ("accented", "plain", "shorthand")
 
@@ -96,19 +96,174 @@ class Corpus:
 
 
 # ======================================================================================= secret values
-_PROVINCES = ["001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022",
-              "024", "025", "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042",
-              "044", "045", "046", "048", "049", "051", "052", "054", "056", "058", "060", "062", "064", "066",
-              "067", "068", "070", "072", "074", "075", "077", "079", "080", "082", "083", "084", "086", "087",
-              "089", "091", "092", "093", "094", "095", "096"]
-_MOBILE = ["32", "33", "34", "35", "36", "37", "38", "39", "52", "55", "56", "58", "59", "70", "76", "77", "78",
-           "79", "81", "82", "83", "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "96", "97",
-           "98", "99"]
-_LANDLINE = ["24", "28", "237", "236", "238", "203", "204", "205", "206", "207", "208", "209", "210", "211",
-             "212", "213", "214", "215", "216", "218", "219", "220", "221", "222", "225", "226", "227", "228",
-             "229", "232", "233", "234", "235", "239", "251", "252", "254", "255", "256", "257", "258", "259",
-             "260", "261", "262", "263", "269", "270", "271", "272", "273", "274", "275", "276", "277", "290",
-             "291", "292", "293", "294", "296", "297", "299"]
+_PROVINCES = [
+    "001",
+    "002",
+    "004",
+    "006",
+    "008",
+    "010",
+    "011",
+    "012",
+    "014",
+    "015",
+    "017",
+    "019",
+    "020",
+    "022",
+    "024",
+    "025",
+    "026",
+    "027",
+    "030",
+    "031",
+    "033",
+    "034",
+    "035",
+    "036",
+    "037",
+    "038",
+    "040",
+    "042",
+    "044",
+    "045",
+    "046",
+    "048",
+    "049",
+    "051",
+    "052",
+    "054",
+    "056",
+    "058",
+    "060",
+    "062",
+    "064",
+    "066",
+    "067",
+    "068",
+    "070",
+    "072",
+    "074",
+    "075",
+    "077",
+    "079",
+    "080",
+    "082",
+    "083",
+    "084",
+    "086",
+    "087",
+    "089",
+    "091",
+    "092",
+    "093",
+    "094",
+    "095",
+    "096",
+]
+_MOBILE = [
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "38",
+    "39",
+    "52",
+    "55",
+    "56",
+    "58",
+    "59",
+    "70",
+    "76",
+    "77",
+    "78",
+    "79",
+    "81",
+    "82",
+    "83",
+    "84",
+    "85",
+    "86",
+    "87",
+    "88",
+    "89",
+    "90",
+    "91",
+    "92",
+    "93",
+    "94",
+    "96",
+    "97",
+    "98",
+    "99",
+]
+_LANDLINE = [
+    "24",
+    "28",
+    "237",
+    "236",
+    "238",
+    "203",
+    "204",
+    "205",
+    "206",
+    "207",
+    "208",
+    "209",
+    "210",
+    "211",
+    "212",
+    "213",
+    "214",
+    "215",
+    "216",
+    "218",
+    "219",
+    "220",
+    "221",
+    "222",
+    "225",
+    "226",
+    "227",
+    "228",
+    "229",
+    "232",
+    "233",
+    "234",
+    "235",
+    "239",
+    "251",
+    "252",
+    "254",
+    "255",
+    "256",
+    "257",
+    "258",
+    "259",
+    "260",
+    "261",
+    "262",
+    "263",
+    "269",
+    "270",
+    "271",
+    "272",
+    "273",
+    "274",
+    "275",
+    "276",
+    "277",
+    "290",
+    "291",
+    "292",
+    "293",
+    "294",
+    "296",
+    "297",
+    "299",
+]
 _CMND = ["17", "18", "01", "02", "03", "12", "13", "16", "24", "27", "31", "38"]
 
 
@@ -152,14 +307,94 @@ def significant(kind: str, number: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- passwords
-_NAMES = ["lan", "tuan", "hoa", "minh", "thu", "huong", "hung", "mai", "linh", "dung", "long", "trang", "quang",
-          "ngoc", "binh", "son", "thao", "phuong", "duc", "vinh", "yen", "khanh", "hieu", "nga", "tam", "thanh",
-          "hoang", "cuong", "loan", "diep", "ha", "vy"]
-_VI_NAMES = ["Hoàng", "Anh", "Thuý", "Bình", "Đức", "Hương", "Tuấn", "Lan", "Minh", "Yến", "Phương", "Quỳnh", "Hải",
-             "Dũng", "Thảo", "Ngọc", "Trâm", "Hùng", "Nguyễn", "Trần", "Phạm", "Vũ", "Đặng", "Hồng", "Thắm", "Lộc"]
-_WORDS = ["hoabinh", "matkhau", "thanhhoa", "quanglong", "meyeu", "giadinh", "bongsen", "mattroi",
-          "hanoi", "saigon", "iloveyou", "congdan", "chaobuoisang", "hoahong", "anhyeuem",
-          "concung", "bachdang", "hoamai", "sapa", "quexuong", "dongque", "yeuthuong", "xuanhoa", "qwerty"]
+_NAMES = [
+    "lan",
+    "tuan",
+    "hoa",
+    "minh",
+    "thu",
+    "huong",
+    "hung",
+    "mai",
+    "linh",
+    "dung",
+    "long",
+    "trang",
+    "quang",
+    "ngoc",
+    "binh",
+    "son",
+    "thao",
+    "phuong",
+    "duc",
+    "vinh",
+    "yen",
+    "khanh",
+    "hieu",
+    "nga",
+    "tam",
+    "thanh",
+    "hoang",
+    "cuong",
+    "loan",
+    "diep",
+    "ha",
+    "vy",
+]
+_VI_NAMES = [
+    "Hoàng",
+    "Anh",
+    "Thuý",
+    "Bình",
+    "Đức",
+    "Hương",
+    "Tuấn",
+    "Lan",
+    "Minh",
+    "Yến",
+    "Phương",
+    "Quỳnh",
+    "Hải",
+    "Dũng",
+    "Thảo",
+    "Ngọc",
+    "Trâm",
+    "Hùng",
+    "Nguyễn",
+    "Trần",
+    "Phạm",
+    "Vũ",
+    "Đặng",
+    "Hồng",
+    "Thắm",
+    "Lộc",
+]
+_WORDS = [
+    "hoabinh",
+    "matkhau",
+    "thanhhoa",
+    "quanglong",
+    "meyeu",
+    "giadinh",
+    "bongsen",
+    "mattroi",
+    "hanoi",
+    "saigon",
+    "iloveyou",
+    "congdan",
+    "chaobuoisang",
+    "hoahong",
+    "anhyeuem",
+    "concung",
+    "bachdang",
+    "hoamai",
+    "sapa",
+    "quexuong",
+    "dongque",
+    "yeuthuong",
+    "xuanhoa",
+    "qwerty",
+]
 _TAILS = ["abc", "xyz", "vn", "Th", "!", "@", "#", "xx", "ok", "."]
 _SPECIALS = "@#$%&*!?._-+="
 
@@ -168,14 +403,22 @@ def _strong(rng: random.Random) -> str:
     """What VNeID requires: 8–20 characters with a digit, an upper and a lower letter and a special character."""
     while True:
         name = rng.choice(_NAMES)
-        parts = [name.capitalize() if rng.random() < 0.7 else name.upper()[:2] + name[2:],
-                 rng.choice(_SPECIALS), _digits(rng, rng.choice([2, 4, 4, 6]))]
+        parts = [
+            name.capitalize() if rng.random() < 0.7 else name.upper()[:2] + name[2:],
+            rng.choice(_SPECIALS),
+            _digits(rng, rng.choice([2, 4, 4, 6])),
+        ]
         if rng.random() < 0.4:
             parts.append(rng.choice(_TAILS))
         rng.shuffle(parts)
         pw = "".join(parts)
-        if (8 <= len(pw) <= 20 and re.search(r"[a-z]", pw) and re.search(r"[A-Z]", pw)
-                and re.search(r"[0-9]", pw) and re.search(r"[^A-Za-z0-9]", pw)):
+        if (
+            8 <= len(pw) <= 20
+            and re.search(r"[a-z]", pw)
+            and re.search(r"[A-Z]", pw)
+            and re.search(r"[0-9]", pw)
+            and re.search(r"[^A-Za-z0-9]", pw)
+        ):
             return pw
 
 
@@ -197,16 +440,22 @@ def make_password(rng: random.Random, form: str) -> str:
         word = rng.choice(_WORDS)
         return word + rng.choice("@#!._") + _digits(rng, rng.choice([2, 3, 4]))
     if form == "name_year":
-        base = rng.choice([rng.choice(_NAMES), rng.choice(_NAMES).capitalize(),
-                           rng.choice(_NAMES) + rng.choice(_NAMES)])
+        base = rng.choice(
+            [rng.choice(_NAMES), rng.choice(_NAMES).capitalize(), rng.choice(_NAMES) + rng.choice(_NAMES)]
+        )
         return base + _year(rng)
     if form == "letters_only":
         return rng.choice(_WORDS + [a + b for a in _NAMES[:12] for b in _NAMES[12:20]])
     if form == "diacritics":
         first, second = rng.choice(_VI_NAMES), rng.choice(_VI_NAMES)
-        shapes = [first + "@" + second + "!", first + rng.choice(_SPECIALS) + _year(rng),
-                  first.lower() + second.lower() + _digits(rng, 2), first + second + _year(rng),
-                  first + "." + second + _digits(rng, 2), "Mẹ" + first + _year(rng)]
+        shapes = [
+            first + "@" + second + "!",
+            first + rng.choice(_SPECIALS) + _year(rng),
+            first.lower() + second.lower() + _digits(rng, 2),
+            first + second + _year(rng),
+            first + "." + second + _digits(rng, 2),
+            "Mẹ" + first + _year(rng),
+        ]
         return rng.choice(shapes)
     if form == "digits_only":
         return _digits(rng, rng.choice([6, 8]))
@@ -214,8 +463,23 @@ def make_password(rng: random.Random, form: str) -> str:
 
 
 # ==================================================================================== written digit forms
-SEPARATOR_FORMS = ("space_each", "space_groups", "dash", "dot", "slash", "underscore", "star", "middot",
-                   "en_dash", "em_dash", "minus", "brackets", "quotes", "mixed", "comma_newline")
+SEPARATOR_FORMS = (
+    "space_each",
+    "space_groups",
+    "dash",
+    "dot",
+    "slash",
+    "underscore",
+    "star",
+    "middot",
+    "en_dash",
+    "em_dash",
+    "minus",
+    "brackets",
+    "quotes",
+    "mixed",
+    "comma_newline",
+)
 _SPACES = [" ", " ", " ", "  ", "\u00a0", "\u2009", "\u202f", "\u3000"]
 _MIDDOTS = ["·", "•", "∙", "・"]
 _OTHER_DASHES = ["\u2212", "\u2212", "\u2010", "\u2011", "\u2012", "\ufe63", "\uff0d"]
@@ -223,17 +487,24 @@ _OTHER_DASHES = ["\u2212", "\u2212", "\u2010", "\u2011", "\u2012", "\ufe63", "\u
 
 def _groupings(n: int) -> List[List[int]]:
     """Natural ways to group n digits."""
-    options = {4: [[2, 2], [1, 3], [3, 1]], 5: [[2, 3], [3, 2]], 6: [[3, 3], [2, 2, 2], [4, 2], [2, 4]],
-               7: [[3, 4], [4, 3], [2, 2, 3]], 8: [[4, 4], [2, 2, 2, 2], [3, 3, 2]], 9: [[3, 3, 3], [2, 3, 4]],
-               10: [[4, 3, 3], [3, 3, 4], [2, 2, 2, 2, 2], [4, 6]], 11: [[4, 4, 3], [4, 3, 4], [3, 4, 4]],
-               12: [[3, 3, 3, 3], [4, 4, 4], [6, 6], [2, 2, 2, 2, 2, 2], [3, 3, 6]]}
+    options = {
+        4: [[2, 2], [1, 3], [3, 1]],
+        5: [[2, 3], [3, 2]],
+        6: [[3, 3], [2, 2, 2], [4, 2], [2, 4]],
+        7: [[3, 4], [4, 3], [2, 2, 3]],
+        8: [[4, 4], [2, 2, 2, 2], [3, 3, 2]],
+        9: [[3, 3, 3], [2, 3, 4]],
+        10: [[4, 3, 3], [3, 3, 4], [2, 2, 2, 2, 2], [4, 6]],
+        11: [[4, 4, 3], [4, 3, 4], [3, 4, 4]],
+        12: [[3, 3, 3, 3], [4, 4, 4], [6, 6], [2, 2, 2, 2, 2, 2], [3, 3, 6]],
+    }
     return options.get(n, [[n]])
 
 
 def _split(number: str, sizes: Sequence[int]) -> List[str]:
     out, i = [], 0
     for size in sizes:
-        out.append(number[i:i + size])
+        out.append(number[i : i + size])
         i += size
     if i < len(number):
         out.append(number[i:])
@@ -253,9 +524,17 @@ def with_separators(rng: random.Random, number: str, form: str) -> str:
         return rng.choice(_SPACES[:4]).join(number)
     if form == "space_groups":
         return rng.choice(_SPACES).join(_split(number, rng.choice(_groupings(len(number)))))
-    simple = {"dash": ["-", "-", " - "], "dot": ["."], "slash": ["/", "/", " / "], "underscore": ["_"],
-              "star": ["*", "*", " * "], "middot": _MIDDOTS, "en_dash": ["\u2013", " \u2013 "],
-              "em_dash": ["\u2014", " \u2014 "], "minus": _OTHER_DASHES}
+    simple = {
+        "dash": ["-", "-", " - "],
+        "dot": ["."],
+        "slash": ["/", "/", " / "],
+        "underscore": ["_"],
+        "star": ["*", "*", " * "],
+        "middot": _MIDDOTS,
+        "en_dash": ["\u2013", " \u2013 "],
+        "em_dash": ["\u2014", " \u2014 "],
+        "minus": _OTHER_DASHES,
+    }
     if form in simple:
         return rng.choice(simple[form]).join(_groups(rng, number))
     if form == "brackets":
@@ -278,14 +557,53 @@ def with_separators(rng: random.Random, number: str, form: str) -> str:
     raise ValueError(form)
 
 
-UNICODE_FORMS = ("fullwidth", "circled", "superscript", "subscript", "arabic_indic", "devanagari", "other_script",
-                 "mixed_scripts", "zero_width_inside", "nfd_context")
-_ZERO_BASES = {"fullwidth": 0xFF10, "arabic_indic": 0x0660, "extended_arabic": 0x06F0, "devanagari": 0x0966,
-               "bengali": 0x09E6, "gurmukhi": 0x0A66, "gujarati": 0x0AE6, "tamil": 0x0BE6, "thai": 0x0E50,
-               "lao": 0x0ED0, "tibetan": 0x0F20, "myanmar": 0x1040, "khmer": 0x17E0, "mongolian": 0x1810,
-               "math_bold": 0x1D7CE, "math_double": 0x1D7D8, "math_mono": 0x1D7F6}
-_OTHER_SCRIPTS = ["extended_arabic", "bengali", "gurmukhi", "gujarati", "tamil", "thai", "lao", "tibetan",
-                  "myanmar", "khmer", "mongolian", "math_bold", "math_double", "math_mono"]
+UNICODE_FORMS = (
+    "fullwidth",
+    "circled",
+    "superscript",
+    "subscript",
+    "arabic_indic",
+    "devanagari",
+    "other_script",
+    "mixed_scripts",
+    "zero_width_inside",
+    "nfd_context",
+)
+_ZERO_BASES = {
+    "fullwidth": 0xFF10,
+    "arabic_indic": 0x0660,
+    "extended_arabic": 0x06F0,
+    "devanagari": 0x0966,
+    "bengali": 0x09E6,
+    "gurmukhi": 0x0A66,
+    "gujarati": 0x0AE6,
+    "tamil": 0x0BE6,
+    "thai": 0x0E50,
+    "lao": 0x0ED0,
+    "tibetan": 0x0F20,
+    "myanmar": 0x1040,
+    "khmer": 0x17E0,
+    "mongolian": 0x1810,
+    "math_bold": 0x1D7CE,
+    "math_double": 0x1D7D8,
+    "math_mono": 0x1D7F6,
+}
+_OTHER_SCRIPTS = [
+    "extended_arabic",
+    "bengali",
+    "gurmukhi",
+    "gujarati",
+    "tamil",
+    "thai",
+    "lao",
+    "tibetan",
+    "myanmar",
+    "khmer",
+    "mongolian",
+    "math_bold",
+    "math_double",
+    "math_mono",
+]
 _SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUBSCRIPT = "₀₁₂₃₄₅₆₇₈₉"
 _CIRCLED = ["⓪①②③④⑤⑥⑦⑧⑨", "⓿❶❷❸❹❺❻❼❽❾", "⓪➀➁➂➃➄➅➆➇➈", "⓿➊➋➌➍➎➏➐➑➒"]
@@ -319,8 +637,18 @@ def unicode_digits(rng: random.Random, number: str, form: str) -> str:
     if form == "other_script":
         return in_script(grouped, rng.choice(_OTHER_SCRIPTS))
     if form == "mixed_scripts":
-        scripts = ["ascii", "fullwidth", "arabic_indic", "devanagari", "superscript", "circled0", "thai",
-                   "math_bold", "subscript", "bengali"]
+        scripts = [
+            "ascii",
+            "fullwidth",
+            "arabic_indic",
+            "devanagari",
+            "superscript",
+            "circled0",
+            "thai",
+            "math_bold",
+            "subscript",
+            "bengali",
+        ]
         while True:
             chosen = [rng.choice(scripts) if "0" <= c <= "9" else "" for c in grouped]
             if len({s for s in chosen if s}) >= 2:
@@ -339,13 +667,44 @@ def unicode_digits(rng: random.Random, number: str, form: str) -> str:
 WORD_FORMS = ("words_accented", "words_plain", "words_variants", "words_mixed_digits", "words_pairs")
 _ACCENTED = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"]
 _PLAIN = ["khong", "mot", "hai", "ba", "bon", "nam", "sau", "bay", "tam", "chin"]
-_VARIANTS = {"0": ["không", "khong", "ko", "linh", "lẻ"], "1": ["một", "mốt", "mot"], "4": ["bốn", "tư", "bon", "tu"],
-             "5": ["năm", "lăm", "nam", "lam"], "7": ["bảy", "bẩy", "bay"]}
+_VARIANTS = {
+    "0": ["không", "khong", "ko", "linh", "lẻ"],
+    "1": ["một", "mốt", "mot"],
+    "4": ["bốn", "tư", "bon", "tu"],
+    "5": ["năm", "lăm", "nam", "lam"],
+    "7": ["bảy", "bẩy", "bay"],
+}
 # what the leak check reads as a digit: every form the generator writes, and their usual spellings
-NUMBER_WORDS = {"không": "0", "khong": "0", "ko": "0", "linh": "0", "lẻ": "0", "le": "0",
-                "một": "1", "mot": "1", "mốt": "1", "hai": "2", "ba": "3", "bốn": "4", "bon": "4", "tư": "4",
-                "tu": "4", "năm": "5", "nam": "5", "lăm": "5", "lam": "5", "sáu": "6", "sau": "6", "bảy": "7",
-                "bẩy": "7", "bay": "7", "tám": "8", "tam": "8", "chín": "9", "chin": "9"}
+NUMBER_WORDS = {
+    "không": "0",
+    "khong": "0",
+    "ko": "0",
+    "linh": "0",
+    "lẻ": "0",
+    "le": "0",
+    "một": "1",
+    "mot": "1",
+    "mốt": "1",
+    "hai": "2",
+    "ba": "3",
+    "bốn": "4",
+    "bon": "4",
+    "tư": "4",
+    "tu": "4",
+    "năm": "5",
+    "nam": "5",
+    "lăm": "5",
+    "lam": "5",
+    "sáu": "6",
+    "sau": "6",
+    "bảy": "7",
+    "bẩy": "7",
+    "bay": "7",
+    "tám": "8",
+    "tam": "8",
+    "chín": "9",
+    "chin": "9",
+}
 TENS_WORDS = ("mười", "mươi", "muoi")
 
 
@@ -417,12 +776,28 @@ def strip_marks(text: str) -> str:
 
 
 _SHORTHAND = [  # applied to text without diacritics, each with its own chance
-    (r"mat khau", ["mk", "mk", "pass", "mat khau"]), (r"so dien thoai", ["sdt", "sđt", "sdt"]),
-    (r"dien thoai", ["dt", "đt"]), (r"khong", ["ko", "k", "ko", "hok"]), (r"duoc", ["dc", "đc", "dk"]),
-    (r"em", ["e"]), (r"anh", ["a"]), (r"chi", ["c"]), (r"roi", ["r"]), (r"gi", ["j"]), (r"voi", ["vs"]),
-    (r"vay", ["v"]), (r"otp", ["opt", "otp", "OTP"]), (r"nhe", ["nha", "nhe", "nhé"]), (r"tin nhan", ["tn"]),
-    (r"password", ["pass", "pw"]), (r"can cuoc cong dan", ["cccd"]), (r"chung minh nhan dan", ["cmnd"]),
-    (r"bao nhieu", ["bn", "bnh"]), (r"biet", ["bit"]), (r"the nao", ["ntn"]), (r"minh", ["mik", "minh"]),
+    (r"mat khau", ["mk", "mk", "pass", "mat khau"]),
+    (r"so dien thoai", ["sdt", "sđt", "sdt"]),
+    (r"dien thoai", ["dt", "đt"]),
+    (r"khong", ["ko", "k", "ko", "hok"]),
+    (r"duoc", ["dc", "đc", "dk"]),
+    (r"em", ["e"]),
+    (r"anh", ["a"]),
+    (r"chi", ["c"]),
+    (r"roi", ["r"]),
+    (r"gi", ["j"]),
+    (r"voi", ["vs"]),
+    (r"vay", ["v"]),
+    (r"otp", ["opt", "otp", "OTP"]),
+    (r"nhe", ["nha", "nhe", "nhé"]),
+    (r"tin nhan", ["tn"]),
+    (r"password", ["pass", "pw"]),
+    (r"can cuoc cong dan", ["cccd"]),
+    (r"chung minh nhan dan", ["cmnd"]),
+    (r"bao nhieu", ["bn", "bnh"]),
+    (r"biet", ["bit"]),
+    (r"the nao", ["ntn"]),
+    (r"minh", ["mik", "minh"]),
 ]
 
 
@@ -454,8 +829,13 @@ class _Noise:
 
     @classmethod
     def draw(cls, rng: random.Random, force_nfd: bool = False) -> "_Noise":
-        return cls(lower=rng.random() < 0.2, upper=rng.random() < 0.03, nfd=force_nfd or rng.random() < 0.05,
-                   zero_width=rng.random() < 0.04, spaces=rng.random() < 0.05)
+        return cls(
+            lower=rng.random() < 0.2,
+            upper=rng.random() < 0.03,
+            nfd=force_nfd or rng.random() < 0.05,
+            zero_width=rng.random() < 0.04,
+            spaces=rng.random() < 0.05,
+        )
 
     def apply(self, rng: random.Random, text: str) -> str:
         """Transform words around a secret (never the secret itself)."""
@@ -476,88 +856,263 @@ class _Noise:
 # ============================================================================================= sentences
 # "{}" marks the secret. Written with diacritics; the case's style makes them plain or shorthand.
 OTP_TEMPLATES = [
-    "mã OTP là {}", "mã OTP của tôi là {}", "mã otp vừa về là {}", "Mã OTP: {}", "OTP: {}", "otp:{}", "otp {}",
-    "OTP code: {}", "code {} nhé", "mã xác thực {} nhé", "mã xác nhận: {}", "mã xác thực của em là {}",
-    "tin nhắn gửi về {}", "tin nhắn báo mã {} mà nhập không được", "sms gửi mã {} cho em",
-    "em nhập mã {} nhưng báo sai", "mã vừa nhận được là {}", "mã của em là {} ạ", "mã: {}", "mã {} nha",
-    "{} là mã OTP của em", "{} là mã otp", "{} đây là mã xác thực", "{}", "{}", "{}", "{}",
-    "nhận được mã OTP {} rồi, giờ làm gì tiếp", "mã otp gửi về điện thoại là {}, nhập vào đâu ạ",
-    "bạn ơi OTP {} có đúng không", "cho hỏi mã {} còn dùng được không", "mình nhận được tin nhắn SMS: {}",
-    "mã OTP {} hết hạn rồi ạ", "mã kích hoạt là {}", "otp của mẹ em là {}", "OTP={}", "OTP về máy là {}",
-    "em đọc mã cho bạn nhé: {}", "mã xác nhận đăng nhập VNeID: {}", "opt {} ạ",
+    "mã OTP là {}",
+    "mã OTP của tôi là {}",
+    "mã otp vừa về là {}",
+    "Mã OTP: {}",
+    "OTP: {}",
+    "otp:{}",
+    "otp {}",
+    "OTP code: {}",
+    "code {} nhé",
+    "mã xác thực {} nhé",
+    "mã xác nhận: {}",
+    "mã xác thực của em là {}",
+    "tin nhắn gửi về {}",
+    "tin nhắn báo mã {} mà nhập không được",
+    "sms gửi mã {} cho em",
+    "em nhập mã {} nhưng báo sai",
+    "mã vừa nhận được là {}",
+    "mã của em là {} ạ",
+    "mã: {}",
+    "mã {} nha",
+    "{} là mã OTP của em",
+    "{} là mã otp",
+    "{} đây là mã xác thực",
+    "{}",
+    "{}",
+    "{}",
+    "{}",
+    "nhận được mã OTP {} rồi, giờ làm gì tiếp",
+    "mã otp gửi về điện thoại là {}, nhập vào đâu ạ",
+    "bạn ơi OTP {} có đúng không",
+    "cho hỏi mã {} còn dùng được không",
+    "mình nhận được tin nhắn SMS: {}",
+    "mã OTP {} hết hạn rồi ạ",
+    "mã kích hoạt là {}",
+    "otp của mẹ em là {}",
+    "OTP={}",
+    "OTP về máy là {}",
+    "em đọc mã cho bạn nhé: {}",
+    "mã xác nhận đăng nhập VNeID: {}",
+    "opt {} ạ",
 ]
 OTP_CUE_TEMPLATES = [  # a cue, then words, then the code (issue 16)
-    "lỗi otp {}", "em nhập {} mà nó báo sai", "mã nó gửi về là {} đúng không", "mã OTP mà tổng đài gửi cho em là {}",
-    "tin nhắn mới nhất nó gửi mã {} đó", "bác nhập cái mã {} vào rồi mà không thấy gì",
-    "cái mã xác thực trong tin nhắn là {} ạ", "nó báo mã hết hạn, mã em nhận được lúc nãy là {}",
-    "mã otp của mẹ em vừa nhận là {}, nhập vào đâu", "em gõ {} vào ô mã xác thực rồi",
-    "đã nhập {} nhưng báo mã không chính xác", "otp về máy là {} sao không vào được",
-    "mã otp gửi qua tin nhắn cho bố em là {}", "nó gửi cho em cái mã là {} mà em nhập mãi không được",
-    "mã xác thực hôm qua em nhận là {}, hôm nay dùng lại được không", "lỗi mã OTP {} không hợp lệ",
-    "mã mà nó nhắn về máy mẹ em là {} ạ", "bấm gửi lại mã thì nhận được {}", "cái otp nó báo là {}",
-    "Ma OTP cua ban la {}. Vui long khong chia se ma nay", "VNeID: Ma xac thuc cua ban la {}, co hieu luc trong 5 phut",
-    "em copy mã {} dán vào mà nó không nhận", "mã otp hiện trên máy là {} phải không ạ",
-    "mã lúc nãy nó gửi về là {} đúng không", "em vừa nhập cái mã {} thì nó quay vòng mãi",
+    "lỗi otp {}",
+    "em nhập {} mà nó báo sai",
+    "mã nó gửi về là {} đúng không",
+    "mã OTP mà tổng đài gửi cho em là {}",
+    "tin nhắn mới nhất nó gửi mã {} đó",
+    "bác nhập cái mã {} vào rồi mà không thấy gì",
+    "cái mã xác thực trong tin nhắn là {} ạ",
+    "nó báo mã hết hạn, mã em nhận được lúc nãy là {}",
+    "mã otp của mẹ em vừa nhận là {}, nhập vào đâu",
+    "em gõ {} vào ô mã xác thực rồi",
+    "đã nhập {} nhưng báo mã không chính xác",
+    "otp về máy là {} sao không vào được",
+    "mã otp gửi qua tin nhắn cho bố em là {}",
+    "nó gửi cho em cái mã là {} mà em nhập mãi không được",
+    "mã xác thực hôm qua em nhận là {}, hôm nay dùng lại được không",
+    "lỗi mã OTP {} không hợp lệ",
+    "mã mà nó nhắn về máy mẹ em là {} ạ",
+    "bấm gửi lại mã thì nhận được {}",
+    "cái otp nó báo là {}",
+    "Ma OTP cua ban la {}. Vui long khong chia se ma nay",
+    "VNeID: Ma xac thuc cua ban la {}, co hieu luc trong 5 phut",
+    "em copy mã {} dán vào mà nó không nhận",
+    "mã otp hiện trên máy là {} phải không ạ",
+    "mã lúc nãy nó gửi về là {} đúng không",
+    "em vừa nhập cái mã {} thì nó quay vòng mãi",
 ]
 OTP_SHORTHAND = [
-    "ma otp la {}", "ma otp cua e la {}", "otp e nhan dc {}", "ma xac thuc {} a", "ma vua nhan dc la {}",
-    "ma otp: {} nhe ad", "e nhap ma {} ma ko dc", "otp la {} do", "ma xn {}?", "tin nhan gui ma {}",
-    "opt {} dung ko a", "ma no gui ve la {} dung ko", "e nhap {} ma no bao sai",
+    "ma otp la {}",
+    "ma otp cua e la {}",
+    "otp e nhan dc {}",
+    "ma xac thuc {} a",
+    "ma vua nhan dc la {}",
+    "ma otp: {} nhe ad",
+    "e nhap ma {} ma ko dc",
+    "otp la {} do",
+    "ma xn {}?",
+    "tin nhan gui ma {}",
+    "opt {} dung ko a",
+    "ma no gui ve la {} dung ko",
+    "e nhap {} ma no bao sai",
 ]
 ID_TEMPLATES = [
-    "số CCCD của tôi là {}", "cccd: {}", "số định danh {}", "số định danh cá nhân {} đăng nhập không được",
-    "căn cước {}", "số căn cước của tôi là {}", "{}", "{}", "mã định danh {}", "đây là số căn cước của bố tôi {}",
-    "cccd em: {}", "số căn cước {}", "số định danh {} báo không tồn tại", "tài khoản {} mà không đăng nhập được",
-    "username {}", "số {}, bạn kiểm tra giúp", "ID {} nhé", "cháu đăng nhập hộ bác, số {}",
-    "số cccd của mẹ em là {} ạ", "nhập {} vào ô số định danh đúng không", "em nhập số {} mà nó báo sai",
-    "số CCCD gắn chip {} có dùng được không", "tên đăng nhập là {} phải không", "căn cước công dân số {}",
+    "số CCCD của tôi là {}",
+    "cccd: {}",
+    "số định danh {}",
+    "số định danh cá nhân {} đăng nhập không được",
+    "căn cước {}",
+    "số căn cước của tôi là {}",
+    "{}",
+    "{}",
+    "mã định danh {}",
+    "đây là số căn cước của bố tôi {}",
+    "cccd em: {}",
+    "số căn cước {}",
+    "số định danh {} báo không tồn tại",
+    "tài khoản {} mà không đăng nhập được",
+    "username {}",
+    "số {}, bạn kiểm tra giúp",
+    "ID {} nhé",
+    "cháu đăng nhập hộ bác, số {}",
+    "số cccd của mẹ em là {} ạ",
+    "nhập {} vào ô số định danh đúng không",
+    "em nhập số {} mà nó báo sai",
+    "số CCCD gắn chip {} có dùng được không",
+    "tên đăng nhập là {} phải không",
+    "căn cước công dân số {}",
 ]
 CMND_TEMPLATES = [
-    "CMND cũ của tôi {}", "số chứng minh nhân dân {}", "cmnd: {}", "em chỉ có CMND số {} thôi",
-    "chứng minh thư {} còn dùng được không", "số CMND {} nhập vào báo sai", "{}", "số {} là CMND cũ ạ",
+    "CMND cũ của tôi {}",
+    "số chứng minh nhân dân {}",
+    "cmnd: {}",
+    "em chỉ có CMND số {} thôi",
+    "chứng minh thư {} còn dùng được không",
+    "số CMND {} nhập vào báo sai",
+    "{}",
+    "số {} là CMND cũ ạ",
 ]
 PHONE_TEMPLATES = [
-    "sdt: {}", "sđt của tôi là {}", "số điện thoại của tôi là {}", "số đt {}", "gọi lại cho tôi số {}",
-    "sđt đăng ký VNeID là {}", "số {} không nhận được otp", "zalo {}", "{}", "{}", "điện thoại nhận mã của tôi là {}",
-    "sdt em {}", "liên hệ {} nhé", "số của mẹ tôi {}", "sim {} bị mất rồi", "tôi đổi số rồi, số mới {}",
-    "cho em xin gọi lại, số em là {}", "sđt:{}", "ĐT: {}", "số cũ là {} giờ không dùng",
-    "số điện thoại đăng ký VNeID của bố em là {}", "máy em số {} mà không thấy tin nhắn",
+    "sdt: {}",
+    "sđt của tôi là {}",
+    "số điện thoại của tôi là {}",
+    "số đt {}",
+    "gọi lại cho tôi số {}",
+    "sđt đăng ký VNeID là {}",
+    "số {} không nhận được otp",
+    "zalo {}",
+    "{}",
+    "{}",
+    "điện thoại nhận mã của tôi là {}",
+    "sdt em {}",
+    "liên hệ {} nhé",
+    "số của mẹ tôi {}",
+    "sim {} bị mất rồi",
+    "tôi đổi số rồi, số mới {}",
+    "cho em xin gọi lại, số em là {}",
+    "sđt:{}",
+    "ĐT: {}",
+    "số cũ là {} giờ không dùng",
+    "số điện thoại đăng ký VNeID của bố em là {}",
+    "máy em số {} mà không thấy tin nhắn",
 ]
 PASSWORD_TEMPLATES = [  # (template, introduced by là / : / =): letters-only passwords only where introduced
-    ("mật khẩu em hay dùng là {}", True), ("mk: {}", True), ("pass của tôi là {}", True), ("mk là {}", True),
-    ("mật khẩu của tôi là {}", True), ("mật khẩu là {}", True), ("mật khẩu: {}", True), ("Mật khẩu {}", False),
-    ("mật khẩu mới là {}", True), ("mật khẩu em đặt là {}", True), ("mật khẩu VNeID của mẹ tôi là {}", True),
-    ("pass: {}", True), ("password {}", False), ("Password: {}", True), ("mật mã là {}", True),
-    ("mật khẩu đăng nhập: {} có đúng không", True), ("đăng nhập hộ em với mk {}", False),
-    ("tài khoản của bố em, mật khẩu {} nhé", False), ("em đổi mật khẩu thành {} rồi", False),
-    ("mật khẩu {} mà báo sai", False), ("mk={}", True), ("mật khẩu = {}", True), ("mật khẩu hiện tại là {}", True),
-    ("PASS: {}", True), ("mật khẩu em nhập là {} mà nó báo sai mật khẩu", True), ("mk cũ là {}", True),
-    ("mật khẩu mới em đặt là {} được không", True), ("pass {} nhé", False), ("mk của bà em là {} ạ", True),
-    ("em quên rồi, hình như mật khẩu là {}", True), ("mật khẩu lúc tạo tài khoản là {}", True),
+    ("mật khẩu em hay dùng là {}", True),
+    ("mk: {}", True),
+    ("pass của tôi là {}", True),
+    ("mk là {}", True),
+    ("mật khẩu của tôi là {}", True),
+    ("mật khẩu là {}", True),
+    ("mật khẩu: {}", True),
+    ("Mật khẩu {}", False),
+    ("mật khẩu mới là {}", True),
+    ("mật khẩu em đặt là {}", True),
+    ("mật khẩu VNeID của mẹ tôi là {}", True),
+    ("pass: {}", True),
+    ("password {}", False),
+    ("Password: {}", True),
+    ("mật mã là {}", True),
+    ("mật khẩu đăng nhập: {} có đúng không", True),
+    ("đăng nhập hộ em với mk {}", False),
+    ("tài khoản của bố em, mật khẩu {} nhé", False),
+    ("em đổi mật khẩu thành {} rồi", False),
+    ("mật khẩu {} mà báo sai", False),
+    ("mk={}", True),
+    ("mật khẩu = {}", True),
+    ("mật khẩu hiện tại là {}", True),
+    ("PASS: {}", True),
+    ("mật khẩu em nhập là {} mà nó báo sai mật khẩu", True),
+    ("mk cũ là {}", True),
+    ("mật khẩu mới em đặt là {} được không", True),
+    ("pass {} nhé", False),
+    ("mk của bà em là {} ạ", True),
+    ("em quên rồi, hình như mật khẩu là {}", True),
+    ("mật khẩu lúc tạo tài khoản là {}", True),
 ]
 ISSUE_OTP = ["lỗi otp {}", "em nhập {} mà nó báo sai", "mã nó gửi về là {} đúng không"]  # issue 16's own examples
 ISSUE_PASSWORD = [("mật khẩu em hay dùng là {}", True), ("mk: {}", True), ("pass của tôi là {}", True)]
 PASSWORD_SHORTHAND = [
-    ("mk là {}", True), ("mk: {}", True), ("mk cua e la {}", True), ("mk {}", False), ("mat khau la {}", True),
-    ("mat khau cua toi la {}", True), ("mk moi {}", False), ("pass {} nhe", False), ("mk e dat la {}", True),
-    ("mk:{}", True), ("mat khau: {}", True), ("mk vneid la {}", True), ("pass cua e la {}", True),
+    ("mk là {}", True),
+    ("mk: {}", True),
+    ("mk cua e la {}", True),
+    ("mk {}", False),
+    ("mat khau la {}", True),
+    ("mat khau cua toi la {}", True),
+    ("mk moi {}", False),
+    ("pass {} nhe", False),
+    ("mk e dat la {}", True),
+    ("mk:{}", True),
+    ("mat khau: {}", True),
+    ("mk vneid la {}", True),
+    ("pass cua e la {}", True),
 ]
 PASSWORD_FORMS = ("letters_digits", "symbols", "name_year", "letters_only", "diacritics")
 COMBOS = [  # several secrets in one message: (template, password introduced)
-    ("số định danh {id_number} mật khẩu {password}", False), ("cccd {id_number} pass {password} login hộ", False),
-    ("sdt {phone}, otp {otp}", False), ("số điện thoại {phone} và mã OTP là {otp}", False),
-    ("tài khoản {id_number}, mk là {password}, otp {otp}", True), ("mk: {password} - sđt {phone}", True),
-    ("số cccd {id_number} sdt {phone}", False), ("em gửi mã {otp} và số {phone}", False),
-    ("tên đăng nhập {id_number}\nmật khẩu {password}", False), ("otp {otp}, mật khẩu là {password}", True),
+    ("số định danh {id_number} mật khẩu {password}", False),
+    ("cccd {id_number} pass {password} login hộ", False),
+    ("sdt {phone}, otp {otp}", False),
+    ("số điện thoại {phone} và mã OTP là {otp}", False),
+    ("tài khoản {id_number}, mk là {password}, otp {otp}", True),
+    ("mk: {password} - sđt {phone}", True),
+    ("số cccd {id_number} sdt {phone}", False),
+    ("em gửi mã {otp} và số {phone}", False),
+    ("tên đăng nhập {id_number}\nmật khẩu {password}", False),
+    ("otp {otp}, mật khẩu là {password}", True),
 ]
-PREFIXES = ["", "", "", "", "", "chào bạn, ", "ad ơi ", "dạ ", "cho em hỏi, ", "Bạn ơi! ", "anh chị ơi ", "alo ",
-            "cháu chào chú, ", "em hỏi chút, ", "xin chào, "]
-SUFFIXES = ["", "", "", "", "", " ạ", " nhé", " 🙏", " 😭", " giúp em với", "!", ".", " ?", " cảm ơn", " nha ad",
-            "\n", " 👍👍", " ...", " ạ 🙏"]
+PREFIXES = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    "chào bạn, ",
+    "ad ơi ",
+    "dạ ",
+    "cho em hỏi, ",
+    "Bạn ơi! ",
+    "anh chị ơi ",
+    "alo ",
+    "cháu chào chú, ",
+    "em hỏi chút, ",
+    "xin chào, ",
+]
+SUFFIXES = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    " ạ",
+    " nhé",
+    " 🙏",
+    " 😭",
+    " giúp em với",
+    "!",
+    ".",
+    " ?",
+    " cảm ơn",
+    " nha ad",
+    "\n",
+    " 👍👍",
+    " ...",
+    " ạ 🙏",
+]
 LEAD_INS = [  # a message before the one with the secret (no numbers in them)
-    "bị lỗi rồi ad ơi", "cho em hỏi chút", "em làm theo hướng dẫn rồi", "nó bắt nhập mã", "đợi em chút",
-    "em đang đăng nhập hộ mẹ", "bạn ơi giúp mình với", "dạ vâng", "nó báo sai hoài", "em nhận được tin nhắn rồi",
-    "đăng nhập dịch vụ công sao khó thế", "alo alo",
+    "bị lỗi rồi ad ơi",
+    "cho em hỏi chút",
+    "em làm theo hướng dẫn rồi",
+    "nó bắt nhập mã",
+    "đợi em chút",
+    "em đang đăng nhập hộ mẹ",
+    "bạn ơi giúp mình với",
+    "dạ vâng",
+    "nó báo sai hoài",
+    "em nhận được tin nhắn rồi",
+    "đăng nhập dịch vụ công sao khó thế",
+    "alo alo",
 ]
 AFTER = ["nhập vào đâu ạ", "giúp em với", "đúng chưa ạ", "sao vẫn chưa vào được", "cảm ơn ad", "rồi sao nữa"]
 
@@ -644,7 +1199,7 @@ def windows(digits: str, size: int = 3) -> Tuple[str, ...]:
     """Every run of `size` consecutive digits of `digits`, in order, without repeats."""
     seen: Dict[str, None] = {}
     for i in range(len(digits) - size + 1):
-        seen.setdefault(digits[i:i + size], None)
+        seen.setdefault(digits[i : i + size], None)
     return tuple(seen)
 
 
@@ -784,7 +1339,7 @@ def _blank_pieces(typed: List[str], pieces: List[Tuple[int, str, int]]) -> List[
     """The messages with each of `pieces` (message, written, offset) replaced by the letter X."""
     out = list(typed)
     for m, written, offset in pieces:
-        out[m] = out[m][:offset] + "X" + out[m][offset + len(written):]
+        out[m] = out[m][:offset] + "X" + out[m][offset + len(written) :]
     return out
 
 
@@ -796,7 +1351,7 @@ def _secret(spec: _Spec, pieces: List[Tuple[int, str, int]], typed: List[str], i
         # the secret's other pieces are the secret, not words around it: a letter stands for them here
         others = _blank_pieces(typed, [p for p in pieces if p[0] != m])
         left = conversation_text(others[:m] + [typed[m][:offset]])
-        right = conversation_text([typed[m][offset + len(written):]] + others[m + 1:])
+        right = conversation_text([typed[m][offset + len(written) :]] + others[m + 1 :])
         if not _neighbours_clean(left + written + right, len(left), len(left) + len(written)):
             raise _Rejected("a number in the words around the secret")
     ideal_numbers = numbers_in(conversation_text(ideal))
@@ -817,8 +1372,13 @@ def _secret(spec: _Spec, pieces: List[Tuple[int, str, int]], typed: List[str], i
     return secret
 
 
-def hand_case(messages: Sequence[str], secrets: Sequence[Tuple[str, str, Sequence[Tuple[int, str]]]],
-              shape: str = "hand", form: str = "hand", channel: str = "widget") -> SecretCase:
+def hand_case(
+    messages: Sequence[str],
+    secrets: Sequence[Tuple[str, str, Sequence[Tuple[int, str]]]],
+    shape: str = "hand",
+    form: str = "hand",
+    channel: str = "widget",
+) -> SecretCase:
     """A case written by hand, checked like a generated one. `secrets`: (kind, value, pieces) with value the
     significant digits (phones without the trunk 0) or the password, pieces (message index, text as typed)."""
     typed = list(messages)
@@ -830,8 +1390,10 @@ def hand_case(messages: Sequence[str], secrets: Sequence[Tuple[str, str, Sequenc
         for m, written, _offset in located:
             ideal[m] = ideal[m].replace(written, PLACEHOLDERS[kind], 1)
     try:
-        built = tuple(_secret(_Spec(kind, value), located, typed, ideal)
-                      for (kind, value, _pieces), located in zip(secrets, found))
+        built = tuple(
+            _secret(_Spec(kind, value), located, typed, ideal)
+            for (kind, value, _pieces), located in zip(secrets, found)
+        )
     except _Rejected as error:
         raise ValueError("unsound hand case %r: %s" % (list(messages), error)) from None
     return SecretCase(tuple(typed), built, secrets[0][0], shape, form, channel, "accented", tuple(ideal))
@@ -864,15 +1426,18 @@ def _kind_for(rng: random.Random, weights: Sequence[int]) -> str:
     return rng.choices(["otp", "id_number", "phone"], weights=weights)[0]
 
 
-_DATE_LIKE = re.compile(r"\D*(\d{1,2}) ?([./\-\u2010-\u2015\u2212\ufe63\uff0d]) ?(\d{1,2})"
-                        r"(?: ?\2 ?(\d{2}|\d{4}))?\D*")
+_DATE_LIKE = re.compile(
+    r"\D*(\d{1,2}) ?([./\-\u2010-\u2015\u2212\ufe63\uff0d]) ?(\d{1,2})"
+    r"(?: ?\2 ?(\d{2}|\d{4}))?\D*"
+)
 
 
 def looks_like_date(written: str) -> bool:
     """True when a written code reads as a date (01.12.89, 12/05): a citizen may mean the date, so such a code is
     not a fair secret case."""
-    ascii_digits = "".join(str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c
-                           for c in _visible(written))
+    ascii_digits = "".join(
+        str(unicodedata.digit(c)) if unicodedata.digit(c, None) is not None else c for c in _visible(written)
+    )
     match = _DATE_LIKE.fullmatch(ascii_digits)
     return bool(match) and 1 <= int(match.group(1)) <= 31 and 1 <= int(match.group(3)) <= 12
 
@@ -898,8 +1463,17 @@ def recipe_unicode(rng: random.Random, form: str) -> _Draft:
     template, style = _template(rng, kind, number)
     if form == "nfd_context":
         style = "accented"
-        template = rng.choice([t for t in {"otp": OTP_TEMPLATES + OTP_CUE_TEMPLATES[:12], "id_number": ID_TEMPLATES,
-                                           "phone": PHONE_TEMPLATES}[kind] if re.search(r"[^\x00-\x7f]", t)])
+        template = rng.choice(
+            [
+                t
+                for t in {
+                    "otp": OTP_TEMPLATES + OTP_CUE_TEMPLATES[:12],
+                    "id_number": ID_TEMPLATES,
+                    "phone": PHONE_TEMPLATES,
+                }[kind]
+                if re.search(r"[^\x00-\x7f]", t)
+            ]
+        )
         written = number if rng.random() < 0.6 else with_separators(rng, number, rng.choice(SEPARATOR_FORMS))
         draft = _otp_draft(kind, template, digits, written, style)
         draft.force_nfd = True
@@ -907,9 +1481,22 @@ def recipe_unicode(rng: random.Random, form: str) -> _Draft:
     return _otp_draft(kind, template, digits, unicode_digits(rng, number, form), style)
 
 
-_WORD_TEMPLATES = ["mã là {}", "{}", "{}", "otp {} nhé", "em đọc mã nhé: {}", "mã OTP của em là {}", "mã xác thực {}",
-                   "nó gửi mã {} ạ", "mã của mẹ em: {}", "số điện thoại em là {}", "sđt: {}", "số định danh {}",
-                   "cccd của bố là {}", "em đọc số cho: {}"]
+_WORD_TEMPLATES = [
+    "mã là {}",
+    "{}",
+    "{}",
+    "otp {} nhé",
+    "em đọc mã nhé: {}",
+    "mã OTP của em là {}",
+    "mã xác thực {}",
+    "nó gửi mã {} ạ",
+    "mã của mẹ em: {}",
+    "số điện thoại em là {}",
+    "sđt: {}",
+    "số định danh {}",
+    "cccd của bố là {}",
+    "em đọc số cho: {}",
+]
 
 
 def recipe_words(rng: random.Random, form: str) -> _Draft:
@@ -920,8 +1507,11 @@ def recipe_words(rng: random.Random, form: str) -> _Draft:
         number = digits = make_otp(rng, rng.choice([4, 6, 6, 6, 8]))
     if form == "words_variants" and not any(d in _VARIANTS for d in number[1:]):
         raise _Rejected("no digit with a variant reading")
-    pool = {"otp": _WORD_TEMPLATES[:9], "phone": _WORD_TEMPLATES[9:11] + ["{}"],
-            "id_number": _WORD_TEMPLATES[11:] + ["{}"]}[kind]
+    pool = {
+        "otp": _WORD_TEMPLATES[:9],
+        "phone": _WORD_TEMPLATES[9:11] + ["{}"],
+        "id_number": _WORD_TEMPLATES[11:] + ["{}"],
+    }[kind]
     return _single(rng.choice(pool), kind, digits, number_words(rng, number, form))
 
 
@@ -992,9 +1582,11 @@ def _split_number(rng: random.Random, number: str, parts: int) -> List[str]:
     return [number[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-_SPLIT_CUES = {"otp": ["mã là", "mã otp của em", "otp:", "mã nó gửi là", "mã xác thực"],
-               "id_number": ["số cccd của em là", "số định danh", "cccd:", "số căn cước của mẹ em"],
-               "phone": ["sđt em", "số điện thoại là", "số của em", "sdt:"]}
+_SPLIT_CUES = {
+    "otp": ["mã là", "mã otp của em", "otp:", "mã nó gửi là", "mã xác thực"],
+    "id_number": ["số cccd của em là", "số định danh", "cccd:", "số căn cước của mẹ em"],
+    "phone": ["sđt em", "số điện thoại là", "số của em", "sdt:"],
+}
 
 
 def recipe_split(rng: random.Random, form: str) -> _Draft:
@@ -1002,8 +1594,18 @@ def recipe_split(rng: random.Random, form: str) -> _Draft:
     "mật khẩu của em là" then the password alone)."""
     if form == "split_password_cue":
         password = make_password(rng, rng.choice(PASSWORD_FORMS))
-        cue = rng.choice(["mật khẩu của em là", "mk e là", "mật khẩu là", "pass:", "mật khẩu VNeID của bố em là",
-                          "mk:", "em gửi mật khẩu nhé", "mật khẩu đây"])
+        cue = rng.choice(
+            [
+                "mật khẩu của em là",
+                "mk e là",
+                "mật khẩu là",
+                "pass:",
+                "mật khẩu VNeID của bố em là",
+                "mk:",
+                "em gửi mật khẩu nhé",
+                "mật khẩu đây",
+            ]
+        )
         tail = rng.choice(["", "", " ạ", " nhé"])
         return _Draft([[(cue, -1)], [(password, 0), (tail, -1)]], [_Spec("password", password)], "password")
     kind = {"split_otp_2": "otp", "split_otp_3": "otp", "split_id": "id_number", "split_phone": "phone"}[form]
@@ -1033,17 +1635,40 @@ def _id_written(rng: random.Random, number: str, form: str) -> str:
     if form == "intl":
         a, b, c = number[1:4], number[4:7], number[7:]
         national = number[1:]
-        return rng.choice([f"+84{national}", f"+84 {a} {b} {c}", f"84{national}", f"84 {a} {b} {c}",
-                           f"0084 {a} {b} {c}", f"0084{national}", f"(+84) {a}-{b}-{c}", f"(+84){national}",
-                           f"+84.{a}.{b}.{c}", f"+84-{a}-{b}-{c}", f"+84 (0) {a} {b} {c}", f"+84 0{a} {b} {c}",
-                           f"(+84) {national}", f"(84) {a} {b} {c}"])
+        return rng.choice(
+            [
+                f"+84{national}",
+                f"+84 {a} {b} {c}",
+                f"84{national}",
+                f"84 {a} {b} {c}",
+                f"0084 {a} {b} {c}",
+                f"0084{national}",
+                f"(+84) {a}-{b}-{c}",
+                f"(+84){national}",
+                f"+84.{a}.{b}.{c}",
+                f"+84-{a}-{b}-{c}",
+                f"+84 (0) {a} {b} {c}",
+                f"+84 0{a} {b} {c}",
+                f"(+84) {national}",
+                f"(84) {a} {b} {c}",
+            ]
+        )
     if form == "landline":
         area = next(a for a in sorted(_LANDLINE, key=len, reverse=True) if number[1:].startswith(a))
-        local = number[1 + len(area):]
+        local = number[1 + len(area) :]
         half = len(local) // 2
-        return rng.choice([number, f"0{area} {local[:half]} {local[half:]}", f"(0{area}) {local}",
-                           f"0{area}.{local[:half]}.{local[half:]}", f"0{area}-{local}", f"+84 {area} {local}",
-                           f"(0{area}) {local[:half]} {local[half:]}", f"0{area} {local}"])
+        return rng.choice(
+            [
+                number,
+                f"0{area} {local[:half]} {local[half:]}",
+                f"(0{area}) {local}",
+                f"0{area}.{local[:half]}.{local[half:]}",
+                f"0{area}-{local}",
+                f"+84 {area} {local}",
+                f"(0{area}) {local[:half]} {local[half:]}",
+                f"0{area} {local}",
+            ]
+        )
     raise ValueError(form)
 
 
@@ -1063,10 +1688,14 @@ PLAN: List[Tuple[str, str, int, Callable[[random.Random, str], _Draft]]] = (
     + [("cue_words", "otp_cue", 300, recipe_otp_cue)]
     + [("cue_words", "password_" + f, 160, recipe_password) for f in PASSWORD_FORMS]
     + [("cue_words", "combo", 130, recipe_combo)]
-    + [("split", f, 135, recipe_split) for f in ("split_otp_2", "split_otp_3", "split_id", "split_phone",
-                                                 "split_password_cue")]
-    + [("id_phone", f, 125, recipe_id_phone) for f in ("id_plain", "id_spaced", "cmnd9", "mobile_plain",
-                                                       "mobile_spaced", "intl", "landline")]
+    + [
+        ("split", f, 135, recipe_split)
+        for f in ("split_otp_2", "split_otp_3", "split_id", "split_phone", "split_password_cue")
+    ]
+    + [
+        ("id_phone", f, 125, recipe_id_phone)
+        for f in ("id_plain", "id_spaced", "cmnd9", "mobile_plain", "mobile_spaced", "intl", "landline")
+    ]
 )
 
 
@@ -1079,7 +1708,7 @@ def _quotas(n: int) -> List[int]:
 
 
 def _one_case(rng: random.Random, shape: str, form: str, recipe: Callable[[random.Random, str], _Draft]) -> SecretCase:
-    sub = form[len("password_"):] if form.startswith("password_") else form
+    sub = form[len("password_") :] if form.startswith("password_") else form
     for _ in range(200):
         try:
             return _build(rng, recipe(rng, sub), shape, form)
@@ -1097,10 +1726,25 @@ def secret_cases(n: int = N_CASES, seed: int = SEED) -> List[SecretCase]:
 
 
 # ================================================================================================ benign
-_DECREES = [("59", "2022", "NĐ-CP"), ("69", "2024", "NĐ-CP"), ("13", "2023", "NĐ-CP"), ("118", "2025", "NĐ-CP"),
-            ("42", "2022", "NĐ-CP"), ("45", "2020", "NĐ-CP"), ("107", "2021", "NĐ-CP"), ("104", "2022", "NĐ-CP")]
-_OTHER_TEXTS = [("91", "2025", "QH15"), ("06", "QĐ-TTg"), ("217", "HCC-HCQT"), ("17", "2023", "TT-BCA"),
-                ("05", "HD-UBND"), ("1686", "NQ-UBTVQH15"), ("24", "2024", "QĐ-UBND")]
+_DECREES = [
+    ("59", "2022", "NĐ-CP"),
+    ("69", "2024", "NĐ-CP"),
+    ("13", "2023", "NĐ-CP"),
+    ("118", "2025", "NĐ-CP"),
+    ("42", "2022", "NĐ-CP"),
+    ("45", "2020", "NĐ-CP"),
+    ("107", "2021", "NĐ-CP"),
+    ("104", "2022", "NĐ-CP"),
+]
+_OTHER_TEXTS = [
+    ("91", "2025", "QH15"),
+    ("06", "QĐ-TTg"),
+    ("217", "HCC-HCQT"),
+    ("17", "2023", "TT-BCA"),
+    ("05", "HD-UBND"),
+    ("1686", "NQ-UBTVQH15"),
+    ("24", "2024", "QĐ-UBND"),
+]
 _HTTP = ["400", "401", "403", "404", "408", "429", "500", "502", "503", "504"]
 
 
@@ -1118,8 +1762,10 @@ def _amount(rng: random.Random) -> str:
 
 def _slot(rng: random.Random, name: str, plain: bool) -> str:
     """A value for a benign template slot: it must survive the detector."""
+
     def fold(text: str) -> str:
         return strip_marks(text) if plain else text
+
     simple: Dict[str, Callable[[], str]] = {
         "step": lambda: str(rng.randint(1, 8)),
         "frac": lambda: "%d/%d" % rng.choice([(1, 5), (2, 5), (3, 5), (4, 5), (5, 5), (3, 8), (6, 8), (7, 8)]),
@@ -1134,8 +1780,9 @@ def _slot(rng: random.Random, name: str, plain: bool) -> str:
         "month": lambda: str(rng.randint(1, 12)),
         "year": lambda: str(rng.choice([2023, 2024, 2025, 2026])),
         "byear": lambda: str(rng.randint(1935, 2006)),
-        "time": lambda: rng.choice(["%dh%02d", "%d:%02d", "%dh%02d"]) % (rng.randint(6, 21),
-                                                                         rng.choice([0, 15, 30, 45])),
+        "time": lambda: (
+            rng.choice(["%dh%02d", "%d:%02d", "%dh%02d"]) % (rng.randint(6, 21), rng.choice([0, 15, 30, 45]))
+        ),
         "hour": lambda: str(rng.randint(6, 21)),
         "minute": lambda: str(rng.choice([5, 10, 15, 20, 30, 45])),
         "age": lambda: str(rng.randint(55, 98)),
@@ -1149,15 +1796,22 @@ def _slot(rng: random.Random, name: str, plain: bool) -> str:
         "seconds": lambda: str(rng.choice([30, 60, 90, 120, 180])),
         "amount": lambda: _amount(rng),
         "k": lambda: str(rng.choice([20, 50, 100, 200, 500])),
-        "hotline": lambda: HOTLINE if rng.random() < 0.75 else rng.choice(["024 3854 1051", "02438541051",
-                                                                           "024.3854.1051", "(024) 38541051"]),
+        "hotline": lambda: (
+            HOTLINE
+            if rng.random() < 0.75
+            else rng.choice(["024 3854 1051", "02438541051", "024.3854.1051", "(024) 38541051"])
+        ),
         "small": lambda: str(rng.randint(1, 30)),
         "house": lambda: str(rng.randint(1, 200)),
         "room": lambda: str(rng.choice([101, 102, 201, 203, 305])),
         "km": lambda: str(rng.randint(2, 40)),
-        "dossier": lambda: rng.choice(["000.00.12.H56-%s-%04d", "H56.22-%s-%04d"]) % (
-            "%02d%02d%02d" % (rng.choice([24, 25]), rng.randint(1, 12), rng.randint(1, 28)), rng.randint(1, 999)),
-        "digits6": lambda: "6", "digits12": lambda: "12", "digits9": lambda: "9",
+        "dossier": lambda: (
+            rng.choice(["000.00.12.H56-%s-%04d", "H56.22-%s-%04d"])
+            % ("%02d%02d%02d" % (rng.choice([24, 25]), rng.randint(1, 12), rng.randint(1, 28)), rng.randint(1, 999))
+        ),
+        "digits6": lambda: "6",
+        "digits12": lambda: "12",
+        "digits9": lambda: "9",
         "pw_len": lambda: rng.choice(["8-20", "8 đến 20" if not plain else "8 den 20"]),
     }
     return simple[name]()
@@ -1165,59 +1819,97 @@ def _slot(rng: random.Random, name: str, plain: bool) -> str:
 
 BENIGN_TEMPLATES: List[Tuple[str, str]] = [
     # steps
-    ("step", "em đang ở bước {step}"), ("step", "em đang ở bước {frac}"), ("step", "làm tới bước {step} thì bị lỗi"),
-    ("step", "bước {step} là nhập mã OTP phải không"), ("step", "xong bước {step} rồi, giờ làm gì"),
-    ("step", "bước {step} của cách quét QR là gì ạ"), ("step", "em bị kẹt ở bước {step} mãi"),
-    ("step", "bước {frac} rồi ạ"), ("step", "Bước {step}: bấm Đăng nhập phải không"),
-    ("step", "quay lại bước {step} được không"), ("step", "em làm đến bước {step} thì nó quay lại trang đầu"),
+    ("step", "em đang ở bước {step}"),
+    ("step", "em đang ở bước {frac}"),
+    ("step", "làm tới bước {step} thì bị lỗi"),
+    ("step", "bước {step} là nhập mã OTP phải không"),
+    ("step", "xong bước {step} rồi, giờ làm gì"),
+    ("step", "bước {step} của cách quét QR là gì ạ"),
+    ("step", "em bị kẹt ở bước {step} mãi"),
+    ("step", "bước {frac} rồi ạ"),
+    ("step", "Bước {step}: bấm Đăng nhập phải không"),
+    ("step", "quay lại bước {step} được không"),
+    ("step", "em làm đến bước {step} thì nó quay lại trang đầu"),
     # error codes
-    ("error_code", "lỗi {http}"), ("error_code", "báo {http}"), ("error_code", "mã lỗi {http}"),
-    ("error_code", "Error {http}"), ("error_code", "HTTP {http} Not Found"), ("error_code", "nó hiện {http} là sao ạ"),
-    ("error_code", "vào dịch vụ công bị lỗi {http} hoài"), ("error_code", "mã lỗi {app_code} là lỗi gì vậy"),
-    ("error_code", "trang báo lỗi {http} Bad Gateway"), ("error_code", "ứng dụng báo lỗi {http} khi đăng nhập"),
+    ("error_code", "lỗi {http}"),
+    ("error_code", "báo {http}"),
+    ("error_code", "mã lỗi {http}"),
+    ("error_code", "Error {http}"),
+    ("error_code", "HTTP {http} Not Found"),
+    ("error_code", "nó hiện {http} là sao ạ"),
+    ("error_code", "vào dịch vụ công bị lỗi {http} hoài"),
+    ("error_code", "mã lỗi {app_code} là lỗi gì vậy"),
+    ("error_code", "trang báo lỗi {http} Bad Gateway"),
+    ("error_code", "ứng dụng báo lỗi {http} khi đăng nhập"),
     # decrees and official texts
     ("decree", "Nghị định {decree} quy định gì về định danh điện tử"),
     ("decree", "theo {decree} thì phải dùng VNeID à"),
-    ("decree", "nghị định {decree} có hiệu lực chưa"), ("decree", "văn bản {text} nói gì vậy ạ"),
-    ("decree", "em đọc trên mạng thấy {decree} bắt buộc dùng VNeID"), ("decree", "công văn số {text} hướng dẫn gì"),
+    ("decree", "nghị định {decree} có hiệu lực chưa"),
+    ("decree", "văn bản {text} nói gì vậy ạ"),
+    ("decree", "em đọc trên mạng thấy {decree} bắt buộc dùng VNeID"),
+    ("decree", "công văn số {text} hướng dẫn gì"),
     # dates
     ("date", "từ ngày {date} phải đăng nhập bằng VNeID đúng không ạ"),
     ("date", "ngày {date_dash} em lên xã được không"),
-    ("date", "em làm căn cước ngày {date_dot} mà chưa có tài khoản"), ("date", "hẹn ngày {date} trả kết quả"),
+    ("date", "em làm căn cước ngày {date_dot} mà chưa có tài khoản"),
+    ("date", "hẹn ngày {date} trả kết quả"),
     ("date", "hôm nay {day_month} bộ phận một cửa có làm việc không"),
     ("date", "tháng {month} năm {year} đổi gì không ạ"),
-    ("date", "hạn cuối là {date} phải không"), ("date", "giấy hẹn ghi ngày {date} lúc {time}"),
+    ("date", "hạn cuối là {date} phải không"),
+    ("date", "giấy hẹn ghi ngày {date} lúc {time}"),
     # times
-    ("time", "{time} sáng mai em lên xã được không"), ("time", "lúc {time} em đăng nhập thì báo lỗi"),
-    ("time", "xã làm việc từ {time} đến {time} đúng không"), ("time", "lúc {hour} giờ em gọi không ai nghe"),
-    ("time", "{hour} giờ {minute} phút tối qua em thử rồi"), ("time", "chiều nay {time} có ai trực không"),
+    ("time", "{time} sáng mai em lên xã được không"),
+    ("time", "lúc {time} em đăng nhập thì báo lỗi"),
+    ("time", "xã làm việc từ {time} đến {time} đúng không"),
+    ("time", "lúc {hour} giờ em gọi không ai nghe"),
+    ("time", "{hour} giờ {minute} phút tối qua em thử rồi"),
+    ("time", "chiều nay {time} có ai trực không"),
     ("time", "mai {hour} giờ em qua được không ạ"),
     # ages and years
-    ("age", "bà em {age} tuổi rồi"), ("age", "bố tôi năm nay {age} tuổi, không biết dùng điện thoại"),
-    ("age", "mẹ em {age} tuổi có phải làm VNeID không"), ("age", "ông {age} tuổi mắt kém lắm"),
-    ("year", "mẹ tôi sinh năm {byear}, có dùng được VNeID không"), ("year", "từ năm {year} phải dùng VNeID à"),
-    ("year", "căn cước cấp năm {year} có dùng được không"), ("year", "bố em sinh năm {byear}"),
+    ("age", "bà em {age} tuổi rồi"),
+    ("age", "bố tôi năm nay {age} tuổi, không biết dùng điện thoại"),
+    ("age", "mẹ em {age} tuổi có phải làm VNeID không"),
+    ("age", "ông {age} tuổi mắt kém lắm"),
+    ("year", "mẹ tôi sinh năm {byear}, có dùng được VNeID không"),
+    ("year", "từ năm {year} phải dùng VNeID à"),
+    ("year", "căn cước cấp năm {year} có dùng được không"),
+    ("year", "bố em sinh năm {byear}"),
     # versions and devices
-    ("version", "ứng dụng VNeID phiên bản {version} bị lỗi"), ("version", "máy em iOS {ios}"),
-    ("version", "VNeID {version} có quét QR được không"), ("version", "Android {android} có cài được VNeID không"),
-    ("version", "em dùng iPhone {iphone} mà không quét được"), ("version", "điện thoại Samsung {samsung} có NFC không"),
+    ("version", "ứng dụng VNeID phiên bản {version} bị lỗi"),
+    ("version", "máy em iOS {ios}"),
+    ("version", "VNeID {version} có quét QR được không"),
+    ("version", "Android {android} có cài được VNeID không"),
+    ("version", "em dùng iPhone {iphone} mà không quét được"),
+    ("version", "điện thoại Samsung {samsung} có NFC không"),
     # counts and amounts
-    ("count", "em nhập sai {count} lần rồi"), ("count", "nhà em có {count} người cần làm"),
-    ("count", "đợi {minutes} phút rồi chưa thấy mã"), ("count", "gửi lại mã sau {seconds} giây à"),
-    ("count", "mã OTP có {digits6} số phải không"), ("count", "số định danh có {digits12} số đúng không"),
-    ("count", "CMND cũ có {digits9} số thì dùng được không"), ("count", "mật khẩu phải từ {pw_len} ký tự à"),
-    ("count", "có {count} cách đăng nhập đúng không"), ("count", "ấn Xác nhận {count} lần mà không được"),
-    ("amount", "lệ phí {amount} đồng phải không"), ("amount", "phí làm hồ sơ {amount}đ có đắt không"),
-    ("amount", "em chuyển {k}k rồi"), ("amount", "tổng cộng {amount} đ cho cả hồ sơ"),
+    ("count", "em nhập sai {count} lần rồi"),
+    ("count", "nhà em có {count} người cần làm"),
+    ("count", "đợi {minutes} phút rồi chưa thấy mã"),
+    ("count", "gửi lại mã sau {seconds} giây à"),
+    ("count", "mã OTP có {digits6} số phải không"),
+    ("count", "số định danh có {digits12} số đúng không"),
+    ("count", "CMND cũ có {digits9} số thì dùng được không"),
+    ("count", "mật khẩu phải từ {pw_len} ký tự à"),
+    ("count", "có {count} cách đăng nhập đúng không"),
+    ("count", "ấn Xác nhận {count} lần mà không được"),
+    ("amount", "lệ phí {amount} đồng phải không"),
+    ("amount", "phí làm hồ sơ {amount}đ có đắt không"),
+    ("amount", "em chuyển {k}k rồi"),
+    ("amount", "tổng cộng {amount} đ cho cả hồ sơ"),
     # the commune's hotline
-    ("hotline", "số hotline {hotline} phải không"), ("hotline", "em gọi {hotline} mà không ai nghe"),
-    ("hotline", "gọi tổng đài {hotline} được không ạ"), ("hotline", "số {hotline} là của xã mình à"),
+    ("hotline", "số hotline {hotline} phải không"),
+    ("hotline", "em gọi {hotline} mà không ai nghe"),
+    ("hotline", "gọi tổng đài {hotline} được không ạ"),
+    ("hotline", "số {hotline} là của xã mình à"),
     # small numbers, places
-    ("small", "thôn {small} xã Quảng Long"), ("small", "số nhà {house} ngõ {small}"),
-    ("small", "phòng {room} tầng {small} trụ sở UBND xã"), ("small", "tôi ở xa, {km} km mới tới xã"),
+    ("small", "thôn {small} xã Quảng Long"),
+    ("small", "số nhà {house} ngõ {small}"),
+    ("small", "phòng {room} tầng {small} trụ sở UBND xã"),
+    ("small", "tôi ở xa, {km} km mới tới xã"),
     ("small", "làm căn cước mất {small} ngày à"),
     # dossier references, clearly labelled
-    ("dossier", "mã hồ sơ của tôi là {dossier}"), ("dossier", "hồ sơ {dossier} đang ở bước nào rồi"),
+    ("dossier", "mã hồ sơ của tôi là {dossier}"),
+    ("dossier", "hồ sơ {dossier} đang ở bước nào rồi"),
     # several at once
     ("mixed", "lúc {time} ngày {date} em làm tới bước {step} thì báo lỗi {http}"),
     ("mixed", "bà em {age} tuổi, làm căn cước ngày {date} lúc {time}"),
@@ -1280,8 +1972,14 @@ class Miss:
     def describe(self) -> str:
         """A few lines for a person fixing the detector."""
         return "[%s/%s/%s %s] typed %r\n    stored %r\n    leaked %s" % (
-            self.case.kind, self.case.shape, self.case.form, self.case.channel, list(self.case.messages),
-            self.stored, "; ".join(self.leaks))
+            self.case.kind,
+            self.case.shape,
+            self.case.form,
+            self.case.channel,
+            list(self.case.messages),
+            self.stored,
+            "; ".join(self.leaks),
+        )
 
 
 @dataclass
@@ -1325,8 +2023,14 @@ def evaluate(detector, corpus: Corpus) -> Report:
     for case in corpus.cases:
         stored = store_sequence(detector, case.messages)
         leaks = case_leaks(case, stored)
-        groups = {"all": "all", "kind": case.kind, "channel": case.channel, "shape": case.shape,
-                  "form": case.shape + "/" + case.form, "style": case.style}
+        groups = {
+            "all": "all",
+            "kind": case.kind,
+            "channel": case.channel,
+            "shape": case.shape,
+            "form": case.shape + "/" + case.form,
+            "style": case.style,
+        }
         for group, key in groups.items():
             report.totals[group][key] += 1
             report.masked[group][key] += 0 if leaks else 1

@@ -3,6 +3,7 @@
 Usage (app environment, Debian's chromium): python -m tools.render_illustrations
 Writes web_widget/illustrations/<name>.png at 2x (640 px wide) next to each SVG; commit the PNGs.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,14 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 DIR = Path(__file__).resolve().parents[1] / "web_widget" / "illustrations"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
 """Custom actions of Trợ lý VNeID, one module per topic; the action server loads this package."""
+
 from bot.actions.flow import (  # noqa: F401
     ActionAnswer,
     ActionAskFlow,

@@ -3,6 +3,7 @@
 Actions are functions of the tracker: they read slots and the latest message, send replies from the guide
 content, and return the slot changes as events — no database, no network.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -16,8 +17,19 @@ import content
 STUCK_AFTER = 3  # failures at one step before a person is offered
 MISSES_BEFORE_OFFER = 2  # misunderstandings in a row before a person is offered
 
-SLOTS = ("flow", "step", "problem", "tried", "step_failures", "misses", "awaiting", "login_outcome",
-         "handoff_reason", "helping", "purpose")
+SLOTS = (
+    "flow",
+    "step",
+    "problem",
+    "tried",
+    "step_failures",
+    "misses",
+    "awaiting",
+    "login_outcome",
+    "handoff_reason",
+    "helping",
+    "purpose",
+)
 
 
 def guide_for(tracker: Tracker) -> content.Guide:

@@ -1,4 +1,5 @@
 """Actions of the guided login flows: greeting, choosing a flow, moving step by step, the final question."""
+
 from __future__ import annotations
 
 from bot.actions.conversation import Conversation, GuideAction

@@ -1,4 +1,5 @@
 """Actions that bring in a person: on request, after misunderstandings, and the fallback."""
+
 from __future__ import annotations
 
 from bot.actions.conversation import MISSES_BEFORE_OFFER, Conversation, GuideAction

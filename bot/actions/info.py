@@ -1,4 +1,5 @@
 """Actions that answer questions (why VNeID, level 2, contacts, who am I) and small talk, then resume."""
+
 from __future__ import annotations
 
 from bot.actions.conversation import Conversation, GuideAction

@@ -1,4 +1,5 @@
 """Actions of the problem catalogue: recognise a problem, give its remedy, follow up."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -21,7 +22,7 @@ class ActionHandleProblem(GuideAction):
     NAME = "action_handle_problem"
 
     def act(self, conv: Conversation) -> None:
-        code = conv.intent[len(PREFIX):] if conv.intent.startswith(PREFIX) else ""
+        code = conv.intent[len(PREFIX) :] if conv.intent.startswith(PREFIX) else ""
         problem = conv.guide.problem(code)
         if problem is None:  # only if the domain and the catalogue disagree
             conv.say("fallback", "step" if conv.flow else "choose_flow")

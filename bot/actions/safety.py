@@ -1,4 +1,5 @@
 """Actions for safety: scam warnings and secrets typed into the chat. Answered in any state."""
+
 from __future__ import annotations
 
 from bot.actions.conversation import Conversation, GuideAction

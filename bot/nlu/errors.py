@@ -19,6 +19,7 @@ they are written (a quick test that spares most messages the search). The closes
 wins (lowest cost, then the longest). Only the first 2,000 characters of a message are searched (what the gateway
 accepts). Precision and recall are measured in tests/bot/test_error_catalogue.py.
 """
+
 from __future__ import annotations
 
 import functools
@@ -96,13 +97,14 @@ def _near(a: str, b: str) -> bool:
         return False
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                   and a[diff[1]] == b[diff[0]])
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     i = 0
     while i < len(short) and short[i] == long_[i]:
         i += 1
-    return short[i:] == long_[i + 1:]
+    return short[i:] == long_[i + 1 :]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -212,7 +214,7 @@ class Catalogue:
         cut = len(written)
         for phrase in advice:
             for i in range(3, len(written) - len(phrase) + 1):
-                if tuple(written[i:i + len(phrase)]) == phrase:
+                if tuple(written[i : i + len(phrase)]) == phrase:
                     cut = min(cut, i)
                     break
         whole = cls._fold_words(" ".join(written[:cut]))
@@ -259,8 +261,11 @@ class Catalogue:
                 spans[-1] = (spans[-1][0], hi)
             else:
                 spans.append((lo, hi))
-        return [(lo, hi) for lo, hi in spans
-                if len({found[i].text for i in anchors[bisect_left(anchors, lo):bisect_left(anchors, hi)]}) >= needed]
+        return [
+            (lo, hi)
+            for lo, hi in spans
+            if len({found[i].text for i in anchors[bisect_left(anchors, lo) : bisect_left(anchors, hi)]}) >= needed
+        ]
 
 
 _compiled: Dict[str, Any] = {"source": None, "catalogue": None}

@@ -5,6 +5,7 @@ or forwarded: whatever the bot would flag here, the gateway has already replaced
 (`[mã OTP]`, …). The bot sees the placeholders (and, if a message ever reached it unmasked, the raw forms) so it
 can warn the citizen. The commune's published hotline (content/guide.yml) is not a secret, as in the gateway.
 """
+
 from __future__ import annotations
 
 import functools

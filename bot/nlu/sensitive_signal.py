@@ -9,6 +9,7 @@ The other way round, the safety warning is never given without a secret: when th
 but the text holds no secret and no placeholder ("hồ sơ của tôi bị trả lại là sao"), the next intent of the
 ranking is taken, or `nlu_fallback` when that one is below `fallback_threshold` (the FallbackClassifier's).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -88,8 +89,7 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
 
     def _no_secret(self, message: Message) -> None:
         """`share_secret` without a secret: the next intent of the ranking, or `nlu_fallback` if unsure."""
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
-                   if r.get("name") not in (SHARE_SECRET, FALLBACK)]
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") not in (SHARE_SECRET, FALLBACK)]
         best = ranking[0] if ranking else None
         if best is None or float(best.get("confidence") or 0.0) < self._threshold:
             best = {"name": FALLBACK, "confidence": self._threshold}

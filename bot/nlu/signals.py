@@ -6,6 +6,7 @@ Pure Python, no Rasa: the ContextSignals component (bot/nlu/understanding.py) tu
 a phrase written with diacritics matches the same words with them, or the words typed without any; a phrase
 written without diacritics matches only words typed without any ("me" is "mẹ" in "giup me", never "mê").
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,17 @@ from vntext.normalize import strip_diacritics
 from bot.nlu import text as vi
 from bot.nlu.errors import _near as one_letter_off  # the catalogue's "one letter off"
 
-__all__ = ["Tok", "Finding", "tokens", "purposes", "helper", "mentions_login", "about_logging_in",
-           "about_another_service", "SIGNALS_FILE"]
+__all__ = [
+    "Tok",
+    "Finding",
+    "tokens",
+    "purposes",
+    "helper",
+    "mentions_login",
+    "about_logging_in",
+    "about_another_service",
+    "SIGNALS_FILE",
+]
 
 SIGNALS_FILE = Path(__file__).with_name("signals.yml")
 _WORD = re.compile(r"\w+")
@@ -108,12 +118,16 @@ def _tables() -> Dict[str, Any]:
 
     data = yaml.safe_load(SIGNALS_FILE.read_text(encoding="utf-8")) or {}
     helper = data.get("helper") or {}
-    relatives = [(_phrase(k, strict=True), str(v.get("name") or k), bool(v.get("alone"))) for k, v in
-                 (helper.get("relatives") or {}).items()]
+    relatives = [
+        (_phrase(k, strict=True), str(v.get("name") or k), bool(v.get("alone")))
+        for k, v in (helper.get("relatives") or {}).items()
+    ]
     relatives.sort(key=lambda r: -len(r[0].words))  # longest first: "ông nội" before "ông"
     return {
-        "purposes": {key: sorted((_phrase(p, strict=True) for p in phrases), key=lambda p: -len(p.words))
-                     for key, phrases in (data.get("purposes") or {}).items()},
+        "purposes": {
+            key: sorted((_phrase(p, strict=True) for p in phrases), key=lambda p: -len(p.words))
+            for key, phrases in (data.get("purposes") or {}).items()
+        },
         "relatives": relatives,  # one accented word ("cụ", "má", "dì") never matches a plain one ("cu", "ma", "di")
         "cues": [_phrase(p) for p in helper.get("cues") or []],
         "owners": sorted((_phrase(p) for p in helper.get("owners") or []), key=lambda p: -len(p.words)),
@@ -154,15 +168,16 @@ def helper(message: str) -> Optional[Finding]:
             owner = next((o for o in tables["owners"] if o.at(toks, after)), None)
             cue = any(c.ending_at(toks, i) for c in tables["cues"]) or (
                 tables["for"].ending_at(toks, i)  # "đăng nhập dịch vụ công cho ông nội"
-                and any(d.at(toks, k) for k in range(max(0, i - 1 - DOING_WINDOW), i - 1) for d in tables["doing"]))
+                and any(d.at(toks, k) for k in range(max(0, i - 1 - DOING_WINDOW), i - 1) for d in tables["doing"])
+            )
             found = Finding(name, toks[i].start, toks[after - 1].end)
             if cue and (alone or owner):
                 return found
             if owner:
                 rest = after + len(owner.words)
                 if any(a.ending_at(toks, i) for a in tables["account"]) or any(
-                        w.at(toks, k) for k in range(rest, min(len(toks), rest + LOGIN_WINDOW))
-                        for w in tables["login"]):
+                    w.at(toks, k) for k in range(rest, min(len(toks), rest + LOGIN_WINDOW)) for w in tables["login"]
+                ):
                     return found
             break  # the longest relative at i decided
     return None
@@ -203,6 +218,8 @@ def about_another_service(message: str) -> bool:
     """Does the message name another service's account (Facebook, Zalo, a bank, wifi…) and nothing of VNeID or the
     public-service portal (signals.yml `other_services`, `vneid_words`)?"""
     toks = tokens(message)
+
     def named(key: str) -> bool:
         return any(w.at(toks, i) for i in range(len(toks)) for w in _tables()[key])
+
     return named("other_services") and not named("vneid")

@@ -1,4 +1,5 @@
 """Normalisation of Vietnamese chat text: Unicode, case, whitespace, shorthand and diacritics."""
+
 from __future__ import annotations
 
 import functools
@@ -9,8 +10,16 @@ from typing import Dict, List, Tuple
 
 from vntext.normalize import INVISIBLE, strip_diacritics
 
-__all__ = ["normalize", "strip_diacritics", "has_diacritics", "shorthand_table", "chunks", "expand_chunks",
-           "canonical", "folded"]
+__all__ = [
+    "normalize",
+    "strip_diacritics",
+    "has_diacritics",
+    "shorthand_table",
+    "chunks",
+    "expand_chunks",
+    "canonical",
+    "folded",
+]
 
 SHORTHAND_FILE = Path(__file__).with_name("shorthand.yml")
 

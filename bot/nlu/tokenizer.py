@@ -4,6 +4,7 @@ Each token's `text` is the segmented word with its diacritics (`mật_khẩu`) a
 without diacritics, syllables separated by spaces (`mat khau`). Featurizers with `use_lemma: true` therefore see
 `không nhận được mã` and `khong nhan duoc ma` alike, while those with `use_lemma: false` keep the accented words.
 """
+
 from __future__ import annotations
 
 import logging

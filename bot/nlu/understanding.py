@@ -15,6 +15,7 @@ Order in config.yml (each is explained where it is defined):
 Measurement switches (environment, read per message; for `make eval` comparisons only): VNEID_SENTENCE_VOTE=0 and
 VNEID_ERROR_CATALOGUE=0 turn the two off.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,6 +56,7 @@ def _switch(name: str) -> bool:
 def split_parts(text: str, min_words: int = 3) -> List[Tuple[str, int]]:
     """The sentences of a message (level 0), then the clauses of each ("…, nhưng …", "… mà …": level 1), each of at
     least `min_words` words and other than the whole message; [] when the message is one piece."""
+
     def key(value: str) -> str:
         return " ".join(_WORDS.findall(value.lower()))
 
@@ -90,8 +92,9 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
 
 def _add_entity(message: Message, entity: str, value: str, start: int, end: int, extractor: str) -> None:
     entities = list(message.get(ENTITIES) or [])
-    entities.append({"entity": entity, "value": value, "start": start, "end": end, "confidence_entity": 1.0,
-                     "extractor": extractor})
+    entities.append(
+        {"entity": entity, "value": value, "start": start, "end": end, "confidence_entity": 1.0, "extractor": extractor}
+    )
     message.set(ENTITIES, entities, add_to_output=True)
 
 
@@ -102,8 +105,13 @@ class _Component(GraphComponent):
         self._config = config
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "_Component":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_Component":
         """Creates the component (see Rasa's GraphComponent)."""
         return cls(config)
 
@@ -141,7 +149,7 @@ class SentenceSplitter(_Component):
             text = message.get(TEXT) or ""
             if len(text.split()) < self._config["min_message_words"]:
                 continue  # a short message is read well as a whole
-            parts = split_parts(text, self._config["min_words"])[:self._config["max_parts"]]
+            parts = split_parts(text, self._config["min_words"])[: self._config["max_parts"]]
             for part, level in parts:
                 sentence = Message(data={TEXT: part})
                 sentence.set(PART_OF, index)
@@ -162,14 +170,36 @@ class SentenceVote(_Component, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"min_confidence": 0.8, "keep_whole_above": 0.6,
-                # a problem sentence decides a whole that was one of these (vaguer than a problem); a precise whole
-                # ("cách nhập mật khẩu, không quét mã") stays
-                "problem_replaces": [FALLBACK, "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny",
-                                     "request_human", "step_failed", "start_login", "helping_relative"],
-                "guide_intents": ["start_login", "helping_relative"],
-                "guide_replaces": [FALLBACK, "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny",
-                                   "request_human"]}
+        return {
+            "min_confidence": 0.8,
+            "keep_whole_above": 0.6,
+            # a problem sentence decides a whole that was one of these (vaguer than a problem); a precise whole
+            # ("cách nhập mật khẩu, không quét mã") stays
+            "problem_replaces": [
+                FALLBACK,
+                "out_of_scope",
+                "greet",
+                "goodbye",
+                "thank",
+                "affirm",
+                "deny",
+                "request_human",
+                "step_failed",
+                "start_login",
+                "helping_relative",
+            ],
+            "guide_intents": ["start_login", "helping_relative"],
+            "guide_replaces": [
+                FALLBACK,
+                "out_of_scope",
+                "greet",
+                "goodbye",
+                "thank",
+                "affirm",
+                "deny",
+                "request_human",
+            ],
+        }
 
     def process(self, messages: List[Message]) -> List[Message]:
         """The whole messages, each with its intent decided."""
@@ -189,8 +219,15 @@ class SentenceVote(_Component, IntentClassifier):
         if name in SAFETY:
             return
         threshold = self._config["min_confidence"]
-        scored = [(float((s.get(INTENT) or {}).get("confidence") or 0.0), (s.get(INTENT) or {}).get("name") or "", n,
-                   s.get(PART_LEVEL) or 0) for n, s in enumerate(sentences)]
+        scored = [
+            (
+                float((s.get(INTENT) or {}).get("confidence") or 0.0),
+                (s.get(INTENT) or {}).get("name") or "",
+                n,
+                s.get(PART_LEVEL) or 0,
+            )
+            for n, s in enumerate(sentences)
+        ]
         problems = [s for s in scored if s[1].startswith(PROBLEM) and s[0] >= threshold]
         if problems:
             level = min(p[3] for p in problems)  # sentences before clauses
@@ -237,8 +274,11 @@ class ErrorCatalogueMatcher(_Component, IntentClassifier):
                 continue
             _set_intent(message, PROBLEM + match.problem, 1.0)
             _add_entity(message, "error", match.key, match.start, match.end, self.__class__.__name__)
-            message.set(ERROR_OUTPUT, {"key": match.key, "problem": match.problem, "steps": list(match.steps)},
-                        add_to_output=True)
+            message.set(
+                ERROR_OUTPUT,
+                {"key": match.key, "problem": match.problem, "steps": list(match.steps)},
+                add_to_output=True,
+            )
         return messages
 
 
@@ -275,28 +315,36 @@ class ContextSignals(_Component, IntentClassifier):
                 _add_entity(message, "purpose", purpose.value, purpose.start, purpose.end, self.__class__.__name__)
             relative = signals.helper(text)
             if relative:
-                _add_entity(message, "helper", relative.value, relative.start, relative.end,
-                            self.__class__.__name__)
+                _add_entity(message, "helper", relative.value, relative.start, relative.end, self.__class__.__name__)
             self._check(message, text, bool(found), bool(relative))
         return messages
 
     def _check(self, message: Message, text: str, purpose: bool, relative: bool) -> None:
         """The classifier's guess against the signals (see the class docstring)."""
+
         def current():
             intent = message.get(INTENT) or {}
             return intent.get("name") or "", float(intent.get("confidence") or 0.0)
 
         intent, confidence = current()
         if intent == "helping_relative" and not relative:
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                       if r.get("name") not in ("helping_relative", FALLBACK)]
-            _set_intent(message, ranking[0]["name"] if ranking else FALLBACK,
-                        float(ranking[0].get("confidence") or 0.0) if ranking else confidence)
+            ranking = [
+                r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in ("helping_relative", FALLBACK)
+            ]
+            _set_intent(
+                message,
+                ranking[0]["name"] if ranking else FALLBACK,
+                float(ranking[0].get("confidence") or 0.0) if ranking else confidence,
+            )
             intent, confidence = current()
-        if intent.startswith(PROBLEM) and not message.get(ERROR_OUTPUT) and (
-                signals.about_another_service(text) or
-                (confidence < self._config["problem_needs_words_below"] and not signals.about_logging_in(text))):
+        if (
+            intent.startswith(PROBLEM)
+            and not message.get(ERROR_OUTPUT)
+            and (
+                signals.about_another_service(text)
+                or (confidence < self._config["problem_needs_words_below"] and not signals.about_logging_in(text))
+            )
+        ):
             _set_intent(message, "out_of_scope", confidence)
         elif intent == FALLBACK and purpose and not signals.mentions_login(text):
             _set_intent(message, "out_of_scope", confidence)
-

@@ -7,6 +7,7 @@ A commune's admin sees and changes only its commune's accounts, settings, audit 
 another commune's account ids answer 404 (gateway/services/scope.py). A province admin sees all of them, picks the
 commune of a new account, and may narrow the audit and access pages to one commune (`?commune=<id>`).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -55,8 +56,16 @@ def _staff_page(form, status: int = 200):
         me_id, province = viewer.id, viewer.is_province
     communes = services().communes.all() if province else []
     names = {c.id: c.name for c in communes}
-    return render_template("console/admin_staff.html", accounts=accounts, me_id=me_id, roles=_words("roles"),
-                           form=form, communes=communes, commune_names=names, province=province), status
+    return render_template(
+        "console/admin_staff.html",
+        accounts=accounts,
+        me_id=me_id,
+        roles=_words("roles"),
+        form=form,
+        communes=communes,
+        commune_names=names,
+        province=province,
+    ), status
 
 
 @bp.get("/")
@@ -82,14 +91,27 @@ def create_staff():
     try:
         commune_id = _chosen_commune(form.get("commune", ""))
         with services().db.session() as session:
-            created = admin_service.create_staff(session, me(session), form.get("username", ""),
-                                                 form.get("display_name", ""), form.get("password", ""),
-                                                 form.get("role", "staff"), commune_id)
+            created = admin_service.create_staff(
+                session,
+                me(session),
+                form.get("username", ""),
+                form.get("display_name", ""),
+                form.get("password", ""),
+                form.get("role", "staff"),
+                commune_id,
+            )
             name = created.username
     except StaffError as exc:
         flash(_say("create_failed", reason=_reason(exc)), "error")
-        return _staff_page({"username": form.get("username", ""), "display_name": form.get("display_name", ""),
-                            "role": form.get("role", "staff"), "commune": form.get("commune", "")}, 400)
+        return _staff_page(
+            {
+                "username": form.get("username", ""),
+                "display_name": form.get("display_name", ""),
+                "role": form.get("role", "staff"),
+                "commune": form.get("commune", ""),
+            },
+            400,
+        )
     flash(_say("created", name=name), "success")
     return redirect(url_for("admin.staff"))
 
@@ -130,8 +152,9 @@ def reset_password(staff_id: int):
     _visible_or_404(staff_id)
     try:
         with services().db.session() as session:
-            account = admin_service.reset_password(session, me(session), staff_id, request.form.get("password", ""),
-                                                   actor_session=current_session_id())
+            account = admin_service.reset_password(
+                session, me(session), staff_id, request.form.get("password", ""), actor_session=current_session_id()
+            )
             name = account.username
     except StaffError as exc:
         flash(_say("password_failed", reason=_reason(exc)), "error")
@@ -159,9 +182,15 @@ def set_role(staff_id: int):
 def _settings_page(status: int = 200, hours_form=None):
     with services().db.session() as session:
         current = admin_service.settings_view(session, me(session).commune_id)
-    return render_template("console/admin_settings.html", settings=current,
-                           weekdays=list(_words("weekdays").values()), max_periods=MAX_PERIODS,
-                           wait_range=WAIT_MINUTES, max_outage=MAX_OUTAGE_CHARS, hours_form=hours_form), status
+    return render_template(
+        "console/admin_settings.html",
+        settings=current,
+        weekdays=list(_words("weekdays").values()),
+        max_periods=MAX_PERIODS,
+        wait_range=WAIT_MINUTES,
+        max_outage=MAX_OUTAGE_CHARS,
+        hours_form=hours_form,
+    ), status
 
 
 @bp.get("/settings")
@@ -184,9 +213,15 @@ def save_hours():
             admin_service.save_hours(session, me(session), schedule, minutes)
     except StaffError as exc:
         flash(_say("not_saved", reason=_reason(exc)), "error")
-        return _settings_page(400, hours_form={"days": form.getlist("days"), "periods": periods,
-                                               "holidays": form.get("holidays", ""),
-                                               "wait_minutes": form.get("wait_minutes", "")})
+        return _settings_page(
+            400,
+            hours_form={
+                "days": form.getlist("days"),
+                "periods": periods,
+                "holidays": form.get("holidays", ""),
+                "wait_minutes": form.get("wait_minutes", ""),
+            },
+        )
     flash(_say("hours_saved"), "success")
     return redirect(url_for("admin.settings"))
 
@@ -212,18 +247,36 @@ def access():
     """Who opened which citizen's conversation, and when (gateway.services.access_log): filter by staff member
     (`staff`, an account id) and conversation (`conversation`, its number)."""
     chosen = {name: request.args.get(name, "").strip() for name in ("staff", "conversation")}
-    errors = [_words("access_log")[f"bad_{name}"] for name, value in chosen.items()
-              if value and not (value.isascii() and value.isdigit() and len(value) <= 9)]
+    errors = [
+        _words("access_log")[f"bad_{name}"]
+        for name, value in chosen.items()
+        if value and not (value.isascii() and value.isdigit() and len(value) <= 9)
+    ]
     with services().db.session() as session:
         viewer = me(session)
         choice = commune_choice(viewer)
         accounts = admin_service.list_staff(session, viewer, choice["chosen"])
-        openings = [] if errors else access_log.recent(
-            session, viewer, staff_id=int(chosen["staff"]) if chosen["staff"] else None,
-            conversation_id=int(chosen["conversation"]) if chosen["conversation"] else None, only=choice["chosen"])
+        openings = (
+            []
+            if errors
+            else access_log.recent(
+                session,
+                viewer,
+                staff_id=int(chosen["staff"]) if chosen["staff"] else None,
+                conversation_id=int(chosen["conversation"]) if chosen["conversation"] else None,
+                only=choice["chosen"],
+            )
+        )
     intro = services().texts.staff_label("access_log", "intro", window=int(access_log.WINDOW.total_seconds() // 60))
-    return render_template("console/admin_access.html", openings=openings, accounts=accounts, chosen=chosen,
-                           errors=errors, intro=intro, communes=choice), 400 if errors else 200
+    return render_template(
+        "console/admin_access.html",
+        openings=openings,
+        accounts=accounts,
+        chosen=chosen,
+        errors=errors,
+        intro=intro,
+        communes=choice,
+    ), 400 if errors else 200
 
 
 @bp.get("/audit")
@@ -233,8 +286,16 @@ def audit_log():
     with services().db.session() as session:
         viewer = me(session)
         choice = commune_choice(viewer)
-        entries = [{"at": e.at, "who": e.staff.display_name if e.staff else None, "action": e.action,
-                    "target": e.target, "detail": e.detail}
-                   for e in admin_service.recent_audit(session, viewer, only=choice["chosen"])]
-    return render_template("console/admin_audit.html", entries=entries, actions=_words("audit_actions"),
-                           communes=choice)
+        entries = [
+            {
+                "at": e.at,
+                "who": e.staff.display_name if e.staff else None,
+                "action": e.action,
+                "target": e.target,
+                "detail": e.detail,
+            }
+            for e in admin_service.recent_audit(session, viewer, only=choice["chosen"])
+        ]
+    return render_template(
+        "console/admin_audit.html", entries=entries, actions=_words("audit_actions"), communes=choice
+    )

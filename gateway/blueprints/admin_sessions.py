@@ -2,6 +2,7 @@
 logins put on accounts (lift them). Admins only; every form carries the CSRF token and ends in a redirect; the
 rules and the audit entries are in gateway.services.admin_sessions, the words in content/staff.yml
 `staff_sessions`."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -34,8 +35,13 @@ def page():
     with svc.db.session() as session:
         view = admin_sessions.overview(session, svc.settings, me(session))
     intro = _say("intro", idle=svc.settings.staff_session_idle_minutes, hours=svc.settings.staff_session_max_hours)
-    return render_template("console/admin_sessions.html", words=svc.texts.staff("staff_sessions"), intro=intro,
-                           mine=current_session_id(), **view)
+    return render_template(
+        "console/admin_sessions.html",
+        words=svc.texts.staff("staff_sessions"),
+        intro=intro,
+        mine=current_session_id(),
+        **view,
+    )
 
 
 @bp.post("/sessions/end")

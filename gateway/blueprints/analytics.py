@@ -12,6 +12,7 @@ The figures are computed by gateway.services.analytics (definitions there and in
 A commune admin counts only their commune's conversations, handoffs and hotline calls (whatever `commune` says);
 a province admin counts every commune's, or one commune's (`commune`), and sees the communes side by side.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set
@@ -27,9 +28,20 @@ from gateway.services.texts import Labels
 
 bp = Blueprint("analytics", __name__)
 
-COLORS = {"reached": "#0b4f9c", "stopped": "#c2410c", "chat": "#0b4f9c", "hotline": "#2f855a",
-          "handoff_rate": "#c2410c", "self_service_rate": "#2f855a", "median": "#0b4f9c", "p90": "#7c3aed",
-          "conversations": "#0b4f9c", "handoffs": "#c2410c", "self_served": "#2f855a", "hotline_calls": "#7c3aed"}
+COLORS = {
+    "reached": "#0b4f9c",
+    "stopped": "#c2410c",
+    "chat": "#0b4f9c",
+    "hotline": "#2f855a",
+    "handoff_rate": "#c2410c",
+    "self_service_rate": "#2f855a",
+    "median": "#0b4f9c",
+    "p90": "#7c3aed",
+    "conversations": "#0b4f9c",
+    "handoffs": "#c2410c",
+    "self_served": "#2f855a",
+    "hotline_calls": "#7c3aed",
+}
 
 
 @bp.errorhandler(403)
@@ -64,8 +76,11 @@ def _known(report: str):
     """None when the reader may have this report, else the error answer (404 unknown; 403 the roll-up for a
     commune account)."""
     if report == rollup.REPORT:
-        return None if _allowed() is None else \
-            error(403, "province_only", services().texts.staff_label("access", "province_only"))
+        return (
+            None
+            if _allowed() is None
+            else error(403, "province_only", services().texts.staff_label("access", "province_only"))
+        )
     return None if report in an.REPORTS else error(404, "unknown_report", _say("unknown_report"))
 
 
@@ -81,11 +96,26 @@ def index():
     names = list(an.REPORTS) + ([rollup.REPORT] if _allowed() is None else [])
     allowed = _allowed()
     communes = [c.slug for c in services().communes.all() if allowed is None or c.id in allowed]
-    return jsonify({"reports": [{"name": name, "title": titles[name],
-                                 "json": url_for("analytics.report_json", report=name),
-                                 "csv": url_for("analytics.report_csv", report=name)} for name in names],
-                    "filters": {"from": _say("date_help"), "to": "YYYY-MM-DD",
-                                "channel": list(an.CHANNELS), "period": ["day", "week"], "commune": communes}})
+    return jsonify(
+        {
+            "reports": [
+                {
+                    "name": name,
+                    "title": titles[name],
+                    "json": url_for("analytics.report_json", report=name),
+                    "csv": url_for("analytics.report_csv", report=name),
+                }
+                for name in names
+            ],
+            "filters": {
+                "from": _say("date_help"),
+                "to": "YYYY-MM-DD",
+                "channel": list(an.CHANNELS),
+                "period": ["day", "week"],
+                "commune": communes,
+            },
+        }
+    )
 
 
 def _filters_or_error():
@@ -119,11 +149,21 @@ def report_csv(report: str):
     if failed:
         return failed
     body = an.to_csv(_report(report, filters))
-    stamp = "-".join(filter(None, [_own_slug(filters), filters.date_from and filters.date_from.isoformat(),
-                                   filters.date_to and filters.date_to.isoformat(), filters.channel]))
+    stamp = "-".join(
+        filter(
+            None,
+            [
+                _own_slug(filters),
+                filters.date_from and filters.date_from.isoformat(),
+                filters.date_to and filters.date_to.isoformat(),
+                filters.channel,
+            ],
+        )
+    )
     filename = f"tro-ly-vneid-{report}{'-' + stamp if stamp else ''}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body, mimetype="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _own_slug(filters: an.Filters) -> Optional[str]:
@@ -135,6 +175,7 @@ def _own_slug(filters: an.Filters) -> Optional[str]:
 
 
 # --- the page -----------------------------------------------------------------------------------------------------
+
 
 def _pct(value):
     return None if value is None else round(value * 100, 1)
@@ -150,60 +191,87 @@ def charts(reports: Dict[str, Dict[str, Any]], words: Labels) -> Dict[str, Dict[
     out: Dict[str, Dict[str, Any]] = {}
     for flow in reports["funnel"]["flows"]:
         out[f"funnel-{flow['flow']}"] = {
-            "type": "bar", "labels": [words.fill("step", step=s["step"]) for s in flow["steps"]],
-            "datasets": [{"label": words["reached"], "data": [s["reached"] for s in flow["steps"]],
-                          "color": COLORS["reached"]},
-                         {"label": words["stopped"], "data": [s["stopped"] for s in flow["steps"]],
-                          "color": COLORS["stopped"]}],
+            "type": "bar",
+            "labels": [words.fill("step", step=s["step"]) for s in flow["steps"]],
+            "datasets": [
+                {"label": words["reached"], "data": [s["reached"] for s in flow["steps"]], "color": COLORS["reached"]},
+                {"label": words["stopped"], "data": [s["stopped"] for s in flow["steps"]], "color": COLORS["stopped"]},
+            ],
             "y": words["funnel_axis"],
         }
     top = reports["problems"]["by_problem"][:12]
     out["problems"] = {
-        "type": "bar", "horizontal": True, "stacked": True, "labels": [p["title"] for p in top],
-        "datasets": [{"label": words["chat"], "data": [p["chat"] for p in top], "color": COLORS["chat"]},
-                     {"label": words["hotline"], "data": [p["hotline"] for p in top], "color": COLORS["hotline"]}],
+        "type": "bar",
+        "horizontal": True,
+        "stacked": True,
+        "labels": [p["title"] for p in top],
+        "datasets": [
+            {"label": words["chat"], "data": [p["chat"] for p in top], "color": COLORS["chat"]},
+            {"label": words["hotline"], "data": [p["hotline"] for p in top], "color": COLORS["hotline"]},
+        ],
         "y": words["problems_axis"],
     }
     rates = reports["handoffs"]["by_channel"] + [{"channel": "all"}]
     handoff_rows = {r["channel"]: r for r in reports["handoffs"]["table"]["rows"]}
     self_rows = {r["channel"]: r for r in reports["self_service"]["table"]["rows"]}
     out["rates"] = {
-        "type": "bar", "labels": [_channel_label(r["channel"]) for r in rates], "percent": True,
-        "datasets": [{"label": words["handoff_rate"],
-                      "data": [_pct(handoff_rows[r["channel"]]["rate"]) for r in rates],
-                      "color": COLORS["handoff_rate"]},
-                     {"label": words["self_service_rate"],
-                      "data": [_pct(self_rows.get(r["channel"], {}).get("rate")) for r in rates],
-                      "color": COLORS["self_service_rate"]}],
+        "type": "bar",
+        "labels": [_channel_label(r["channel"]) for r in rates],
+        "percent": True,
+        "datasets": [
+            {
+                "label": words["handoff_rate"],
+                "data": [_pct(handoff_rows[r["channel"]]["rate"]) for r in rates],
+                "color": COLORS["handoff_rate"],
+            },
+            {
+                "label": words["self_service_rate"],
+                "data": [_pct(self_rows.get(r["channel"], {}).get("rate")) for r in rates],
+                "color": COLORS["self_service_rate"],
+            },
+        ],
         "y": "%",
     }
     reply_rows = reports["first_reply"]["table"]["rows"]
     out["first_reply"] = {
-        "type": "bar", "labels": [_channel_label(r["channel"]) for r in reply_rows],
-        "datasets": [{"label": words["median"], "data": [r["median_minutes"] for r in reply_rows],
-                      "color": COLORS["median"]},
-                     {"label": words["p90"], "data": [r["p90_minutes"] for r in reply_rows],
-                      "color": COLORS["p90"]}],
+        "type": "bar",
+        "labels": [_channel_label(r["channel"]) for r in reply_rows],
+        "datasets": [
+            {"label": words["median"], "data": [r["median_minutes"] for r in reply_rows], "color": COLORS["median"]},
+            {"label": words["p90"], "data": [r["p90_minutes"] for r in reply_rows], "color": COLORS["p90"]},
+        ],
         "y": words["minutes_axis"],
     }
     rows = reports["outcomes"]["rows"]
     out["outcomes"] = {
-        "type": "bar", "stacked": True, "horizontal": True, "labels": [r["label"] for r in rows],
-        "datasets": [{"label": words["handoff"], "data": [r["handoff"] for r in rows],
-                      "color": COLORS["chat"]},
-                     {"label": words["hotline"], "data": [r["hotline"] for r in rows], "color": COLORS["hotline"]}],
+        "type": "bar",
+        "stacked": True,
+        "horizontal": True,
+        "labels": [r["label"] for r in rows],
+        "datasets": [
+            {"label": words["handoff"], "data": [r["handoff"] for r in rows], "color": COLORS["chat"]},
+            {"label": words["hotline"], "data": [r["hotline"] for r in rows], "color": COLORS["hotline"]},
+        ],
         "y": words["count_axis"],
     }
     vol = reports["volume"]["rows"]
     out["volume"] = {
-        "type": "line", "labels": [r["period"] for r in vol],
-        "datasets": [{"label": words["conversations"], "data": [r["conversations"] for r in vol],
-                      "color": COLORS["conversations"]},
-                     {"label": words["handoffs"], "data": [r["handoffs"] for r in vol], "color": COLORS["handoffs"]},
-                     {"label": words["self_served"], "data": [r["self_served"] for r in vol],
-                      "color": COLORS["self_served"]},
-                     {"label": words["hotline_calls"], "data": [r["hotline_calls"] for r in vol],
-                      "color": COLORS["hotline_calls"]}],
+        "type": "line",
+        "labels": [r["period"] for r in vol],
+        "datasets": [
+            {
+                "label": words["conversations"],
+                "data": [r["conversations"] for r in vol],
+                "color": COLORS["conversations"],
+            },
+            {"label": words["handoffs"], "data": [r["handoffs"] for r in vol], "color": COLORS["handoffs"]},
+            {"label": words["self_served"], "data": [r["self_served"] for r in vol], "color": COLORS["self_served"]},
+            {
+                "label": words["hotline_calls"],
+                "data": [r["hotline_calls"] for r in vol],
+                "color": COLORS["hotline_calls"],
+            },
+        ],
         "y": words["count_axis"],
     }
     return out
@@ -239,14 +307,27 @@ def page():
     specs = charts(reports, svc.texts.staff("analytics_charts"))
     channels = svc.texts.staff("channels")
     query = {k: v for k, v in filters.as_dict().items() if v and not (k == "period" and v == "day")}
-    shown = next((c for c in every if c.slug == filters.commune), None) if filters.commune else \
-        (None if province else svc.communes.by_id(current_user.commune_id))
-    return render_template("analytics/page.html", reports=reports, charts=specs, province=province,
-                           communes=every if province else [], commune=shown,
-                           words=svc.texts.staff("analytics_communes"),
-                           columns=svc.texts.staff(f"analytics_columns.{rollup.REPORT}"),
-                           summaries={k: chart_summary(v) for k, v in specs.items()}, filters=filters, query=query,
-                           channels={code: channels[code] for code in an.CHANNELS},
-                           titles=svc.texts.staff("report_titles"), pct=_pct, channel_label=_channel_label,
-                           login_labels=svc.texts.staff("analytics_answers"),
-                           satisfaction_columns=svc.texts.staff("analytics_columns.satisfaction"))
+    shown = (
+        next((c for c in every if c.slug == filters.commune), None)
+        if filters.commune
+        else (None if province else svc.communes.by_id(current_user.commune_id))
+    )
+    return render_template(
+        "analytics/page.html",
+        reports=reports,
+        charts=specs,
+        province=province,
+        communes=every if province else [],
+        commune=shown,
+        words=svc.texts.staff("analytics_communes"),
+        columns=svc.texts.staff(f"analytics_columns.{rollup.REPORT}"),
+        summaries={k: chart_summary(v) for k, v in specs.items()},
+        filters=filters,
+        query=query,
+        channels={code: channels[code] for code in an.CHANNELS},
+        titles=svc.texts.staff("report_titles"),
+        pct=_pct,
+        channel_label=_channel_label,
+        login_labels=svc.texts.staff("analytics_answers"),
+        satisfaction_columns=svc.texts.staff("analytics_columns.satisfaction"),
+    )

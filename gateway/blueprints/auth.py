@@ -4,6 +4,7 @@ Sessions live on the server (gateway/services/login_sessions.py): the cookie car
 every request checks its record, so a copied cookie dies with the session. Every login and logout starts a new
 cookie session, with a new CSRF secret. Failed logins slow the address down (gateway/services/login_guard.py).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -32,8 +33,9 @@ def init_app(app) -> None:
 
 
 # the staff blueprints: their pages and answers speak for the logged-in staff member's commune
-STAFF_BLUEPRINTS = frozenset({"console", "staff_api", "admin", "admin_sessions", "content_admin", "script_aid",
-                              "analytics", "communes_admin"})
+STAFF_BLUEPRINTS = frozenset(
+    {"console", "staff_api", "admin", "admin_sessions", "content_admin", "script_aid", "analytics", "communes_admin"}
+)
 
 
 def _speak_for_staff() -> None:
@@ -117,9 +119,14 @@ def login():
     if request.method == "POST":
         svc = services()
         with svc.db.session() as session:
-            result = staff_login.attempt(svc, session, request.form.get("username", ""),
-                                         request.form.get("password", ""), request.remote_addr or "unknown",
-                                         request.user_agent.string)
+            result = staff_login.attempt(
+                svc,
+                session,
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                request.remote_addr or "unknown",
+                request.user_agent.string,
+            )
         if result.staff is not None:
             _fresh_cookie_session()
             cookie[SESSION_ID] = result.token

@@ -1,4 +1,5 @@
 """Helpers shared by the blueprints."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,7 @@ class BadBody(Exception):
 # the gateway reads comes near them: Zalo's events nest 4 deep; its ids, the longest numbers, have 19 digits.
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_CHARS = 40
-MAX_ID = 2 ** 63 - 1  # the largest row id (or message number) a query parameter may name: SQL's BIGINT
+MAX_ID = 2**63 - 1  # the largest row id (or message number) a query parameter may name: SQL's BIGINT
 
 # JSON may carry "\ud800"-style escapes of lone surrogates: not text, and no database can store them
 _SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -134,8 +135,9 @@ def id_arg(name: str, default: int = 0) -> Optional[int]:
 def error(status: int, code: str, message: str, retry_after: int = 0, **extra: Any) -> Response:
     """A JSON error answer `{"error", "message", "retry_after"?, **extra}`; with `retry_after` (seconds) also the
     Retry-After header."""
-    response = jsonify({"error": code, "message": message, **({"retry_after": retry_after} if retry_after else {}),
-                        **extra})
+    response = jsonify(
+        {"error": code, "message": message, **({"retry_after": retry_after} if retry_after else {}), **extra}
+    )
     response.status_code = status
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
@@ -145,8 +147,9 @@ def error(status: int, code: str, message: str, retry_after: int = 0, **extra: A
 def access_refused(key: str):
     """The console's 403 page: content/staff.yml `access` gives the title and the sentence `key`."""
     texts = services().texts
-    return render_template("console/error.html", title=texts.staff_label("access", "title"),
-                           message=texts.staff_label("access", key)), 403
+    return render_template(
+        "console/error.html", title=texts.staff_label("access", "title"), message=texts.staff_label("access", key)
+    ), 403
 
 
 # The one text that cannot live in content/ (so it stays here): what to say when the content itself cannot be read.
@@ -170,8 +173,11 @@ def error_answer(status: int, code: str, message: str, retry_after: int = 0, **e
     """`error` for the API, webhooks and health; a short Vietnamese page (same status and Retry-After) otherwise."""
     if wants_json():
         return error(status, code, message, retry_after, **extra)
-    response = Response(f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title>"
-                        f"<p>{escape(message)}</p>", mimetype="text/html", status=status)
+    response = Response(
+        f"<!doctype html><html lang=vi><meta charset=utf-8><title>{status}</title><p>{escape(message)}</p>",
+        mimetype="text/html",
+        status=status,
+    )
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response

@@ -10,6 +10,7 @@ POST /console/communes/<slug>        save them (audit `commune_settings`), then 
 Staff who are not admins get the console's 403 page. Every form carries the CSRF token and ends in a redirect.
 The rules (what a setting may hold, what citizens read when one is missing) live in gateway/services/communes.py.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -75,26 +76,44 @@ def preview(info: CommuneInfo) -> Dict[str, Any]:
     """What the commune's citizens read (communes.fields through the commune's guide), and the sentence that
     says it to the admin."""
     shown = services().texts.guide_for(info).commune
-    return {"fields": shown,
-            "line": _say("preview", hotline=shown.get("hotline", ""), working_hours=shown.get("working_hours", ""),
-                         portal=shown.get("portal_host", "")),
-            "hotline_confirmed": info.confirmed("hotline"), "hours_confirmed": info.confirmed("working_hours")}
+    return {
+        "fields": shown,
+        "line": _say(
+            "preview",
+            hotline=shown.get("hotline", ""),
+            working_hours=shown.get("working_hours", ""),
+            portal=shown.get("portal_host", ""),
+        ),
+        "hotline_confirmed": info.confirmed("hotline"),
+        "hours_confirmed": info.confirmed("working_hours"),
+    }
 
 
 def _staff_counts() -> Dict[Optional[int], int]:
     with services().db.session() as session:
-        return dict(session.execute(select(Staff.commune_id, func.count(Staff.id)).where(Staff.active.is_(True))
-                                    .group_by(Staff.commune_id)).all())
+        return dict(
+            session.execute(
+                select(Staff.commune_id, func.count(Staff.id)).where(Staff.active.is_(True)).group_by(Staff.commune_id)
+            ).all()
+        )
 
 
 def _index_page(status: int = 200, form: Optional[Dict[str, str]] = None):
     query = request.args.get("q", "")[:100]
     every = services().communes.all()
     shown: List[CommuneInfo] = [c for c in every if matches(c, query)]
-    return render_template("communes/index.html", communes=shown, total=len(every), query=query,
-                           staff_counts=_staff_counts(), words=_words(), kinds=services().texts.staff("commune_kinds"),
-                           portals=services().texts.staff("communes_portals"), choices=communes.PORTALS,
-                           form=form or {}), status
+    return render_template(
+        "communes/index.html",
+        communes=shown,
+        total=len(every),
+        query=query,
+        staff_counts=_staff_counts(),
+        words=_words(),
+        kinds=services().texts.staff("commune_kinds"),
+        portals=services().texts.staff("communes_portals"),
+        choices=communes.PORTALS,
+        form=form or {},
+    ), status
 
 
 @bp.get("/")
@@ -121,8 +140,9 @@ def add():
         with svc.db.session() as session:
             row = communes.add(session, form["slug"], form["name"])
             slug, name = row.slug, row.name
-            audit.record(session, current_user.id, "commune_added", f"commune:{slug}", {"name": name},
-                         commune_id=row.id)
+            audit.record(
+                session, current_user.id, "commune_added", f"commune:{slug}", {"name": name}, commune_id=row.id
+            )
     except communes.CommuneError as exc:
         flash(_say("add_failed", reason=_refusal(exc)), "error")
         return _index_page(400, form)
@@ -133,13 +153,22 @@ def add():
 
 def _edit_page(info: CommuneInfo, status: int = 200, form: Optional[Dict[str, str]] = None):
     with services().db.session() as session:
-        staff_count = session.scalar(select(func.count(Staff.id)).where(Staff.commune_id == info.id,
-                                                                          Staff.active.is_(True)))
+        staff_count = session.scalar(
+            select(func.count(Staff.id)).where(Staff.commune_id == info.id, Staff.active.is_(True))
+        )
     values = form if form is not None else {k: str(info.settings.get(k) or "") for k in EDITABLE}
-    return render_template("communes/edit.html", info=info, values=values, preview=preview(info),
-                           staff_count=staff_count, province=_province(), words=_words(),
-                           kinds=services().texts.staff("commune_kinds"),
-                           portals=services().texts.staff("communes_portals"), choices=communes.PORTALS), status
+    return render_template(
+        "communes/edit.html",
+        info=info,
+        values=values,
+        preview=preview(info),
+        staff_count=staff_count,
+        province=_province(),
+        words=_words(),
+        kinds=services().texts.staff("commune_kinds"),
+        portals=services().texts.staff("communes_portals"),
+        choices=communes.PORTALS,
+    ), status
 
 
 @bp.get("/<slug>")
@@ -162,12 +191,17 @@ def save(slug: str):
         try:
             with svc.db.session() as session:
                 communes.update_settings(session, info.id, changed)
-                audit.record(session, current_user.id, "commune_settings", f"commune:{info.slug}",
-                             {"changed": sorted(changed)}, commune_id=info.id)
+                audit.record(
+                    session,
+                    current_user.id,
+                    "commune_settings",
+                    f"commune:{info.slug}",
+                    {"changed": sorted(changed)},
+                    commune_id=info.id,
+                )
         except communes.CommuneError as exc:
             flash(_say("save_failed", reason=_refusal(exc)), "error")
             return _edit_page(info, 400, changes)
         svc.communes.changed()
     flash(_say("saved" if changed else "unchanged", name=info.name), "success")
     return redirect(url_for("communes_admin.edit", slug=info.slug))
-

@@ -8,6 +8,7 @@ A staff member sees only their commune's conversations (gateway/services/scope.p
 404 like ids that do not exist, and lists leave them out; a province account sees every commune and may pick one
 (`?commune=<id>` on the queue and search pages).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -32,16 +33,26 @@ bp.before_request(erased.guard(as_json=False))  # a deleted conversation's old l
 
 # The console's label groups by the name templates and console.js use (`label.state[...]`), each read from a group
 # of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.
-LABEL_GROUPS = {"channel": "channels", "status": "handoff_statuses", "state": "conversation_states",
-                "reason": "handoff_reasons", "outcome": "outcomes", "author": "authors",
-                "login_outcome": "login_outcomes", "callback": "callback_statuses", "delivery": "delivery",
-                "callback_words": "callback_words", "access_log": "access_log", "access_via": "access_via",
-                "card_words": "card_words"}
-JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words",
-             "card_words")
+LABEL_GROUPS = {
+    "channel": "channels",
+    "status": "handoff_statuses",
+    "state": "conversation_states",
+    "reason": "handoff_reasons",
+    "outcome": "outcomes",
+    "author": "authors",
+    "login_outcome": "login_outcomes",
+    "callback": "callback_statuses",
+    "delivery": "delivery",
+    "callback_words": "callback_words",
+    "access_log": "access_log",
+    "access_via": "access_via",
+    "card_words": "card_words",
+}
+JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "delivery", "callback_words", "card_words")
 
 
 # --- helpers shared with the admin pages ---------------------------------------------------------------------------
+
 
 def local_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A stored UTC time (datetime or ISO text) in Vietnam's time zone."""
@@ -77,8 +88,7 @@ def js_labels() -> Dict[str, Any]:
     """Everything console.js needs to label what it renders (passed in a data-* attribute)."""
     texts = services().texts
     every, guide = label_groups(texts), texts.guide
-    return {**{name: every[name] for name in JS_LABELS},
-            "steps": {code: len(guide.steps(code)) for code in ("A", "B")}}
+    return {**{name: every[name] for name in JS_LABELS}, "steps": {code: len(guide.steps(code)) for code in ("A", "B")}}
 
 
 # Console pages of other blueprints, linked from the header (staff) or the admin menu (admins) when registered;
@@ -94,14 +104,17 @@ def _console_context() -> Dict[str, Any]:
     titles = texts.staff("console_pages")
     viewer = current_user if current_user and current_user.is_authenticated else None
     commune = svc_commune(viewer)
-    return {"label": label_groups(texts),
-            # the header names the commune of commune staff; a province account reads the province's word
-            "scope_words": texts.staff("communes_scope"),
-            "my_commune": commune.name if commune is not None else
-            (texts.staff_label("communes_scope", "province") if viewer is not None else None),
-            "staff_pages": [(e, titles[e]) for e in STAFF_PAGES if e in present],
-            "admin_pages": [(e, titles[e]) for e in ADMIN_PAGES if e in present],
-            "admin_sections": {"admin"} | {e.split(".")[0] for e in ADMIN_PAGES}}
+    return {
+        "label": label_groups(texts),
+        # the header names the commune of commune staff; a province account reads the province's word
+        "scope_words": texts.staff("communes_scope"),
+        "my_commune": commune.name
+        if commune is not None
+        else (texts.staff_label("communes_scope", "province") if viewer is not None else None),
+        "staff_pages": [(e, titles[e]) for e in STAFF_PAGES if e in present],
+        "admin_pages": [(e, titles[e]) for e in ADMIN_PAGES if e in present],
+        "admin_sections": {"admin"} | {e.split(".")[0] for e in ADMIN_PAGES},
+    }
 
 
 def svc_commune(staff):
@@ -156,6 +169,7 @@ def _conversation_url(conv_id: int, anchor: str = "") -> str:
 
 # --- pages ---------------------------------------------------------------------------------------------------------
 
+
 @bp.get("")
 def root():
     """/console → the queue."""
@@ -178,12 +192,28 @@ def queue():
         is_open = hours.is_open(runtime_settings.get(session, "working_hours", settings_of))
     labels = js_labels()
     commune = svc_commune(viewer)
-    review = len(content_edit.needing_review(svc.settings.content_dir, svc.settings.content_overrides, svc.texts,
-                                             commune.slug if commune is not None else None)) \
-        if current_user.is_admin else 0
-    return render_template("console/queue.html", cards=cards, outage=outage, is_open=is_open, labels=labels,
-                           steps=labels["steps"], content_review=review, communes=choice)
-
+    review = (
+        len(
+            content_edit.needing_review(
+                svc.settings.content_dir,
+                svc.settings.content_overrides,
+                svc.texts,
+                commune.slug if commune is not None else None,
+            )
+        )
+        if current_user.is_admin
+        else 0
+    )
+    return render_template(
+        "console/queue.html",
+        cards=cards,
+        outage=outage,
+        is_open=is_open,
+        labels=labels,
+        steps=labels["steps"],
+        content_review=review,
+        communes=choice,
+    )
 
 
 def _step_info(guide, flow: Optional[str], step: Optional[int]) -> Optional[Dict[str, Any]]:
@@ -192,14 +222,17 @@ def _step_info(guide, flow: Optional[str], step: Optional[int]) -> Optional[Dict
     steps = guide.steps(flow)
     if not 1 <= step <= len(steps):
         return None
-    return {"number": step, "total": len(steps), "text": guide.fill(steps[step - 1]["text"]),
-            "check": guide.fill(steps[step - 1].get("check", ""))}
+    return {
+        "number": step,
+        "total": len(steps),
+        "text": guide.fill(steps[step - 1]["text"]),
+        "check": guide.fill(steps[step - 1].get("check", "")),
+    }
 
 
 def _canned(texts, problem: Optional[str]) -> Dict[str, List[Dict[str, str]]]:
     replies = texts.canned_replies()
-    return {"own": [r for r in replies if r["code"] == problem],
-            "others": [r for r in replies if r["code"] != problem]}
+    return {"own": [r for r in replies if r["code"] == problem], "others": [r for r in replies if r["code"] != problem]}
 
 
 def _render_conversation(conv_id: int, draft: str = "", status: int = 200, canned_code: str = ""):
@@ -226,18 +259,29 @@ def _conversation_page(svc, session, conv: Conversation, viewer: Staff, draft: s
     guide = svc.texts.guide
     problem_code = (open_h.problem if open_h is not None else None) or conv.problem
     problem = guide.problem(problem_code) if problem_code else None
-    step = _step_info(guide, (open_h.flow if open_h is not None else None) or conv.flow,
-                      (open_h.step if open_h is not None else None) or conv.step)
+    step = _step_info(
+        guide,
+        (open_h.flow if open_h is not None else None) or conv.flow,
+        (open_h.step if open_h is not None else None) or conv.step,
+    )
     page = {
-        "conv": view, "current": current, "unresolved": unresolved, "assigned_name": assigned,
+        "conv": view,
+        "current": current,
+        "unresolved": unresolved,
+        "assigned_name": assigned,
         "mine": conv.assigned_staff_id == viewer.id,
         "can_act": conv.state == ConversationState.WITH_STAFF
         and (conv.assigned_staff_id == viewer.id or viewer.is_admin),
         # another staff member holds the handoff: only they hand back or close it, or an admin with a reason
-        "held_by": _held_by_other(open_h, viewer), "override": svc.texts.staff("override_words"),
-        "problem": problem, "problem_code": problem_code, "step": step,
+        "held_by": _held_by_other(open_h, viewer),
+        "override": svc.texts.staff("override_words"),
+        "problem": problem,
+        "problem_code": problem_code,
+        "step": step,
         "flow_title": guide.flow(view["flow"])["short"] if view["flow"] in ("A", "B") else None,
-        "canned": _canned(svc.texts, problem_code), "draft": draft, "canned_code": canned_code,
+        "canned": _canned(svc.texts, problem_code),
+        "draft": draft,
+        "canned_code": canned_code,
         "last_id": view["messages"][-1]["id"] if view["messages"] else 0,
         "max_chars": svc.settings.max_message_chars,
         "labels": js_labels(),
@@ -270,6 +314,7 @@ def conversation(conv_id: int):
 @login_required
 def claim(handoff_id: int):
     """Take a waiting conversation (the bot pauses; the citizen is told a person joined)."""
+
     def act(svc, session, staff):
         return _conversation_url(handoff.claim(svc, session, handoff_id, staff).conversation_id)
 
@@ -306,8 +351,9 @@ def reply(conv_id: int):
             handoff.reply(svc, session, conv, me(session), text)
     except handoff.HandoffError as exc:
         if exc.reason == "bad_text":
-            message = svc.texts.staff_label("console_errors", "reply_too_long",
-                                            max_chars=svc.settings.max_message_chars)
+            message = svc.texts.staff_label(
+                "console_errors", "reply_too_long", max_chars=svc.settings.max_message_chars
+            )
         else:
             message = svc.texts.explain(exc)
         flash(message, "error")
@@ -341,8 +387,9 @@ def resolve(handoff_id: int):
     reason = request.form.get("reason", "")
 
     def act(svc, session, staff):
-        return _conversation_url(handoff.resolve(svc, session, handoff_id, staff, outcome, note,
-                                                 reason).conversation_id)
+        return _conversation_url(
+            handoff.resolve(svc, session, handoff_id, staff, outcome, note, reason).conversation_id
+        )
 
     fallback = url_for("console.queue")
     with services().db.session() as session:
@@ -350,8 +397,9 @@ def resolve(handoff_id: int):
         if found is None:
             abort(404)
         fallback = _conversation_url(found.conversation_id, "#resolve")
-    done = _done("resolved", outcome=services().texts.staff("outcomes")[outcome]) \
-        if outcome in handoff.OUTCOMES else None
+    done = (
+        _done("resolved", outcome=services().texts.staff("outcomes")[outcome]) if outcome in handoff.OUTCOMES else None
+    )
     return _run(act, fallback, done)
 
 
@@ -359,6 +407,7 @@ def resolve(handoff_id: int):
 @login_required
 def callback_done(callback_id: int):
     """The call back was made: the number is erased (gateway.services.callbacks)."""
+
     def act(svc, session, staff):
         return _conversation_url(callbacks.mark_done(session, callback_id, staff).conversation_id)
 
@@ -373,8 +422,13 @@ def search():
     guide = svc.texts.guide
     args = request.args
     errors: List[str] = []
-    filters = {"from": args.get("from", ""), "to": args.get("to", ""), "problem": args.get("problem", ""),
-               "step": args.get("step", ""), "outcome": args.get("outcome", "")}
+    filters = {
+        "from": args.get("from", ""),
+        "to": args.get("to", ""),
+        "problem": args.get("problem", ""),
+        "step": args.get("step", ""),
+        "outcome": args.get("outcome", ""),
+    }
 
     refusals = svc.texts.staff("search_errors")
 
@@ -408,10 +462,20 @@ def search():
         viewer = me(session)
         choice = commune_choice(viewer)
         if not errors:
-            results = queue_mod.search(session, viewer, date_from, date_to, filters["problem"] or None, step,
-                                       filters["outcome"] or None, only=choice["chosen"])
-            found = {h.id: h for h in session.scalars(select(Handoff).where(
-                Handoff.id.in_([r["handoff_id"] for r in results])))}
+            results = queue_mod.search(
+                session,
+                viewer,
+                date_from,
+                date_to,
+                filters["problem"] or None,
+                step,
+                filters["outcome"] or None,
+                only=choice["chosen"],
+            )
+            found = {
+                h.id: h
+                for h in session.scalars(select(Handoff).where(Handoff.id.in_([r["handoff_id"] for r in results])))
+            }
             for row in results:
                 h = found.get(row["handoff_id"])
                 row["claimed_by"] = h.claimed_by.display_name if h is not None and h.claimed_by else None
@@ -422,6 +486,12 @@ def search():
     names = {c.id: c.name for c in svc.communes.all()} if viewer.is_province else {}
     for row in results:
         row["commune_name"] = names.get(row.get("commune_id"), "")
-    return render_template("console/search.html", filters=filters, errors=errors, results=results,
-                           problems=problems, searched=any(filters.values()), communes=choice), \
-        400 if errors else 200
+    return render_template(
+        "console/search.html",
+        filters=filters,
+        errors=errors,
+        results=results,
+        problems=problems,
+        searched=any(filters.values()),
+        communes=choice,
+    ), 400 if errors else 200

@@ -12,6 +12,7 @@ A commune's admin edits its commune's own file (var/content-overrides.d/<slug>.y
 its commune's text and its commune's edits; a province admin edits the province's file, which every commune reads
 (gateway/services/content_edit.py).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -80,12 +81,24 @@ def _field(key: str) -> ce.Field:
 
 def _recent_edits(labels: Dict[str, str], limit: int = 15) -> List[Dict[str, Any]]:
     with services().db.session() as session:
-        rows = session.scalars(scope.audit(select(AuditLog), _me(session)).where(AuditLog.action == "content_edit")
-                               .order_by(AuditLog.id.desc()).limit(limit)).all()
-        return [{"at": r.at, "who": r.staff.display_name if r.staff else "?", "key": r.target,
-                 "label": labels.get(r.target or "", r.target), "old": (r.detail or {}).get("old"),
-                 "new": (r.detail or {}).get("new"), "reverted": (r.detail or {}).get("reverted_to_default")}
-                for r in rows]
+        rows = session.scalars(
+            scope.audit(select(AuditLog), _me(session))
+            .where(AuditLog.action == "content_edit")
+            .order_by(AuditLog.id.desc())
+            .limit(limit)
+        ).all()
+        return [
+            {
+                "at": r.at,
+                "who": r.staff.display_name if r.staff else "?",
+                "key": r.target,
+                "label": labels.get(r.target or "", r.target),
+                "old": (r.detail or {}).get("old"),
+                "new": (r.detail or {}).get("new"),
+                "reverted": (r.detail or {}).get("reverted_to_default"),
+            }
+            for r in rows
+        ]
 
 
 @bp.get("/")
@@ -102,14 +115,26 @@ def index():
     for f in fields:
         groups.setdefault(f.group, {"id": f.group, "title": f.group_title, "fields": []})["fields"].append(f)
     labels = {f.key: f"{f.group_title} › {f.label}" for f in fields}
-    return render_template("content_admin/index.html", groups=list(groups.values()), note=_say("retrain_note"),
-                           recent=_recent_edits(labels), overridden=sum(1 for f in fields if f.overridden),
-                           stale=[f for f in fields if f.stale])
+    return render_template(
+        "content_admin/index.html",
+        groups=list(groups.values()),
+        note=_say("retrain_note"),
+        recent=_recent_edits(labels),
+        overridden=sum(1 for f in fields if f.overridden),
+        stale=[f for f in fields if f.stale],
+    )
 
 
 def _edit_page(spec: ce.Field, value: Any, base: str, errors: List[str] = (), status: int = 200):
-    return render_template("content_admin/edit.html", field=spec, value=value, base=base, errors=list(errors),
-                           illustrations=_illustrations(), note=_say("retrain_note")), status
+    return render_template(
+        "content_admin/edit.html",
+        field=spec,
+        value=value,
+        base=base,
+        errors=list(errors),
+        illustrations=_illustrations(),
+        note=_say("retrain_note"),
+    ), status
 
 
 @bp.get("/edit")
@@ -128,12 +153,21 @@ def edit_again():
     return _edit_page(spec, request.form.get("value", ""), request.form.get("base", ""))[0]
 
 
-def _preview_page(spec: ce.Field, value: str, base: str, warnings: List[str], errors: List[str] = (),
-                  status: int = 200):
+def _preview_page(
+    spec: ce.Field, value: str, base: str, warnings: List[str], errors: List[str] = (), status: int = 200
+):
     guide = _texts().guide  # as the editor's citizens read it now (the request speaks for the admin's commune)
-    return render_template("content_admin/preview.html", field=spec, value=value, base=base, warnings=warnings,
-                           errors=list(errors), preview=ce.preview(guide, spec, value, _texts()),
-                           signature=ce.sign(_secret(), "preview", spec.key, value), note=_say("retrain_note")), status
+    return render_template(
+        "content_admin/preview.html",
+        field=spec,
+        value=value,
+        base=base,
+        warnings=warnings,
+        errors=list(errors),
+        preview=ce.preview(guide, spec, value, _texts()),
+        signature=ce.sign(_secret(), "preview", spec.key, value),
+        note=_say("retrain_note"),
+    ), status
 
 
 @bp.post("/preview")
@@ -164,8 +198,19 @@ def save():
     content_dir, overrides = _paths()
     try:
         with services().db.session() as session:
-            change = ce.save(session, _me(session), content_dir, overrides, spec.key, value, base, _secret(),
-                             _illustrations(), texts=_texts(), commune=_commune())
+            change = ce.save(
+                session,
+                _me(session),
+                content_dir,
+                overrides,
+                spec.key,
+                value,
+                base,
+                _secret(),
+                _illustrations(),
+                texts=_texts(),
+                commune=_commune(),
+            )
     except ce.Conflict as exc:
         fresh = _field(spec.key)
         return _edit_page(fresh, value, ce.sign(_secret(), fresh.key, fresh.current), [str(exc)], 409)

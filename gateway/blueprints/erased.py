@@ -7,6 +7,7 @@ a `conv_id`, for a logged-in user (anonymous requests get the views' own login a
 conversation is missing: one primary-key read per request. Only staff who would have seen the conversation (its
 commune's, or a province account: gateway/services/scope.py) are told; to anyone else it is simply not found.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Optional
@@ -32,8 +33,7 @@ def explanation(conv_id: int, viewer=None) -> Optional[str]:
         if entry is None or (viewer is not None and not scope.sees(viewer, entry.commune_id)):
             return None
         by = (entry.detail or {}).get("by")
-        return svc.texts.staff_label("erased", "citizen" if by == "citizen" else "operator",
-                                     at=local_time(entry.at))
+        return svc.texts.staff_label("erased", "citizen" if by == "citizen" else "operator", at=local_time(entry.at))
 
 
 def guard(as_json: bool) -> Callable[[], object]:

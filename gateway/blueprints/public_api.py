@@ -1,4 +1,5 @@
 """`POST /api/parse` (understanding with redaction) and `GET /healthz`."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -30,12 +31,14 @@ def parse():
     name = intent.get("name") or "nlu_fallback"
     bot_kinds = {e.get("value") for e in parsed.get("entities", []) if e.get("entity") == "sensitive"}
     kinds = [k for k in ("otp", "password", "id_number", "phone") if k in set(redaction.kinds) | bot_kinds]
-    return jsonify({
-        "text": redaction.text,
-        "intent": {"name": name, "confidence": float(intent.get("confidence") or 0.0)},
-        "problem": name[len("problem_"):] if name.startswith("problem_") else None,
-        "sensitive": kinds,
-    })
+    return jsonify(
+        {
+            "text": redaction.text,
+            "intent": {"name": name, "confidence": float(intent.get("confidence") or 0.0)},
+            "problem": name[len("problem_") :] if name.startswith("problem_") else None,
+            "sensitive": kinds,
+        }
+    )
 
 
 @bp.get("/healthz")

@@ -1,4 +1,5 @@
 """`POST /webhooks/rest/webhook`: Rasa's REST channel protocol, through the privacy filter and handoff logic."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -38,9 +39,15 @@ def webhook():
         return error(410, "conversation_expired", services().texts.rejected("conversation_expired"))
     try:
         seq = inbound.sequence_number(services(), request.headers.get("Message-Sequence", metadata.get("sequence")))
-        message = inbound.Inbound(channel=channel, sender=body.get("sender"), text=body.get("message"),
-                                  key=str(key) if key is not None else None, seq=seq, client=request.remote_addr,
-                                  commune=commune)
+        message = inbound.Inbound(
+            channel=channel,
+            sender=body.get("sender"),
+            text=body.get("message"),
+            key=str(key) if key is not None else None,
+            seq=seq,
+            client=request.remote_addr,
+            commune=commune,
+        )
         return jsonify(inbound.handle(services(), message))
     except inbound.Rejected as exc:  # 409 sequence_gap, 429 too_many_conversations: with Retry-After
         return error(exc.status, exc.code, exc.message, retry_after=exc.retry_after)

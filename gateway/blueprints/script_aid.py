@@ -7,6 +7,7 @@ GET  /console/script/?flow=A&step=2&problem=otp_invalid   the page (works withou
 POST /console/script/calls   form fields or JSON {"flow", "last_step", "problem", "outcome"} (CSRF token in the form
                              or the X-CSRFToken header) → 201 JSON {"call", "today"} or a redirect back to the page
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -67,14 +68,26 @@ def page():
         today = hotline.calls_today(session, staff)
         recent = hotline.recent_calls(session, guide, staff, view["outcomes"])
     keys = list(svc.texts.staff("script_aid_keys").items())  # (keys to press, what they do)
-    return render_template("script_aid/page.html", view=view, flow=flow, step=step, problem=problem, keys=keys,
-                           today=today, recent=recent,
-                           data={"flows": {code: {"total": f["total"], "steps": [s["problems"] for s in f["steps"]]}
-                                           for code, f in view["flows"].items()},
-                                 "problems": {code: {"title": p["title"], "where": p["where"]}
-                                              for code, p in view["problems"].items()},
-                                 "outcomes": view["outcomes"], "scam": view["scam"],
-                                 "secret_kinds": view["secret_kinds"]})
+    return render_template(
+        "script_aid/page.html",
+        view=view,
+        flow=flow,
+        step=step,
+        problem=problem,
+        keys=keys,
+        today=today,
+        recent=recent,
+        data={
+            "flows": {
+                code: {"total": f["total"], "steps": [s["problems"] for s in f["steps"]]}
+                for code, f in view["flows"].items()
+            },
+            "problems": {code: {"title": p["title"], "where": p["where"]} for code, p in view["problems"].items()},
+            "outcomes": view["outcomes"],
+            "scam": view["scam"],
+            "secret_kinds": view["secret_kinds"],
+        },
+    )
 
 
 @bp.post("/calls")
@@ -94,8 +107,9 @@ def record():
     try:
         with svc.db.session() as session:
             staff = me(session)
-            call = hotline.record_call(session, guide, staff, body.get("flow"), body.get("last_step"),
-                                       body.get("problem"), body.get("outcome"))
+            call = hotline.record_call(
+                session, guide, staff, body.get("flow"), body.get("last_step"), body.get("problem"), body.get("outcome")
+            )
             view = hotline.call_view(guide, call, svc.texts.staff("outcomes"))
             today = hotline.calls_today(session, staff)
     except hotline.HotlineError as exc:
@@ -103,8 +117,14 @@ def record():
         if wants_json:
             return error(400, exc.code, reason)
         flash(svc.texts.staff_label("hotline_done", "not_recorded", reason=reason), "error")
-        return redirect(url_for("script_aid.page", flow=body.get("flow") or None, step=body.get("last_step") or None,
-                                problem=body.get("problem") or None))
+        return redirect(
+            url_for(
+                "script_aid.page",
+                flow=body.get("flow") or None,
+                step=body.get("last_step") or None,
+                problem=body.get("problem") or None,
+            )
+        )
     if wants_json:
         return jsonify({"call": view, "today": today}), 201
     flash(svc.texts.staff_label("hotline_done", "recorded", outcome=view["outcome_label"]), "success")

@@ -20,6 +20,7 @@ A staff member sees only their commune's conversations (gateway/services/scope.p
 Reading a conversation's messages (the queue's cards, a conversation, its messages) is recorded for the admin,
 once per staff member and conversation per 10 minutes (gateway.services.access_log).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -99,8 +100,9 @@ def get_messages(conv_id: int):
         if scope.visible_conversation(session, _staff(session), conv_id) is None:
             return error(404, "not_found", _say("not_found"))
         access_log.record_openings(session, current_user.id, [conv_id], "api")
-        rows = session.scalars(select(Message).where(Message.conversation_id == conv_id, Message.id > after_id)
-                               .order_by(Message.id))
+        rows = session.scalars(
+            select(Message).where(Message.conversation_id == conv_id, Message.id > after_id).order_by(Message.id)
+        )
         return jsonify([message_view(m) for m in rows])
 
 
@@ -160,14 +162,22 @@ def resolve(handoff_id: int):
         return bad_body(exc)
     note = body.get("note") if isinstance(body.get("note"), str) else ""
     reason = body.get("reason") if isinstance(body.get("reason"), str) else None
-    return _run(lambda svc, s: jsonify(queue.card(svc.texts, handoff.resolve(
-        svc, s, handoff_id, _staff(s), str(body.get("outcome")), note, reason), transcript=0)))
+    return _run(
+        lambda svc, s: jsonify(
+            queue.card(
+                svc.texts,
+                handoff.resolve(svc, s, handoff_id, _staff(s), str(body.get("outcome")), note, reason),
+                transcript=0,
+            )
+        )
+    )
 
 
 @bp.post("/callbacks/<int:callback_id>/done")
 @login_required
 def callback_done(callback_id: int):
     """The call back was made: the number is erased."""
+
     def act(svc, s):
         done = callbacks.mark_done(s, callback_id, _staff(s))
         return jsonify({"id": done.id, "status": done.status, "phone": done.phone})
@@ -190,8 +200,18 @@ def search():
         return error(400, "bad_filter", _say("bad_filter"))
     with services().db.session() as session:
         viewer = _staff(session)
-        return jsonify(queue.search(session, viewer, date_from, date_to, args.get("problem") or None, step,
-                                    args.get("outcome") or None, only=scope.chosen(viewer, args.get("commune"))))
+        return jsonify(
+            queue.search(
+                session,
+                viewer,
+                date_from,
+                date_to,
+                args.get("problem") or None,
+                step,
+                args.get("outcome") or None,
+                only=scope.chosen(viewer, args.get("commune")),
+            )
+        )
 
 
 @bp.get("/canned")

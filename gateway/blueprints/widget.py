@@ -15,6 +15,7 @@ POST /api/widget/end {"sender": <id>}
        (services/erasure.py; false: there was nothing to delete). `Cache-Control: no-store`.
 Cross-origin use (the widget embedded on the commune's own site) is allowed for the origins in WIDGET_ORIGINS.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,7 @@ from gateway.services.inbound import SENDER
 from gateway.services.ordering import Busy
 
 bp = Blueprint("widget", __name__)
-WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                          "web_widget")
+WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web_widget")
 
 
 def iso_utc(moment: datetime) -> str:
@@ -123,18 +123,32 @@ def messages():
     if after is None:  # "²", "-1", 2^64: not a message id
         return error(400, "bad_after", services().texts.rejected("bad_after"))
     with services().db.session() as session:
-        conv = session.scalar(select(Conversation).where(Conversation.channel == "widget",
-                                                         Conversation.external_id == sender))
+        conv = session.scalar(
+            select(Conversation).where(Conversation.channel == "widget", Conversation.external_id == sender)
+        )
         if conv is None:
             return jsonify({"state": "bot", "messages": []})
         if widget_sessions.is_expired(services(), conv.last_message_at):
             return error(410, "conversation_expired", services().texts.rejected("conversation_expired"))
-        rows = session.scalars(select(Message).where(Message.conversation_id == conv.id, Message.id > after)
-                               .order_by(Message.id).limit(500))
-        out = [{"id": m.id, "author": m.author, "text": m.text, "key": m.idempotency_key,
-                "buttons": (m.data or {}).get("buttons", []), "image": (m.data or {}).get("image"),
-                "staff_name": m.staff.display_name if m.staff else None, "at": iso_utc(m.created_at)}
-               for m in rows]
+        rows = session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conv.id, Message.id > after)
+            .order_by(Message.id)
+            .limit(500)
+        )
+        out = [
+            {
+                "id": m.id,
+                "author": m.author,
+                "text": m.text,
+                "key": m.idempotency_key,
+                "buttons": (m.data or {}).get("buttons", []),
+                "image": (m.data or {}).get("image"),
+                "staff_name": m.staff.display_name if m.staff else None,
+                "at": iso_utc(m.created_at),
+            }
+            for m in rows
+        ]
         return jsonify({"state": conv.state, "messages": out})
 
 
@@ -150,8 +164,9 @@ def end():
     if not isinstance(sender, str) or not SENDER.match(sender):
         return error(400, "bad_sender", svc.texts.rejected("bad_sender"))
     with svc.db.session() as session:
-        conv_id = session.scalar(select(Conversation.id).where(Conversation.channel == "widget",
-                                                               Conversation.external_id == sender))
+        conv_id = session.scalar(
+            select(Conversation.id).where(Conversation.channel == "widget", Conversation.external_id == sender)
+        )
     if conv_id is None:
         return jsonify({"erased": False})
     try:

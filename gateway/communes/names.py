@@ -50,6 +50,7 @@ Known limits: a message without any marks can still read a unit in words that ha
 reads `xa` as `xã`); the caller confirms with the citizen. A former district alone (`huyện Quảng Xương`) is not a
 unit: find() returns None.
 """
+
 from __future__ import annotations
 
 import re
@@ -69,8 +70,16 @@ _KIND_PREFIXES = (("Thị trấn ", "thị trấn"), ("Phường ", "phường")
 _DISTRICT_PREFIXES = ("Huyện ", "Thị xã ", "Thành phố ")
 
 # Words before a name, as typed (marks are checked like a name's); longest first when read.
-_KIND_WORDS = {"xã": "xã", "x": "xã", "phường": "phường", "p": "phường", "f": "phường", "ph": "phường",
-               "thị trấn": "thị trấn", "tt": "thị trấn"}
+_KIND_WORDS = {
+    "xã": "xã",
+    "x": "xã",
+    "phường": "phường",
+    "p": "phường",
+    "f": "phường",
+    "ph": "phường",
+    "thị trấn": "thị trấn",
+    "tt": "thị trấn",
+}
 _DISTRICT_WORDS = ("huyện", "h", "thị xã", "tx", "thành phố", "tp")
 _BLOCKING_WORDS = ("đường", "phố", "ngõ", "ngách", "thôn", "làng", "xóm", "khu phố", "kp", "tỉnh", "quận")
 _DISTRICT_WINDOW = 3  # a district at most this many words after a name is that name's district
@@ -78,26 +87,123 @@ _NOT_A_DISTRICT_ALONE = ("thanh", "hoa")  # `Thanh Hóa` alone is the province, 
 
 ORDINARY_WORDS = (
     # Viet22K multi-word entries a name spells exactly, marks and all
-    "ban công", "bình minh", "công chính", "cẩm châu", "cẩm thạch", "cẩm tú", "dân quyền", "hải hà", "hồi xuân",
-    "khuyến nông", "nam tiến", "nga văn", "nông trường", "quảng giao", "quảng trường", "sơn hà", "sơn thủy",
-    "thiết kế", "thành công", "thành tâm", "thắng lợi", "thống nhất", "trung thành", "tân tiến",
+    "ban công",
+    "bình minh",
+    "công chính",
+    "cẩm châu",
+    "cẩm thạch",
+    "cẩm tú",
+    "dân quyền",
+    "hải hà",
+    "hồi xuân",
+    "khuyến nông",
+    "nam tiến",
+    "nga văn",
+    "nông trường",
+    "quảng giao",
+    "quảng trường",
+    "sơn hà",
+    "sơn thủy",
+    "thiết kế",
+    "thành công",
+    "thành tâm",
+    "thắng lợi",
+    "thống nhất",
+    "trung thành",
+    "tân tiến",
     # Viet22K entries a name spells once its marks are dropped
-    "cát vần", "cấm binh", "cam lòng", "cầm lòng", "cấm thành", "cam tâm", "giáo án", "hoàng kim", "hoàng thành",
-    "hoang thai", "hoang tàn", "hoàng yến", "hoang dại", "hoang đảo", "hoàng đạo", "hả lòng", "hà tiện",
-    "hạ tiện", "hạ tần", "hài hoà", "hài hòa", "hai lòng", "hài lòng", "quang minh", "quang vinh", "tâm thành",
-    "thanh quản", "thiều quang", "thanh minh", "thợ điện", "thổ dân", "thợ sơn", "thỏ thẻ", "tàn binh",
-    "tân binh", "tấn phong", "tán thành", "vinh quang", "văn hóa", "văn hoá", "diễn biến", "đồng tiền", "động tiên",
-    "đóng yên", "đình công", "cảm tử", "cầm chầu", "cầm tù", "thanh tâm", "tằn tiện",
+    "cát vần",
+    "cấm binh",
+    "cam lòng",
+    "cầm lòng",
+    "cấm thành",
+    "cam tâm",
+    "giáo án",
+    "hoàng kim",
+    "hoàng thành",
+    "hoang thai",
+    "hoang tàn",
+    "hoàng yến",
+    "hoang dại",
+    "hoang đảo",
+    "hoàng đạo",
+    "hả lòng",
+    "hà tiện",
+    "hạ tiện",
+    "hạ tần",
+    "hài hoà",
+    "hài hòa",
+    "hai lòng",
+    "hài lòng",
+    "quang minh",
+    "quang vinh",
+    "tâm thành",
+    "thanh quản",
+    "thiều quang",
+    "thanh minh",
+    "thợ điện",
+    "thổ dân",
+    "thợ sơn",
+    "thỏ thẻ",
+    "tàn binh",
+    "tân binh",
+    "tấn phong",
+    "tán thành",
+    "vinh quang",
+    "văn hóa",
+    "văn hoá",
+    "diễn biến",
+    "đồng tiền",
+    "động tiên",
+    "đóng yên",
+    "đình công",
+    "cảm tử",
+    "cầm chầu",
+    "cầm tù",
+    "thanh tâm",
+    "tằn tiện",
     # common words of Viet74K
-    "yên tâm", "hợp lý", "hợp thành", "đông nam", "thanh xuân", "trường thi", "trường giang", "sao vàng",
-    "đồng lương", "bậc lương", "thanh long", "thanh lọc", "tiền nong", "tướng lĩnh", "vinh hoa", "điện quang",
-    "đồng hoá", "đồng hóa", "đồng hương", "đồng minh", "đồng thanh", "động thổ", "dính liền",
+    "yên tâm",
+    "hợp lý",
+    "hợp thành",
+    "đông nam",
+    "thanh xuân",
+    "trường thi",
+    "trường giang",
+    "sao vàng",
+    "đồng lương",
+    "bậc lương",
+    "thanh long",
+    "thanh lọc",
+    "tiền nong",
+    "tướng lĩnh",
+    "vinh hoa",
+    "điện quang",
+    "đồng hoá",
+    "đồng hóa",
+    "đồng hương",
+    "đồng minh",
+    "đồng thanh",
+    "động thổ",
+    "dính liền",
     # province names some units share
-    "thanh hóa", "quảng bình", "quảng ninh", "vĩnh phúc", "vĩnh long", "hà giang", "điện biên",
+    "thanh hóa",
+    "quảng bình",
+    "quảng ninh",
+    "vĩnh phúc",
+    "vĩnh long",
+    "hà giang",
+    "điện biên",
     # well-known districts of other provinces
-    "ba đình", "tây hồ", "hà đông", "tân bình", "hạ long",
+    "ba đình",
+    "tây hồ",
+    "hà đông",
+    "tân bình",
+    "hạ long",
     # read as a name, without marks, in the bot's NLU data (bot/data/nlu, tests/nlu/heldout.yml)
-    "năm đóng", "trương trung", "đóng tiền",
+    "năm đóng",
+    "trương trung",
+    "đóng tiền",
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -107,28 +213,28 @@ _PREFIX_GAP = re.compile(r" ?[.:]? ?| ?- ?")  # `x.Quảng Long`, `p. Ba Đình`
 
 @dataclass(frozen=True)
 class OldUnit:
-    name: str        # "Xã Quảng Long"
-    district: str    # "Huyện Quảng Xương"
-    type: str        # merged | divided | renamed | unchanged
+    name: str  # "Xã Quảng Long"
+    district: str  # "Huyện Quảng Xương"
+    type: str  # merged | divided | renamed | unchanged
 
 
 @dataclass(frozen=True)
 class Unit:
     slug: str
-    name: str        # "Xã Quảng Yên"
-    kind: str        # xã | phường
-    short: str       # "Quảng Yên"
-    old: tuple       # OldUnit, …
+    name: str  # "Xã Quảng Yên"
+    kind: str  # xã | phường
+    short: str  # "Quảng Yên"
+    old: tuple  # OldUnit, …
 
 
 @dataclass(frozen=True)
 class Match:
-    slug: str                    # "" when ambiguous (see candidates)
-    name: str                    # the unit's official name; "" when ambiguous
-    said: str                    # the words of the message that named it, kind word included ("xa quang long")
-    old_name: Optional[str]      # the old unit named, when it was one ("Xã Quảng Long")
+    slug: str  # "" when ambiguous (see candidates)
+    name: str  # the unit's official name; "" when ambiguous
+    said: str  # the words of the message that named it, kind word included ("xa quang long")
+    old_name: Optional[str]  # the old unit named, when it was one ("Xã Quảng Long")
     old_district: Optional[str]  # its former district ("Huyện Quảng Xương"), when known
-    candidates: tuple = ()       # slugs, when the name could mean several units; empty otherwise
+    candidates: tuple = ()  # slugs, when the name could mean several units; empty otherwise
 
 
 # ---------------------------------------------------------------------------------------------------------- loading
@@ -147,9 +253,16 @@ def load_units(path: Optional[Path] = None) -> List[Unit]:
             return list(hit[1])
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     units = [
-        Unit(slug=str(c["slug"]), name=str(c["name"]), kind=str(c["kind"]), short=str(c["short"]),
-             old=tuple(OldUnit(str(o["name"]), str(o.get("district") or ""), str(o.get("type") or ""))
-                       for o in c.get("old") or ()))
+        Unit(
+            slug=str(c["slug"]),
+            name=str(c["name"]),
+            kind=str(c["kind"]),
+            short=str(c["short"]),
+            old=tuple(
+                OldUnit(str(o["name"]), str(o.get("district") or ""), str(o.get("type") or ""))
+                for o in c.get("old") or ()
+            ),
+        )
         for c in data.get("communes") or ()
     ]
     with _cache_lock:
@@ -198,7 +311,7 @@ class _Text:
 
     def gap_before(self, i: int) -> str:
         """The folded characters between word i-1 and word i."""
-        return self.view.text[self.bounds[i - 1][1]:self.bounds[i][0]] if i else ""
+        return self.view.text[self.bounds[i - 1][1] : self.bounds[i][0]] if i else ""
 
     def one_phrase(self, i: int, j: int) -> bool:
         """Words i..j-1 are not split by punctuation (`tán thành, yên tâm` holds no `Thành Yên`)."""
@@ -219,39 +332,39 @@ def _pattern(written: str) -> Tuple[Tuple[str, ...], Tuple[_Sig, ...]]:
 def _split_kind(name: str) -> Tuple[Optional[str], str]:
     for prefix, kind in _KIND_PREFIXES:
         if name.lower().startswith(prefix.lower()):
-            return kind, name[len(prefix):].strip()
+            return kind, name[len(prefix) :].strip()
     return None, name.strip()
 
 
 def _district_short(district: str) -> str:
     for prefix in _DISTRICT_PREFIXES:
         if district.startswith(prefix):
-            return district[len(prefix):]
+            return district[len(prefix) :]
     return district
 
 
 @dataclass(frozen=True)
 class _Entry:
     slug: str
-    unit_name: str              # the unit it is today
-    current: bool               # a name of today's unit (False: an old unit's)
-    kind: str                   # the kind of what the name names (an old unit may be a thị trấn)
-    name: str                   # the name as written ("Xã Quảng Long")
-    district: Optional[str]     # an old unit's former district
-    districts: frozenset        # former districts, for filtering (a current unit: those of all its old units)
+    unit_name: str  # the unit it is today
+    current: bool  # a name of today's unit (False: an old unit's)
+    kind: str  # the kind of what the name names (an old unit may be a thị trấn)
+    name: str  # the name as written ("Xã Quảng Long")
+    district: Optional[str]  # an old unit's former district
+    districts: frozenset  # former districts, for filtering (a current unit: those of all its old units)
     sigs: tuple
 
 
 @dataclass
 class _Span:
-    i: int                      # first word of the name
-    j: int                      # after its last word
-    start: int                  # first word said (the kind word, if any)
+    i: int  # first word of the name
+    j: int  # after its last word
+    start: int  # first word said (the kind word, if any)
     key: Tuple[str, ...]
     entries: List[_Entry]
     kind: Optional[str]
-    typed: List[_Sig]           # the marks typed on its words
-    anchored: bool = False      # a district right after it
+    typed: List[_Sig]  # the marks typed on its words
+    anchored: bool = False  # a district right after it
 
 
 class NameIndex:
@@ -267,8 +380,19 @@ class NameIndex:
             self._add(unit.short, _Entry(unit.slug, unit.name, True, unit.kind, unit.name, None, districts, ()))
             for old in unit.old:
                 kind, short = _split_kind(old.name)
-                self._add(short, _Entry(unit.slug, unit.name, False, kind or "xã", old.name, old.district or None,
-                                        frozenset([old.district]) if old.district else frozenset(), ()))
+                self._add(
+                    short,
+                    _Entry(
+                        unit.slug,
+                        unit.name,
+                        False,
+                        kind or "xã",
+                        old.name,
+                        old.district or None,
+                        frozenset([old.district]) if old.district else frozenset(),
+                        (),
+                    ),
+                )
                 if old.district:
                     self._districts.setdefault(_pattern(_district_short(old.district))[0], old.district)
         for slug, names in (extra or {}).items():
@@ -277,9 +401,19 @@ class NameIndex:
                 kind, short = _split_kind(str(written))
                 if not short:
                     continue
-                self._add(short, _Entry(slug, unit.name if unit else str(written), True,
-                                        kind or (unit.kind if unit else "xã"), str(written), None,
-                                        frozenset(o.district for o in unit.old) if unit else frozenset(), ()))
+                self._add(
+                    short,
+                    _Entry(
+                        slug,
+                        unit.name if unit else str(written),
+                        True,
+                        kind or (unit.kind if unit else "xã"),
+                        str(written),
+                        None,
+                        frozenset(o.district for o in unit.old) if unit else frozenset(),
+                        (),
+                    ),
+                )
         self._longest = max((len(k) for k in self._names), default=0)
         self._first_words = frozenset(k[0] for k in self._names) | frozenset(k[0] for k in self._districts)
         self._longest_district = max((len(k) for k in self._districts), default=0)
@@ -303,8 +437,9 @@ class NameIndex:
         words, sigs = _pattern(short)
         if not words:
             return
-        entry = _Entry(entry.slug, entry.unit_name, entry.current, entry.kind, entry.name, entry.district,
-                       entry.districts, sigs)
+        entry = _Entry(
+            entry.slug, entry.unit_name, entry.current, entry.kind, entry.name, entry.district, entry.districts, sigs
+        )
         bucket = self._names.setdefault(words, [])
         if entry not in bucket:
             bucket.append(entry)
@@ -344,8 +479,9 @@ class NameIndex:
         said = t.said(best.start, best.j)
         for e in sorted(entries, key=lambda e: not e.current):
             if e.slug not in out:
-                out[e.slug] = Match(e.slug, e.unit_name, said, None if e.current else e.name,
-                                    None if e.current else e.district, ())
+                out[e.slug] = Match(
+                    e.slug, e.unit_name, said, None if e.current else e.name, None if e.current else e.district, ()
+                )
         return list(out.values())
 
     # ------------------------------------------------------------------------------------------------ reading
@@ -356,8 +492,13 @@ class NameIndex:
             return None, None, i
         for words, sigs, what, kind in self._before_by_last.get(t.words[i - 1], ()):
             n = len(words)
-            if i >= n and tuple(t.words[i - n:i]) == words and t.one_phrase(i - n, i) and \
-                    _agree(t.sigs(i - n, i), sigs) and _PREFIX_GAP.fullmatch(t.gap_before(i)):
+            if (
+                i >= n
+                and tuple(t.words[i - n : i]) == words
+                and t.one_phrase(i - n, i)
+                and _agree(t.sigs(i - n, i), sigs)
+                and _PREFIX_GAP.fullmatch(t.gap_before(i))
+            ):
                 return what, kind, i - n
         return None, None, i
 
@@ -375,7 +516,7 @@ class NameIndex:
         starts = [i for i in range(n) if words[i] in self._first_words]  # most words start no name
         for i in starts:
             for length in range(min(self._longest_district, n - i), 0, -1):
-                key = tuple(words[i:i + length])
+                key = tuple(words[i : i + length])
                 district = self._districts.get(key)
                 if district is None or not t.one_phrase(i, i + length):
                     continue
@@ -389,7 +530,7 @@ class NameIndex:
         spans: List[_Span] = []
         for i in starts:
             for length in range(min(self._longest, n - i), 0, -1):
-                key = tuple(words[i:i + length])
+                key = tuple(words[i : i + length])
                 entries = self._names.get(key)
                 if not entries or not t.one_phrase(i, i + length):
                     continue
@@ -413,12 +554,18 @@ class NameIndex:
             by_start.setdefault(s.i, []).append(s)
 
         def district_after(s: _Span) -> bool:
-            return s.kind is None and s.key in self._districts and any(
-                o is not s for d in range(_DISTRICT_WINDOW + 1) for o in by_end.get(s.i - d, ()))
+            return (
+                s.kind is None
+                and s.key in self._districts
+                and any(o is not s for d in range(_DISTRICT_WINDOW + 1) for o in by_end.get(s.i - d, ()))
+            )
 
         def inside_longer(s: _Span) -> bool:  # `Sầm Sơn` in `Nam Sầm Sơn`
-            return any(o.j >= s.j and o.j - o.i > s.j - s.i
-                       for start in range(s.i - self._longest + 1, s.i + 1) for o in by_start.get(start, ()))
+            return any(
+                o.j >= s.j and o.j - o.i > s.j - s.i
+                for start in range(s.i - self._longest + 1, s.i + 1)
+                for o in by_start.get(start, ())
+            )
 
         return [s for s in spans if not district_after(s) and not inside_longer(s)], mentions
 
@@ -460,7 +607,7 @@ def _lower_kind(name: Optional[str]) -> Optional[str]:
         return None
     for prefix, kind in _KIND_PREFIXES:
         if name.startswith(prefix):
-            return kind + " " + name[len(prefix):]
+            return kind + " " + name[len(prefix) :]
     return name
 
 

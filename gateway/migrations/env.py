@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (gateway.migrate) or DATABASE_URL."""
+
 from alembic import context
 from sqlalchemy import create_engine
 

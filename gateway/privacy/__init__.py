@@ -6,6 +6,7 @@
 
 The detection itself is `vntext.secrets` (packages/vntext), shared with the bot's NLU.
 """
+
 from vntext.secrets import Redaction
 
 from gateway.privacy.redactor import Redactor

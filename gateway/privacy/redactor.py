@@ -5,6 +5,7 @@ The gateway calls `Redactor.redact(text, previous)` on every incoming message BE
 to the NLU; `previous` is the conversation's previous citizen message as stored, so a secret typed across two
 messages is found (and the stored previous message masked too: `Redaction.previous_text`).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Iterable, Optional, Tuple

@@ -10,6 +10,7 @@ shows a transcript to staff (analytics, CSV exports, search and the script aid h
 The entries carry personal data (who looked at whose conversation): retention deletes them after RETENTION_DAYS
 (`audit.NO_PERSONAL_DATA` leaves them out).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ def target(conversation_id: int) -> str:
     return f"{_PREFIX}{conversation_id}"
 
 
-def record_openings(session: Session, staff_id: int, conversation_ids: Iterable[int], via: str,
-                    now: Optional[datetime] = None) -> int:
+def record_openings(
+    session: Session, staff_id: int, conversation_ids: Iterable[int], via: str, now: Optional[datetime] = None
+) -> int:
     """Record that `staff_id` saw these conversations' messages (committed with the caller's transaction), except
     those this staff member already opened within WINDOW; returns how many entries were added."""
     if via not in VIA:
@@ -43,14 +45,28 @@ def record_openings(session: Session, staff_id: int, conversation_ids: Iterable[
     if not targets:
         return 0
     now = now or utcnow()
-    seen = set(session.scalars(select(AuditLog.target).where(
-        AuditLog.action == ACTION, AuditLog.staff_id == staff_id, AuditLog.at >= now - WINDOW,
-        AuditLog.target.in_(list(targets)))))
+    seen = set(
+        session.scalars(
+            select(AuditLog.target).where(
+                AuditLog.action == ACTION,
+                AuditLog.staff_id == staff_id,
+                AuditLog.at >= now - WINDOW,
+                AuditLog.target.in_(list(targets)),
+            )
+        )
+    )
     added = 0
     new = sorted(set(targets) - seen, key=targets.get)
     # an opening belongs to the conversation's commune: its admins see who read their citizens' conversations
-    communes = dict(session.execute(select(Conversation.id, Conversation.commune_id)
-                                    .where(Conversation.id.in_([targets[n] for n in new]))).all()) if new else {}
+    communes = (
+        dict(
+            session.execute(
+                select(Conversation.id, Conversation.commune_id).where(Conversation.id.in_([targets[n] for n in new]))
+            ).all()
+        )
+        if new
+        else {}
+    )
     for name in new:
         audit.record(session, staff_id, "transcript_open", name, {"via": via}, commune_id=communes.get(targets[name]))
         added += 1
@@ -70,21 +86,36 @@ class Opening:
     via: Optional[str]
 
 
-def recent(session: Session, viewer: Staff, staff_id: Optional[int] = None, conversation_id: Optional[int] = None,
-           limit: int = 200, only: Optional[int] = None) -> List[Opening]:
+def recent(
+    session: Session,
+    viewer: Staff,
+    staff_id: Optional[int] = None,
+    conversation_id: Optional[int] = None,
+    limit: int = 200,
+    only: Optional[int] = None,
+) -> List[Opening]:
     """The latest openings of the communes `viewer` sees (gateway/services/scope.py; a province account: `only`
     one, or all), newest first, of one staff member and/or one conversation when given."""
-    query = scope.audit(select(AuditLog), viewer, only).where(AuditLog.action == ACTION) \
-        .order_by(AuditLog.id.desc()).limit(limit)
+    query = (
+        scope.audit(select(AuditLog), viewer, only)
+        .where(AuditLog.action == ACTION)
+        .order_by(AuditLog.id.desc())
+        .limit(limit)
+    )
     if staff_id is not None:
         query = query.where(AuditLog.staff_id == staff_id)
     if conversation_id is not None:
         query = query.where(AuditLog.target == target(conversation_id))
     out = []
     for entry in session.scalars(query):
-        number = entry.target[len(_PREFIX):] if (entry.target or "").startswith(_PREFIX) else ""
-        out.append(Opening(at=entry.at, staff_id=entry.staff_id,
-                           staff_name=entry.staff.display_name if entry.staff else None,
-                           conversation_id=int(number) if number.isdigit() else None,
-                           via=(entry.detail or {}).get("via")))
+        number = entry.target[len(_PREFIX) :] if (entry.target or "").startswith(_PREFIX) else ""
+        out.append(
+            Opening(
+                at=entry.at,
+                staff_id=entry.staff_id,
+                staff_name=entry.staff.display_name if entry.staff else None,
+                conversation_id=int(number) if number.isdigit() else None,
+                via=(entry.detail or {}).get("via"),
+            )
+        )
     return out

@@ -8,6 +8,7 @@ does not exist.
 Every change is written to the audit log (who, what; never a password). Validation errors are `AdminError` (or
 the `AccountError` of staff_accounts) with a code; their Vietnamese words for the form are in content/staff.yml.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,15 +38,24 @@ class AdminError(StaffError):
 
 # --- staff accounts ---------------------------------------------------------------------------------------------
 
+
 def list_staff(session: Session, viewer: Staff, only: Optional[int] = None) -> List[Staff]:
     """The accounts `viewer` manages (its commune's; a province admin: every one, or `only` one commune's):
     active ones first, then by username."""
-    return list(session.scalars(scope.staff_accounts(select(Staff), viewer, only)
-                                .order_by(Staff.active.desc(), Staff.username)))
+    return list(
+        session.scalars(scope.staff_accounts(select(Staff), viewer, only).order_by(Staff.active.desc(), Staff.username))
+    )
 
 
-def create_staff(session: Session, actor: Staff, username: str, display_name: str, password: str,
-                 role: str, commune_id: Optional[int] = None) -> Staff:
+def create_staff(
+    session: Session,
+    actor: Staff,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str,
+    commune_id: Optional[int] = None,
+) -> Staff:
     """A new account (rules of staff_accounts.create: AccountError), audited without the password. A commune
     admin's accounts are of its commune whatever `commune_id` says; a province admin picks the commune (the
     caller checks it exists), or none for another province admin."""
@@ -54,8 +64,14 @@ def create_staff(session: Session, actor: Staff, username: str, display_name: st
     if commune_id is None and role != "admin":
         raise AdminError("commune_needed")
     staff = staff_accounts.create(session, username, display_name, password, role, commune_id=commune_id)
-    audit.record(session, actor.id, "staff_create", f"staff:{staff.id}",
-                 {"username": staff.username, "role": staff.role}, commune_id=staff.commune_id)
+    audit.record(
+        session,
+        actor.id,
+        "staff_create",
+        f"staff:{staff.id}",
+        {"username": staff.username, "role": staff.role},
+        commune_id=staff.commune_id,
+    )
     return staff
 
 
@@ -68,8 +84,10 @@ def _staff(session: Session, staff_id: int, actor: Staff) -> Staff:
 
 
 def _active_admins(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Staff).where(Staff.role == "admin",
-                                                                        Staff.active.is_(True))) or 0
+    return (
+        session.scalar(select(func.count()).select_from(Staff).where(Staff.role == "admin", Staff.active.is_(True)))
+        or 0
+    )
 
 
 def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> Staff:
@@ -82,8 +100,14 @@ def set_active(session: Session, actor: Staff, staff_id: int, active: bool) -> S
             raise AdminError("last_admin")
     if staff.active != active:
         staff.active = active
-        audit.record(session, actor.id, "staff_activate" if active else "staff_deactivate", f"staff:{staff.id}",
-                     {"username": staff.username}, commune_id=staff.commune_id)
+        audit.record(
+            session,
+            actor.id,
+            "staff_activate" if active else "staff_deactivate",
+            f"staff:{staff.id}",
+            {"username": staff.username},
+            commune_id=staff.commune_id,
+        )
     if not active:
         login_sessions.end_all(session, staff.id, "disabled")
     return staff
@@ -101,28 +125,42 @@ def set_role(session: Session, actor: Staff, staff_id: int, role: str) -> Staff:
             raise AdminError("self_role")
         if staff.is_admin and staff.active and _active_admins(session) <= 1:
             raise AdminError("last_admin")
-        audit.record(session, actor.id, "staff_role", f"staff:{staff.id}",
-                     {"username": staff.username, "role": role, "was": staff.role}, commune_id=staff.commune_id)
+        audit.record(
+            session,
+            actor.id,
+            "staff_role",
+            f"staff:{staff.id}",
+            {"username": staff.username, "role": role, "was": staff.role},
+            commune_id=staff.commune_id,
+        )
         staff.role = role
         login_sessions.end_all(session, staff.id, "role")
     return staff
 
 
-def reset_password(session: Session, actor: Staff, staff_id: int, password: str,
-                   actor_session: Optional[int] = None) -> Staff:
+def reset_password(
+    session: Session, actor: Staff, staff_id: int, password: str, actor_session: Optional[int] = None
+) -> Staff:
     """Set a new password for an account (same strength rule: AccountError); the audit entry never holds the
     password. Every session of the account ends, but the one the admin does this from (`actor_session`) when it is
     their own account."""
     staff = _staff(session, staff_id, actor)
     staff_accounts.set_password(staff, password)
-    audit.record(session, actor.id, "staff_password_reset", f"staff:{staff.id}", {"username": staff.username},
-                 commune_id=staff.commune_id)
+    audit.record(
+        session,
+        actor.id,
+        "staff_password_reset",
+        f"staff:{staff.id}",
+        {"username": staff.username},
+        commune_id=staff.commune_id,
+    )
     session.flush()
     login_sessions.end_all(session, staff.id, "password", keep=actor_session if staff.id == actor.id else None)
     return staff
 
 
 # --- working hours ----------------------------------------------------------------------------------------------
+
 
 def parse_date(text: str) -> date:
     """A date written as YYYY-MM-DD or DD/MM/YYYY (also with '-' or '.'); ValueError otherwise."""
@@ -193,8 +231,14 @@ def save_hours(session: Session, actor: Staff, schedule: Dict[str, Any], wait_mi
     schedule = hours.validate(schedule)
     runtime_settings.put(session, "working_hours", schedule, commune_id=actor.commune_id)
     runtime_settings.put(session, "wait_minutes", wait_minutes, commune_id=actor.commune_id)
-    audit.record(session, actor.id, "settings_hours", "settings:working_hours",
-                 {"working_hours": schedule, "wait_minutes": wait_minutes}, commune_id=actor.commune_id)
+    audit.record(
+        session,
+        actor.id,
+        "settings_hours",
+        "settings:working_hours",
+        {"working_hours": schedule, "wait_minutes": wait_minutes},
+        commune_id=actor.commune_id,
+    )
 
 
 def save_outage(session: Session, actor: Staff, on: bool, text: str) -> Dict[str, Any]:
@@ -210,15 +254,24 @@ def save_outage(session: Session, actor: Staff, on: bool, text: str) -> Dict[str
 
 def settings_view(session: Session, commune_id: Optional[int] = None) -> Dict[str, Any]:
     """The current settings of a commune (None: the province's) for the form."""
-    return {"working_hours": runtime_settings.get(session, "working_hours", commune_id),
-            "wait_minutes": runtime_settings.get(session, "wait_minutes", commune_id),
-            "outage_notice": runtime_settings.get(session, "outage_notice", commune_id) or {"on": False, "text": ""}}
+    return {
+        "working_hours": runtime_settings.get(session, "working_hours", commune_id),
+        "wait_minutes": runtime_settings.get(session, "wait_minutes", commune_id),
+        "outage_notice": runtime_settings.get(session, "outage_notice", commune_id) or {"on": False, "text": ""},
+    }
 
 
 # --- audit log --------------------------------------------------------------------------------------------------
 
-def recent_audit(session: Session, viewer: Staff, limit: int = 200, action: Optional[str] = None,
-                 leave_out: Iterable[str] = (access_log.ACTION,), only: Optional[int] = None) -> List[AuditLog]:
+
+def recent_audit(
+    session: Session,
+    viewer: Staff,
+    limit: int = 200,
+    action: Optional[str] = None,
+    leave_out: Iterable[str] = (access_log.ACTION,),
+    only: Optional[int] = None,
+) -> List[AuditLog]:
     """The latest audit entries of the communes `viewer` sees (a province admin: every one, or `only` one),
     newest first; transcript openings have their own page (`leave_out`)."""
     query = scope.audit(select(AuditLog), viewer, only).order_by(AuditLog.id.desc()).limit(limit)

@@ -15,6 +15,7 @@ Zalo's servers send every citizen's events (per-conversation limits apply to the
 gateway.rate_limits' (the `limits` library; shared by every worker through Redis when REDIS_URL is set); with
 RATE_LIMITS=off, or an empty setting, the limit is off.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,10 @@ class Admission:
         from gateway.rate_limits import parse_setting
 
         self.limits = limits
-        self.items = {NEW_CONVERSATION: parse_setting(settings, "new_conversation"),
-                      HANDOFF: parse_setting(settings, "handoff")}
+        self.items = {
+            NEW_CONVERSATION: parse_setting(settings, "new_conversation"),
+            HANDOFF: parse_setting(settings, "handoff"),
+        }
 
     def admit(self, scope: str, address: str) -> int:
         """0 when `address` may do one more `scope` (and it is counted), else the seconds until it may."""

@@ -20,6 +20,7 @@ Definitions (README "Analytics"):
 - First staff reply: from the handoff request to the first staff message; median, and p90 by nearest rank
   (the smallest time t such that at least 90 % of the replied handoffs were answered within t).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -30,8 +31,25 @@ from sqlalchemy.orm import Session
 
 from content import Guide
 from gateway.services.analytics_data import (  # noqa: F401 - the filters and rows, used by callers through here
-    ANSWERS, CHANNELS, CHAT_CHANNELS, FLOWS, MAX_BUCKETS, REPORTS, CallRow, ConvRow, FilterError, Filters,
-    HandoffRow, load_calls, load_conversations, load_handoffs, median, parse_filters, percentile_nearest_rank, rate)
+    ANSWERS,
+    CHANNELS,
+    CHAT_CHANNELS,
+    FLOWS,
+    MAX_BUCKETS,
+    REPORTS,
+    CallRow,
+    ConvRow,
+    FilterError,
+    Filters,
+    HandoffRow,
+    load_calls,
+    load_conversations,
+    load_handoffs,
+    median,
+    parse_filters,
+    percentile_nearest_rank,
+    rate,
+)
 from gateway.services.analytics_satisfaction import satisfaction
 from gateway.services.handoff import OUTCOMES
 from gateway.services.hours import TZ
@@ -39,6 +57,7 @@ from gateway.services.texts import Texts
 
 
 # --- shaping the tables -------------------------------------------------------------------------------------------
+
 
 def _channels(filters: Filters, chat_only: bool = False) -> List[str]:
     pool = CHAT_CHANNELS if chat_only else CHANNELS
@@ -55,8 +74,9 @@ def _headings(texts: Texts, report: str, keys: Iterable[str]) -> List[Tuple[str,
     return [(key, headings[key]) for key in keys]
 
 
-def _per_channel(texts: Texts, report: str, heading: str, prefix: str,
-                 channels: Iterable[str]) -> List[Tuple[str, str]]:
+def _per_channel(
+    texts: Texts, report: str, heading: str, prefix: str, channels: Iterable[str]
+) -> List[Tuple[str, str]]:
     """One column per channel: key `<prefix>_<channel>`, the heading `heading` with its {channel} filled in."""
     headings, names = texts.staff(f"analytics_columns.{report}"), texts.staff("channels")
     return [(f"{prefix}_{ch}", headings.fill(heading, channel=names[ch])) for ch in channels]
@@ -74,6 +94,7 @@ def _problem_title(guide: Guide, code: Optional[str]) -> str:
 
 
 # --- the reports --------------------------------------------------------------------------------------------------
+
 
 def funnel(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Per flow and step: how many reached it (chat + hotline, per channel) and how many stopped there."""
@@ -93,23 +114,43 @@ def funnel(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Di
             reached = [i for i in items if i[1] >= n]
             stopped = [i for i in reached if i[1] == n and not i[2]]
             step = {
-                "step": n, "text": guide.step(flow, n)["text"],
-                "reached": len(reached), "stopped": len(stopped),
+                "step": n,
+                "text": guide.step(flow, n)["text"],
+                "reached": len(reached),
+                "stopped": len(stopped),
                 "reached_by_channel": {ch: sum(1 for i in reached if i[0] == ch) for ch in _channels(filters)},
                 "stopped_by_channel": {ch: sum(1 for i in stopped if i[0] == ch) for ch in _channels(filters)},
             }
             steps.append(step)
-            rows.append({"flow": flow, "step": n, "reached": step["reached"], "stopped": step["stopped"],
-                         **{f"reached_{ch}": v for ch, v in step["reached_by_channel"].items()},
-                         **{f"stopped_{ch}": v for ch, v in step["stopped_by_channel"].items()}})
+            rows.append(
+                {
+                    "flow": flow,
+                    "step": n,
+                    "reached": step["reached"],
+                    "stopped": step["stopped"],
+                    **{f"reached_{ch}": v for ch, v in step["reached_by_channel"].items()},
+                    **{f"stopped_{ch}": v for ch, v in step["stopped_by_channel"].items()},
+                }
+            )
         started = len(items)
         got_in = sum(1 for i in items if i[2])
-        flows.append({"flow": flow, "title": guide.flow(flow)["title"], "short": guide.flow(flow)["short"],
-                      "steps_total": total, "started": started, "got_in": got_in,
-                      "got_in_rate": rate(got_in, started), "steps": steps})
-    columns = _headings(texts, "funnel", ("flow", "step", "reached", "stopped")) \
-        + _per_channel(texts, "funnel", "reached_channel", "reached", _channels(filters)) \
+        flows.append(
+            {
+                "flow": flow,
+                "title": guide.flow(flow)["title"],
+                "short": guide.flow(flow)["short"],
+                "steps_total": total,
+                "started": started,
+                "got_in": got_in,
+                "got_in_rate": rate(got_in, started),
+                "steps": steps,
+            }
+        )
+    columns = (
+        _headings(texts, "funnel", ("flow", "step", "reached", "stopped"))
+        + _per_channel(texts, "funnel", "reached_channel", "reached", _channels(filters))
         + _per_channel(texts, "funnel", "stopped_channel", "stopped", _channels(filters))
+    )
     return {"report": "funnel", "filters": filters.as_dict(), "flows": flows, "table": _table(columns, rows)}
 
 
@@ -137,19 +178,40 @@ def problems(session: Session, guide: Guide, filters: Filters, texts: Texts) -> 
             counts[(call.flow, call.last_step or 0, call.problem)]["hotline"] += 1
     rows = []
     for (flow, step, code), counter in sorted(counts.items(), key=lambda kv: (kv[0][0] or "~", kv[0][1], kv[0][2])):
-        rows.append({"flow": flow, "step": step, "problem": code, "title": _problem_title(guide, code),
-                     "chat": counter["chat"], "hotline": counter["hotline"],
-                     "total": counter["chat"] + counter["hotline"]})
+        rows.append(
+            {
+                "flow": flow,
+                "step": step,
+                "problem": code,
+                "title": _problem_title(guide, code),
+                "chat": counter["chat"],
+                "hotline": counter["hotline"],
+                "total": counter["chat"] + counter["hotline"],
+            }
+        )
     by_problem: Dict[str, Counter] = defaultdict(Counter)
     for row in rows:
         by_problem[row["problem"]]["chat"] += row["chat"]
         by_problem[row["problem"]]["hotline"] += row["hotline"]
-    totals = [{"problem": code, "title": _problem_title(guide, code), "chat": c["chat"], "hotline": c["hotline"],
-               "total": c["chat"] + c["hotline"]} for code, c in by_problem.items()]
+    totals = [
+        {
+            "problem": code,
+            "title": _problem_title(guide, code),
+            "chat": c["chat"],
+            "hotline": c["hotline"],
+            "total": c["chat"] + c["hotline"],
+        }
+        for code, c in by_problem.items()
+    ]
     totals.sort(key=lambda r: (-r["total"], r["problem"]))
     columns = _headings(texts, "problems", ("flow", "step", "problem", "title", "chat", "hotline", "total"))
-    return {"report": "problems", "filters": filters.as_dict(), "by_step": rows, "by_problem": totals,
-            "table": _table(columns, rows)}
+    return {
+        "report": "problems",
+        "filters": filters.as_dict(),
+        "by_step": rows,
+        "by_problem": totals,
+        "table": _table(columns, rows),
+    }
 
 
 def handoffs(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
@@ -159,14 +221,28 @@ def handoffs(session: Session, guide: Guide, filters: Filters, texts: Texts) -> 
     for ch in _channels(filters, chat_only=True) + ["all"]:
         group = [c for c in convs if ch in ("all", c.channel)]
         with_handoff = sum(1 for c in group if c.handoffs)
-        rows.append({"channel": ch, "conversations": len(group), "with_handoff": with_handoff,
-                     "handoffs": sum(c.handoffs for c in group), "rate": rate(with_handoff, len(group))})
+        rows.append(
+            {
+                "channel": ch,
+                "conversations": len(group),
+                "with_handoff": with_handoff,
+                "handoffs": sum(c.handoffs for c in group),
+                "rate": rate(with_handoff, len(group)),
+            }
+        )
     reasons = Counter(h.reason or "requested" for h in load_handoffs(session, filters))
     columns = _headings(texts, "handoffs", ("channel", "conversations", "with_handoff", "handoffs", "rate"))
     overall = rows[-1]
-    return {"report": "handoffs", "filters": filters.as_dict(), "conversations": overall["conversations"],
-            "with_handoff": overall["with_handoff"], "rate": overall["rate"], "by_channel": rows[:-1],
-            "reasons": dict(sorted(reasons.items())), "table": _table(columns, rows)}
+    return {
+        "report": "handoffs",
+        "filters": filters.as_dict(),
+        "conversations": overall["conversations"],
+        "with_handoff": overall["with_handoff"],
+        "rate": overall["rate"],
+        "by_channel": rows[:-1],
+        "reasons": dict(sorted(reasons.items())),
+        "table": _table(columns, rows),
+    }
 
 
 def self_service(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
@@ -177,39 +253,66 @@ def self_service(session: Session, guide: Guide, filters: Filters, texts: Texts)
         group = [c for c in convs if ch in ("all", c.channel)]
         in_flow = [c for c in group if c.flow]
         self_served = sum(1 for c in in_flow if c.self_served)
-        rows.append({"channel": ch, "conversations": len(group), "in_flow": len(in_flow),
-                     "answered": sum(1 for c in in_flow if c.login_outcome),
-                     "got_in": sum(1 for c in in_flow if c.got_in), "self_served": self_served,
-                     "rate": rate(self_served, len(in_flow))})
-    columns = _headings(texts, "self_service", ("channel", "conversations", "in_flow", "answered", "got_in",
-                                                "self_served", "rate"))
+        rows.append(
+            {
+                "channel": ch,
+                "conversations": len(group),
+                "in_flow": len(in_flow),
+                "answered": sum(1 for c in in_flow if c.login_outcome),
+                "got_in": sum(1 for c in in_flow if c.got_in),
+                "self_served": self_served,
+                "rate": rate(self_served, len(in_flow)),
+            }
+        )
+    columns = _headings(
+        texts, "self_service", ("channel", "conversations", "in_flow", "answered", "got_in", "self_served", "rate")
+    )
     overall = rows[-1]
-    return {"report": "self_service", "filters": filters.as_dict(), "in_flow": overall["in_flow"],
-            "self_served": overall["self_served"], "rate": overall["rate"], "by_channel": rows[:-1],
-            "table": _table(columns, rows)}
+    return {
+        "report": "self_service",
+        "filters": filters.as_dict(),
+        "in_flow": overall["in_flow"],
+        "self_served": overall["self_served"],
+        "rate": overall["rate"],
+        "by_channel": rows[:-1],
+        "table": _table(columns, rows),
+    }
 
 
 def _reply_stats(items: List[HandoffRow]) -> Dict[str, Any]:
-    seconds = [(h.first_staff_reply_at - h.requested_at).total_seconds() for h in items
-               if h.first_staff_reply_at is not None]
+    seconds = [
+        (h.first_staff_reply_at - h.requested_at).total_seconds() for h in items if h.first_staff_reply_at is not None
+    ]
     med, p90 = median(seconds), percentile_nearest_rank(seconds, 90)
-    return {"handoffs": len(items), "replied": len(seconds), "not_replied": len(items) - len(seconds),
-            "median_seconds": med, "p90_seconds": p90,
-            "median_minutes": round(med / 60, 1) if med is not None else None,
-            "p90_minutes": round(p90 / 60, 1) if p90 is not None else None}
+    return {
+        "handoffs": len(items),
+        "replied": len(seconds),
+        "not_replied": len(items) - len(seconds),
+        "median_seconds": med,
+        "p90_seconds": p90,
+        "median_minutes": round(med / 60, 1) if med is not None else None,
+        "p90_minutes": round(p90 / 60, 1) if p90 is not None else None,
+    }
 
 
 def first_reply(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Time from a handoff request to the first staff reply: median and p90, per channel."""
     items = load_handoffs(session, filters)
-    rows = [{"channel": ch, **_reply_stats([h for h in items if h.channel == ch])}
-            for ch in _channels(filters, chat_only=True)]
+    rows = [
+        {"channel": ch, **_reply_stats([h for h in items if h.channel == ch])}
+        for ch in _channels(filters, chat_only=True)
+    ]
     overall = {"channel": "all", **_reply_stats(items)}
-    columns = _headings(texts, "first_reply", ("channel", "handoffs", "replied", "not_replied", "median_minutes",
-                                               "p90_minutes"))
-    return {"report": "first_reply", "filters": filters.as_dict(), **{k: v for k, v in overall.items()
-                                                                     if k != "channel"},
-            "by_channel": rows, "table": _table(columns, rows + [overall])}
+    columns = _headings(
+        texts, "first_reply", ("channel", "handoffs", "replied", "not_replied", "median_minutes", "p90_minutes")
+    )
+    return {
+        "report": "first_reply",
+        "filters": filters.as_dict(),
+        **{k: v for k, v in overall.items() if k != "channel"},
+        "by_channel": rows,
+        "table": _table(columns, rows + [overall]),
+    }
 
 
 def outcomes(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
@@ -224,14 +327,19 @@ def outcomes(session: Session, guide: Guide, filters: Filters, texts: Texts) -> 
         h, k = handoff_counts.get(outcome, 0), call_counts.get(outcome, 0)
         if outcome == "open" and not h:
             continue
-        rows.append({"outcome": outcome, "label": names.get(outcome, outcome), "handoff": h, "hotline": k,
-                     "total": h + k})
+        rows.append(
+            {"outcome": outcome, "label": names.get(outcome, outcome), "handoff": h, "hotline": k, "total": h + k}
+        )
     columns = _headings(texts, "outcomes", ("outcome", "label", "handoff", "hotline", "total"))
-    return {"report": "outcomes", "filters": filters.as_dict(),
-            "handoff": {o: handoff_counts.get(o, 0) for o in OUTCOMES + ("open",)},
-            "hotline": {o: call_counts.get(o, 0) for o in OUTCOMES},
-            "citizen_answers": {k: answers.get(k, 0) for k in ANSWERS},
-            "rows": rows, "table": _table(columns, rows)}
+    return {
+        "report": "outcomes",
+        "filters": filters.as_dict(),
+        "handoff": {o: handoff_counts.get(o, 0) for o in OUTCOMES + ("open",)},
+        "hotline": {o: call_counts.get(o, 0) for o in OUTCOMES},
+        "citizen_answers": {k: answers.get(k, 0) for k in ANSWERS},
+        "rows": rows,
+        "table": _table(columns, rows),
+    }
 
 
 def _bucket(moment: datetime, period: str) -> date:
@@ -269,43 +377,81 @@ def volume(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Di
     last = filters.date_to or (max(buckets) if buckets else None)
     starts: List[date] = []
     if first and last:
-        cursor, step = _bucket(datetime.combine(first, time(12), TZ), period), timedelta(days=7 if period == "week"
-                                                                                     else 1)
+        cursor, step = (
+            _bucket(datetime.combine(first, time(12), TZ), period),
+            timedelta(days=7 if period == "week" else 1),
+        )
         while cursor <= last and len(starts) < MAX_BUCKETS:
             starts.append(cursor)
             cursor += step
-    keys = ["conversations"] + [f"conversations_{ch}" for ch in _channels(filters, chat_only=True)] + \
-        ["in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"]
-    rows = [{"period": bucket_label(s, period), "start": s.isoformat(),
-             **{k: buckets.get(s, Counter()).get(k, 0) for k in keys}} for s in starts]
-    columns = [("period", texts.staff_label("analytics_columns.volume", f"period_{period}"))] \
-        + _headings(texts, "volume", ("start", "conversations")) \
-        + _per_channel(texts, "volume", "conversations_channel", "conversations", _channels(filters, chat_only=True)) \
+    keys = (
+        ["conversations"]
+        + [f"conversations_{ch}" for ch in _channels(filters, chat_only=True)]
+        + ["in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"]
+    )
+    rows = [
+        {
+            "period": bucket_label(s, period),
+            "start": s.isoformat(),
+            **{k: buckets.get(s, Counter()).get(k, 0) for k in keys},
+        }
+        for s in starts
+    ]
+    columns = (
+        [("period", texts.staff_label("analytics_columns.volume", f"period_{period}"))]
+        + _headings(texts, "volume", ("start", "conversations"))
+        + _per_channel(texts, "volume", "conversations_channel", "conversations", _channels(filters, chat_only=True))
         + _headings(texts, "volume", ("in_flow", "handoffs", "self_served", "hotline_calls", "hotline_got_in"))
-    return {"report": "volume", "filters": filters.as_dict(), "period": period, "rows": rows,
-            "table": _table(columns, rows)}
+    )
+    return {
+        "report": "volume",
+        "filters": filters.as_dict(),
+        "period": period,
+        "rows": rows,
+        "table": _table(columns, rows),
+    }
 
 
 def summary(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """The headline figures of the other reports."""
-    h, s, r = handoffs(session, guide, filters, texts), self_service(session, guide, filters, texts), \
-        first_reply(session, guide, filters, texts)
+    h, s, r = (
+        handoffs(session, guide, filters, texts),
+        self_service(session, guide, filters, texts),
+        first_reply(session, guide, filters, texts),
+    )
     calls = load_calls(session, filters)
     figures = {
-        "conversations": h["conversations"], "in_flow": s["in_flow"], "hotline_calls": len(calls),
-        "handoff_rate": h["rate"], "self_service_rate": s["rate"], "self_served": s["self_served"],
-        "first_reply_median_minutes": r["median_minutes"], "first_reply_p90_minutes": r["p90_minutes"],
+        "conversations": h["conversations"],
+        "in_flow": s["in_flow"],
+        "hotline_calls": len(calls),
+        "handoff_rate": h["rate"],
+        "self_service_rate": s["rate"],
+        "self_served": s["self_served"],
+        "first_reply_median_minutes": r["median_minutes"],
+        "first_reply_p90_minutes": r["p90_minutes"],
         "hotline_got_in": sum(1 for c in calls if c.outcome == "got_in"),
     }
     labels = texts.staff("analytics_figures")
     rows = [{"key": k, "label": labels[k], "value": v} for k, v in figures.items()]
-    return {"report": "summary", "filters": filters.as_dict(), **figures,
-            "table": _table(_headings(texts, "summary", ("key", "label", "value")), rows)}
+    return {
+        "report": "summary",
+        "filters": filters.as_dict(),
+        **figures,
+        "table": _table(_headings(texts, "summary", ("key", "label", "value")), rows),
+    }
 
 
-BUILDERS = {"summary": summary, "funnel": funnel, "problems": problems, "handoffs": handoffs,
-            "self_service": self_service, "first_reply": first_reply, "outcomes": outcomes,
-            "satisfaction": satisfaction, "volume": volume}
+BUILDERS = {
+    "summary": summary,
+    "funnel": funnel,
+    "problems": problems,
+    "handoffs": handoffs,
+    "self_service": self_service,
+    "first_reply": first_reply,
+    "outcomes": outcomes,
+    "satisfaction": satisfaction,
+    "volume": volume,
+}
 
 
 def build(name: str, session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:

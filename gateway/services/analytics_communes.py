@@ -15,6 +15,7 @@ query of (commune, requested, first reply) pairs grouped here, never one query p
 in the period follow the others, by name (`empty`); conversations that have no commune yet (a provincial Zalo OA
 whose citizen has not said theirs) are a row of their own (`commune_id` None) when there are any.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -25,17 +26,30 @@ from sqlalchemy.orm import Session
 
 from content import Guide
 from gateway.models import Conversation, Handoff, HotlineCall
-from gateway.services.analytics_data import (FLOWS, Filters, as_utc, in_range, median, percentile_nearest_rank,
-                                             rate)
+from gateway.services.analytics_data import FLOWS, Filters, as_utc, in_range, median, percentile_nearest_rank, rate
 from gateway.services.handoff import OUTCOMES
 from gateway.services.texts import Texts
 
 REPORT = "communes"
-COUNTS = ("conversations", "hotline_calls", "started", "reached_last", "got_in", "with_handoff", "handoffs",
-          "replied")
-COLUMNS = ("name", "slug", "conversations", "hotline_calls", "started", "reached_last", "reached_last_rate",
-           "got_in", "got_in_rate", "with_handoff", "handoff_rate", "handoffs", "replied", "median_minutes",
-           "p90_minutes", "resolved") + tuple(f"outcome_{o}" for o in OUTCOMES)
+COUNTS = ("conversations", "hotline_calls", "started", "reached_last", "got_in", "with_handoff", "handoffs", "replied")
+COLUMNS = (
+    "name",
+    "slug",
+    "conversations",
+    "hotline_calls",
+    "started",
+    "reached_last",
+    "reached_last_rate",
+    "got_in",
+    "got_in_rate",
+    "with_handoff",
+    "handoff_rate",
+    "handoffs",
+    "replied",
+    "median_minutes",
+    "p90_minutes",
+    "resolved",
+) + tuple(f"outcome_{o}" for o in OUTCOMES)
 SORTABLE = frozenset(COLUMNS) - {"slug"}
 
 
@@ -50,15 +64,27 @@ def _conversation_counts(session: Session, guide: Guide, filters: Filters) -> Di
     started = and_(c.flow.in_(FLOWS), c.max_step >= 1)
     last = or_(*(and_(c.flow == flow, c.max_step >= len(guide.steps(flow))) for flow in FLOWS))
     handed = exists().where(Handoff.conversation_id == c.id)
-    got_in = or_(c.login_outcome == "got_in",
-                 exists().where(Handoff.conversation_id == c.id, Handoff.outcome == "got_in"))
-    query = select(c.commune_id, func.count(c.id), _flag(started), _flag(and_(started, last)),
-                   _flag(and_(started, got_in)), _flag(handed)) \
-        .where(*in_range(c.created_at, filters), *filters.of_communes(c.commune_id)).group_by(c.commune_id)
+    got_in = or_(
+        c.login_outcome == "got_in", exists().where(Handoff.conversation_id == c.id, Handoff.outcome == "got_in")
+    )
+    query = (
+        select(
+            c.commune_id,
+            func.count(c.id),
+            _flag(started),
+            _flag(and_(started, last)),
+            _flag(and_(started, got_in)),
+            _flag(handed),
+        )
+        .where(*in_range(c.created_at, filters), *filters.of_communes(c.commune_id))
+        .group_by(c.commune_id)
+    )
     if filters.channel:
         query = query.where(c.channel == filters.channel)
-    return {row[0]: dict(zip(("conversations", "started", "reached_last", "got_in", "with_handoff"),
-                             map(int, row[1:]))) for row in session.execute(query)}
+    return {
+        row[0]: dict(zip(("conversations", "started", "reached_last", "got_in", "with_handoff"), map(int, row[1:])))
+        for row in session.execute(query)
+    }
 
 
 def _call_counts(session: Session, guide: Guide, filters: Filters) -> Dict[Optional[int], Dict[str, int]]:
@@ -67,10 +93,18 @@ def _call_counts(session: Session, guide: Guide, filters: Filters) -> Dict[Optio
     h = HotlineCall
     started = and_(h.flow.in_(FLOWS), h.last_step >= 1)
     last = or_(*(and_(h.flow == flow, h.last_step >= len(guide.steps(flow))) for flow in FLOWS))
-    query = select(h.commune_id, func.count(h.id), _flag(started), _flag(and_(started, last)),
-                   _flag(and_(started, h.outcome == "got_in")),
-                   *(_flag(h.outcome == outcome) for outcome in OUTCOMES)) \
-        .where(*in_range(h.created_at, filters), *filters.of_communes(h.commune_id)).group_by(h.commune_id)
+    query = (
+        select(
+            h.commune_id,
+            func.count(h.id),
+            _flag(started),
+            _flag(and_(started, last)),
+            _flag(and_(started, h.outcome == "got_in")),
+            *(_flag(h.outcome == outcome) for outcome in OUTCOMES),
+        )
+        .where(*in_range(h.created_at, filters), *filters.of_communes(h.commune_id))
+        .group_by(h.commune_id)
+    )
     keys = ("hotline_calls", "started", "reached_last", "got_in") + tuple(f"outcome_{o}" for o in OUTCOMES)
     return {row[0]: dict(zip(keys, map(int, row[1:]))) for row in session.execute(query)}
 
@@ -78,9 +112,11 @@ def _call_counts(session: Session, guide: Guide, filters: Filters) -> Dict[Optio
 def _handoff_figures(session: Session, filters: Filters) -> Dict[Optional[int], Dict[str, Any]]:
     if not filters.chat:
         return {}
-    query = select(Conversation.commune_id, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome) \
-        .join(Conversation, Conversation.id == Handoff.conversation_id) \
+    query = (
+        select(Conversation.commune_id, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
         .where(*in_range(Handoff.requested_at, filters), *filters.of_communes(Conversation.commune_id))
+    )
     if filters.channel:
         query = query.where(Conversation.channel == filters.channel)
     waits: Dict[Optional[int], List[float]] = defaultdict(list)
@@ -102,9 +138,15 @@ def _handoff_figures(session: Session, filters: Filters) -> Dict[Optional[int], 
 
 
 def _row(commune_id: Optional[int], name: str, slug: str, *parts: Dict[str, Any]) -> Dict[str, Any]:
-    row: Dict[str, Any] = {"commune_id": commune_id, "name": name, "slug": slug,
-                           **{k: 0 for k in COUNTS}, "median_minutes": None, "p90_minutes": None,
-                           **{f"outcome_{o}": 0 for o in OUTCOMES}}
+    row: Dict[str, Any] = {
+        "commune_id": commune_id,
+        "name": name,
+        "slug": slug,
+        **{k: 0 for k in COUNTS},
+        "median_minutes": None,
+        "p90_minutes": None,
+        **{f"outcome_{o}": 0 for o in OUTCOMES},
+    }
     for part in parts:
         for key, value in part.items():
             row[key] = value if key in ("median_minutes", "p90_minutes") else row[key] + value
@@ -125,30 +167,55 @@ def sort_rows(rows: List[Dict[str, Any]], key: str, descending: bool) -> List[Di
     return known + [r for r in by_name if r.get(key) is None]
 
 
-def rollup(session: Session, guide: Guide, filters: Filters, texts: Texts, communes: Iterable[Any],
-           sort: str = "conversations", descending: bool = True) -> Dict[str, Any]:
+def rollup(
+    session: Session,
+    guide: Guide,
+    filters: Filters,
+    texts: Texts,
+    communes: Iterable[Any],
+    sort: str = "conversations",
+    descending: bool = True,
+) -> Dict[str, Any]:
     """Every commune of `communes` (the registry's CommuneInfo list; those outside `filters.communes` left out)
     side by side: `rows` with figures, sorted by `sort`, then `empty` (nothing in the period, by name)."""
     sort = sort if sort in SORTABLE else "conversations"
-    convs, calls, handed = (_conversation_counts(session, guide, filters), _call_counts(session, guide, filters),
-                            _handoff_figures(session, filters))
+    convs, calls, handed = (
+        _conversation_counts(session, guide, filters),
+        _call_counts(session, guide, filters),
+        _handoff_figures(session, filters),
+    )
     words = texts.staff("analytics_communes")
     known: Dict[Optional[int], Tuple[str, str]] = {
-        c.id: (c.name, c.slug) for c in communes if filters.communes is None or c.id in filters.communes}
+        c.id: (c.name, c.slug) for c in communes if filters.communes is None or c.id in filters.communes
+    }
     for commune_id in set(convs) | set(calls) | set(handed):  # data of no listed commune: still counted
         if commune_id not in known:
-            known[commune_id] = (words["unassigned"], "") if commune_id is None else \
-                (words.fill("unknown_commune", id=commune_id), "")
-    rows = [_row(cid, name, slug, convs.get(cid, {}), calls.get(cid, {}), handed.get(cid, {}))
-            for cid, (name, slug) in known.items()]
+            known[commune_id] = (
+                (words["unassigned"], "") if commune_id is None else (words.fill("unknown_commune", id=commune_id), "")
+            )
+    rows = [
+        _row(cid, name, slug, convs.get(cid, {}), calls.get(cid, {}), handed.get(cid, {}))
+        for cid, (name, slug) in known.items()
+    ]
     shown = sort_rows([r for r in rows if not r["empty"]], sort, descending)
     empty = sorted((r for r in rows if r["empty"]), key=lambda r: r["name"].casefold())
     headings = texts.staff(f"analytics_columns.{REPORT}")
     names = texts.staff("outcomes")
-    columns = [[key, headings.fill("outcome", outcome=names[key[8:]]) if key.startswith("outcome_")
-                else headings[key]] for key in COLUMNS]
-    totals = _row(None, words["total"], "", *({k: r[k] for k in COUNTS + tuple(f"outcome_{o}" for o in OUTCOMES)}
-                                             for r in rows))
-    return {"report": REPORT, "filters": filters.as_dict(), "sort": sort, "descending": descending,
-            "rows": shown, "empty": empty, "total": totals, "communes": len(rows),
-            "table": {"columns": columns, "rows": shown + empty}}
+    columns = [
+        [key, headings.fill("outcome", outcome=names[key[8:]]) if key.startswith("outcome_") else headings[key]]
+        for key in COLUMNS
+    ]
+    totals = _row(
+        None, words["total"], "", *({k: r[k] for k in COUNTS + tuple(f"outcome_{o}" for o in OUTCOMES)} for r in rows)
+    )
+    return {
+        "report": REPORT,
+        "filters": filters.as_dict(),
+        "sort": sort,
+        "descending": descending,
+        "rows": shown,
+        "empty": empty,
+        "total": totals,
+        "communes": len(rows),
+        "table": {"columns": columns, "rows": shown + empty},
+    }

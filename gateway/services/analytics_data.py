@@ -3,6 +3,7 @@ Vietnam's time zone, a channel, day/week buckets, the communes), and the convers
 they select, loaded as small plain rows. A commune account's filters always hold its own commune only: every query
 here is limited to `Filters.communes` (None: every commune, and the conversations of none yet).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,17 @@ from gateway.services.texts import StaffError
 CHAT_CHANNELS: Tuple[str, ...] = ("widget", "zalo", "rest")
 CHANNELS: Tuple[str, ...] = CHAT_CHANNELS + ("hotline",)
 FLOWS: Tuple[str, ...] = ("A", "B")
-REPORTS: Tuple[str, ...] = ("summary", "funnel", "problems", "handoffs", "self_service", "first_reply", "outcomes",
-                            "satisfaction", "volume")
+REPORTS: Tuple[str, ...] = (
+    "summary",
+    "funnel",
+    "problems",
+    "handoffs",
+    "self_service",
+    "first_reply",
+    "outcomes",
+    "satisfaction",
+    "volume",
+)
 ANSWERS: Tuple[str, ...] = ("got_in", "not_in", "none")  # the citizens' own answer to the last question
 MAX_BUCKETS = 370
 
@@ -47,9 +57,13 @@ class Filters:
     commune: Optional[str] = None
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"from": self.date_from.isoformat() if self.date_from else None,
-                "to": self.date_to.isoformat() if self.date_to else None,
-                "channel": self.channel, "period": self.period, "commune": self.commune}
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "channel": self.channel,
+            "period": self.period,
+            "commune": self.commune,
+        }
 
     def of_communes(self, column) -> list:
         """The WHERE clause limiting `column` (a commune_id column) to the communes counted, if any."""
@@ -75,8 +89,9 @@ class Filters:
         return self.channel in (None, "hotline")
 
 
-def parse_filters(args: Dict[str, str], communes: Iterable[Any] = (),
-                  allowed: Optional[Iterable[int]] = None) -> Filters:
+def parse_filters(
+    args: Dict[str, str], communes: Iterable[Any] = (), allowed: Optional[Iterable[int]] = None
+) -> Filters:
     """Filters from query arguments `from`, `to` (YYYY-MM-DD), `channel`, `period` (day|week) and `commune` (a
     slug among `communes`, the registry's CommuneInfo list). `allowed`: the commune ids the reader may count
     (None: every one, a province account); a commune outside them is refused like an unknown one."""
@@ -104,6 +119,7 @@ def parse_filters(args: Dict[str, str], communes: Iterable[Any] = (),
 
 
 # --- loading rows -------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ConvRow:
@@ -165,18 +181,29 @@ def load_conversations(session: Session, filters: Filters) -> List[ConvRow]:
     """Chat conversations created in the range (on the channel), with their handoff facts."""
     if not filters.chat:
         return []
-    query = select(Conversation.id, Conversation.channel, Conversation.flow, Conversation.max_step,
-                   Conversation.problems_seen, Conversation.login_outcome, Conversation.created_at) \
-        .where(*in_range(Conversation.created_at, filters), *filters.of_communes(Conversation.commune_id))
+    query = select(
+        Conversation.id,
+        Conversation.channel,
+        Conversation.flow,
+        Conversation.max_step,
+        Conversation.problems_seen,
+        Conversation.login_outcome,
+        Conversation.created_at,
+    ).where(*in_range(Conversation.created_at, filters), *filters.of_communes(Conversation.commune_id))
     if filters.channel:
         query = query.where(Conversation.channel == filters.channel)
-    rows = {r.id: ConvRow(r.id, r.channel, r.flow, r.max_step, list(r.problems_seen or []), r.login_outcome,
-                          as_utc(r.created_at)) for r in session.execute(query)}
+    rows = {
+        r.id: ConvRow(
+            r.id, r.channel, r.flow, r.max_step, list(r.problems_seen or []), r.login_outcome, as_utc(r.created_at)
+        )
+        for r in session.execute(query)
+    }
     if rows:
-        handoffs = session.execute(select(Handoff.conversation_id, Handoff.outcome)
-                                   .join(Conversation, Conversation.id == Handoff.conversation_id)
-                                   .where(*in_range(Conversation.created_at, filters),
-                                          *filters.of_communes(Conversation.commune_id)))
+        handoffs = session.execute(
+            select(Handoff.conversation_id, Handoff.outcome)
+            .join(Conversation, Conversation.id == Handoff.conversation_id)
+            .where(*in_range(Conversation.created_at, filters), *filters.of_communes(Conversation.commune_id))
+        )
         for conv_id, outcome in handoffs:
             row = rows.get(conv_id)
             if row is not None:
@@ -189,9 +216,9 @@ def load_calls(session: Session, filters: Filters) -> List[CallRow]:
     """Hotline calls recorded in the range."""
     if not filters.hotline:
         return []
-    query = select(HotlineCall.flow, HotlineCall.last_step, HotlineCall.problem, HotlineCall.outcome,
-                   HotlineCall.created_at).where(*in_range(HotlineCall.created_at, filters),
-                                                   *filters.of_communes(HotlineCall.commune_id))
+    query = select(
+        HotlineCall.flow, HotlineCall.last_step, HotlineCall.problem, HotlineCall.outcome, HotlineCall.created_at
+    ).where(*in_range(HotlineCall.created_at, filters), *filters.of_communes(HotlineCall.commune_id))
     return [CallRow(r.flow, r.last_step, r.problem, r.outcome, as_utc(r.created_at)) for r in session.execute(query)]
 
 
@@ -199,16 +226,23 @@ def load_handoffs(session: Session, filters: Filters) -> List[HandoffRow]:
     """Handoffs requested in the range (on the channel of their conversation)."""
     if not filters.chat:
         return []
-    query = select(Conversation.channel, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome,
-                   Handoff.reason).join(Conversation, Conversation.id == Handoff.conversation_id) \
+    query = (
+        select(
+            Conversation.channel, Handoff.requested_at, Handoff.first_staff_reply_at, Handoff.outcome, Handoff.reason
+        )
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
         .where(*in_range(Handoff.requested_at, filters), *filters.of_communes(Conversation.commune_id))
+    )
     if filters.channel:
         query = query.where(Conversation.channel == filters.channel)
-    return [HandoffRow(r.channel, as_utc(r.requested_at), as_utc(r.first_staff_reply_at), r.outcome, r.reason)
-            for r in session.execute(query)]
+    return [
+        HandoffRow(r.channel, as_utc(r.requested_at), as_utc(r.first_staff_reply_at), r.outcome, r.reason)
+        for r in session.execute(query)
+    ]
 
 
 # --- small helpers ------------------------------------------------------------------------------------------------
+
 
 def rate(part: int, whole: int) -> Optional[float]:
     """part / whole rounded to 4 places, or None when there is nothing to divide by."""

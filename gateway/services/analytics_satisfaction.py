@@ -1,5 +1,6 @@
 """The citizens' own word on resolved handoffs ("Vấn đề … đã được giải quyết chưa?", gateway/services/
 satisfaction.py), per problem code and per staff member who handled it: resolved, answered, solved, the rate."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
@@ -19,11 +20,16 @@ COLUMNS = ("group", "key", "label", "resolved", "answered", "solved", "not_solve
 def satisfaction(session: Session, guide: Guide, filters: Filters, texts: Texts) -> Dict[str, Any]:
     """Resolved handoffs (requested in the range, in the communes counted) and their answers, grouped by problem
     code and by the staff member who claimed them."""
-    query = select(Handoff.id, Handoff.problem, Handoff.claimed_by_id, Staff.display_name) \
-        .join(Conversation, Conversation.id == Handoff.conversation_id) \
-        .outerjoin(Staff, Staff.id == Handoff.claimed_by_id) \
-        .where(Handoff.status == "resolved", *in_range(Handoff.requested_at, filters),
-               *filters.of_communes(Conversation.commune_id))
+    query = (
+        select(Handoff.id, Handoff.problem, Handoff.claimed_by_id, Staff.display_name)
+        .join(Conversation, Conversation.id == Handoff.conversation_id)
+        .outerjoin(Staff, Staff.id == Handoff.claimed_by_id)
+        .where(
+            Handoff.status == "resolved",
+            *in_range(Handoff.requested_at, filters),
+            *filters.of_communes(Conversation.commune_id),
+        )
+    )
     if filters.channel in ("widget", "zalo", "rest"):
         query = query.where(Conversation.channel == filters.channel)
     elif filters.channel == "hotline":
@@ -32,8 +38,11 @@ def satisfaction(session: Session, guide: Guide, filters: Filters, texts: Texts)
     answers: Dict[int, bool] = {}
     ids = [h.id for h in handoffs]
     for start in range(0, len(ids), 500):
-        for handoff_id, detail in session.execute(select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
-                HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(ids[start:start + 500]))):
+        for handoff_id, detail in session.execute(
+            select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
+                HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(ids[start : start + 500])
+            )
+        ):
             if isinstance(detail, dict) and isinstance(detail.get("solved"), bool):
                 answers.setdefault(handoff_id, detail["solved"])
     labels = texts.staff("analytics")
@@ -41,10 +50,21 @@ def satisfaction(session: Session, guide: Guide, filters: Filters, texts: Texts)
     for h in handoffs:
         problem = guide.problem(h.problem) if h.problem else None
         for group, key, label in (
-                ("problem", h.problem or "none", problem["title"] if problem else labels["no_problem"]),
-                ("staff", str(h.claimed_by_id or "none"), h.display_name or labels["no_staff"])):
-            row = groups.setdefault((group, key), {"group": group, "key": key, "label": label, "resolved": 0,
-                                                   "answered": 0, "solved": 0, "not_solved": 0})
+            ("problem", h.problem or "none", problem["title"] if problem else labels["no_problem"]),
+            ("staff", str(h.claimed_by_id or "none"), h.display_name or labels["no_staff"]),
+        ):
+            row = groups.setdefault(
+                (group, key),
+                {
+                    "group": group,
+                    "key": key,
+                    "label": label,
+                    "resolved": 0,
+                    "answered": 0,
+                    "solved": 0,
+                    "not_solved": 0,
+                },
+            )
             row["resolved"] += 1
             if h.id in answers:
                 row["answered"] += 1
@@ -55,7 +75,11 @@ def satisfaction(session: Session, guide: Guide, filters: Filters, texts: Texts)
     total = {"resolved": len(handoffs), "answered": len(answers), "solved": sum(answers.values())}
     total["solved_rate"] = rate(total["solved"], total["answered"])
     headings = texts.staff("analytics_columns.satisfaction")
-    return {"report": "satisfaction", "filters": filters.as_dict(), **total,
-            "by_problem": [r for r in rows if r["group"] == "problem"],
-            "by_staff": [r for r in rows if r["group"] == "staff"],
-            "table": {"columns": [[k, headings[k]] for k in COLUMNS], "rows": rows}}
+    return {
+        "report": "satisfaction",
+        "filters": filters.as_dict(),
+        **total,
+        "by_problem": [r for r in rows if r["group"] == "problem"],
+        "by_staff": [r for r in rows if r["group"] == "staff"],
+        "table": {"columns": [[k, headings[k]] for k in COLUMNS], "rows": rows},
+    }

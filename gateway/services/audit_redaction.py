@@ -6,6 +6,7 @@ numbers and booleans are the code's own. Two kinds of string are the code's own 
 references to a row ("staff:12", "handoff:7": the detector would read the digits as a code) and values the code
 marks `Kept` (an address, a keyed hash) — never something a person typed.
 """
+
 from __future__ import annotations
 
 import re

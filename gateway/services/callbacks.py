@@ -10,6 +10,7 @@ status and who called — a staff member marks the call done (`mark_done`), or t
 outcome but `call_back` ("needs a call back": the call is still to be made) (`close_for`). Retention
 (gateway/services/retention.py) deletes every row older than RETENTION_DAYS, done or not.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
@@ -33,12 +34,21 @@ def same_commune(viewer: Staff, conv: Conversation) -> bool:
 def view(session: Session, conv: Conversation, viewer: Staff, full: bool) -> List[Dict[str, Any]]:
     """The conversation's call-back requests for `viewer`: the number in full only when `full` (a conversation's
     own page) and the viewer is staff of its commune, masked otherwise; '' once erased."""
-    rows = session.scalars(select(CallbackRequest).where(CallbackRequest.conversation_id == conv.id)
-                           .order_by(CallbackRequest.id)).all()
+    rows = session.scalars(
+        select(CallbackRequest).where(CallbackRequest.conversation_id == conv.id).order_by(CallbackRequest.id)
+    ).all()
     readable = full and same_commune(viewer, conv)
-    return [{"id": r.id, "phone": r.phone if readable else r.masked_phone, "masked": not readable and bool(r.phone),
-             "erased": r.phone == ERASED, "status": r.status, "consent_at": r.consent_at.isoformat()}
-            for r in rows]
+    return [
+        {
+            "id": r.id,
+            "phone": r.phone if readable else r.masked_phone,
+            "masked": not readable and bool(r.phone),
+            "erased": r.phone == ERASED,
+            "status": r.status,
+            "consent_at": r.consent_at.isoformat(),
+        }
+        for r in rows
+    ]
 
 
 def masked_open(session: Session, conversation_ids: Iterable[int]) -> Dict[int, str]:
@@ -46,10 +56,13 @@ def masked_open(session: Session, conversation_ids: Iterable[int]) -> Dict[int, 
     ids = list(set(conversation_ids))
     if not ids:
         return {}
-    rows = session.scalars(select(CallbackRequest).where(CallbackRequest.conversation_id.in_(ids),
-                                                         CallbackRequest.status == "open",
-                                                         CallbackRequest.phone != ERASED)
-                           .order_by(CallbackRequest.id)).all()
+    rows = session.scalars(
+        select(CallbackRequest)
+        .where(
+            CallbackRequest.conversation_id.in_(ids), CallbackRequest.status == "open", CallbackRequest.phone != ERASED
+        )
+        .order_by(CallbackRequest.id)
+    ).all()
     return {r.conversation_id: r.masked_phone for r in rows}
 
 
@@ -71,8 +84,9 @@ def mark_done(session: Session, callback_id: int, staff: Staff) -> CallbackReque
 def close_for(session: Session, conv: Conversation) -> int:
     """Erase the numbers of the conversation's open call-back requests (its handoff ended without needing a
     call); returns how many."""
-    rows = session.scalars(select(CallbackRequest).where(CallbackRequest.conversation_id == conv.id,
-                                                         CallbackRequest.status == "open")).all()
+    rows = session.scalars(
+        select(CallbackRequest).where(CallbackRequest.conversation_id == conv.id, CallbackRequest.status == "open")
+    ).all()
     for request in rows:
         request.phone, request.status = ERASED, "closed"
     return len(rows)

@@ -7,6 +7,7 @@ the province's line (content/guide.yml `province:`), never a number made up from
 The table is small (166 rows for Thanh Hóa) and read on every message: `Registry` keeps it in memory and reads
 it again at most every few seconds (at once after a change made in this process).
 """
+
 from __future__ import annotations
 
 import threading
@@ -51,7 +52,7 @@ class CommuneInfo:
 
     @property
     def short_name(self) -> str:
-        """"xã Quảng Yên": the name inside a sentence."""
+        """The name inside a sentence: "xã Quảng Yên"."""
         return self.name[:1].lower() + self.name[1:]
 
     def confirmed(self, key: str) -> bool:
@@ -80,7 +81,8 @@ def fields(info: CommuneInfo, guide: content.Guide) -> Dict[str, Any]:
         "short_name": info.short_name,
         "province": names["province"] or guide.guide["commune"].get("province", ""),
         "address": own.get("address") or word("address", info.name),
-        "working_hours": own.get("working_hours") or province.get("working_hours")
+        "working_hours": own.get("working_hours")
+        or province.get("working_hours")
         or guide.guide["commune"].get("working_hours", ""),
         "portal": portal,
         "portal_url": shown.get("url", ""),
@@ -90,8 +92,9 @@ def fields(info: CommuneInfo, guide: content.Guide) -> Dict[str, Any]:
         "merged_note": "",
     }
     if portal == "both" and national.get("host"):
-        out["portal_host"] = word("portal_both", shown.get("host", ""), provincial=shown.get("host", ""),
-                                  national=national["host"])
+        out["portal_host"] = word(
+            "portal_both", shown.get("host", ""), provincial=shown.get("host", ""), national=national["host"]
+        )
     if info.confirmed("hotline"):
         out["hotline"] = own["hotline"]
         out["hotline_tel"] = own.get("hotline_tel") or "".join(c for c in own["hotline"] if c.isdigit())
@@ -105,8 +108,16 @@ def fields(info: CommuneInfo, guide: content.Guide) -> Dict[str, Any]:
 
 
 def _info(row: Commune) -> CommuneInfo:
-    return CommuneInfo(id=row.id, slug=row.slug, name=row.name, kind=row.kind, settings=dict(row.settings or {}),
-                       old_names=tuple(row.old_names or ()), zalo_oa_id=row.zalo_oa_id, active=row.active)
+    return CommuneInfo(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        kind=row.kind,
+        settings=dict(row.settings or {}),
+        old_names=tuple(row.old_names or ()),
+        zalo_oa_id=row.zalo_oa_id,
+        active=row.active,
+    )
 
 
 class Registry:
@@ -178,8 +189,7 @@ class Registry:
     def hotlines(self) -> List[str]:
         """Every commune's own published number (kept as they are by the privacy filter)."""
         self._fresh()
-        return [c.settings[k] for c in self._by_slug.values() for k in ("hotline", "hotline_tel")
-                if c.settings.get(k)]
+        return [c.settings[k] for c in self._by_slug.values() for k in ("hotline", "hotline_tel") if c.settings.get(k)]
 
 
 def slug_error(slug: str) -> Optional[str]:
@@ -187,8 +197,14 @@ def slug_error(slug: str) -> Optional[str]:
     return None if content.SLUG.match(slug or "") else "bad_slug"
 
 
-def add(session: Session, slug: str, name: str, kind: Optional[str] = None,
-        old_names: Iterable[str] = (), settings: Optional[Dict[str, Any]] = None) -> Commune:
+def add(
+    session: Session,
+    slug: str,
+    name: str,
+    kind: Optional[str] = None,
+    old_names: Iterable[str] = (),
+    settings: Optional[Dict[str, Any]] = None,
+) -> Commune:
     """Create a commune (CommuneError `bad_slug`, `bad_name`, `exists`); the caller commits and audits."""
     slug = (slug or "").strip()
     name = " ".join((name or "").split())
@@ -201,8 +217,9 @@ def add(session: Session, slug: str, name: str, kind: Optional[str] = None,
         raise CommuneError("bad_kind", kind=kind)
     if session.scalar(select(Commune.id).where(Commune.slug == slug)) is not None:
         raise CommuneError("exists", slug=slug)
-    row = Commune(slug=slug, name=name, kind=kind, settings=dict(settings or {}), old_names=list(old_names),
-                  active=True)
+    row = Commune(
+        slug=slug, name=name, kind=kind, settings=dict(settings or {}), old_names=list(old_names), active=True
+    )
     session.add(row)
     session.flush()
     return row

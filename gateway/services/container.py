@@ -1,4 +1,5 @@
 """The gateway's collaborators, built once per app and shared by the blueprints."""
+
 from __future__ import annotations
 
 import threading
@@ -34,8 +35,7 @@ class Services:
 
     def __post_init__(self) -> None:
         if self.locks is None:  # per conversation, first come first served; across workers through Redis
-            self.locks = make_locks(self.settings.redis_url, self.settings.order_wait_s,
-                                    self.settings.order_gap_wait_s)
+            self.locks = make_locks(self.settings.redis_url, self.settings.order_wait_s, self.settings.order_gap_wait_s)
         if self.tracker_store is None:
             self.tracker_store = TrackerStore(self.settings.tracker_db_url)
         if self.communes is None:

@@ -23,6 +23,7 @@ that is step 1 of flow A) or `messages:buttons.step.0.title`.
 The words shown to the administrator (field names, hints, refusals, preview notes) are in content/staff.yml; the
 functions that say something take the app's `texts`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -55,7 +56,8 @@ TARGETS = ("guide", "messages", "errors")  # errors: the screen-message catalogu
 # has at least one of them.
 VIETNAMESE_LETTERS = frozenset(
     "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
-    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ")
+    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+)
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 HOTLINE = re.compile(r"^[0-9][0-9. ]*[0-9]$")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".svg")
@@ -63,8 +65,15 @@ STEP_CHARS = 140  # the guide's length target for one step or remedy line (a war
 
 # kind → (maximum characters, needs Vietnamese letters); the help text is content/staff.yml `content_hints.<kind>`
 KINDS: Dict[str, Tuple[int, bool]] = {
-    "text": (400, True), "title": (80, True), "short": (20, True), "button": (20, True), "hours": (200, True),
-    "bring": (200, True), "date": (10, False), "hotline": (20, False), "illustration": (120, False),
+    "text": (400, True),
+    "title": (80, True),
+    "short": (20, True),
+    "button": (20, True),
+    "hours": (200, True),
+    "bring": (200, True),
+    "date": (10, False),
+    "hotline": (20, False),
+    "illustration": (120, False),
     "screen": (300, False),  # a message as a screen shows it (may be in English: "Session expired")
 }
 
@@ -122,9 +131,13 @@ def defaults(content_dir: Path) -> Dict[str, Any]:
     key = tuple((str(p), p.stat().st_mtime_ns if p.exists() else None) for p in files.values())
     with _defaults_lock:
         if _defaults_cache["key"] != key:  # errors.yml may be absent from an older content folder: {} then
-            _defaults_cache.update(key=key, value={t: (yaml.safe_load(p.read_text(encoding="utf-8"))
-                                                       if p.exists() or t != "errors" else {}) or {}
-                                                   for t, p in files.items()})
+            _defaults_cache.update(
+                key=key,
+                value={
+                    t: (yaml.safe_load(p.read_text(encoding="utf-8")) if p.exists() or t != "errors" else {}) or {}
+                    for t, p in files.items()
+                },
+            )
         return copy.deepcopy(_defaults_cache["value"])
 
 
@@ -147,8 +160,7 @@ def originals(content_dir: Path, overrides: Path, commune: Optional[str] = None)
     return {"guide": province.guide, "messages": province.messages, "errors": province.errors}
 
 
-def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]],
-                                                                       Dict[str, Dict[str, Any]]]:
+def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Dict[str, Any]]]:
     """The overrides file in one read: the edits {"guide": {...}, "messages": {...}} and, for each edit, the
     shipped value it replaced when saved (`shipped:`, same shape); both empty when the file is missing."""
     path = Path(overrides)
@@ -156,8 +168,10 @@ def read_edits(overrides: Path, texts: Texts) -> Tuple[Dict[str, Dict[str, Any]]
     if not isinstance(data, dict):
         raise EditError(texts.staff("content_errors")["broken_overrides"])
     recorded = data.get("shipped") if isinstance(data.get("shipped"), dict) else {}
-    return ({t: dict(data.get(t) or {}) for t in TARGETS},
-            {t: dict(recorded[t]) if isinstance(recorded.get(t), dict) else {} for t in TARGETS})
+    return (
+        {t: dict(data.get(t) or {}) for t in TARGETS},
+        {t: dict(recorded[t]) if isinstance(recorded.get(t), dict) else {} for t in TARGETS},
+    )
 
 
 def illustration_files(directory: Path) -> List[str]:
@@ -166,8 +180,11 @@ def illustration_files(directory: Path) -> List[str]:
     folder = Path(directory)
     if not folder.is_dir():
         return []
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-             and not p.name.startswith(".")]
+    files = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
+    ]
     svg_stems = {p.stem for p in files if p.suffix.lower() == ".svg"}
     return sorted(p.name for p in files if not (p.suffix.lower() == ".png" and p.stem in svg_stems))
 
@@ -177,8 +194,9 @@ def illustration_files(directory: Path) -> List[str]:
 STEP_PARTS = (("text", "text"), ("check", "text"), ("illustration", "illustration"))  # (part, kind)
 
 
-def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts,
-                 errors: Optional[Dict[str, Any]] = None) -> List[Field]:
+def _field_specs(
+    guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts, errors: Optional[Dict[str, Any]] = None
+) -> List[Field]:
     """Every editable field of the given content (values filled in later), named as in content/staff.yml;
     `errors` (the screen-message catalogue) only for the province's editors: the bot's NLU reads it for all."""
     specs: List[Field] = []
@@ -187,8 +205,9 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts,
 
     def add(target, path, kind, label, group, group_title, **context):
         hint = hints.fill(kind, limit=KINDS[kind][0], step_chars=STEP_CHARS)
-        specs.append(Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context,
-                           help=hint))
+        specs.append(
+            Field(f"{target}:{path}", target, path, kind, label, group, group_title, context=context, help=hint)
+        )
 
     # no `commune.*` fields: a commune's name, hotline, hours, address and portal are its settings (communes page)
     for flow in ("A", "B"):
@@ -200,32 +219,68 @@ def _field_specs(guide: Dict[str, Any], messages: Dict[str, Any], texts: Texts,
         add("guide", f"flows.{flow}.last_checked", "date", names["last_checked"], group, title, flow=flow)
         for i, _step in enumerate(data["steps"]):
             for part, kind in STEP_PARTS:
-                add("guide", f"flows.{flow}.steps.{i}.{part}", kind,
-                    names.fill("step", step=i + 1, part=names[f"step_{part}"]), group, title, flow=flow, step=i + 1)
+                add(
+                    "guide",
+                    f"flows.{flow}.steps.{i}.{part}",
+                    kind,
+                    names.fill("step", step=i + 1, part=names[f"step_{part}"]),
+                    group,
+                    title,
+                    flow=flow,
+                    step=i + 1,
+                )
     for code, problem in guide["problems"].items():
         group, title = f"problem-{code}", names.fill("problem", title=problem.get("title", code))
         add("guide", f"problems.{code}.title", "title", names["problem_title"], group, title, problem=code)
         add("guide", f"problems.{code}.short", "short", names["problem_short"], group, title, problem=code)
         for i, _line in enumerate(problem.get("remedy") or []):
-            add("guide", f"problems.{code}.remedy.{i}", "text", names.fill("remedy_line", line=i + 1), group, title,
-                problem=code, line=i + 1)
+            add(
+                "guide",
+                f"problems.{code}.remedy.{i}",
+                "text",
+                names.fill("remedy_line", line=i + 1),
+                group,
+                title,
+                problem=code,
+                line=i + 1,
+            )
         if "bring" in problem:
             add("guide", f"problems.{code}.bring", "bring", names["bring"], group, title, problem=code)
         add("guide", f"problems.{code}.last_checked", "date", names["last_checked"], group, title, problem=code)
     for name, buttons in (messages.get("buttons") or {}).items():
         for i, _button in enumerate(buttons):
-            add("messages", f"buttons.{name}.{i}.title", "button",
-                names.fill("button", set=button_sets.get(name, name), number=i + 1), "buttons", names["buttons"],
-                button_set=name)
+            add(
+                "messages",
+                f"buttons.{name}.{i}.title",
+                "button",
+                names.fill("button", set=button_sets.get(name, name), number=i + 1),
+                "buttons",
+                names["buttons"],
+                button_set=name,
+            )
     for key, entry in ((errors or {}).get("errors") or {}).items():
         if not isinstance(entry, dict):
             continue
         problem = (guide["problems"].get(entry.get("problem")) or {}).get("title", entry.get("problem", ""))
-        add("errors", f"errors.{key}.text", "screen", names.fill("error_text", key=key, problem=problem),
-            "errors", names["errors"], error=key)
+        add(
+            "errors",
+            f"errors.{key}.text",
+            "screen",
+            names.fill("error_text", key=key, problem=problem),
+            "errors",
+            names["errors"],
+            error=key,
+        )
         if "meaning" in entry:
-            add("errors", f"errors.{key}.meaning", "text", names.fill("error_meaning", key=key), "errors",
-                names["errors"], error=key)
+            add(
+                "errors",
+                f"errors.{key}.meaning",
+                "text",
+                names.fill("error_meaning", key=key),
+                "errors",
+                names["errors"],
+                error=key,
+            )
     return specs
 
 
@@ -268,13 +323,15 @@ def find_field(content_dir: Path, overrides: Path, key: str, texts: Texts, commu
 
 # --- validation ---------------------------------------------------------------------------------------------------
 
+
 def has_vietnamese(text: str) -> bool:
     """True when the text has at least one Vietnamese letter with a diacritic."""
     return any(ch in VIETNAMESE_LETTERS for ch in unicodedata.normalize("NFC", text))
 
 
-def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, today: Optional[date] = None, *,
-             texts: Texts) -> Tuple[str, List[str]]:
+def validate(
+    spec: Field, raw: Any, illustrations: Optional[List[str]] = None, today: Optional[date] = None, *, texts: Texts
+) -> Tuple[str, List[str]]:
     """(cleaned value, warnings) for a new value of the field; EditError with every problem otherwise."""
     say = texts.staff("content_errors")
     if not isinstance(raw, str):
@@ -292,8 +349,7 @@ def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, t
     if spec.kind == "text" and len(value) > STEP_CHARS:
         warnings.append(say.fill("long_text", length=len(value), limit=STEP_CHARS))
     if spec.kind in ("text", "title", "hours", "bring", "short", "button"):
-        unknown = [m for m in re.findall(r"\{([^{}]*)\}", value)
-                   if not re.fullmatch(r"commune\.[a-z_]+", m)]
+        unknown = [m for m in re.findall(r"\{([^{}]*)\}", value) if not re.fullmatch(r"commune\.[a-z_]+", m)]
         if unknown:
             errors.append(say.fill("unknown_fields", fields=", ".join("{" + m + "}" for m in unknown)))
     if spec.kind == "date":
@@ -323,6 +379,7 @@ def validate(spec: Field, raw: Any, illustrations: Optional[List[str]] = None, t
 
 # --- signing what was previewed -----------------------------------------------------------------------------------
 
+
 def sign(secret: str, *parts: Any) -> str:
     """An HMAC over the parts: ties a save to the exact value previewed and to the value it replaces."""
     message = json.dumps(parts, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -335,12 +392,17 @@ def check_signature(secret: str, signature: str, *parts: Any) -> bool:
 
 # --- preview ------------------------------------------------------------------------------------------------------
 
+
 def _with_change(guide: content.Guide, spec: Field, value: str) -> content.Guide:
-    data = {"guide": copy.deepcopy(guide.guide), "messages": copy.deepcopy(guide.messages),
-            "errors": copy.deepcopy(guide.errors)}
+    data = {
+        "guide": copy.deepcopy(guide.guide),
+        "messages": copy.deepcopy(guide.messages),
+        "errors": copy.deepcopy(guide.errors),
+    }
     content.set_path(data[spec.target], spec.path, value)
-    return content.Guide(guide=data["guide"], messages=data["messages"], errors=data["errors"],
-                         commune_fields=guide.commune_fields)
+    return content.Guide(
+        guide=data["guide"], messages=data["messages"], errors=data["errors"], commune_fields=guide.commune_fields
+    )
 
 
 def _bubble(text: str, buttons: Optional[List[str]] = None, changed: bool = True) -> Dict[str, Any]:
@@ -351,8 +413,11 @@ def preview(guide: content.Guide, spec: Field, value: str, texts: Texts) -> Dict
     """What citizens (or hotline staff) will read with the new value: a list of chat bubbles, before and after."""
     new = _with_change(guide, spec, value)
     notes = texts.staff("content_preview")
-    return {"before": _render(guide, spec, notes), "after": _render(new, spec, notes),
-            "audience": "staff" if spec.path.endswith(".check") else "citizen"}
+    return {
+        "before": _render(guide, spec, notes),
+        "after": _render(new, spec, notes),
+        "audience": "staff" if spec.path.endswith(".check") else "citizen",
+    }
 
 
 def _render(g: content.Guide, spec: Field, notes: Labels) -> List[Dict[str, Any]]:
@@ -366,10 +431,21 @@ def _render(g: content.Guide, spec: Field, notes: Labels) -> List[Dict[str, Any]
         out: List[Dict[str, Any]] = []
         image = g.illustration_url(step.get("illustration"))
         if image:
-            out.append({"kind": "image", "src": image, "changed": parts[-1] == "illustration",
-                        "alt": notes.fill("illustration", step=n)})
-        out.append(_bubble(g.text("step", step=n, total=len(g.steps(flow)), text=g.fill(step["text"])), titles,
-                           changed=parts[-1] == "text"))
+            out.append(
+                {
+                    "kind": "image",
+                    "src": image,
+                    "changed": parts[-1] == "illustration",
+                    "alt": notes.fill("illustration", step=n),
+                }
+            )
+        out.append(
+            _bubble(
+                g.text("step", step=n, total=len(g.steps(flow)), text=g.fill(step["text"])),
+                titles,
+                changed=parts[-1] == "text",
+            )
+        )
         return out
     if "flow" in ctx:
         data = g.flow(ctx["flow"])
@@ -382,12 +458,22 @@ def _render(g: content.Guide, spec: Field, notes: Labels) -> List[Dict[str, Any]
         code = ctx["problem"]
         problem = g.problem(code)
         if parts[-1] == "short":
-            where = next(((f, n) for f in ("A", "B") for n, s in enumerate(g.steps(f), start=1)
-                          if code in (s.get("problems") or [])), None)
+            where = next(
+                (
+                    (f, n)
+                    for f in ("A", "B")
+                    for n, s in enumerate(g.steps(f), start=1)
+                    if code in (s.get("problems") or [])
+                ),
+                None,
+            )
             if where:
                 codes = g.step(*where).get("problems") or []
-                return [_bubble(g.text("step_failed_ask", step=where[1]),
-                                [g.problem(c)["short"] for c in codes if g.problem(c)])]
+                return [
+                    _bubble(
+                        g.text("step_failed_ask", step=where[1]), [g.problem(c)["short"] for c in codes if g.problem(c)]
+                    )
+                ]
             return [_bubble(problem["short"], [problem["short"]])]
         if parts[-1] == "bring":
             return [_bubble(g.text("in_person", bring=g.fill(problem.get("bring", ""))))]
@@ -433,8 +519,10 @@ def locked(overrides: Path) -> Iterator[None]:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-HEADER = ("# Commune edits of the guide content, written by the console's content editor (/console/content/).\n"
-          "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n")
+HEADER = (
+    "# Commune edits of the guide content, written by the console's content editor (/console/content/).\n"
+    "# Applied over content/guide.yml and content/messages.yml; every change is in the audit log.\n"
+)
 
 
 def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]], shipped: Dict[str, Dict[str, Any]]) -> None:
@@ -446,8 +534,11 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]], shipped: 
     kept = {t: {p: shipped[t][p] for p in sorted(edits.get(t, {})) if p in shipped.get(t, {})} for t in TARGETS}
     if any(kept.values()):
         body["shipped"] = {t: values for t, values in kept.items() if values}
-    text = HEADER + (yaml.safe_dump(body, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                                    width=1000) if body else "{}\n")
+    text = HEADER + (
+        yaml.safe_dump(body, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000)
+        if body
+        else "{}\n"
+    )
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -462,9 +553,20 @@ def write_overrides(overrides: Path, edits: Dict[str, Dict[str, Any]], shipped: 
         raise
 
 
-def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key: str, raw: Any,
-         base_signature: str, secret: str, illustrations: Optional[List[str]] = None, *,
-         texts: Texts, commune: Optional[str] = None) -> Dict[str, Any]:
+def save(
+    session: Session,
+    staff: Staff,
+    content_dir: Path,
+    overrides: Path,
+    key: str,
+    raw: Any,
+    base_signature: str,
+    secret: str,
+    illustrations: Optional[List[str]] = None,
+    *,
+    texts: Texts,
+    commune: Optional[str] = None,
+) -> Dict[str, Any]:
     """Validate and apply one edit to the province's file, or to the commune's own when `commune` (its slug) is
     given; audited as content_edit with {path, old, new}. Returns the change.
 
@@ -493,13 +595,28 @@ def save(session: Session, staff: Staff, content_dir: Path, overrides: Path, key
             if value == spec.default:
                 detail["reverted_to_default"] = True
         elif reviewed:
-            action, detail = "content_review", {"path": spec.path, "target": spec.target, "kept": value,
-                                                "shipped_then": spec.shipped_then, "shipped_now": spec.default}
+            action, detail = (
+                "content_review",
+                {
+                    "path": spec.path,
+                    "target": spec.target,
+                    "kept": value,
+                    "shipped_then": spec.shipped_then,
+                    "shipped_now": spec.default,
+                },
+            )
         if changed or reviewed:
             if commune is not None:
                 detail["commune"] = commune
             audit.record(session, staff.id, action, spec.key[:128], detail)
             session.flush()
             write_overrides(own, edits, shipped)
-    return {"key": spec.key, "path": spec.path, "old": old, "new": value, "changed": changed,
-            "reviewed": reviewed, "warnings": warnings}
+    return {
+        "key": spec.key,
+        "path": spec.path,
+        "old": old,
+        "new": value,
+        "changed": changed,
+        "reviewed": reviewed,
+        "warnings": warnings,
+    }

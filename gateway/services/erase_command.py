@@ -11,6 +11,7 @@ on every channel: the gateway answers it itself, before anything reaches Rasa.
 The question is the gateway's own (`conversations.gateway_prompt = "erase_confirm"`, as the call-back questions
 are). Words: content/messages.yml `gateway.erase_*` and the `erase_confirm` button set.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,10 @@ BUTTON = "/erase_conversation"  # the payload of the button under the privacy no
 ERASED = "conversation_erased"  # the key of the answer's custom payload once the conversation is deleted
 YES, NO = "yes", "no"
 
-_COMMAND = re.compile(r"\bxoa\s+(?:het\s+|toan\s+bo\s+|ca\s+|lich\s+su\s+)?(?:cuoc\s+|doan\s+|noi\s+dung\s+)?"
-                      r"(?:tro\s+chuyen|hoi\s+thoai|chat)\b")
+_COMMAND = re.compile(
+    r"\bxoa\s+(?:het\s+|toan\s+bo\s+|ca\s+|lich\s+su\s+)?(?:cuoc\s+|doan\s+|noi\s+dung\s+)?"
+    r"(?:tro\s+chuyen|hoi\s+thoai|chat)\b"
+)
 _NEGATED = re.compile(r"\b(?:khong|ko|dung|chua|chang)\s+(?:muon\s+|can\s+)?xoa\b")
 _POLITE = r"(?:\s+(?:a|nhe|nha|di|roi|luon|ngay|giup|giup\s+toi|voi|het|di\s+a))*"
 _YES = re.compile(r"^(?:co|vang|da|u|uh|um|ok|oke|okay|yes|dong\s+y|chac\s+chan|xoa|co\s+xoa|xoa\s+di)" + _POLITE + "$")
@@ -90,14 +93,24 @@ def intercept(svc: Services, sender: str, conv: Any, message_id: int, text: str)
     if answer == NO:
         return _reply(svc, sender, conv, message_id, "erase_cancelled", None)
     with svc.db.session() as session:  # something else: the question is dropped, the message goes on
-        session.execute(update(Conversation).where(Conversation.id == conv.id, Conversation.gateway_prompt == PROMPT)
-                        .values(gateway_prompt=None))
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == conv.id, Conversation.gateway_prompt == PROMPT)
+            .values(gateway_prompt=None)
+        )
     conv.gateway_prompt = None
     return None
 
 
-def _reply(svc: Services, sender: str, conv: Any, message_id: int, key: str, prompt: Optional[str],
-           buttons: Optional[str] = None) -> List[Dict[str, Any]]:
+def _reply(
+    svc: Services,
+    sender: str,
+    conv: Any,
+    message_id: int,
+    key: str,
+    prompt: Optional[str],
+    buttons: Optional[str] = None,
+) -> List[Dict[str, Any]]:
     """Answer the message with a gateway text (and set or clear the gateway's question), in one transaction."""
     with svc.db.session() as session:
         row, message = session.get(Conversation, conv.id), session.get(Message, message_id)

@@ -17,6 +17,7 @@ them), with the raw body and the citizen's Zalo id cleared; rows whose key is ma
 a message id) are deleted. Events still queued are messages sent after the deletion: they start the next
 conversation.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,19 +95,34 @@ def _erase(svc: Services, conv_id: int, by: str) -> Optional[Erased]:
         if conv is None:
             return None
         done = Erased(conversation_id=conv_id, channel=conv.channel, by=by, at=utcnow(), commune_id=conv.commune_id)
-        done.handoffs_closed = session.scalar(select(func.count()).select_from(Handoff).where(
-            Handoff.conversation_id == conv_id, Handoff.status.in_(OPEN)))
+        done.handoffs_closed = session.scalar(
+            select(func.count())
+            .select_from(Handoff)
+            .where(Handoff.conversation_id == conv_id, Handoff.status.in_(OPEN))
+        )
         _delete_rows(session, conv, done)
-        audit.record(session, None, "conversation_erased", target(conv_id), {"channel": done.channel, "by": by},
-                     commune_id=done.commune_id)
+        audit.record(
+            session,
+            None,
+            "conversation_erased",
+            target(conv_id),
+            {"channel": done.channel, "by": by},
+            commune_id=done.commune_id,
+        )
     # Again: a staff action racing with this one (a claim pauses Rasa outside the citizen's turn) may have written
     # an event meanwhile; no message of the conversation can (its turn is held).
     try:
         tracker_writes.delete_senders(svc.settings.tracker_db_url, [sender])
     except SQLAlchemyError as exc:  # the deletion is done; only a racing event could be left
         log.warning("conversation %d: second pass on Rasa's tracker store failed (%s)", conv_id, type(exc).__name__)
-    log.info("conversation %d deleted on request (%s, by %s): %d messages, %d open handoffs closed",
-             conv_id, done.channel, by, done.messages, done.handoffs_closed)
+    log.info(
+        "conversation %d deleted on request (%s, by %s): %d messages, %d open handoffs closed",
+        conv_id,
+        done.channel,
+        by,
+        done.messages,
+        done.handoffs_closed,
+    )
     return done
 
 
@@ -121,21 +137,32 @@ def _delete_rows(session: Session, conv: Conversation, done: Erased) -> None:
     session.execute(delete(ZaloSent).where(ZaloSent.message_id.in_(messages)))
     session.execute(delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoffs)))
     session.execute(delete(Handoff).where(Handoff.conversation_id == conv_id))
-    done.callbacks = session.execute(delete(CallbackRequest).where(
-        CallbackRequest.conversation_id == conv_id)).rowcount or 0
+    done.callbacks = (
+        session.execute(delete(CallbackRequest).where(CallbackRequest.conversation_id == conv_id)).rowcount or 0
+    )
     session.execute(update(Message).where(Message.conversation_id == conv_id).values(reply_to_id=None))
     done.messages = session.execute(delete(Message).where(Message.conversation_id == conv_id)).rowcount or 0
     if conv.channel == "zalo":
         user = conv.external_id
         finished = (ZaloEvent.user_id == user, ZaloEvent.status != "queued")
-        done.zalo_events = session.execute(delete(ZaloEvent).where(
-            *finished, ZaloEvent.msg_id.contains(user, autoescape=True))).rowcount or 0
-        done.zalo_events += session.execute(update(ZaloEvent).where(*finished).values(
-            user_id=None, body=None, error=None)).rowcount or 0
+        done.zalo_events = (
+            session.execute(
+                delete(ZaloEvent).where(*finished, ZaloEvent.msg_id.contains(user, autoescape=True))
+            ).rowcount
+            or 0
+        )
+        done.zalo_events += (
+            session.execute(update(ZaloEvent).where(*finished).values(user_id=None, body=None, error=None)).rowcount
+            or 0
+        )
     session.execute(delete(Conversation).where(Conversation.id == conv_id))
 
 
 def erased_entry(session: Session, conv_id: int) -> Optional[AuditLog]:
     """The audit entry of the conversation's deletion, if it was deleted (for the console's old links)."""
-    return session.scalar(select(AuditLog).where(AuditLog.action == ACTION, AuditLog.target == target(conv_id))
-                          .order_by(AuditLog.id.desc()).limit(1))
+    return session.scalar(
+        select(AuditLog)
+        .where(AuditLog.action == ACTION, AuditLog.target == target(conv_id))
+        .order_by(AuditLog.id.desc())
+        .limit(1)
+    )

@@ -1,4 +1,5 @@
 """Human handoff: bot → waiting → with staff → back to bot, or closed. Every staff action is audited."""
+
 from __future__ import annotations
 
 import logging
@@ -35,18 +36,30 @@ def _visible(staff: Staff, conv: Conversation) -> None:
 
 def open_handoff(session: Session, conv: Conversation) -> Optional[Handoff]:
     """The conversation's handoff that is waiting or claimed, if any."""
-    return session.scalar(select(Handoff).where(Handoff.conversation_id == conv.id, Handoff.status.in_(OPEN))
-                          .order_by(Handoff.id.desc()))
+    return session.scalar(
+        select(Handoff).where(Handoff.conversation_id == conv.id, Handoff.status.in_(OPEN)).order_by(Handoff.id.desc())
+    )
 
 
-def _event(session: Session, handoff: Handoff, kind: str, staff: Optional[Staff] = None,
-           detail: Optional[Dict[str, Any]] = None) -> None:
+def _event(
+    session: Session,
+    handoff: Handoff,
+    kind: str,
+    staff: Optional[Staff] = None,
+    detail: Optional[Dict[str, Any]] = None,
+) -> None:
     session.add(HandoffEvent(handoff=handoff, kind=kind, staff_id=staff.id if staff else None, detail=detail))
 
 
-def request(svc: Services, session: Session, conv: Conversation, payload: Dict[str, Any],
-            reply_to: Optional[Message] = None, now: Optional[datetime] = None,
-            client: Optional[str] = None) -> List[Message]:
+def request(
+    svc: Services,
+    session: Session,
+    conv: Conversation,
+    payload: Dict[str, Any],
+    reply_to: Optional[Message] = None,
+    now: Optional[datetime] = None,
+    client: Optional[str] = None,
+) -> List[Message]:
     """Open a handoff from the bot's payload and tell the citizen, in one message, what happens next
     (gateway/services/handoff_notice.py: staff free, their place and wait, off hours with a call-back offer, an
     outage). One queue entry per conversation: asking again while one is open adds nothing. Over the limit of
@@ -56,10 +69,14 @@ def request(svc: Services, session: Session, conv: Conversation, payload: Dict[s
         return []
     if admission.handoff(svc, client):
         return [add_outbound(session, conv, "system", svc.texts.message("handoff_limited"), reply_to)]
-    handoff = Handoff(conversation=conv, reason=str(payload.get("reason") or "requested")[:16],
-                      flow=payload.get("flow") if payload.get("flow") in ("A", "B") else None,
-                      step=payload.get("step") if isinstance(payload.get("step"), int) else None,
-                      problem=(payload.get("problem") or None), tried=list(payload.get("tried") or []))
+    handoff = Handoff(
+        conversation=conv,
+        reason=str(payload.get("reason") or "requested")[:16],
+        flow=payload.get("flow") if payload.get("flow") in ("A", "B") else None,
+        step=payload.get("step") if isinstance(payload.get("step"), int) else None,
+        problem=(payload.get("problem") or None),
+        tried=list(payload.get("tried") or []),
+    )
     states.requested(conv, handoff)
     session.add(handoff)
     helper = payload.get("helper") is True  # a relative logs in for the account holder: shown on the card
@@ -79,8 +96,14 @@ def take_over(session: Session, conv: Conversation, reason: str, now: Optional[d
     now = now or utcnow()
     current = open_handoff(session, conv)
     if current is None:
-        current = Handoff(conversation=conv, reason=reason[:16], flow=conv.flow, step=conv.step,
-                          problem=conv.problem, tried=list(conv.tried or []))
+        current = Handoff(
+            conversation=conv,
+            reason=reason[:16],
+            flow=conv.flow,
+            step=conv.step,
+            problem=conv.problem,
+            tried=list(conv.tried or []),
+        )
         states.requested(conv, current)
         session.add(current)
         _event(session, current, "requested", detail={"reason": reason})
@@ -129,8 +152,9 @@ def holder_of(handoff: Handoff) -> Optional[Staff]:
     return handoff.claimed_by if handoff.status == HandoffStatus.CLAIMED else None
 
 
-def check_holder(svc: Services, session: Session, handoff: Handoff, staff: Staff, action: str,
-                 reason: Optional[str]) -> None:
+def check_holder(
+    svc: Services, session: Session, handoff: Handoff, staff: Staff, action: str, reason: Optional[str]
+) -> None:
     """Only the holder hands a conversation back or closes its handoff; an admin may act on another one's
     handoff with a reason, recorded (redacted) in the handoff's events and the audit log (`handoff_override`).
     A handoff nobody holds (waiting, returned) is anyone's. HandoffError otherwise, before anything changes."""
@@ -170,8 +194,9 @@ def _reply(svc: Services, session: Session, conv: Conversation, staff: Staff, te
     return message
 
 
-def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff,
-                  reason: Optional[str] = None) -> List[Message]:
+def return_to_bot(
+    svc: Services, session: Session, conv: Conversation, staff: Staff, reason: Optional[str] = None
+) -> List[Message]:
     """Hand the conversation back: Rasa resumes at the same flow and step, and says where the citizen is. Only
     its holder, or an admin with a `reason` (`check_holder`)."""
     _visible(staff, conv)
@@ -179,8 +204,9 @@ def return_to_bot(svc: Services, session: Session, conv: Conversation, staff: St
         return _return_to_bot(svc, session, conv, staff, reason)
 
 
-def _return_to_bot(svc: Services, session: Session, conv: Conversation, staff: Staff,
-                   reason: Optional[str]) -> List[Message]:
+def _return_to_bot(
+    svc: Services, session: Session, conv: Conversation, staff: Staff, reason: Optional[str]
+) -> List[Message]:
     handoff = _with_staff(session, conv)
     check_holder(svc, session, handoff, staff, "return_to_bot", reason)
     svc.rasa.resume(conv.rasa_sender_id)  # raises before anything changes
@@ -196,8 +222,15 @@ def _return_to_bot(svc: Services, session: Session, conv: Conversation, staff: S
     return out
 
 
-def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outcome: str,
-            note: str = "", reason: Optional[str] = None) -> Handoff:
+def resolve(
+    svc: Services,
+    session: Session,
+    handoff_id: int,
+    staff: Staff,
+    outcome: str,
+    note: str = "",
+    reason: Optional[str] = None,
+) -> Handoff:
     """Close a handoff with an outcome; the bot answers again when the citizen next writes. A claimed handoff
     only by its holder, or by an admin with a `reason` (`check_holder`)."""
     if outcome not in OUTCOMES:
@@ -211,8 +244,9 @@ def resolve(svc: Services, session: Session, handoff_id: int, staff: Staff, outc
         return _resolve(svc, session, handoff, staff, outcome, note, reason)
 
 
-def _resolve(svc: Services, session: Session, handoff: Handoff, staff: Staff, outcome: str, note: str,
-             reason: Optional[str]) -> Handoff:
+def _resolve(
+    svc: Services, session: Session, handoff: Handoff, staff: Staff, outcome: str, note: str, reason: Optional[str]
+) -> Handoff:
     check_holder(svc, session, handoff, staff, "resolve", reason)
     conv = handoff.conversation
     if conv.state == ConversationState.WITH_STAFF:
@@ -232,9 +266,13 @@ def sweep_timeouts(svc: Services, session: Session, now: Optional[datetime] = No
     """Offer a call back in conversations that waited longer than the timeout with nobody claiming."""
     now = now or utcnow()
     cutoff = now - timedelta(minutes=svc.settings.handoff_timeout_min)
-    stale = session.scalars(select(Handoff).where(Handoff.status == HandoffStatus.WAITING,
-                                                  Handoff.callback_offered_at.is_(None),
-                                                  Handoff.requested_at < cutoff)).all()
+    stale = session.scalars(
+        select(Handoff).where(
+            Handoff.status == HandoffStatus.WAITING,
+            Handoff.callback_offered_at.is_(None),
+            Handoff.requested_at < cutoff,
+        )
+    ).all()
     for handoff in stale:
         conv = handoff.conversation
         with speaking_for(svc, conv):  # the citizen reads their own commune's words

@@ -1,5 +1,6 @@
 """The refusal of a staff action on a handoff or its call-back (its own module: handoff.py and callbacks.py both
 raise it, and handoff.py calls callbacks.py)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -12,6 +12,7 @@ that, well under 10 s, whatever is down or hanging):
 - redis (only when REDIS_URL is set): reported, but a Redis outage only degrades the gateway (ordering falls back
   to one worker's view, rate limits to per-worker memory), so it does not make /healthz fail.
 """
+
 from __future__ import annotations
 
 import logging

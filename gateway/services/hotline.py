@@ -2,6 +2,7 @@
 record of a call's outcome. A call record holds only codes and numbers (flow, last step, problem, outcome): no
 name, no phone number, no free text. Codes only here: their words for staff are in content/staff.yml.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timezone
@@ -41,13 +42,19 @@ def problem_script(guide: Guide, code: str) -> Dict[str, Any]:
     elif in_person in ("false", "no"):
         in_person = "no"
     return {
-        "code": code, "title": problem.get("title", code), "short": problem.get("short", code),
+        "code": code,
+        "title": problem.get("title", code),
+        "short": problem.get("short", code),
         "say": [guide.fill(line) for line in problem.get("remedy", [])],
         "in_person": in_person,
         "bring": guide.fill(problem["bring"]) if problem.get("bring") else None,
         "last_checked": problem.get("last_checked"),
-        "where": [[flow, n] for flow in FLOWS for n, step in enumerate(guide.steps(flow), start=1)
-                  if code in (step.get("problems") or [])],
+        "where": [
+            [flow, n]
+            for flow in FLOWS
+            for n, step in enumerate(guide.steps(flow), start=1)
+            if code in (step.get("problems") or [])
+        ],
     }
 
 
@@ -59,20 +66,37 @@ def script_view(guide: Guide) -> Dict[str, Any]:
         data = guide.flow(flow)
         steps = guide.steps(flow)
         flows[flow] = {
-            "code": flow, "title": data["title"], "short": data["short"], "intro": guide.fill(data.get("intro", "")),
+            "code": flow,
+            "title": data["title"],
+            "short": data["short"],
+            "intro": guide.fill(data.get("intro", "")),
             "total": len(steps),
-            "steps": [{"n": n, "say": guide.fill(step["text"]), "check": guide.fill(step.get("check", "")),
-                       "illustration": guide.illustration_url(step.get("illustration")),
-                       "problems": list(step.get("problems") or [])[:MAX_PROBLEM_KEYS]}
-                      for n, step in enumerate(steps, start=1)],
+            "steps": [
+                {
+                    "n": n,
+                    "say": guide.fill(step["text"]),
+                    "check": guide.fill(step.get("check", "")),
+                    "illustration": guide.illustration_url(step.get("illustration")),
+                    "problems": list(step.get("problems") or [])[:MAX_PROBLEM_KEYS],
+                }
+                for n, step in enumerate(steps, start=1)
+            ],
         }
     problems = {code: problem_script(guide, code) for code in guide.problem_codes()}
     commune = guide.commune
-    return {"flows": flows, "problems": problems, "outcomes": list(OUTCOMES),
-            "commune": {"name": commune.get("name"), "hotline": commune.get("hotline"),
-                        "working_hours": commune.get("working_hours"), "portal_host": commune.get("portal_host")},
-            "scam": guide.text("scam") if "scam" in guide.messages.get("text", {}) else "",
-            "secret_kinds": dict(guide.messages.get("secret_kinds", {}))}
+    return {
+        "flows": flows,
+        "problems": problems,
+        "outcomes": list(OUTCOMES),
+        "commune": {
+            "name": commune.get("name"),
+            "hotline": commune.get("hotline"),
+            "working_hours": commune.get("working_hours"),
+            "portal_host": commune.get("portal_host"),
+        },
+        "scam": guide.text("scam") if "scam" in guide.messages.get("text", {}) else "",
+        "secret_kinds": dict(guide.messages.get("secret_kinds", {})),
+    }
 
 
 def _int_or_none(value: Any) -> Optional[int]:
@@ -107,8 +131,9 @@ def clean_call(guide: Guide, flow: Any, last_step: Any, problem: Any, outcome: A
     return {"flow": flow, "last_step": step, "problem": problem, "outcome": outcome}
 
 
-def record_call(session: Session, guide: Guide, staff: Staff, flow: Any, last_step: Any, problem: Any,
-                outcome: Any) -> HotlineCall:
+def record_call(
+    session: Session, guide: Guide, staff: Staff, flow: Any, last_step: Any, problem: Any, outcome: Any
+) -> HotlineCall:
     """Store a call's outcome (and an audit entry with the same codes)."""
     fields = clean_call(guide, flow, last_step, problem, outcome)
     call = HotlineCall(staff_id=staff.id, commune_id=staff.commune_id, **fields)  # the staff member's commune
@@ -122,21 +147,35 @@ def calls_today(session: Session, staff: Staff, now: Optional[datetime] = None) 
     """How many calls this staff member recorded today (Vietnam time)."""
     local = (now or datetime.now(TZ)).astimezone(TZ)
     start = datetime.combine(local.date(), time.min, TZ).astimezone(timezone.utc)
-    return session.scalar(select(func.count()).select_from(HotlineCall)
-                          .where(HotlineCall.staff_id == staff.id, HotlineCall.created_at >= start)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(HotlineCall)
+            .where(HotlineCall.staff_id == staff.id, HotlineCall.created_at >= start)
+        )
+        or 0
+    )
 
 
 def call_view(guide: Guide, call: HotlineCall, outcomes: Mapping[str, str]) -> Dict[str, Any]:
     """A stored call as plain data; `outcomes` names the outcome codes (content/staff.yml `outcomes`)."""
-    return {"id": call.id, "flow": call.flow, "last_step": call.last_step, "problem": call.problem,
-            "problem_title": (guide.problem(call.problem) or {}).get("title") if call.problem else None,
-            "outcome": call.outcome, "outcome_label": outcomes.get(call.outcome, call.outcome),
-            "at": call.created_at.isoformat() if call.created_at else None}
+    return {
+        "id": call.id,
+        "flow": call.flow,
+        "last_step": call.last_step,
+        "problem": call.problem,
+        "problem_title": (guide.problem(call.problem) or {}).get("title") if call.problem else None,
+        "outcome": call.outcome,
+        "outcome_label": outcomes.get(call.outcome, call.outcome),
+        "at": call.created_at.isoformat() if call.created_at else None,
+    }
 
 
-def recent_calls(session: Session, guide: Guide, staff: Staff, outcomes: Mapping[str, str],
-                 limit: int = 5) -> List[Dict[str, Any]]:
+def recent_calls(
+    session: Session, guide: Guide, staff: Staff, outcomes: Mapping[str, str], limit: int = 5
+) -> List[Dict[str, Any]]:
     """This staff member's latest call records (`outcomes` as for call_view)."""
-    rows = session.scalars(select(HotlineCall).where(HotlineCall.staff_id == staff.id)
-                           .order_by(HotlineCall.id.desc()).limit(limit))
+    rows = session.scalars(
+        select(HotlineCall).where(HotlineCall.staff_id == staff.id).order_by(HotlineCall.id.desc()).limit(limit)
+    )
     return [call_view(guide, c, outcomes) for c in rows]

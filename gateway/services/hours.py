@@ -1,4 +1,5 @@
 """Working hours and holidays: is a person available now?"""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta

@@ -15,6 +15,7 @@ failure the citizen is told about (503, retryable, with the hotline), never a si
 an unanswered attempt in its tracker: on the retry it is undone with Rasa's `rewind` before the message is sent
 again, so that the dialogue history the policies see holds the message once.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 
 CHANNELS = ("rest", "widget", "zalo")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
-MAX_SEQ = 2 ** 53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
+MAX_SEQ = 2**53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
 YES, NO = "affirm", "deny"
 SATISFACTION = {"/satisfied": YES, "/not_satisfied": NO}  # the buttons of the question after a resolved handoff
 
@@ -94,8 +95,9 @@ def validate(svc: Services, inbound: Inbound) -> str:
         raise reject(400, "bad_sender")
     if not isinstance(inbound.text, str):
         raise reject(400, "bad_message")
-    if inbound.key is not None and (not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128
-                                    or not inbound.key.isprintable()):
+    if inbound.key is not None and (
+        not isinstance(inbound.key, str) or not 0 < len(inbound.key) <= 128 or not inbound.key.isprintable()
+    ):
         raise reject(400, "bad_key")
     text = clean_text(inbound.text)
     if not text:
@@ -122,48 +124,104 @@ def _handle(svc: Services, inbound: Inbound, text: str) -> List[Dict[str, Any]]:
     except OutOfOrder as exc:  # its predecessor has not come: refused at once, nothing stored, the retry goes on
         raise Rejected(409, "sequence_gap", svc.texts.rejected("sequence_gap"), retry_after=1) from exc
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
-        log.warning("a %s conversation stayed busy for %.0f s: message refused as retryable", inbound.channel,
-                    svc.settings.order_wait_s)
+        log.warning(
+            "a %s conversation stayed busy for %.0f s: message refused as retryable",
+            inbound.channel,
+            svc.settings.order_wait_s,
+        )
         raise BotUnavailable(svc.texts.rejected("busy"), code="busy", retry_after=5) from exc
 
 
 # The per-message statements, built once and run on the driver's cursor (gateway.hot_sql: SQLAlchemy's SQL and
 # type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
-_CONVERSATION_COLUMNS = ("id", "channel", "state", "gateway_prompt", "rasa_sender_id", "privacy_notice_at",
-                         "commune_id") + _SLOT_FIELDS
+_CONVERSATION_COLUMNS = (
+    "id",
+    "channel",
+    "state",
+    "gateway_prompt",
+    "rasa_sender_id",
+    "privacy_notice_at",
+    "commune_id",
+) + _SLOT_FIELDS
 # the conversation, and the message already stored under this Idempotency-Key if any, in one query
-_FIND_CONVERSATION = select(*(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
-                            Message.id.label("found_id"), Message.status.label("found_status")).select_from(
-    Conversation.__table__.outerjoin(Message.__table__, and_(Message.conversation_id == Conversation.id,
-                                                             Message.idempotency_key == bindparam("key")))).where(
-    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
-_INBOUND_COLUMNS = ("conversation_id", "direction", "author", "text", "sensitive", "idempotency_key", "status",
-                    "created_at")
+_FIND_CONVERSATION = (
+    select(
+        *(getattr(Conversation, c) for c in _CONVERSATION_COLUMNS),
+        Message.id.label("found_id"),
+        Message.status.label("found_status"),
+    )
+    .select_from(
+        Conversation.__table__.outerjoin(
+            Message.__table__,
+            and_(Message.conversation_id == Conversation.id, Message.idempotency_key == bindparam("key")),
+        )
+    )
+    .where(Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
+)
+_INBOUND_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "author",
+    "text",
+    "sensitive",
+    "idempotency_key",
+    "status",
+    "created_at",
+)
 _INSERT_INBOUND = insert(Message.__table__).values({c: bindparam(c) for c in _INBOUND_COLUMNS}).returning(Message.id)
-_REPLY_COLUMNS = ("conversation_id", "direction", "author", "text", "data", "reply_to_id", "staff_id", "delivery",
-                  "created_at")  # the keys of messages.outbound_values
+_REPLY_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "author",
+    "text",
+    "data",
+    "reply_to_id",
+    "staff_id",
+    "delivery",
+    "created_at",
+)  # the keys of messages.outbound_values
 _INSERT_REPLY = insert(Message.__table__).values({c: bindparam(c) for c in _REPLY_COLUMNS})
-_TOUCH_CONVERSATION = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
-    last_message_at=bindparam("now"))
+_TOUCH_CONVERSATION = (
+    update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(last_message_at=bindparam("now"))
+)
 _ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
 # after the bot answered (`_after_bot_turn` in SQL): state and prompt as they are now (staff may have acted
 # meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
-_SAVE_SUMMARY = update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(
-    last_message_at=bindparam("now"), gateway_prompt=None,
-    state=case((Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
-               else_=Conversation.state),  # states.bot_answered, in SQL
-    **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS})
+_SAVE_SUMMARY = (
+    update(Conversation.__table__)
+    .where(Conversation.id == bindparam("conv"))
+    .values(
+        last_message_at=bindparam("now"),
+        gateway_prompt=None,
+        state=case(
+            (Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
+            else_=Conversation.state,
+        ),  # states.bot_answered, in SQL
+        **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS},
+    )
+)
 
 
 # the conversation's latest citizen message before this one (a retry of this one is not "before")
-_LATEST = select(Message.id, Message.text, Message.sensitive, Conversation.rasa_sender_id).select_from(
-    Conversation.__table__.join(Message.__table__, Message.conversation_id == Conversation.id)).where(
-    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"),
-    Message.direction == "in", Message.author == "citizen").order_by(Message.id.desc()).limit(1)
+_LATEST = (
+    select(Message.id, Message.text, Message.sensitive, Conversation.rasa_sender_id)
+    .select_from(Conversation.__table__.join(Message.__table__, Message.conversation_id == Conversation.id))
+    .where(
+        Conversation.channel == bindparam("channel"),
+        Conversation.external_id == bindparam("sender"),
+        Message.direction == "in",
+        Message.author == "citizen",
+    )
+    .order_by(Message.id.desc())
+    .limit(1)
+)
 _PREVIOUS = _LATEST.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
-_MASK_PREVIOUS = update(Message.__table__).where(Message.id == bindparam("message")).values(
-    text=bindparam("masked"), sensitive=bindparam("kinds"))
+_MASK_PREVIOUS = (
+    update(Message.__table__)
+    .where(Message.id == bindparam("message"))
+    .values(text=bindparam("masked"), sensitive=bindparam("kinds"))
+)
 
 
 def _previous(svc: Services, channel: str, sender: str, key: Optional[str]):
@@ -184,8 +242,14 @@ def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str
         return svc.redactor.redact(text).text  # Rasa's store is down: the queued text alone is masked now
     if getattr(redaction, "previous_id", None) is not None:
         with svc.db.hot.transaction(write=True) as db:
-            db.execute(_MASK_PREVIOUS, {"message": redaction.previous_id, "masked": redaction.previous_text,
-                                        "kinds": redaction.previous_kinds})
+            db.execute(
+                _MASK_PREVIOUS,
+                {
+                    "message": redaction.previous_id,
+                    "masked": redaction.previous_text,
+                    "kinds": redaction.previous_kinds,
+                },
+            )
     return redaction.text
 
 
@@ -201,13 +265,24 @@ def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optiona
     kinds = sorted(set(previous.sensitive or []) | {kind for kind, _, _ in redaction.previous_spans})
     store = svc.tracker_store
     try:
-        retro_mask.mask_tracker_event(store.engine if store is not None and store.available() else None,
-                                      previous.rasa_sender_id, previous.id, redaction.previous_text, kinds)
+        retro_mask.mask_tracker_event(
+            store.engine if store is not None and store.available() else None,
+            previous.rasa_sender_id,
+            previous.id,
+            redaction.previous_text,
+            kinds,
+        )
     except retro_mask.RetroMaskError as exc:
         log.error("an earlier message of a %s conversation could not be masked in Rasa's store: %s", channel, exc)
         raise BotUnavailable(svc.texts.text("bot_unavailable")) from exc
-    return SimpleNamespace(text=redaction.text, kinds=redaction.kinds, spans=redaction.spans,
-                           previous_text=redaction.previous_text, previous_id=previous.id, previous_kinds=kinds)
+    return SimpleNamespace(
+        text=redaction.text,
+        kinds=redaction.kinds,
+        spans=redaction.spans,
+        previous_text=redaction.previous_text,
+        previous_id=previous.id,
+        previous_kinds=kinds,
+    )
 
 
 def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> List[Dict[str, Any]]:
@@ -223,8 +298,9 @@ def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> Li
         return _answer(svc, inbound, text, redaction, row, conv, message_id)
 
 
-def _answer(svc: Services, inbound: Inbound, text: str, redaction, row, conv: SimpleNamespace,
-            message_id: int) -> List[Dict[str, Any]]:
+def _answer(
+    svc: Services, inbound: Inbound, text: str, redaction, row, conv: SimpleNamespace, message_id: int
+) -> List[Dict[str, Any]]:
     """The stored message answered: by the gateway itself (erasure, its own questions), the bot, or staff."""
     # "xóa cuộc trò chuyện" and the answer to its question are the gateway's own, never sent to Rasa
     own = erase_command.intercept(svc, inbound.sender, conv, message_id, redaction.text)
@@ -241,20 +317,27 @@ def _answer(svc: Services, inbound: Inbound, text: str, redaction, row, conv: Si
     slots: Dict[str, Any] = {}
     notice = False  # whether this answer carries the privacy notice (a conversation's first answer)
     if state != ConversationState.WITH_STAFF and answer is None:
-        metadata = {"channel": inbound.channel, "sensitive": redaction.kinds, METADATA_KEY: message_id,
-                    **_commune_metadata(svc, conv.commune_id)}
+        metadata = {
+            "channel": inbound.channel,
+            "sensitive": redaction.kinds,
+            METADATA_KEY: message_id,
+            **_commune_metadata(svc, conv.commune_id),
+        }
         if outage and outage.get("on"):
             metadata["outage_notice"] = outage.get("text") or svc.texts.text("outage_default")
-        rasa_replies, slots = _ask_rasa(svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id,
-                                        retry)
+        rasa_replies, slots = _ask_rasa(
+            svc, sender, inbound.sender, redaction.text, metadata, message_id, conv_id, retry
+        )
         notice = privacy_notice.add(svc, conv, inbound.channel, rasa_replies)
 
     if answer is None and rasa_replies is not None and not any(_handoff_of(r) for r in rasa_replies):
-        return privacy_notice.given(svc, conv_id, notice, _store_bot_replies(svc, conv, message_id, inbound,
-                                                                             rasa_replies, slots))
+        return privacy_notice.given(
+            svc, conv_id, notice, _store_bot_replies(svc, conv, message_id, inbound, rasa_replies, slots)
+        )
     with svc.db.session() as session:
-        message = session.scalar(select(Message).options(joinedload(Message.conversation))
-                                 .where(Message.id == message_id))  # one query for both
+        message = session.scalar(
+            select(Message).options(joinedload(Message.conversation)).where(Message.id == message_id)
+        )  # one query for both
         conv = message.conversation
         out: List[Message] = []
         if answer is not None:
@@ -290,30 +373,54 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
     for _ in range(2):
         with svc.db.hot.transaction(write=True) as db:
             row = db.first(_FIND_CONVERSATION, where)
-            if row is not None and inbound.commune is not None and row.commune_id is not None \
-                    and row.commune_id != inbound.commune.id:
+            if (
+                row is not None
+                and inbound.commune is not None
+                and row.commune_id is not None
+                and row.commune_id != inbound.commune.id
+            ):
                 raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
             if row is not None:
                 message_id = row.found_id
                 if message_id is None and getattr(redaction, "previous_id", None) is not None:
-                    db.execute(_MASK_PREVIOUS, {"message": redaction.previous_id, "masked": redaction.previous_text,
-                                                "kinds": redaction.previous_kinds})
+                    db.execute(
+                        _MASK_PREVIOUS,
+                        {
+                            "message": redaction.previous_id,
+                            "masked": redaction.previous_text,
+                            "kinds": redaction.previous_kinds,
+                        },
+                    )
                 if message_id is None:
-                    message_id = db.first(_INSERT_INBOUND, {
-                        "conversation_id": row.id, "direction": "in", "author": "citizen", "text": redaction.text,
-                        "sensitive": redaction.kinds or None, "idempotency_key": inbound.key, "status": "received",
-                        "created_at": now})[0]
+                    message_id = db.first(
+                        _INSERT_INBOUND,
+                        {
+                            "conversation_id": row.id,
+                            "direction": "in",
+                            "author": "citizen",
+                            "text": redaction.text,
+                            "sensitive": redaction.kinds or None,
+                            "idempotency_key": inbound.key,
+                            "status": "received",
+                            "created_at": now,
+                        },
+                    )[0]
                 if row.found_status != "answered":
                     db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
                 return row, message_id
         wait = admission.new_conversation(svc, inbound.client)  # first contact: within the address's limit?
         if wait:
-            raise Rejected(429, "too_many_conversations", svc.texts.rejected(
-                "too_many_conversations", minutes=-(-wait // 60)), retry_after=wait)
+            raise Rejected(
+                429,
+                "too_many_conversations",
+                svc.texts.rejected("too_many_conversations", minutes=-(-wait // 60)),
+                retry_after=wait,
+            )
         commune = inbound.commune or svc.communes.default()
         with svc.db.session() as session:  # first contact: the conversation is created, then read as above
-            get_or_create_conversation(session, inbound.channel, inbound.sender,
-                                       commune.id if commune is not None else None)
+            get_or_create_conversation(
+                session, inbound.channel, inbound.sender, commune.id if commune is not None else None
+            )
     raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit
 
 
@@ -324,8 +431,14 @@ def _handoff_of(reply: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     return payload if isinstance(payload, dict) else None
 
 
-def _store_bot_replies(svc: Services, conv: SimpleNamespace, message_id: int, inbound: Inbound,
-                       replies: List[Dict[str, Any]], slots: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _store_bot_replies(
+    svc: Services,
+    conv: SimpleNamespace,
+    message_id: int,
+    inbound: Inbound,
+    replies: List[Dict[str, Any]],
+    slots: Dict[str, Any],
+) -> List[Dict[str, Any]]:
     """The common case (the bot answered, no handoff): replies in one INSERT, the message answered, the
     conversation's summary updated, in one transaction without the ORM; the same rows and values as the ORM path
     above. `conv` is the copy read before Rasa."""
@@ -362,8 +475,11 @@ def _undo_unanswered(svc: Services, sender: str, message_id: int, conv_id: int, 
     it would undo another turn too: then the message is sent again as it is. BotUnavailable if Rasa cannot be
     asked (nothing is sent)."""
     if not rewindable:
-        log.warning("message %s: Rasa holds an unanswered attempt that is not its latest turn after a listen; "
-                    "sent again without undoing it", message_id)
+        log.warning(
+            "message %s: Rasa holds an unanswered attempt that is not its latest turn after a listen; "
+            "sent again without undoing it",
+            message_id,
+        )
         return
     try:
         svc.rasa.rewind(sender)
@@ -372,8 +488,16 @@ def _undo_unanswered(svc: Services, sender: str, message_id: int, conv_id: int, 
     log.info("message %s: Rasa's unanswered attempt undone (rewind) before it is sent again", message_id)
 
 
-def _ask_rasa(svc: Services, sender: str, recipient: str, text: str, metadata: Dict[str, Any], message_id: int,
-              conv_id: int, retry: bool):
+def _ask_rasa(
+    svc: Services,
+    sender: str,
+    recipient: str,
+    text: str,
+    metadata: Dict[str, Any],
+    message_id: int,
+    conv_id: int,
+    retry: bool,
+):
     """The bot's replies and slots for this message, exactly once: (replies, slots) or BotUnavailable."""
     store = svc.tracker_store
     use_store = store is not None and store.available()
@@ -406,8 +530,7 @@ def _ask_rasa(svc: Services, sender: str, recipient: str, text: str, metadata: D
         raise _fail(svc, message_id, conv_id, f"{exc}: Rasa may be answering from an in-memory tracker") from exc
     if not turn.found:
         svc.health_cache.pop("tracker_store_ok_at", None)
-        raise _fail(svc, message_id, conv_id, "Rasa did not store the turn in its tracker store "
-                                                "(in-memory fallback?)")
+        raise _fail(svc, message_id, conv_id, "Rasa did not store the turn in its tracker store (in-memory fallback?)")
     return replies, turn.slots
 
 
@@ -450,31 +573,50 @@ def _prompt_answer(svc: Services, prompt: str, redaction) -> Optional[str]:
     return intent if intent in (YES, NO) else None
 
 
-def _apply_prompt(svc: Services, session, conv: Conversation, message: Message, prompt: str, answer: str,
-                  redaction, original: str) -> List[Message]:
+def _apply_prompt(
+    svc: Services, session, conv: Conversation, message: Message, prompt: str, answer: str, redaction, original: str
+) -> List[Message]:
     """The call-back dialogue: offer → explicit consent → phone number (stored apart) → confirmation."""
     texts = svc.texts
     if prompt == "satisfaction":  # asked once: any answer ends the question
         conv.gateway_prompt = None
         satisfaction.record(session, conv, answer == YES)
-        return [add_outbound(session, conv, "system",
-                             texts.message("satisfaction_yes" if answer == YES else "satisfaction_no"), message)]
+        return [
+            add_outbound(
+                session,
+                conv,
+                "system",
+                texts.message("satisfaction_yes" if answer == YES else "satisfaction_no"),
+                message,
+            )
+        ]
     if answer == NO:
         conv.gateway_prompt = None
         return [add_outbound(session, conv, "system", texts.message("callback_declined"), message)]
     if prompt == "callback_offer" and answer == YES:
         conv.gateway_prompt = "callback_consent"
-        return [add_outbound(session, conv, "system",
-                             texts.message("callback_consent", "consent", days=svc.settings.retention_days),
-                             message)]
+        return [
+            add_outbound(
+                session,
+                conv,
+                "system",
+                texts.message("callback_consent", "consent", days=svc.settings.retention_days),
+                message,
+            )
+        ]
     if prompt == "callback_consent" and answer == YES:
         conv.gateway_prompt = "callback_phone"
         return [add_outbound(session, conv, "system", texts.message("callback_ask_phone"), message)]
     if prompt == "callback_phone" and answer == "phone":
         kind, start, end = next(span for span in redaction.spans if span[0] == "phone")
         phone = secrets.digits_of(original[start:end])  # "không chín…", full-width digits: as ASCII digits
-        session.add(CallbackRequest(conversation_id=conv.id, phone=phone,
-                                    consent_text=texts.text("callback_consent", days=svc.settings.retention_days)))
+        session.add(
+            CallbackRequest(
+                conversation_id=conv.id,
+                phone=phone,
+                consent_text=texts.text("callback_consent", days=svc.settings.retention_days),
+            )
+        )
         open_handoff = handoff.open_handoff(session, conv)
         if open_handoff is not None:
             handoff._event(session, open_handoff, "callback_requested")

@@ -1,5 +1,6 @@
 """Why a citizen's message is refused or must be sent again (its own module: the inbound pipeline and the
 commands it hands a message to, such as erase_command, both raise them)."""
+
 from __future__ import annotations
 
 __all__ = ["BotUnavailable", "Rejected"]

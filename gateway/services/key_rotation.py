@@ -6,6 +6,7 @@ read the new one. Staff log in again. What it keeps: the Zalo OA's tokens, seale
 or the generated `zalo_token_key`); tokens still sealed under the old SECRET_KEY are sealed under that key first.
 A SECRET_KEY set in the environment is changed there instead (the command refuses, and says so).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,8 +34,9 @@ def _reseal_zalo_tokens(svc: Services) -> None:
 
     settings = svc.settings
     if not settings.zalo_token_key:
-        raise ConfigError("the Zalo tokens have no key of their own (ZALO_TOKEN_KEY): rotating SECRET_KEY would "
-                          "make them unreadable")
+        raise ConfigError(
+            "the Zalo tokens have no key of their own (ZALO_TOKEN_KEY): rotating SECRET_KEY would make them unreadable"
+        )
     seal = TokenSeal(settings.secret_key, settings.zalo_token_key)
     with svc.db.session() as session:
         for row in session.scalars(select(ZaloToken)):
@@ -50,8 +52,10 @@ def _reseal_zalo_tokens(svc: Services) -> None:
 def rotate_secret_key(svc: Services) -> Rotated:
     """Replace the generated SECRET_KEY and end every staff session (ConfigError when the key is not generated)."""
     if svc.settings.key_sources.get("secret_key") != "file":
-        raise ConfigError("SECRET_KEY is set in the environment: put a new value there and restart the gateway "
-                          "(every staff session ends then)")
+        raise ConfigError(
+            "SECRET_KEY is set in the environment: put a new value there and restart the gateway "
+            "(every staff session ends then)"
+        )
     _reseal_zalo_tokens(svc)
     path = keys.rotate(svc.settings)
     with svc.db.session() as session:

@@ -15,6 +15,7 @@
 The per-address limit of every login attempt (RATE_LIMIT_LOGIN_IP) stays in gateway/rate_limits.py; RATE_LIMITS=off
 switches this off too. Audit entries are the login view's (gateway/services/staff_login.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,9 @@ def name_hash(secret_key: str, typed: str) -> str:
     """A keyed hash (HMAC-SHA256 under SECRET_KEY) of a typed user name: the same name gives the same hash, and
     nobody without the key can test a guess (a password typed as the name) against it."""
     name = (typed or "").strip().lower()[:256]
-    return hmac.new(secret_key.encode("utf-8"), b"login-name:" + name.encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()[:32]
+    return hmac.new(
+        secret_key.encode("utf-8"), b"login-name:" + name.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()[:32]
 
 
 def subject_of(staff: Optional[Staff], secret_key: str, typed: str) -> str:
@@ -67,28 +69,34 @@ class Wait:
 
 
 def _row(session: Session, scope: str, subject: str, address: str) -> Optional[LoginThrottle]:
-    return session.scalar(select(LoginThrottle).where(LoginThrottle.scope == scope, LoginThrottle.subject == subject,
-                                                      LoginThrottle.address == address))
+    return session.scalar(
+        select(LoginThrottle).where(
+            LoginThrottle.scope == scope, LoginThrottle.subject == subject, LoginThrottle.address == address
+        )
+    )
 
 
-def _row_for_update(session: Session, scope: str, subject: str, address: str, staff_id: Optional[int],
-                    now: datetime) -> LoginThrottle:
+def _row_for_update(
+    session: Session, scope: str, subject: str, address: str, staff_id: Optional[int], now: datetime
+) -> LoginThrottle:
     row = _row(session, scope, subject, address)
     if row is not None and now - _aware(row.last_failure_at) > FORGET:
         row.failures, row.blocked_until = 0, None
     if row is None:
         try:
             with session.begin_nested():
-                row = LoginThrottle(scope=scope, subject=subject, address=address, staff_id=staff_id, failures=0,
-                                    last_failure_at=now)
+                row = LoginThrottle(
+                    scope=scope, subject=subject, address=address, staff_id=staff_id, failures=0, last_failure_at=now
+                )
                 session.add(row)
         except IntegrityError:  # another request added it meanwhile
             row = _row(session, scope, subject, address)
     return row
 
 
-def waiting(session: Session, subject: str, address: str, known_address: bool,
-            now: Optional[datetime] = None) -> Optional[Wait]:
+def waiting(
+    session: Session, subject: str, address: str, known_address: bool, now: Optional[datetime] = None
+) -> Optional[Wait]:
     """The wait this attempt must still do, or None: its address's, then the account's (not for a known address)."""
     now = now or utcnow()
     checks = [("pair", address)] + ([] if known_address or not subject.startswith("staff:") else [("account", "")])
@@ -100,8 +108,14 @@ def waiting(session: Session, subject: str, address: str, known_address: bool,
     return None
 
 
-def failed(session: Session, settings: Settings, subject: str, staff_id: Optional[int], address: str,
-           now: Optional[datetime] = None) -> LoginThrottle:
+def failed(
+    session: Session,
+    settings: Settings,
+    subject: str,
+    staff_id: Optional[int],
+    address: str,
+    now: Optional[datetime] = None,
+) -> LoginThrottle:
     """Count a failure of `subject` from `address`; the pair's row (its failures and the wait it starts now)."""
     now = now or utcnow()
     session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < now - FORGET))
@@ -122,8 +136,11 @@ def failed(session: Session, settings: Settings, subject: str, staff_id: Optiona
 
 def succeeded(session: Session, subject: str, address: str) -> None:
     """The right password from `address`: its count for the account starts over."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.scope == "pair", LoginThrottle.subject == subject,
-                                                LoginThrottle.address == address))
+    session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.scope == "pair", LoginThrottle.subject == subject, LoginThrottle.address == address
+        )
+    )
 
 
 def unlock(session: Session, staff_id: int) -> int:
@@ -134,7 +151,14 @@ def unlock(session: Session, staff_id: int) -> int:
 def delays(session: Session, now: Optional[datetime] = None) -> List[LoginThrottle]:
     """The accounts' counts that imposed a wait within FORGET (over or not: the admin's page), newest first."""
     now = now or utcnow()
-    return list(session.scalars(select(LoginThrottle).where(LoginThrottle.staff_id.is_not(None),
-                                                            LoginThrottle.blocked_until.is_not(None),
-                                                            LoginThrottle.last_failure_at >= now - FORGET)
-                                .order_by(LoginThrottle.last_failure_at.desc())))
+    return list(
+        session.scalars(
+            select(LoginThrottle)
+            .where(
+                LoginThrottle.staff_id.is_not(None),
+                LoginThrottle.blocked_until.is_not(None),
+                LoginThrottle.last_failure_at >= now - FORGET,
+            )
+            .order_by(LoginThrottle.last_failure_at.desc())
+        )
+    )

@@ -10,6 +10,7 @@ a role change and disabling the account end every session of the account (`end_a
 Ended records are kept KEEP (the addresses an account logged in from are how gateway/services/login_guard.py knows
 its owner's desk), then deleted at the next login.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,14 +42,23 @@ def account_mark(staff: Staff) -> str:
     return hashlib.sha256(f"{staff.password_hash}|{staff.role}".encode("utf-8")).hexdigest()[:32]
 
 
-def start(session: Session, staff: Staff, address: Optional[str], user_agent: Optional[str],
-          now: Optional[datetime] = None) -> str:
+def start(
+    session: Session, staff: Staff, address: Optional[str], user_agent: Optional[str], now: Optional[datetime] = None
+) -> str:
     """A new session of `staff`; returns the id for the cookie (only its hash is stored)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_hash=_hash(token), staff_id=staff.id, account=account_mark(staff),
-                             address=(address or "")[:64] or None, user_agent=(user_agent or "")[:200] or None,
-                             created_at=now, last_seen_at=now))
+    session.add(
+        StaffSession(
+            token_hash=_hash(token),
+            staff_id=staff.id,
+            account=account_mark(staff),
+            address=(address or "")[:64] or None,
+            user_agent=(user_agent or "")[:200] or None,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     session.execute(delete(StaffSession).where(StaffSession.ended_at < now - KEEP))
     return token
 
@@ -65,8 +75,9 @@ def _dead_reason(record: StaffSession, staff: Staff, settings: Settings, now: da
     return None
 
 
-def check(session: Session, token: Optional[str], staff: Staff, settings: Settings,
-          now: Optional[datetime] = None) -> Optional[StaffSession]:
+def check(
+    session: Session, token: Optional[str], staff: Staff, settings: Settings, now: Optional[datetime] = None
+) -> Optional[StaffSession]:
     """The live record of this cookie's session for `staff` (its use noted), or None; a record found dead is
     ended with the reason."""
     if not token or not isinstance(token, str):
@@ -84,16 +95,20 @@ def check(session: Session, token: Optional[str], staff: Staff, settings: Settin
     return record
 
 
-def end_all(session: Session, staff_id: int, reason: str, now: Optional[datetime] = None,
-            keep: Optional[int] = None) -> int:
+def end_all(
+    session: Session, staff_id: int, reason: str, now: Optional[datetime] = None, keep: Optional[int] = None
+) -> int:
     """End every live session of an account (but `keep`, the session of the person making the change to their own
     account, which then remembers the account as it is now); how many ended."""
     query = update(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
     if keep is not None:
         query = query.where(StaffSession.id != keep)
         staff = session.get(Staff, staff_id)
-        session.execute(update(StaffSession).where(StaffSession.id == keep, StaffSession.staff_id == staff_id)
-                        .values(account=account_mark(staff)))
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.id == keep, StaffSession.staff_id == staff_id)
+            .values(account=account_mark(staff))
+        )
     return session.execute(query.values(ended_at=now or utcnow(), end_reason=reason)).rowcount or 0
 
 
@@ -108,16 +123,21 @@ def end_one(session: Session, record_id: int, reason: str, now: Optional[datetim
 
 def end_everyone(session: Session, reason: str = "rotated", now: Optional[datetime] = None) -> int:
     """End every live session of every account; how many there were."""
-    result = session.execute(update(StaffSession).where(StaffSession.ended_at.is_(None))
-                             .values(ended_at=now or utcnow(), end_reason=reason))
+    result = session.execute(
+        update(StaffSession).where(StaffSession.ended_at.is_(None)).values(ended_at=now or utcnow(), end_reason=reason)
+    )
     return result.rowcount or 0
 
 
 def active(session: Session, settings: Settings, now: Optional[datetime] = None) -> List[StaffSession]:
     """The live sessions (their accounts loaded), by account then age."""
     now = now or utcnow()
-    records = session.scalars(select(StaffSession).join(Staff).where(StaffSession.ended_at.is_(None))
-                              .order_by(Staff.username, StaffSession.created_at)).all()
+    records = session.scalars(
+        select(StaffSession)
+        .join(Staff)
+        .where(StaffSession.ended_at.is_(None))
+        .order_by(Staff.username, StaffSession.created_at)
+    ).all()
     return [r for r in records if _dead_reason(r, r.staff, settings, now) is None]
 
 
@@ -125,5 +145,6 @@ def known_address(session: Session, staff_id: int, address: Optional[str]) -> bo
     """Whether the account logged in from this address (within KEEP)."""
     if not address:
         return False
-    return bool(session.scalar(select(exists().where(StaffSession.staff_id == staff_id,
-                                                     StaffSession.address == address[:64]))))
+    return bool(
+        session.scalar(select(exists().where(StaffSession.staff_id == staff_id, StaffSession.address == address[:64])))
+    )

@@ -22,6 +22,7 @@ Every wait is bounded (ORDER_WAIT_S): a message that cannot get its turn gets `B
 503, never a silent drop. A process killed while holding a turn (kill -9) loses it within `lease_s`: the
 holder's lease is refreshed by a heartbeat thread, and a queue head whose lease expired is skipped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -105,8 +106,13 @@ class ConversationLocks:
                     self._gaps.popitem(last=False)
             if now - seen[1] < self.gap_wait_s:
                 raise OutOfOrder(key, seq)
-            log.warning("message %d of a conversation came without %d..%d for %.1f s: it goes on",
-                        seq, last + 1, seq - 1, self.gap_wait_s)
+            log.warning(
+                "message %d of a conversation came without %d..%d for %.1f s: it goes on",
+                seq,
+                last + 1,
+                seq - 1,
+                self.gap_wait_s,
+            )
         if last is None or seq > last:  # unknown, next, or past a gap; a retry / an old number: in arrival order
             self._last_seq[key] = seq
             self._gaps.pop(key, None)
@@ -175,13 +181,13 @@ class RedisConversationLocks(ConversationLocks):
     PREFIX = "vneid:turn:"
     SEQ_TTL_MS = 24 * 3600 * 1000  # a conversation's last number is forgotten after a day without messages
 
-    def __init__(self, url: str, wait_s: float = 30.0, lease_s: float = 10.0, poll_s: float = 0.005,
-                 gap_wait_s: float = 2.0) -> None:
+    def __init__(
+        self, url: str, wait_s: float = 30.0, lease_s: float = 10.0, poll_s: float = 0.005, gap_wait_s: float = 2.0
+    ) -> None:
         super().__init__(wait_s, gap_wait_s)
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2,
-                                          health_check_interval=30)
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30)
         self.lease_ms = int(lease_s * 1000)
         self.poll_s = poll_s
         self._acquire = self.redis.register_script(_ACQUIRE)
@@ -241,8 +247,9 @@ class RedisConversationLocks(ConversationLocks):
             except Exception as exc:  # noqa: BLE001 - the lease expires by itself
                 log.warning("turn release failed: %s", type(exc).__name__)
 
-    def _enqueue_and_wait(self, key: str, token: str, queue: str, prefix: str, deadline: float,
-                          seq: Optional[int] = None) -> bool:
+    def _enqueue_and_wait(
+        self, key: str, token: str, queue: str, prefix: str, deadline: float, seq: Optional[int] = None
+    ) -> bool:
         """True when the shared turn is held; False when Redis is unreachable (in-process turn only)."""
         import redis
 
@@ -255,10 +262,19 @@ class RedisConversationLocks(ConversationLocks):
             while True:
                 # takes a place at the tail if not in the queue yet (or dropped after a stall) and, if numbered,
                 # its predecessor took its place (or the gap is older than gap_wait_s); refreshes the lease
-                state = self._acquire(keys=keys, args=[token, prefix, self.lease_ms, 3600 * 1000,
-                                                       "" if seq is None else str(seq),
-                                                       str(int(self.gap_wait_s * 1000)), self.SEQ_TTL_MS,
-                                                       str(int(time.time() * 1000))])
+                state = self._acquire(
+                    keys=keys,
+                    args=[
+                        token,
+                        prefix,
+                        self.lease_ms,
+                        3600 * 1000,
+                        "" if seq is None else str(seq),
+                        str(int(self.gap_wait_s * 1000)),
+                        self.SEQ_TTL_MS,
+                        str(int(time.time() * 1000)),
+                    ],
+                )
                 if state == 1:
                     return True
                 if state == -1:  # its predecessor has not taken its place: refused now, never waited for
@@ -273,8 +289,7 @@ class RedisConversationLocks(ConversationLocks):
         except redis.RedisError as exc:
             with self._mine_lock:
                 self._mine.pop(token, None)
-            log.error("Redis unreachable for conversation turns (%s): in-process ordering only",
-                      type(exc).__name__)
+            log.error("Redis unreachable for conversation turns (%s): in-process ordering only", type(exc).__name__)
             return False
 
     def _give_up(self, token: str, queue: str, prefix: str) -> None:
@@ -302,4 +317,3 @@ def make_locks(redis_url: str, wait_s: float, gap_wait_s: float = 2.0) -> Conver
     if redis_url:
         return RedisConversationLocks(redis_url, wait_s, gap_wait_s=gap_wait_s)
     return ConversationLocks(wait_s, gap_wait_s)
-

@@ -9,6 +9,7 @@ and the buttons of that message do not change. `conversations.privacy_notice_at`
 set in the transaction storing that message, or right after it (a crash in between gives it twice, never zero
 times).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -49,9 +50,11 @@ def given(svc: Services, conv_id: int, added: bool, replies: List[Dict[str, Any]
     """Record that the conversation's replies just stored carried the notice (when `added`); returns the replies."""
     if added:
         with svc.db.session() as session:
-            session.execute(update(Conversation).where(Conversation.id == conv_id,
-                                                       Conversation.privacy_notice_at.is_(None))
-                            .values(privacy_notice_at=utcnow()))
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == conv_id, Conversation.privacy_notice_at.is_(None))
+                .values(privacy_notice_at=utcnow())
+            )
     return replies
 
 

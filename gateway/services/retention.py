@@ -16,6 +16,7 @@ Idempotent (a second run deletes nothing), batched (BATCH rows per transaction, 
 locked for long), and it logs counts only, never content. Hotline call records (codes only), staff accounts,
 settings and content edits are not personal data of citizens and stay.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,9 @@ class PurgeReport:
     def summary(self) -> str:
         """One line for the command and the log."""
         counts = {k: v for k, v in asdict(self).items() if k not in ("days", "cutoff")}
-        return (f"older than {self.days} days deleted: {self.conversations} conversations, "
-                + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if k != "conversations"))
+        return f"older than {self.days} days deleted: {self.conversations} conversations, " + ", ".join(
+            f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if k != "conversations"
+        )
 
 
 def cutoff_for(days: int, now: Optional[datetime] = None) -> datetime:
@@ -66,8 +68,7 @@ def cutoff_for(days: int, now: Optional[datetime] = None) -> datetime:
     return (now or utcnow()) - timedelta(days=days)
 
 
-def purge(svc: Services, days: Optional[int] = None, now: Optional[datetime] = None,
-          batch: int = BATCH) -> PurgeReport:
+def purge(svc: Services, days: Optional[int] = None, now: Optional[datetime] = None, batch: int = BATCH) -> PurgeReport:
     """Delete everything older than `days` (default RETENTION_DAYS) from every copy; see the module's docstring."""
     days = svc.settings.retention_days if days is None else days
     cutoff = cutoff_for(days, now)
@@ -82,10 +83,12 @@ def purge(svc: Services, days: Optional[int] = None, now: Optional[datetime] = N
     report.callbacks = _rows(svc, CallbackRequest, CallbackRequest.created_at < cutoff, batch)
     report.zalo_events = _rows(svc, ZaloEvent, ZaloEvent.received_at < cutoff, batch)
     report.zalo_sent = _rows(svc, ZaloSent, ZaloSent.sent_at < cutoff, batch)
-    report.audit_entries = _rows(svc, AuditLog, and_(AuditLog.at < cutoff,
-                                                     AuditLog.action.not_in(sorted(audit.NO_PERSONAL_DATA))), batch)
-    events = tracker_writes.delete_events_before(svc.settings.tracker_db_url, cutoff.timestamp(),
-                                                 now_ts=(now or utcnow()).timestamp())
+    report.audit_entries = _rows(
+        svc, AuditLog, and_(AuditLog.at < cutoff, AuditLog.action.not_in(sorted(audit.NO_PERSONAL_DATA))), batch
+    )
+    events = tracker_writes.delete_events_before(
+        svc.settings.tracker_db_url, cutoff.timestamp(), now_ts=(now or utcnow()).timestamp()
+    )
     report.rasa_events, report.rasa_deferred = events.deleted, events.deferred
     log.info("retention: %s", report.summary())
     return report
@@ -110,14 +113,23 @@ def _conversations(svc: Services, condition: Any, batch: int) -> int:
     total = 0
     while True:
         with svc.db.session() as session:
-            found: List[Tuple[int, str]] = [tuple(row) for row in session.execute(
-                select(Conversation.id, Conversation.rasa_sender_id).where(condition).order_by(Conversation.id)
-                .limit(batch))]
+            found: List[Tuple[int, str]] = [
+                tuple(row)
+                for row in session.execute(
+                    select(Conversation.id, Conversation.rasa_sender_id)
+                    .where(condition)
+                    .order_by(Conversation.id)
+                    .limit(batch)
+                )
+            ]
         if found:
             tracker_writes.delete_senders(svc.settings.tracker_db_url, [sender for _, sender in found])
             with svc.db.session() as session:
-                session.execute(delete(Conversation).where(Conversation.id.in_([i for i, _ in found]))
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    delete(Conversation)
+                    .where(Conversation.id.in_([i for i, _ in found]))
+                    .execution_options(synchronize_session=False)
+                )
         total += len(found)
         if len(found) < batch:
             return total

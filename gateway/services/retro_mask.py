@@ -6,6 +6,7 @@ Rasa's copy (the user event in its SQL tracker store, which Rasa 3.6 re-reads on
 here, before that transaction: if it cannot be rewritten the message is refused as retryable and nothing of it
 is stored or sent.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,7 @@ from gateway.services.tracker_store import METADATA_KEY
 
 log = logging.getLogger(__name__)
 
-_USER_EVENTS = text("SELECT id, data FROM events WHERE sender_id = :s AND type_name = 'user' "
-                    "ORDER BY id DESC LIMIT 20")
+_USER_EVENTS = text("SELECT id, data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id DESC LIMIT 20")
 _UPDATE_EVENT = text("UPDATE events SET data = :data WHERE id = :id")
 
 
@@ -29,8 +29,9 @@ class RetroMaskError(Exception):
     """Rasa's copy of the earlier message could not be masked."""
 
 
-def mask_tracker_event(engine: Optional[Engine], sender: str, gateway_message_id: int, masked: str,
-                       kinds: List[str]) -> int:
+def mask_tracker_event(
+    engine: Optional[Engine], sender: str, gateway_message_id: int, masked: str, kinds: List[str]
+) -> int:
     """Rewrite the text of Rasa's user event that carries `gateway_message_id` (its text, its parse data's text,
     the `sensitive` kinds in its metadata); returns how many events were rewritten (0: Rasa never stored it)."""
     if engine is None:

@@ -2,6 +2,7 @@
 
 Each commune has its own (key `working_hours@<commune id>`); a commune that set nothing reads the province's
 (the bare key, set by a province admin), then the defaults below."""
+
 from __future__ import annotations
 
 import time
@@ -14,8 +15,7 @@ from gateway.models import Setting
 
 DEFAULTS: Dict[str, Any] = {
     # Monday=0 … Sunday=6; periods in local time (Asia/Ho_Chi_Minh).
-    "working_hours": {"days": [0, 1, 2, 3, 4], "periods": [["07:00", "11:30"], ["13:30", "17:00"]],
-                      "holidays": []},
+    "working_hours": {"days": [0, 1, 2, 3, 4], "periods": [["07:00", "11:30"], ["13:30", "17:00"]], "holidays": []},
     "outage_notice": {"on": False, "text": ""},
     "wait_minutes": 5,
 }

@@ -1,6 +1,7 @@
 """The citizen's word on a resolved handoff: asked once when staff resolve it ("Đã xong" / "Chưa được", one tap on
 the widget and on Zalo), kept as an event of that handoff (`satisfaction`, {"solved": bool}) for analytics per
 problem code and per staff member."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -23,23 +24,33 @@ def ask(texts, session: Session, conv: Conversation) -> Message:
 
 def record(session: Session, conv: Conversation, solved: bool) -> None:
     """Keep the answer on the conversation's latest resolved handoff (once: a second answer is not counted)."""
-    handoff = session.scalar(select(Handoff).where(Handoff.conversation_id == conv.id, Handoff.status == "resolved")
-                             .order_by(Handoff.id.desc()).limit(1))
+    handoff = session.scalar(
+        select(Handoff)
+        .where(Handoff.conversation_id == conv.id, Handoff.status == "resolved")
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    )
     if handoff is None:
         return
-    if session.scalar(select(HandoffEvent.id).where(HandoffEvent.handoff_id == handoff.id,
-                                                    HandoffEvent.kind == KIND)) is not None:
+    if (
+        session.scalar(select(HandoffEvent.id).where(HandoffEvent.handoff_id == handoff.id, HandoffEvent.kind == KIND))
+        is not None
+    ):
         return
-    session.add(HandoffEvent(handoff=handoff, kind=KIND, staff_id=handoff.claimed_by_id,
-                             detail={"solved": bool(solved)}))
+    session.add(
+        HandoffEvent(handoff=handoff, kind=KIND, staff_id=handoff.claimed_by_id, detail={"solved": bool(solved)})
+    )
 
 
 def answers(session: Session, handoff_ids: List[int]) -> Dict[int, bool]:
     """{handoff id: solved} for those of `handoff_ids` that were answered."""
     if not handoff_ids:
         return {}
-    rows = session.execute(select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
-        HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(handoff_ids)))
+    rows = session.execute(
+        select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
+            HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(handoff_ids)
+        )
+    )
     out: Dict[int, bool] = {}
     for handoff_id, detail in rows:
         if isinstance(detail, dict) and isinstance(detail.get("solved"), bool):
@@ -51,5 +62,9 @@ def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
     """{"asked", "answered", "solved", "solved_rate"} of rows with a "solved" key (None: not answered)."""
     answered = [r for r in rows if r.get("solved") is not None]
     solved = sum(1 for r in answered if r["solved"])
-    return {"asked": len(rows), "answered": len(answered), "solved": solved,
-            "solved_rate": round(solved / len(answered), 3) if answered else None}
+    return {
+        "asked": len(rows),
+        "answered": len(answered),
+        "solved": solved,
+        "solved_rate": round(solved / len(answered), 3) if answered else None,
+    }

@@ -12,6 +12,7 @@ that another commune's conversation 41 exists. Lists add a WHERE clause (`conver
 
 `gateway/services/tenant.py` (the commune the work speaks for) is about words only; nothing here reads it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional, Set
@@ -19,8 +20,7 @@ from typing import Any, Optional, Set
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
-from gateway.models import (AuditLog, CallbackRequest, Conversation, Handoff, HotlineCall, Message, Staff,
-                            StaffSession)
+from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, HotlineCall, Message, Staff, StaffSession
 
 
 def commune_ids(staff: Staff) -> Optional[Set[int]]:

@@ -1,4 +1,5 @@
 """Staff accounts: creation, password hashing (argon2) and verification."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -22,8 +23,14 @@ class AccountError(StaffError):
     group = "account_errors"
 
 
-def create(session: Session, username: str, display_name: str, password: str, role: str = "staff",
-           commune_id: Optional[int] = None) -> Staff:
+def create(
+    session: Session,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str = "staff",
+    commune_id: Optional[int] = None,
+) -> Staff:
     """A new active account of one commune (`commune_id`; None: of the province, which sees every commune);
     AccountError on a taken name, weak password or unknown role."""
     username = (username or "").strip().lower()
@@ -35,8 +42,14 @@ def create(session: Session, username: str, display_name: str, password: str, ro
         raise AccountError("short_password", min_chars=MIN_PASSWORD)
     if session.scalar(select(Staff).where(Staff.username == username)) is not None:
         raise AccountError("username_taken")
-    staff = Staff(username=username, display_name=(display_name or username).strip()[:128],
-                  password_hash=_hasher.hash(password), role=role, active=True, commune_id=commune_id)
+    staff = Staff(
+        username=username,
+        display_name=(display_name or username).strip()[:128],
+        password_hash=_hasher.hash(password),
+        role=role,
+        active=True,
+        commune_id=commune_id,
+    )
     session.add(staff)
     session.flush()
     return staff

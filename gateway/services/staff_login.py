@@ -5,6 +5,7 @@ What was typed as the user name is never stored (people type their password ther
 account (`target` "staff:<id>") when the name matches one, by a keyed hash of the name (`name_hash`) otherwise,
 always with the address it came from.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class Attempt:
     wait_s: int = 0
 
 
-def attempt(svc: Services, session: Session, typed_name: str, password: str, address: str,
-            user_agent: Optional[str] = None) -> Attempt:
+def attempt(
+    svc: Services, session: Session, typed_name: str, password: str, address: str, user_agent: Optional[str] = None
+) -> Attempt:
     """Try to log in with what the form holds; audited in the caller's transaction."""
     settings = svc.settings
     account = staff_accounts.find(session, typed_name)
@@ -43,15 +45,18 @@ def attempt(svc: Services, session: Session, typed_name: str, password: str, add
         known = account is not None and login_sessions.known_address(session, account.id, address)
         wait = login_guard.waiting(session, subject, address, known)
         if wait is not None:
-            audit.record(session, None, "login_delayed", target, {**facts, "wait_s": wait.seconds,
-                                                                  "scope": wait.scope})
+            audit.record(session, None, "login_delayed", target, {**facts, "wait_s": wait.seconds, "scope": wait.scope})
             return Attempt(wait_s=wait.seconds)
     staff = staff_accounts.verify(account, password)
     if staff is None:
         if guarded:
             row = login_guard.failed(session, settings, subject, account.id if account else None, address)
-            facts.update(failures=row.failures, wait_s=login_guard.delay_s(
-                row.failures, settings.login_failures_before_delay, settings.login_delay_max_s))
+            facts.update(
+                failures=row.failures,
+                wait_s=login_guard.delay_s(
+                    row.failures, settings.login_failures_before_delay, settings.login_delay_max_s
+                ),
+            )
         audit.record(session, None, "login_failed", target, facts)
         return Attempt()
     if guarded:

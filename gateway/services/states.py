@@ -9,6 +9,7 @@ gateway/services/handoff.py), so the rules live in one place.
 
 Both are `str` enums: stored as the same words as before, and equal to them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Set where the work starts (`speaking_for`); read by `Texts` so that every word a
 names that commune (its name, hotline, hours, portal) and uses its own content edits. Data is never filtered
 through this: queries take the commune explicitly (gateway/services/scope.py for staff).
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -1,5 +1,6 @@
 """What the gateway says itself: texts and buttons from content/messages.yml (`gateway:` and `buttons:`), and the
 staff consoles' words from content/staff.yml."""
+
 from __future__ import annotations
 
 import logging
@@ -93,8 +94,10 @@ class Texts:
         """The web widget's own words (`widget:`), commune fields filled in; {title}, {name}, {count} are the
         widget's."""
         guide = self.guide
-        return {key: content.render(str(value), {"commune": guide.commune})
-                for key, value in guide.messages["widget"].items()}
+        return {
+            key: content.render(str(value), {"commune": guide.commune})
+            for key, value in guide.messages["widget"].items()
+        }
 
     def staff(self, group: str) -> Labels:
         """A group of staff labels from content/staff.yml (a dotted path for a nested group, e.g.
@@ -125,7 +128,11 @@ class Texts:
     def canned_replies(self) -> List[Dict[str, str]]:
         """Remedies of the catalogue as canned replies for staff: code, title, text."""
         guide = self.guide
-        return [{"code": code, "title": guide.problem(code)["title"],
-                 "text": " ".join(guide.fill(line) for line in guide.problem(code)["remedy"])}
-                for code in guide.problem_codes()]
-
+        return [
+            {
+                "code": code,
+                "title": guide.problem(code)["title"],
+                "text": " ".join(guide.fill(line) for line in guide.problem(code)["remedy"]),
+            }
+            for code in guide.problem_codes()
+        ]

@@ -12,6 +12,7 @@ When no SQL tracker store is reachable by configuration (no file, no `events` ta
 reader says so (`available() is False`) and the caller falls back to the HTTP API; when it is configured but
 fails (the database is down), it raises `TrackerStoreError`.
 """
+
 from __future__ import annotations
 
 import json
@@ -89,9 +90,14 @@ def rest_messages(recipient_id: str, event: Dict[str, Any]) -> List[Dict[str, An
     if m.get("attachment"):
         out.append(message(attachment=m["attachment"]))
     for element in m.get("elements") or []:
-        out.append(message(text="{title} : {subtitle}".format(title=element.get("title", ""),
-                                                              subtitle=element.get("subtitle", "")),
-                           buttons=element.get("buttons", [])))
+        out.append(
+            message(
+                text="{title} : {subtitle}".format(
+                    title=element.get("title", ""), subtitle=element.get("subtitle", "")
+                ),
+                buttons=element.get("buttons", []),
+            )
+        )
     return out
 
 
@@ -129,8 +135,7 @@ def _slots(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     return slots
 
 
-def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[int],
-                     recipient_id: str = "") -> Turn:
+def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[int], recipient_id: str = "") -> Turn:
     """Slots at the end, and whether (and how) the user event with this gateway id was answered: the last one
     carrying the id that no `rewind` undid, and the bot events after it."""
     events = _unreverted(events)
@@ -140,25 +145,36 @@ def turn_from_events(events: List[Dict[str, Any]], gateway_message_id: Optional[
         return Turn(False, _slots(events))
     at = found[-1]
     replies: List[Dict[str, Any]] = []
-    for event in events[at + 1:]:
+    for event in events[at + 1 :]:
         if event.get("event") == "user":
             break
         if event.get("event") == "bot":
             replies += rest_messages(recipient_id, event)
     previous = events[at - 1] if at else {}
-    rewindable = (at == users[-1] and not any(e.get("event") in _SESSION_STARTS for e in events[at + 1:])
-                  and previous.get("event") == "action" and previous.get("name") == _LISTEN)
+    rewindable = (
+        at == users[-1]
+        and not any(e.get("event") in _SESSION_STARTS for e in events[at + 1 :])
+        and previous.get("event") == "action"
+        and previous.get("name") == _LISTEN
+    )
     return Turn(True, _slots(events), replies, rewindable)
 
 
 _ALL = text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id")  # every kind
-_CURRENT_SESSION = (" AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
-                    "type_name = 'session_started'), 0)")  # what Rasa itself loads
+_CURRENT_SESSION = (
+    " AND id >= COALESCE((SELECT MAX(id) FROM events WHERE sender_id = :s AND "
+    "type_name = 'session_started'), 0)"
+)  # what Rasa itself loads
 # after a turn: the slot events, resets and rewinds of the current session, and only the last user event (each
 # user event holds Rasa's whole parse, about 1 KB: a long conversation's earlier ones were most of the bytes read)
-_AFTER_TURN = text("SELECT type_name, data FROM events WHERE sender_id = :s" + _CURRENT_SESSION + " AND (type_name IN ("
-                   + ", ".join(f"'{k}'" for k in ("slot", "rewind") + _RESETS) + ") OR id = (SELECT MAX(id) FROM "
-                   "events WHERE sender_id = :s AND type_name = 'user')) ORDER BY id")
+_AFTER_TURN = text(
+    "SELECT type_name, data FROM events WHERE sender_id = :s"
+    + _CURRENT_SESSION
+    + " AND (type_name IN ("
+    + ", ".join(f"'{k}'" for k in ("slot", "rewind") + _RESETS)
+    + ") OR id = (SELECT MAX(id) FROM "
+    "events WHERE sender_id = :s AND type_name = 'user')) ORDER BY id"
+)
 # the whole current session, when a rewind in it makes which events count depend on all of them
 _SESSION = text("SELECT type_name, data FROM events WHERE sender_id = :s" + _CURRENT_SESSION + " ORDER BY id")
 
@@ -176,7 +192,7 @@ class TrackerStore:
 
     def _sqlite_path(self) -> Optional[Path]:
         if self.url.startswith("sqlite:///"):
-            return Path(self.url[len("sqlite:///"):].split("?", 1)[0])
+            return Path(self.url[len("sqlite:///") :].split("?", 1)[0])
         return None
 
     @property
@@ -185,12 +201,20 @@ class TrackerStore:
             if self._engine is None:
                 path = self._sqlite_path()
                 if path is not None:  # never create Rasa's file; WAL or not is Rasa's business
-                    self._engine = create_engine(f"sqlite:///file:{path}?uri=true", pool_pre_ping=False,
-                                                 hide_parameters=True,
-                                                 connect_args={"check_same_thread": False, "timeout": 10})
+                    self._engine = create_engine(
+                        f"sqlite:///file:{path}?uri=true",
+                        pool_pre_ping=False,
+                        hide_parameters=True,
+                        connect_args={"check_same_thread": False, "timeout": 10},
+                    )
                 else:
-                    kwargs: Dict[str, Any] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10,
-                                              "pool_timeout": 5, "hide_parameters": True}
+                    kwargs: Dict[str, Any] = {
+                        "pool_pre_ping": True,
+                        "pool_size": 5,
+                        "max_overflow": 10,
+                        "pool_timeout": 5,
+                        "hide_parameters": True,
+                    }
                     if self.url.startswith("postgres"):
                         kwargs["connect_args"] = {"connect_timeout": 3}
                     self._engine = create_engine(engine_url(self.url), **kwargs)
@@ -235,8 +259,7 @@ class TrackerStore:
         parsed = (_parse(data) for _, data in self._read(query, sender))
         return [event for event in parsed if event is not None]
 
-    def turn(self, sender: str, gateway_message_id: Optional[int], recipient_id: str = "",
-             whole: bool = False) -> Turn:
+    def turn(self, sender: str, gateway_message_id: Optional[int], recipient_id: str = "", whole: bool = False) -> Turn:
         """Slots of the conversation and what became of one gateway message (TrackerStoreError if unreadable).
         Events a `rewind` undid count for nothing.
 

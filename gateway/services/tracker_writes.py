@@ -4,6 +4,7 @@ citizen's conversation or old events, and masking a secret found after the fact 
 Rasa 3.6 reads a conversation's events from this table on every message (no cache), so a change here is what
 Rasa sees next. The read side is `tracker_store.py`.
 """
+
 from __future__ import annotations
 
 import time
@@ -45,14 +46,16 @@ RASA_QUIET_S = 3600.0
 
 _SENDERS_WITH_OLD_EVENTS = text(
     'SELECT DISTINCT sender_id FROM events WHERE "timestamp" < :cutoff AND sender_id > :after '
-    "ORDER BY sender_id LIMIT :limit")
+    "ORDER BY sender_id LIMIT :limit"
+)
 _DELETE_OLD_EVENTS = text(
     "DELETE FROM events WHERE sender_id = :s AND ("
     ' ("timestamp" < :cutoff AND "timestamp" < (SELECT max("timestamp") FROM events'
     "                                           WHERE sender_id = :s AND type_name = 'session_started'))"
     ' OR (NOT EXISTS (SELECT 1 FROM events WHERE sender_id = :s AND "timestamp" >= :quiet_since)'
     "     AND NOT EXISTS (SELECT 1 FROM events WHERE sender_id = :s AND type_name = 'session_started'"
-    '                     AND "timestamp" >= :cutoff)))')
+    '                     AND "timestamp" >= :cutoff)))'
+)
 _COUNT_OLD_EVENTS = text('SELECT count(*) FROM events WHERE sender_id = :s AND "timestamp" < :cutoff')
 
 
@@ -64,8 +67,9 @@ class EventsPurged:
     deferred: int = 0
 
 
-def delete_events_before(url: str, cutoff_ts: float, now_ts: Optional[float] = None, batch: int = 200,
-                         quiet_s: float = RASA_QUIET_S) -> EventsPurged:
+def delete_events_before(
+    url: str, cutoff_ts: float, now_ts: Optional[float] = None, batch: int = 200, quiet_s: float = RASA_QUIET_S
+) -> EventsPurged:
     """Delete the tracker-store events older than `cutoff_ts` (epoch seconds, Rasa's `timestamp` column), one
     conversation per transaction, `batch` conversations per scan. A current session that began before the cutoff
     goes whole, once the conversation has been quiet for `quiet_s` (see RASA_QUIET_S). Idempotent; no-op without
@@ -79,8 +83,11 @@ def delete_events_before(url: str, cutoff_ts: float, now_ts: Optional[float] = N
         after = ""
         while True:
             with engine.connect() as connection:
-                senders = list(connection.execute(_SENDERS_WITH_OLD_EVENTS, {"cutoff": cutoff_ts, "after": after,
-                                                                              "limit": batch}).scalars())
+                senders = list(
+                    connection.execute(
+                        _SENDERS_WITH_OLD_EVENTS, {"cutoff": cutoff_ts, "after": after, "limit": batch}
+                    ).scalars()
+                )
             for sender in senders:
                 params = {"s": sender, "cutoff": cutoff_ts, "quiet_since": now_ts - quiet_s}
                 with engine.begin() as connection:

@@ -5,6 +5,7 @@ count, so a kiosk left open still expires), and when the conversation is ended (
 An expired id reads no history and sends no message (410 `conversation_expired`): the widget forgets it and starts
 a new conversation with a new id. The old conversation itself stays for staff, and goes with the retention.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -16,8 +17,9 @@ from gateway.models import Conversation, utcnow
 from gateway.services.container import Services
 
 CHANNEL = "widget"
-_LAST_MESSAGE = select(Conversation.last_message_at).where(Conversation.channel == CHANNEL,
-                                                           Conversation.external_id == bindparam("sender"))
+_LAST_MESSAGE = select(Conversation.last_message_at).where(
+    Conversation.channel == CHANNEL, Conversation.external_id == bindparam("sender")
+)
 
 
 def is_expired(svc: Services, last_message_at: Optional[datetime], now: Optional[datetime] = None) -> bool:

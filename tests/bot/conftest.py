@@ -1,4 +1,5 @@
 """Fixtures for the action tests: a tracker at a given state, and a runner that returns events and replies."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -12,14 +13,18 @@ import content
 DEFAULT_SLOTS = {"step_failures": 0.0, "misses": 0.0}
 
 
-def make_tracker(intent: str, slots: Optional[Dict[str, Any]] = None, text: str = "",
-                 entities: Optional[List[Dict[str, Any]]] = None) -> Tracker:
+def make_tracker(
+    intent: str, slots: Optional[Dict[str, Any]] = None, text: str = "", entities: Optional[List[Dict[str, Any]]] = None
+) -> Tracker:
     """A tracker whose latest message has the given intent, with the given slot values."""
     return Tracker(
         sender_id="test",
         slots={**DEFAULT_SLOTS, **(slots or {})},
-        latest_message={"intent": {"name": intent, "confidence": 1.0}, "text": text or f"/{intent}",
-                        "entities": entities or []},
+        latest_message={
+            "intent": {"name": intent, "confidence": 1.0},
+            "text": text or f"/{intent}",
+            "entities": entities or [],
+        },
         events=[],
         paused=False,
         followup_action=None,

@@ -1,5 +1,6 @@
 """One model, every commune: the actions speak for the commune the gateway names in the message's metadata
 (its slug for its own content edits, its fields for `{commune.*}`), never for one baked into training data."""
+
 from __future__ import annotations
 
 import yaml
@@ -9,9 +10,16 @@ from bot.actions.flow import ActionChooseFlow, ActionGreet
 from bot.actions.info import ActionAnswerInfo
 from tests.bot.conftest import make_tracker
 
-HOANG_HOA = {"slug": "hoang-hoa", "name": "UBND xã Hoằng Hóa", "short_name": "xã Hoằng Hóa",
-             "hotline": "0237.3861.999", "hotline_tel": "02373861999", "working_hours": "sáng thứ Bảy 7h–11h",
-             "portal_host": "dichvucong.gov.vn", "portal_url": "https://dichvucong.gov.vn"}
+HOANG_HOA = {
+    "slug": "hoang-hoa",
+    "name": "UBND xã Hoằng Hóa",
+    "short_name": "xã Hoằng Hóa",
+    "hotline": "0237.3861.999",
+    "hotline_tel": "02373861999",
+    "working_hours": "sáng thứ Bảy 7h–11h",
+    "portal_host": "dichvucong.gov.vn",
+    "portal_url": "https://dichvucong.gov.vn",
+}
 
 
 def _texts(action, tracker):
@@ -44,8 +52,10 @@ def test_a_communes_own_content_edit_applies_to_it_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("CONTENT_OVERRIDES", str(overrides))
     own = tmp_path / "content-overrides.d" / "hoang-hoa.yml"
     own.parent.mkdir()
-    own.write_text(yaml.safe_dump({"messages": {"text.greet": "Chào bà con {commune.short_name}!"}},
-                                  allow_unicode=True), encoding="utf-8")
+    own.write_text(
+        yaml.safe_dump({"messages": {"text.greet": "Chào bà con {commune.short_name}!"}}, allow_unicode=True),
+        encoding="utf-8",
+    )
     mine = make_tracker("greet")
     mine.latest_message["metadata"] = {"commune": "hoang-hoa", "commune_fields": HOANG_HOA}
     other = make_tracker("greet")

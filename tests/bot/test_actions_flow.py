@@ -1,8 +1,16 @@
 """The guided flows: choosing, stepping, helping to choose, the final question."""
+
 from rasa_sdk.events import SlotSet
 
-from bot.actions.flow import ActionAnswer, ActionChooseFlow, ActionGreet, ActionLoginSuccess, ActionStepDone, \
-    ActionStepFailed, ActionUnsureFlow
+from bot.actions.flow import (
+    ActionAnswer,
+    ActionChooseFlow,
+    ActionGreet,
+    ActionLoginSuccess,
+    ActionStepDone,
+    ActionStepFailed,
+    ActionUnsureFlow,
+)
 
 
 def test_greet_says_it_is_automatic_and_offers_both_flows(run, guide):
@@ -17,16 +25,28 @@ def test_choose_password_otp_starts_flow_a_at_step_1(run, guide):
     assert r.events == [SlotSet("flow", "A"), SlotSet("step", 1.0), SlotSet("awaiting", "step")]
     assert r.texts[-1].startswith("Bước 1/5: ")
     assert "[Đăng nhập]" in r.texts[-1]
-    assert r.messages[-2] == {**r.messages[-2], "image": "/illustrations/" + guide.step("A", 1)["illustration"],
-                              "text": None}
+    assert r.messages[-2] == {
+        **r.messages[-2],
+        "image": "/illustrations/" + guide.step("A", 1)["illustration"],
+        "text": None,
+    }
     assert r.buttons() == ["/step_done", "/step_failed", "/request_human"]
 
 
 def test_choose_qr_starts_flow_b_and_resets_a_previous_flow(run):
-    r = run(ActionChooseFlow, "choose_qr", slots={"flow": "A", "step": 3.0, "step_failures": 2.0,
-                                                  "problem": "wrong_password", "login_outcome": "not_in"})
-    assert r.events == [SlotSet("flow", "B"), SlotSet("step", 1.0), SlotSet("step_failures", 0.0),
-                        SlotSet("problem", None), SlotSet("login_outcome", None), SlotSet("awaiting", "step")]
+    r = run(
+        ActionChooseFlow,
+        "choose_qr",
+        slots={"flow": "A", "step": 3.0, "step_failures": 2.0, "problem": "wrong_password", "login_outcome": "not_in"},
+    )
+    assert r.events == [
+        SlotSet("flow", "B"),
+        SlotSet("step", 1.0),
+        SlotSet("step_failures", 0.0),
+        SlotSet("problem", None),
+        SlotSet("login_outcome", None),
+        SlotSet("awaiting", "step"),
+    ]
     assert r.texts[-1].startswith("Bước 1/8: ")
 
 
@@ -59,8 +79,11 @@ def test_step_failed_lists_the_problems_of_this_step(run, guide):
 
 def test_third_failure_at_a_step_offers_a_person(run):
     r = run(ActionStepFailed, "step_failed", slots={"flow": "A", "step": 4.0, "step_failures": 2.0})
-    assert r.events == [SlotSet("step_failures", 3.0), SlotSet("awaiting", "human_offer"),
-                        SlotSet("handoff_reason", "stuck")]
+    assert r.events == [
+        SlotSet("step_failures", 3.0),
+        SlotSet("awaiting", "human_offer"),
+        SlotSet("handoff_reason", "stuck"),
+    ]
     assert "cán bộ" in r.texts[-1]
 
 
@@ -100,8 +123,9 @@ def test_affirm_at_a_step_means_done_and_deny_means_failed(run):
 
 
 def test_declining_a_person_returns_to_the_step(run):
-    r = run(ActionAnswer, "deny", slots={"flow": "A", "step": 3.0, "awaiting": "human_offer",
-                                         "handoff_reason": "stuck"})
+    r = run(
+        ActionAnswer, "deny", slots={"flow": "A", "step": 3.0, "awaiting": "human_offer", "handoff_reason": "stuck"}
+    )
     assert r.events == [SlotSet("handoff_reason", None), SlotSet("awaiting", "step")]
     assert r.texts[-1].startswith("Bước 3/5: ")
 

@@ -1,4 +1,5 @@
 """The problem catalogue: remedy, follow-up, in-person cases, escalation."""
+
 import pytest
 from rasa_sdk.events import SlotSet
 
@@ -32,34 +33,53 @@ def test_the_problems_that_always_need_the_police_say_so_at_once():
 
 def test_otp_not_received_exact_events(run):
     r = run(ActionHandleProblem, "problem_otp_not_received", slots={"flow": "A", "step": 4.0, "awaiting": "step"})
-    assert r.events == [SlotSet("problem", "otp_not_received"), SlotSet("tried", ["otp_not_received"]),
-                        SlotSet("step_failures", 1.0), SlotSet("awaiting", "remedy")]
+    assert r.events == [
+        SlotSet("problem", "otp_not_received"),
+        SlotSet("tried", ["otp_not_received"]),
+        SlotSet("step_failures", 1.0),
+        SlotSet("awaiting", "remedy"),
+    ]
 
 
 def test_a_problem_tried_twice_is_listed_once(run):
-    r = run(ActionHandleProblem, "problem_otp_invalid",
-            slots={"flow": "A", "step": 4.0, "tried": ["otp_invalid"], "problem": "otp_invalid"})
+    r = run(
+        ActionHandleProblem,
+        "problem_otp_invalid",
+        slots={"flow": "A", "step": 4.0, "tried": ["otp_invalid"], "problem": "otp_invalid"},
+    )
     assert "tried" not in r.slots
 
 
 def test_remedy_worked_continues_at_the_same_step(run):
-    r = run(ActionAnswer, "affirm", slots={"flow": "A", "step": 4.0, "problem": "otp_invalid",
-                                           "awaiting": "remedy", "step_failures": 1.0})
+    r = run(
+        ActionAnswer,
+        "affirm",
+        slots={"flow": "A", "step": 4.0, "problem": "otp_invalid", "awaiting": "remedy", "step_failures": 1.0},
+    )
     assert r.events == [SlotSet("problem", None), SlotSet("awaiting", "step")]
     assert r.texts[-1].startswith("Bước 4/5: ")
 
 
 def test_remedy_failed_retries_the_step(run):
-    r = run(ActionAnswer, "deny", slots={"flow": "A", "step": 4.0, "problem": "otp_invalid",
-                                         "awaiting": "remedy", "step_failures": 1.0})
+    r = run(
+        ActionAnswer,
+        "deny",
+        slots={"flow": "A", "step": 4.0, "problem": "otp_invalid", "awaiting": "remedy", "step_failures": 1.0},
+    )
     assert r.events == [SlotSet("step_failures", 2.0), SlotSet("awaiting", "step")]
 
 
 def test_remedy_failed_for_a_maybe_in_person_problem_says_what_to_bring(run, guide):
-    r = run(ActionAnswer, "deny", slots={"flow": "A", "step": 4.0, "problem": "otp_not_received",
-                                         "awaiting": "remedy", "step_failures": 1.0})
-    assert r.events == [SlotSet("step_failures", 2.0), SlotSet("awaiting", "human_offer"),
-                        SlotSet("handoff_reason", "in_person")]
+    r = run(
+        ActionAnswer,
+        "deny",
+        slots={"flow": "A", "step": 4.0, "problem": "otp_not_received", "awaiting": "remedy", "step_failures": 1.0},
+    )
+    assert r.events == [
+        SlotSet("step_failures", 2.0),
+        SlotSet("awaiting", "human_offer"),
+        SlotSet("handoff_reason", "in_person"),
+    ]
     assert guide.problem("otp_not_received")["bring"] in r.texts[0]
 
 

@@ -1,4 +1,5 @@
 """Safety (scam, secrets), information answers, the fallback and the handoff payload."""
+
 from rasa_sdk.events import SlotSet
 
 from bot.actions.flow import ActionAnswer
@@ -17,25 +18,47 @@ def test_scam_warning_then_back_to_the_step(run, guide):
 
 def test_secret_warning_names_the_kinds_found(run):
     entities = [{"entity": "sensitive", "value": "phone"}, {"entity": "sensitive", "value": "otp"}]
-    r = run(ActionSecretWarning, "share_secret", text="mã otp 123456 sdt 0912345678", entities=entities,
-            slots={"flow": "A", "step": 4.0})
+    r = run(
+        ActionSecretWarning,
+        "share_secret",
+        text="mã otp 123456 sdt 0912345678",
+        entities=entities,
+        slots={"flow": "A", "step": 4.0},
+    )
     assert "mã OTP, số điện thoại" in r.texts[0]
     assert not any("không lưu" in t for t in r.texts)  # raw secret reached the bot: do not claim it was removed
     assert r.texts[-1].startswith("Bước 4/5: ")
 
 
 def test_secret_warning_confirms_removal_when_the_gateway_redacted(run):
-    r = run(ActionSecretWarning, "share_secret", text="mk là [mật khẩu]",
-            entities=[{"entity": "sensitive", "value": "password"}])
+    r = run(
+        ActionSecretWarning,
+        "share_secret",
+        text="mk là [mật khẩu]",
+        entities=[{"entity": "sensitive", "value": "password"}],
+    )
     assert "mật khẩu" in r.texts[0]
     assert any("không lưu" in t for t in r.texts)
 
 
 def test_handoff_payload_carries_the_summary(run):
-    r = run(ActionHandoff, "request_human", slots={"flow": "A", "step": 4.0, "problem": "otp_not_received",
-                                                  "tried": ["otp_not_received", "otp_invalid"]})
-    assert r.custom == [{"handoff": {"reason": "requested", "flow": "A", "step": 4, "problem": "otp_not_received",
-                                     "tried": ["otp_not_received", "otp_invalid"], "helper": False}}]
+    r = run(
+        ActionHandoff,
+        "request_human",
+        slots={"flow": "A", "step": 4.0, "problem": "otp_not_received", "tried": ["otp_not_received", "otp_invalid"]},
+    )
+    assert r.custom == [
+        {
+            "handoff": {
+                "reason": "requested",
+                "flow": "A",
+                "step": 4,
+                "problem": "otp_not_received",
+                "tried": ["otp_not_received", "otp_invalid"],
+                "helper": False,
+            }
+        }
+    ]
     assert r.texts == []  # the gateway says what happens next, in one message (it knows the queue and the hours)
     assert r.events == [SlotSet("handoff_reason", "requested")]
 
@@ -51,8 +74,7 @@ def test_two_misses_in_a_row_offer_a_person(run):
     assert r.events == [SlotSet("misses", 1.0)]
     assert r.buttons() == ["/step_done", "/step_failed", "/request_human"]
     r = run(ActionFallback, "nlu_fallback", slots={"misses": 1.0})
-    assert r.events == [SlotSet("misses", 2.0), SlotSet("awaiting", "human_offer"),
-                        SlotSet("handoff_reason", "misses")]
+    assert r.events == [SlotSet("misses", 2.0), SlotSet("awaiting", "human_offer"), SlotSet("handoff_reason", "misses")]
 
 
 def test_an_understood_message_resets_misses(run):

@@ -4,6 +4,7 @@ matcher's list of names that are ordinary words (gateway/communes/names.py) cove
 Runs in the bot environment (underthesea lives there); names.py is loaded from its file, since importing the
 `gateway` package needs Flask, which this environment does not have.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -40,8 +41,9 @@ def mapping():
 
 def test_the_committed_file_is_what_the_tool_writes(mapping):
     text, figures = build_communes.build(mapping, build_communes.underthesea_version())
-    assert (ROOT / "content/communes/thanh-hoa.yml").read_text(encoding="utf-8") == text, \
+    assert (ROOT / "content/communes/thanh-hoa.yml").read_text(encoding="utf-8") == text, (
         "run: .venv-bot/bin/python -m tools.build_communes"
+    )
     assert (figures["records"], figures["units"], figures["old"]) == (558, 166, 558)
     assert [(slug, name) for slug, name, _ in figures["collisions"]] == [("dong-tien", "Phường Đông Tiến")]
 
@@ -89,14 +91,20 @@ def test_every_name_that_is_an_ordinary_word_is_listed(names):
             assert index.find(f"{word}.") is None, word
             assert index.find(strip_diacritics(f"{word}.")) is None, word
         if fold(name) in words:
-            assert index.find(f"tôi ở xã {name}") or index.find(f"tôi ở phường {name}") or \
-                index.find(f"tôi ở thị trấn {name}"), name
+            assert (
+                index.find(f"tôi ở xã {name}")
+                or index.find(f"tôi ở phường {name}")
+                or index.find(f"tôi ở thị trấn {name}")
+            ), name
     assert len(found) > 50  # the list is not trivially covered
 
 
 def test_names_of_provinces_need_a_kind_word(names, mapping):
-    provinces = {fold(p["short"]): p["short"] for group in ("province_names", "old_province_names")
-                 for p in mapping[group].values()}
+    provinces = {
+        fold(p["short"]): p["short"]
+        for group in ("province_names", "old_province_names")
+        for p in mapping[group].values()
+    }
     listed = {names._pattern(w)[0] for w in names.ORDINARY_WORDS}
     index = names.NameIndex(names.load_units())
     clash = sorted(n for n in _unit_names(names) if fold(n) in provinces)

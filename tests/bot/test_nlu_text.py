@@ -1,4 +1,5 @@
 """Vietnamese normalisation, shorthand and the held-out set's independence from training data."""
+
 import unicodedata
 
 from bot.nlu import text
@@ -12,8 +13,12 @@ def test_normalize_handles_nfd_eth_case_and_control_characters():
 
 
 def test_accented_unaccented_and_shorthand_fold_to_the_same_form():
-    assert text.folded("không nhận được mã OTP") == text.folded("khong nhan duoc ma otp") \
-        == text.folded("ko nhận dc mã otp") == "khong nhan duoc ma otp"
+    assert (
+        text.folded("không nhận được mã OTP")
+        == text.folded("khong nhan duoc ma otp")
+        == text.folded("ko nhận dc mã otp")
+        == "khong nhan duoc ma otp"
+    )
     assert text.folded("quên mk") == "quen mat khau"
     assert text.folded("sđt cũ") == "so dien thoai cu"
 
@@ -69,8 +74,12 @@ def test_content_overrides_apply_without_touching_the_files(tmp_path):
     overrides = tmp_path / "overrides.yml"
     before = content.load(directory, overrides)
     assert before.commune["hotline"] == "024.38541051"
-    overrides.write_text(yaml.safe_dump({"guide": {"commune.hotline": "0237.000000", "flows.A.steps.1.text": "Mới",
-                                                   "flows.Z.title": "gone"}}, allow_unicode=True))
+    overrides.write_text(
+        yaml.safe_dump(
+            {"guide": {"commune.hotline": "0237.000000", "flows.A.steps.1.text": "Mới", "flows.Z.title": "gone"}},
+            allow_unicode=True,
+        )
+    )
     after = content.load(directory, overrides)
     assert after.commune["hotline"] == "0237.000000"
     assert after.step("A", 2)["text"] == "Mới" and after.step("A", 1)["text"] == before.step("A", 1)["text"]

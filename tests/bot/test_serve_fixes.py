@@ -1,5 +1,6 @@
 """bot/serve.py: the fixes applied to Rasa 3.6 keep Rasa's behaviour (same validation errors, same event classes,
 the same tracker store contents) and only remove repeated work."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -34,8 +35,13 @@ def test_action_responses_are_validated_as_rasa_does():
 def test_event_classes_are_the_same():
     from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 
-    for name, cls in [("slot", SlotSet), ("user", UserUttered), ("bot", BotUttered), ("action", ActionExecuted),
-                      ("slot", SlotSet)]:
+    for name, cls in [
+        ("slot", SlotSet),
+        ("user", UserUttered),
+        ("bot", BotUttered),
+        ("action", ActionExecuted),
+        ("slot", SlotSet),
+    ]:
         assert Event.resolve_by_type(name) is cls
     with pytest.raises(ValueError):
         Event.resolve_by_type("no_such_event")
@@ -59,8 +65,10 @@ def test_sqlite_tracker_store_uses_wal_and_keeps_the_conversation(tmp_path):
     from rasa.shared.core.domain import Domain
 
     path = tmp_path / "tracker.db"
-    store = SQLTrackerStore(Domain.from_dict({"slots": {"step": {"type": "any", "mappings": [{"type": "custom"}]}}}),
-                            host=f"sqlite:///{path}")
+    store = SQLTrackerStore(
+        Domain.from_dict({"slots": {"step": {"type": "any", "mappings": [{"type": "custom"}]}}}),
+        host=f"sqlite:///{path}",
+    )
     again = asyncio.run(_round_trip(store, "c-1"))
     assert again.get_slot("step") == 2 and len(list(again.events)) == 2
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"

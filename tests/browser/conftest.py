@@ -4,6 +4,7 @@ Debian's `chromium` package (`apt-get install -y chromium`) with the `playwright
 path: no browser download, never `playwright install`. The gateway runs with werkzeug's `make_server` on a free
 loopback port in a thread, in front of the real Rasa server and action server (the session fixture `bot`).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,14 @@ from tests.e2e.servers import ROOT, free_port
 from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "results" / "screenshots"
 
 
@@ -77,8 +84,11 @@ class LiveServer:
 def gateway_app(tmp: Path, bot=None, always_open: bool = True):
     """The gateway app on a database under `tmp`, in front of the real bot (or of nothing, for pages that only
     read); working hours always open (so a handoff waits for staff) unless told otherwise."""
-    settings = make_settings(tmp) if bot is None else make_settings(
-        tmp, bot.rasa_url, bot.token, bot.action_url, f"sqlite:///{bot.workdir / 'tracker.db'}")
+    settings = (
+        make_settings(tmp)
+        if bot is None
+        else make_settings(tmp, bot.rasa_url, bot.token, bot.action_url, f"sqlite:///{bot.workdir / 'tracker.db'}")
+    )
     app = build_app(settings)
     if always_open:
         with app.extensions["vneid"].db.session() as session:
@@ -130,8 +140,7 @@ class PageProblems:
 @pytest.fixture
 def context(browser):
     """A fresh browser context (own cookies) at a desktop size, Vietnamese locale and time zone."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
-                              timezone_id="Asia/Ho_Chi_Minh")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     ctx.set_default_timeout(15_000)
     try:
         yield ctx

@@ -3,6 +3,7 @@
 The browser and the live gateway server come from tests/browser/conftest.py (the session's one Chromium).
 Fixture names are prefixed `aid_` so they never shadow tests/browser/conftest.py.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,8 +30,9 @@ def aid_server(bot, tmp_path_factory):
 @pytest.fixture
 def aid_page(browser):
     """A fresh context and page (desktop size, Vietnamese locale and time zone) with a problem collector."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN",
-                                      timezone_id="Asia/Ho_Chi_Minh")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.problems = PageProblems(page)

@@ -3,6 +3,7 @@ the bot, resolve, search; XSS shown as text; no horizontal scroll on a tablet or
 
 Screenshots go to results/screenshots/ (git-ignored) for a person to look at.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,9 @@ CONTRAST_JS = """() => {
 
 def say(server: LiveServer, sender: str, text: str) -> list:
     """A citizen message through the gateway's REST channel."""
-    response = requests.post(f"{server.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                             timeout=60)
+    response = requests.post(
+        f"{server.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -159,7 +161,8 @@ def test_staff_handles_a_conversation(live_server, bot, page, screenshots):
     page.get_by_role("button", name="Trả lại cho trợ lý tự động", exact=True).click()
     expect(page.locator(".flash-success")).to_contain_text("Đã trả cuộc trò chuyện")
     texts = page.locator("#messages li").evaluate_all(
-        "items => items.map(li => [li.className, li.querySelector('.msg-text')?.textContent || ''])")
+        "items => items.map(li => [li.className, li.querySelector('.msg-text')?.textContent || ''])"
+    )
     left = max(i for i, (cls, text) in enumerate(texts) if "msg-system" in cls and "đã rời" in text)
     assert any("msg-bot" in cls and text.startswith("Bước 4/5: ") for cls, text in texts[left:])
     assert bot.tracker(f"rest:{sender}")["paused"] is False
@@ -219,8 +222,9 @@ def seed(app):
 @pytest.mark.parametrize("width,height", [(768, 1024), (360, 740)])
 def test_no_horizontal_scroll_and_xss_as_text(offline_server, browser, screenshots, width, height):
     (conv_id, _), (claimed_conv, _) = seed(offline_server.app)
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN",
-                                  timezone_id="Asia/Ho_Chi_Minh")
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     problems = PageProblems(page)
@@ -229,10 +233,15 @@ def test_no_horizontal_scroll_and_xss_as_text(offline_server, browser, screensho
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshots(page, f"layout-{width}-login")
         keyboard_login(page, offline_server, "quantri")
-        pages = {"queue": "/console/", "conversation": f"/console/conversations/{conv_id}",
-                 "conversation-claimed": f"/console/conversations/{claimed_conv}", "search": "/console/search",
-                 "admin-staff": "/console/admin/staff", "admin-settings": "/console/admin/settings",
-                 "admin-audit": "/console/admin/audit"}
+        pages = {
+            "queue": "/console/",
+            "conversation": f"/console/conversations/{conv_id}",
+            "conversation-claimed": f"/console/conversations/{claimed_conv}",
+            "search": "/console/search",
+            "admin-staff": "/console/admin/staff",
+            "admin-settings": "/console/admin/settings",
+            "admin-audit": "/console/admin/audit",
+        }
         for name, path in pages.items():
             page.goto(offline_server.url + path)
             if name == "queue":

@@ -3,6 +3,7 @@ plus the admin's analytics and content pages rendered for real (charts drawn, no
 
 Screenshots go to results/screenshots/aid-*.png, analytics-*.png and content-*.png for a person to look at.
 """
+
 from __future__ import annotations
 
 from playwright.sync_api import expect
@@ -147,6 +148,7 @@ def test_script_aid_on_a_phone(aid_server, browser):
 
 
 # --- admin pages ------------------------------------------------------------------------------------------------
+
 
 def test_analytics_page_draws_charts(aid_server, aid_page):
     from tests.gateway.test_analytics import seed

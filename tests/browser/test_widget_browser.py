@@ -1,6 +1,7 @@
 """The citizen's web widget in a real browser (Debian's headless Chromium), against the real gateway, Rasa server
 and action server. Screenshots go to results/screenshots/widget-*.png.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -14,7 +15,14 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
 from tests.browser.widget_support import (  # noqa: F401  (pytest fixtures are imported by name)
-    ROOT, STAFF_NAME, Staff, conversation_id, new_page, shot, widget_context, widget_server,
+    ROOT,
+    STAFF_NAME,
+    Staff,
+    conversation_id,
+    new_page,
+    shot,
+    widget_context,
+    widget_server,
 )
 from tests.e2e.servers import free_port
 
@@ -52,8 +60,10 @@ def press(page, title):
 
 
 def sender(page) -> str:
-    return page.evaluate("() => JSON.parse(localStorage.getItem(Object.keys(localStorage)"
-                         ".find(k => k.startsWith('vneid-widget:') && k.endsWith(':conv'))))")
+    return page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+        ".find(k => k.startsWith('vneid-widget:') && k.endsWith(':conv'))))"
+    )
 
 
 def bubbles(page, kind=None):
@@ -67,8 +77,7 @@ def assert_no_duplicates(page):
 
 
 def wait_step(page, step, total):
-    expect(log(page).locator(".vnw-from-bot .vnw-bubble").filter(has_text=f"Bước {step}/{total}:").last) \
-        .to_be_visible()
+    expect(log(page).locator(".vnw-from-bot .vnw-bubble").filter(has_text=f"Bước {step}/{total}:").last).to_be_visible()
     expect(quick(page, "Xong rồi")).to_be_visible()
 
 
@@ -164,17 +173,21 @@ def test_handoff_staff_reply_appears_live(widget_server, widget_context):
     expect(staff_msg.locator(".vnw-bubble")).to_have_text("Chào bác, cháu là cán bộ xã. Bác đang ở bước nào ạ?")
     expect(staff_msg.locator(".vnw-who")).to_have_text(f"Cán bộ {STAFF_NAME}")
     background = "n => getComputedStyle(n).backgroundColor"
-    assert staff_msg.locator(".vnw-bubble").evaluate(background) != \
-        page.locator(".vnw-from-bot .vnw-bubble").last.evaluate(background)  # staff look different from the bot
+    assert staff_msg.locator(".vnw-bubble").evaluate(background) != page.locator(
+        ".vnw-from-bot .vnw-bubble"
+    ).last.evaluate(background)  # staff look different from the bot
 
     # the citizen answers; staff sees it; a staff message with markup is shown as text
     page.get_by_label("Tin nhắn của bạn").fill("Tôi ở bước 1, không thấy nút đăng nhập")
     page.get_by_role("button", name="Gửi").click()
-    expect(page.locator(".vnw-list .vnw-from-citizen .vnw-bubble").last).to_have_text(re.compile("không thấy nút đăng nhập"))
+    expect(page.locator(".vnw-list .vnw-from-citizen .vnw-bubble").last).to_have_text(
+        re.compile("không thấy nút đăng nhập")
+    )
     assert any(m["text"] == "Tôi ở bước 1, không thấy nút đăng nhập" for m in staff.messages(conv))
     staff.reply(conv, '<img src=x onerror="window.__staffXss=1">Bác bấm <b>Đăng nhập</b> nhé')
     expect(page.locator(".vnw-from-staff .vnw-bubble").last).to_have_text(
-        '<img src=x onerror="window.__staffXss=1">Bác bấm <b>Đăng nhập</b> nhé')
+        '<img src=x onerror="window.__staffXss=1">Bác bấm <b>Đăng nhập</b> nhé'
+    )
     assert page.evaluate("() => window.__staffXss") is None
     assert page.locator(".vnw-log img:not(.vnw-fig img)").count() == 0
     shot(page, "handoff-staff")
@@ -258,8 +271,9 @@ def test_offline_message_is_kept_and_sent_once(widget_server, widget_context):
     expect(pending).to_be_visible()
     expect(pending).to_contain_text("sẽ tự gửi khi có mạng")
     expect(page.locator(".vnw-status")).to_contain_text("Mất kết nối mạng")
-    stored = json.loads(page.evaluate("() => localStorage.getItem(Object.keys(localStorage)"
-                                      ".find(k => k.endsWith(':outbox')))"))
+    stored = json.loads(
+        page.evaluate("() => localStorage.getItem(Object.keys(localStorage).find(k => k.endsWith(':outbox')))")
+    )
     assert [item["text"] for item in stored] == [text]  # kept across a reload or a closed tab too
     page.wait_for_timeout(4000)  # several failed retries while offline
     shot(page, "offline-pending")
@@ -302,8 +316,12 @@ def test_gateway_error_is_shown_and_the_text_kept(widget_server, widget_context)
     page = new_page(widget_context)
     open_widget(page, widget_server)
     message = "Tin nhắn quá dài (tối đa 2000 ký tự). Bạn viết ngắn lại giúp tôi nhé."
-    page.route("**/webhooks/rest/webhook", lambda route: route.fulfill(
-        status=413, content_type="application/json", body=json.dumps({"error": "too_long", "message": message})))
+    page.route(
+        "**/webhooks/rest/webhook",
+        lambda route: route.fulfill(
+            status=413, content_type="application/json", body=json.dumps({"error": "too_long", "message": message})
+        ),
+    )
     box = page.get_by_label("Tin nhắn của bạn")
     box.fill("tôi không đăng nhập được")
     page.get_by_role("button", name="Gửi").click()
@@ -332,8 +350,13 @@ def test_keyboard_only(widget_server, widget_context):
             page.keyboard.press("Tab")
             inside = page.evaluate("() => !!document.activeElement.closest('#vnw-panel')")
             assert inside, "focus left the open panel"
-            if page.evaluate("() => document.activeElement.id === 'vnw-input' ? '#vnw-input'"
-                             " : document.activeElement.textContent.trim()") == name:
+            if (
+                page.evaluate(
+                    "() => document.activeElement.id === 'vnw-input' ? '#vnw-input'"
+                    " : document.activeElement.textContent.trim()"
+                )
+                == name
+            ):
                 return
         raise AssertionError(f"{name} not reachable with Tab")
 
@@ -401,8 +424,9 @@ def test_accessible_names_and_live_region(widget_server, widget_context):
 
 
 def test_phone_360_layout(widget_server, browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                         device_scale_factor=2, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2, locale="vi-VN"
+    )
     try:
         page = context.new_page()
         page.goto(widget_server.url + "/")
@@ -458,10 +482,17 @@ def test_xss_payload_is_shown_as_text(widget_server, widget_context):
 def test_illustrations_for_every_step(widget_server, browser):
     assert len(ILLUSTRATIONS) == 13 and len(set(ILLUSTRATIONS)) == 13
     assert sorted(p.name for p in (WIDGET / "illustrations").glob("*.svg")) == sorted(ILLUSTRATIONS)
-    labels = {"a1-nut-dang-nhap.svg": "Đăng nhập", "a2-chon-vneid.svg": "Tài khoản VNeID Bộ Công an",
-              "a3-nhap-so-dinh-danh.svg": "Số định danh cá nhân", "a4-nhap-otp.svg": "OTP",
-              "b3-trang-ma-qr.svg": "Mã QR", "b5-bieu-tuong-quet.svg": "quét mã QR",
-              "b6-quet-va-xac-nhan.svg": "Xác nhận", "b7-bam-dong.svg": "Đóng", "a5-da-dang-nhap.svg": "Xin chào"}
+    labels = {
+        "a1-nut-dang-nhap.svg": "Đăng nhập",
+        "a2-chon-vneid.svg": "Tài khoản VNeID Bộ Công an",
+        "a3-nhap-so-dinh-danh.svg": "Số định danh cá nhân",
+        "a4-nhap-otp.svg": "OTP",
+        "b3-trang-ma-qr.svg": "Mã QR",
+        "b5-bieu-tuong-quet.svg": "quét mã QR",
+        "b6-quet-va-xac-nhan.svg": "Xác nhận",
+        "b7-bam-dong.svg": "Đóng",
+        "a5-da-dang-nhap.svg": "Xin chào",
+    }
     for name in ILLUSTRATIONS:
         svg = (WIDGET / "illustrations" / name).read_text(encoding="utf-8")
         assert len(svg.encode()) < 8 * 1024, name
@@ -474,11 +505,16 @@ def test_illustrations_for_every_step(widget_server, browser):
     context = browser.new_context(viewport={"width": 700, "height": 600})
     try:
         page = context.new_page()
-        figures = "".join(f'<figure><img src="{widget_server.url}/illustrations/{n}" width="320" alt="{n}">'
-                          f'<figcaption>{n}</figcaption></figure>' for n in ILLUSTRATIONS)
-        page.set_content("<!doctype html><meta charset=utf-8><title>Hình minh họa</title>"
-                         "<style>body{margin:8px;font:13px sans-serif;background:#dde3e9}"
-                         "figure{display:inline-block;margin:4px;background:#fff}</style>" + figures)
+        figures = "".join(
+            f'<figure><img src="{widget_server.url}/illustrations/{n}" width="320" alt="{n}">'
+            f'<figcaption>{n}</figcaption></figure>'
+            for n in ILLUSTRATIONS
+        )
+        page.set_content(
+            "<!doctype html><meta charset=utf-8><title>Hình minh họa</title>"
+            "<style>body{margin:8px;font:13px sans-serif;background:#dde3e9}"
+            "figure{display:inline-block;margin:4px;background:#fff}</style>" + figures
+        )
         page.wait_for_function("() => [...document.images].every(i => i.complete)")
         broken = page.evaluate("() => [...document.images].filter(i => !i.naturalWidth).map(i => i.alt)")
         assert broken == []
@@ -492,11 +528,14 @@ def test_illustrations_for_every_step(widget_server, browser):
 def test_one_tag_embed_on_another_site_and_size(widget_server, browser, monkeypatch):
     """The tag works on a page of another origin (the commune's own site) and the files stay small."""
     site_port = free_port()
-    page_html = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Xã khác</title>'
-                 f'<body><h1>Trang của xã</h1><script src="{widget_server.url}/widget.js" '
-                 f'data-title="Hỏi đáp VNeID" data-position="left"></script></body></html>')
-    site = make_server("127.0.0.1", site_port, lambda env, start: Response(page_html, mimetype="text/html")(env, start),
-                       threaded=True)
+    page_html = (
+        f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>Xã khác</title>'
+        f'<body><h1>Trang của xã</h1><script src="{widget_server.url}/widget.js" '
+        f'data-title="Hỏi đáp VNeID" data-position="left"></script></body></html>'
+    )
+    site = make_server(
+        "127.0.0.1", site_port, lambda env, start: Response(page_html, mimetype="text/html")(env, start), threaded=True
+    )
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("WIDGET_ORIGINS", f"http://127.0.0.1:{site_port}")

@@ -3,6 +3,7 @@ Rasa server and action server: "Kết thúc và xóa trên máy này" deletes th
 in the browser; "xóa cuộc trò chuyện" typed does the same after "Có"; an idle conversation id expires; the next
 message starts a new conversation with the privacy notice. Keyboard, screen-reader names, phone screen.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -13,7 +14,15 @@ from playwright.sync_api import expect
 
 from gateway.models import Conversation, utcnow
 from tests.browser.test_widget_browser import (  # noqa: F401  (helpers; the fixtures by name)
-    BOT_WAIT, ROOT, bubbles, log, open_widget, press, quick, sender, wait_step,
+    BOT_WAIT,
+    ROOT,
+    bubbles,
+    log,
+    open_widget,
+    press,
+    quick,
+    sender,
+    wait_step,
 )
 from tests.browser.widget_support import new_page, shot, widget_context, widget_server  # noqa: F401
 
@@ -163,8 +172,9 @@ def test_an_idle_conversation_expires_in_the_browser(widget_server, widget_conte
 
 
 def test_the_confirmation_on_a_phone(widget_server, browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, locale="vi-VN")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2, locale="vi-VN"
+    )
     try:
         page = context.new_page()
         page.goto(widget_server.url + "/")

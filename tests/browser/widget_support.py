@@ -2,6 +2,7 @@
 
 The live gateway server and the session's one Chromium come from tests/browser/conftest.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,9 @@ class WidgetServer(LiveServer):
     def messages(self, sender: str) -> List[Message]:
         """Every stored message of a widget conversation (detached copies of author and text)."""
         with self.db() as session:
-            conv = session.scalar(select(Conversation).where(Conversation.channel == "widget",
-                                                             Conversation.external_id == sender))
+            conv = session.scalar(
+                select(Conversation).where(Conversation.channel == "widget", Conversation.external_id == sender)
+            )
             if conv is None:
                 return []
             rows = session.scalars(select(Message).where(Message.conversation_id == conv.id).order_by(Message.id))
@@ -55,8 +57,9 @@ class Staff:
         assert response.status_code == 200, response.get_data(as_text=True)
 
     def reply(self, conv_id: int, text: str) -> None:
-        response = self.client.post(f"/api/staff/conversations/{conv_id}/reply", headers=csrf_header(self.client),
-                                    json={"text": text})
+        response = self.client.post(
+            f"/api/staff/conversations/{conv_id}/reply", headers=csrf_header(self.client), json={"text": text}
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
 
     def return_to_bot(self, conv_id: int) -> None:
@@ -69,8 +72,9 @@ class Staff:
 
 def conversation_id(server: WidgetServer, sender: str) -> int:
     with server.db() as session:
-        return session.scalar(select(Conversation.id).where(Conversation.channel == "widget",
-                                                            Conversation.external_id == sender))
+        return session.scalar(
+            select(Conversation.id).where(Conversation.channel == "widget", Conversation.external_id == sender)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +99,11 @@ class Console:
 
     def problems(self) -> List[str]:
         """Script errors and CSP violations (a missing favicon is not one)."""
-        return [line for line in self.lines
-                if line.startswith("pageerror") or re.search(r"Content Security Policy|Refused to", line)]
+        return [
+            line
+            for line in self.lines
+            if line.startswith("pageerror") or re.search(r"Content Security Policy|Refused to", line)
+        ]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ ids, counts and times are numbers, never a citizen's text. A short piece of a sp
 with the content's timestamps, ids and response sizes blanked out ("zalo message 482 sent" is no leak); a whole
 secret is looked for in the content as it is.
 """
+
 from __future__ import annotations
 
 import html
@@ -29,9 +30,29 @@ from tests.leaks import standalone
 from tests.stack import APP_BIN, GatewayServer, ROOT
 
 # ------------------------------------------------------------------------------------------------ canaries
-NUMBER_WORDS = {"không": "0", "khong": "0", "một": "1", "mot": "1", "mốt": "1", "hai": "2", "ba": "3",
-                "bốn": "4", "bon": "4", "tư": "4", "năm": "5", "nam": "5", "lăm": "5", "sáu": "6", "sau": "6",
-                "bảy": "7", "bay": "7", "tám": "8", "tam": "8", "chín": "9", "chin": "9"}
+NUMBER_WORDS = {
+    "không": "0",
+    "khong": "0",
+    "một": "1",
+    "mot": "1",
+    "mốt": "1",
+    "hai": "2",
+    "ba": "3",
+    "bốn": "4",
+    "bon": "4",
+    "tư": "4",
+    "năm": "5",
+    "nam": "5",
+    "lăm": "5",
+    "sáu": "6",
+    "sau": "6",
+    "bảy": "7",
+    "bay": "7",
+    "tám": "8",
+    "tam": "8",
+    "chín": "9",
+    "chin": "9",
+}
 
 
 def strip_marks(text: str) -> str:
@@ -56,8 +77,11 @@ def _number_tokens(text: str) -> List[Tuple[str, str, int, int]]:
             i += 1
         elif text[i].isalpha():
             j = i
-            while j < n and (text[j].isalpha() or unicodedata.category(text[j]).startswith("M")) \
-                    and unicodedata.digit(text[j], None) is None:
+            while (
+                j < n
+                and (text[j].isalpha() or unicodedata.category(text[j]).startswith("M"))
+                and unicodedata.digit(text[j], None) is None
+            ):
                 j += 1
             word = text[i:j].lower()
             tokens.append(("w", NUMBER_WORDS[word], i, j) if word in NUMBER_WORDS else ("x", "", i, j))
@@ -112,15 +136,20 @@ class Canary:
         for form in base:
             if not form:
                 continue
-            out |= {form, json.dumps(form)[1:-1], html.escape(form), html.escape(form, quote=False),
-                    unicodedata.normalize("NFD", form)}
+            out |= {
+                form,
+                json.dumps(form)[1:-1],
+                html.escape(form),
+                html.escape(form, quote=False),
+                unicodedata.normalize("NFD", form),
+            }
         return sorted(out)
 
     def windows(self) -> List[str]:
         """3-digit runs of the secret's digits (numbers), or of the password's digit runs."""
         digits = self.value if self.kind != "password" else "".join(c for c in self.value if c.isdigit())
         runs = [digits, *self.alternates]
-        return sorted({r[i:i + 3] for r in runs for i in range(len(r) - 2)})
+        return sorted({r[i : i + 3] for r in runs for i in range(len(r) - 2)})
 
 
 def _c(name, kind, messages, pieces, value, alternates=()):
@@ -153,8 +182,13 @@ CANARIES: List[Canary] = [
     # Vietnamese number words, with and without diacritics
     _c("words_accented", "otp", "mã là sáu bốn chín hai tám ba", "sáu bốn chín hai tám ba", "649283"),
     _c("words_plain", "otp", "ma la bay nam mot tam khong sau", "bay nam mot tam khong sau", "751806"),
-    _c("words_phone", "phone", "số em là không chín một ba hai bốn sáu tám năm bảy",
-       "không chín một ba hai bốn sáu tám năm bảy", "0913246857"),
+    _c(
+        "words_phone",
+        "phone",
+        "số em là không chín một ba hai bốn sáu tám năm bảy",
+        "không chín một ba hai bốn sáu tám năm bảy",
+        "0913246857",
+    ),
     # a secret after a cue, with words between
     _c("pw_words_between", "password", "mật khẩu em hay dùng là thu1979", "thu1979", "thu1979"),
     _c("pw_mk", "password", "mk: Hoàng@Anh!", "Hoàng@Anh!", "Hoàng@Anh!"),
@@ -172,11 +206,16 @@ CANARIES: List[Canary] = [
     _c("id_dots", "id_number", "số định danh 038.190.012.345", "038.190.012.345", "038190012345"),
     _c("cmnd", "id_number", "cmnd cũ 173 829 465", "173 829 465", "173829465"),
     _c("phone_spaces", "phone", "sdt 0912 345 678", "0912 345 678", "0912345678"),
-    _c("phone_plus84", "phone", "gọi cho tôi +84 987 654 321", "+84 987 654 321", "84987654321",
-       ("0987654321", "987654321")),
+    _c(
+        "phone_plus84",
+        "phone",
+        "gọi cho tôi +84 987 654 321",
+        "+84 987 654 321",
+        "84987654321",
+        ("0987654321", "987654321"),
+    ),
     _c("phone_dots", "phone", "số em 0903.111.222", "0903.111.222", "0903111222"),
-    _c("phone_plus84_dots", "phone", "+84.936.579.246", "+84.936.579.246", "84936579246",
-       ("0936579246", "936579246")),
+    _c("phone_plus84_dots", "phone", "+84.936.579.246", "+84.936.579.246", "84936579246", ("0936579246", "936579246")),
     _c("phone_84_glued", "phone", "84356789012", "84356789012", "84356789012", ("0356789012",)),
 ]
 # a benign message every conversation also sends: it must be stored unchanged (the redaction does not over-mask)
@@ -227,12 +266,13 @@ def leaks_in(canary: Canary, content, exempt: Iterable[str] = ()) -> List[str]:
         if needle not in haystack:  # (most forms are nowhere: skip the regular expression)
             continue
         for match in standalone(needle).finditer(haystack):
-            found.append(f"{canary.name}: {form!r} in …{haystack[max(0, match.start() - 60):match.end() + 60]!r}…")
+            found.append(f"{canary.name}: {form!r} in …{haystack[max(0, match.start() - 60) : match.end() + 60]!r}…")
     return found
 
 
-def sweep(canaries: Iterable[Canary], places: Dict[str, str], exempt: Optional[Dict[str, Iterable[str]]] = None
-          ) -> List[str]:
+def sweep(
+    canaries: Iterable[Canary], places: Dict[str, str], exempt: Optional[Dict[str, Iterable[str]]] = None
+) -> List[str]:
     """Every leak of every canary in every place (place name → its whole content); `exempt`: place name → forms
     not looked for there."""
     exempt = exempt or {}
@@ -250,8 +290,10 @@ _NOISE = [
     re.compile(r"\[[0-9]{2}/[A-Za-z]{3}/[0-9]{4}(?::[0-9]{2}){3} [+-][0-9]{4}\]"),  # gunicorn's access time
     re.compile(r'(HTTP/[0-9.]+" )[0-9]{3} (?:[0-9]+|-)'),  # access log: status and response size
     # an id: "zalo message 482 sent", "[state 57]", "conversation:306", "pid: 14445", "port 48585"
-    re.compile(r"(?i)\b(?:message|event|conversation|handoff|callback|state|pid|id|port|worker|events)s?\b"
-               r"[ :#=]{0,3}[0-9]+"),
+    re.compile(
+        r"(?i)\b(?:message|event|conversation|handoff|callback|state|pid|id|port|worker|events)s?\b"
+        r"[ :#=]{0,3}[0-9]+"
+    ),
     re.compile(r"\[[0-9]+\]"),  # [pid]
 ]
 
@@ -331,10 +373,29 @@ class LoggedGateway(GatewayServer):
     def start(self) -> None:
         log = open(self.workdir / "gateway.log", "ab")
         self.proc = subprocess.Popen(
-            [str(APP_BIN / "gunicorn"), "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", str(self.threads), "--worker-class", "gthread", "--graceful-timeout", "10",
-             "--timeout", "60", "--access-logfile", "-", self.app],
-            cwd=self.root, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(APP_BIN / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--worker-class",
+                "gthread",
+                "--graceful-timeout",
+                "10",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                "-",
+                self.app,
+            ],
+            cwd=self.root,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @dataclass
@@ -348,8 +409,13 @@ class Worker:
     def start(self) -> None:
         assert self.proc is None or self.proc.poll() is not None
         log = open(self.workdir / "worker.log", "ab")
-        self.proc = subprocess.Popen([str(APP_BIN / "python"), "-m", "gateway.worker"], cwd=ROOT, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [str(APP_BIN / "python"), "-m", "gateway.worker"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self) -> None:
         """SIGTERM (the worker finishes its iteration) and wait."""

@@ -1,4 +1,5 @@
 """Start the real Rasa server and action server on loopback for tests and benchmarks."""
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,10 @@ class BotServers:
 
     def start_actions(self) -> None:
         """Start the action server."""
-        self._spawn("actions", [str(BOT_VENV / "bin/rasa"), "run", "actions", "--actions", "bot.actions",
-                                "-p", str(self.action_port)])
+        self._spawn(
+            "actions",
+            [str(BOT_VENV / "bin/rasa"), "run", "actions", "--actions", "bot.actions", "-p", str(self.action_port)],
+        )
 
     def start_rasa(self, model: Optional[Path] = None) -> None:
         """Start the Rasa server with the HTTP API (token-protected) and the REST channel."""
@@ -74,10 +77,27 @@ class BotServers:
         if not model.exists():
             raise FileNotFoundError(f"{model} is missing: run `make train` first")
         # through bot/serve.py: `rasa run` with the project's measured fixes (as Procfile and systemd start it)
-        self._spawn("rasa", [str(BOT_VENV / "bin/python"), "-m", "bot.serve", "run", "--enable-api",
-                             f"--auth-token={self.token}", "-i", "127.0.0.1", "-p", str(self.rasa_port),
-                             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                             "-m", str(model)])
+        self._spawn(
+            "rasa",
+            [
+                str(BOT_VENV / "bin/python"),
+                "-m",
+                "bot.serve",
+                "run",
+                "--enable-api",
+                f"--auth-token={self.token}",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(self.rasa_port),
+                "--endpoints",
+                "bot/endpoints.yml",
+                "--credentials",
+                "bot/credentials.yml",
+                "-m",
+                str(model),
+            ],
+        )
 
     def wait_ready(self, timeout: float = 240) -> float:
         """Block until both answer (Rasa with a model loaded); returns the seconds waited."""
@@ -103,15 +123,17 @@ class BotServers:
 
     def say(self, sender: str, message: str) -> List[dict]:
         """Send one message through Rasa's REST channel; returns the bot's replies."""
-        response = requests.post(f"{self.rasa_url}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=30)
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 
     def tracker(self, sender: str) -> dict:
         """The conversation's tracker from the HTTP API."""
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token},
-                                timeout=10)
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=10
+        )
         response.raise_for_status()
         return response.json()
 

@@ -11,6 +11,7 @@ It also checks that a secret split across two messages is masked in the earlier 
 One stack for the module (about 30 s to start): Rasa + action server (LOG_LEVEL=DEBUG, so their logs carry what
 Rasa received), the gateway (gunicorn, SQLite), the worker (`python -m gateway.worker`), the fake Zalo server.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,20 @@ import requests
 from sqlalchemy import create_engine, text
 
 from gateway.services.hours import TZ
-from tests.e2e.privacy_support import (BENIGN, CANARIES, Canary, LoggedGateway, Worker, _c, check_canaries,
-                                       database_dump, fragments_in, leaks_in, sweep, wait_for)
+from tests.e2e.privacy_support import (
+    BENIGN,
+    CANARIES,
+    Canary,
+    LoggedGateway,
+    Worker,
+    _c,
+    check_canaries,
+    database_dump,
+    fragments_in,
+    leaks_in,
+    sweep,
+    wait_for,
+)
 from tests.gateway.conftest import ALWAYS_OPEN, PASSWORD
 from gateway.db import engine_url
 from tests.stack import Bot, Postgres, need, open_hours, postgres_available
@@ -47,8 +60,9 @@ def steps(texts: List[str]) -> List[tuple]:
 class Stack:
     """The running stack and what a test needs of it."""
 
-    def __init__(self, workdir, bot: Bot, gateway: LoggedGateway, worker: Worker, fake: FakeZalo,
-                 pg: Optional[Postgres] = None) -> None:
+    def __init__(
+        self, workdir, bot: Bot, gateway: LoggedGateway, worker: Worker, fake: FakeZalo, pg: Optional[Postgres] = None
+    ) -> None:
         self.workdir, self.bot, self.gateway, self.worker, self.fake, self.pg = workdir, bot, gateway, worker, fake, pg
         self.db = create_engine(engine_url(gateway.db_url))
         self.tracker = create_engine(engine_url(bot.tracker_url))
@@ -58,9 +72,12 @@ class Stack:
     # ---- the widget ------------------------------------------------------------------------------------------
     def widget(self, sender: str, message: str) -> List[str]:
         """The widget's POST (its metadata, an Idempotency-Key); returns the reply texts."""
-        response = self.http.post(f"{self.gateway.url}/webhooks/rest/webhook", timeout=60,
-                                  json={"sender": sender, "message": message, "metadata": {"channel": "widget"}},
-                                  headers={"Idempotency-Key": uuid.uuid4().hex})
+        response = self.http.post(
+            f"{self.gateway.url}/webhooks/rest/webhook",
+            timeout=60,
+            json={"sender": sender, "message": message, "metadata": {"channel": "widget"}},
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
         assert response.status_code == 200, (message, response.status_code, response.text)
         return [r.get("text") or "" for r in response.json()]
 
@@ -69,9 +86,15 @@ class Stack:
         """A signed `user_send_text` webhook to the gateway; returns its msg_id (the queue's key)."""
         event = fake_zalo.user_text(self.fake.app_id, self.fake.oa_id, user, message)
         raw = fake_zalo.encode(event)
-        response = self.http.post(f"{self.gateway.url}/webhooks/zalo/webhook", data=raw, timeout=30, headers={
-            "Content-Type": "application/json",
-            "X-ZEvent-Signature": fake_zalo.sign(self.fake.app_id, raw, event["timestamp"], OA_SECRET)})
+        response = self.http.post(
+            f"{self.gateway.url}/webhooks/zalo/webhook",
+            data=raw,
+            timeout=30,
+            headers={
+                "Content-Type": "application/json",
+                "X-ZEvent-Signature": fake_zalo.sign(self.fake.app_id, raw, event["timestamp"], OA_SECRET),
+            },
+        )
         assert response.status_code == 200 and response.json()["error"] == 0, response.text
         return event["message"]["msg_id"]
 
@@ -84,12 +107,15 @@ class Stack:
         return bool(status) and status[0][0] in ("done", "ignored", "failed")
 
     def pending(self, user: str) -> int:
-        return self.sql("SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-                        "WHERE c.channel = 'zalo' AND c.external_id = :u AND m.delivery = 'pending'", u=user)[0][0]
+        return self.sql(
+            "SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE c.channel = 'zalo' AND c.external_id = :u AND m.delivery = 'pending'",
+            u=user,
+        )[0][0]
 
     def zalo_new(self, user: str) -> List[Dict[str, Any]]:
         sent = [s["message"] for s in self.fake.sent_to(user)]
-        fresh, self.seen[user] = sent[self.seen.get(user, 0):], len(sent)
+        fresh, self.seen[user] = sent[self.seen.get(user, 0) :], len(sent)
         return fresh
 
     def zalo_say(self, user: str, message: str) -> List[str]:
@@ -101,23 +127,35 @@ class Stack:
     # ---- what is stored --------------------------------------------------------------------------------------
     def citizen_rows(self, channel: str, sender: str) -> List[tuple]:
         """(id, text) of the conversation's citizen messages, in order."""
-        return self.sql("SELECT m.id, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-                        "WHERE c.channel = :ch AND c.external_id = :s AND m.author = 'citizen' ORDER BY m.id",
-                        ch=channel, s=sender)
+        return self.sql(
+            "SELECT m.id, m.text FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE c.channel = :ch AND c.external_id = :s AND m.author = 'citizen' ORDER BY m.id",
+            ch=channel,
+            s=sender,
+        )
 
     def conversation_id(self, channel: str, sender: str) -> int:
-        return self.sql("SELECT id FROM conversations WHERE channel = :ch AND external_id = :s",
-                        ch=channel, s=sender)[0][0]
+        return self.sql("SELECT id FROM conversations WHERE channel = :ch AND external_id = :s", ch=channel, s=sender)[
+            0
+        ][0]
 
     def user_events(self, rasa_sender: str) -> List[Dict[str, Any]]:
         """Rasa's user events of a conversation, as stored."""
-        return [json.loads(data) for (data,) in self.sql(
-            "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id", self.tracker,
-            s=rasa_sender)]
+        return [
+            json.loads(data)
+            for (data,) in self.sql(
+                "SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id",
+                self.tracker,
+                s=rasa_sender,
+            )
+        ]
 
     def event_of(self, rasa_sender: str, message_id: int) -> Dict[str, Any]:
-        found = [e for e in self.user_events(rasa_sender) if (e.get("metadata") or {}).get("gateway_message_id")
-                 == message_id]
+        found = [
+            e
+            for e in self.user_events(rasa_sender)
+            if (e.get("metadata") or {}).get("gateway_message_id") == message_id
+        ]
         assert len(found) == 1, (message_id, len(found))
         return found[0]
 
@@ -128,9 +166,14 @@ class Stack:
         """Every place a secret could be written: each table of both databases, each log file."""
         out = {f"gateway db {name}": content for name, content in database_dump(self.gateway.db_url).items()}
         out.update({f"tracker store {name}": content for name, content in database_dump(self.bot.tracker_url).items()})
-        out.update({"rasa log": self.bot.log("rasa"), "action server log": self.bot.log("actions"),
-                    "gateway log (gunicorn, access log)": self.gateway.log(),
-                    "worker log": self.worker.log()})
+        out.update(
+            {
+                "rasa log": self.bot.log("rasa"),
+                "action server log": self.bot.log("actions"),
+                "gateway log (gunicorn, access log)": self.gateway.log(),
+                "worker log": self.worker.log(),
+            }
+        )
         if self.pg is not None:
             out["postgresql log"] = self.pg.log()
         return out
@@ -147,8 +190,12 @@ class Staff:
         self.stack, self.http, self.pages = stack, requests.Session(), {}
         page = self.http.get(f"{stack.gateway.url}/auth/login", timeout=30).text
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        response = self.http.post(f"{stack.gateway.url}/auth/login", timeout=30, allow_redirects=False,
-                                  data={"username": username, "password": PASSWORD, "csrf_token": self.csrf})
+        response = self.http.post(
+            f"{stack.gateway.url}/auth/login",
+            timeout=30,
+            allow_redirects=False,
+            data={"username": username, "password": PASSWORD, "csrf_token": self.csrf},
+        )
         assert response.status_code in (302, 303), response.text[:500]
         # the session is new after login: its CSRF token too (read as tests/gateway/conftest.csrf_header does)
         page = self.http.get(f"{stack.gateway.url}/auth/login", timeout=30).text
@@ -165,8 +212,9 @@ class Staff:
         return response
 
     def post(self, path: str, body: Optional[dict] = None, status: int = 200) -> requests.Response:
-        response = self.http.post(f"{self.stack.gateway.url}{path}", json=body or {}, timeout=60,
-                                  headers={"X-CSRFToken": self.csrf})
+        response = self.http.post(
+            f"{self.stack.gateway.url}{path}", json=body or {}, timeout=60, headers={"X-CSRFToken": self.csrf}
+        )
         assert response.status_code == status, (path, response.status_code, response.text[:500])
         self.pages[f"POST {path}"] = response.text
         return response
@@ -178,8 +226,19 @@ class DebugBot(Bot):
     def start_actions(self) -> None:
         from tests.e2e.servers import BOT_VENV
 
-        self._spawn("actions", [str(BOT_VENV / "bin/rasa"), "run", "actions", "--actions", "bot.actions",
-                                "-p", str(self.action_port), "--debug"])
+        self._spawn(
+            "actions",
+            [
+                str(BOT_VENV / "bin/rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "bot.actions",
+                "-p",
+                str(self.action_port),
+                "--debug",
+            ],
+        )
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -190,19 +249,34 @@ def stack(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"canary-{request.param}")
     (workdir / "bot").mkdir()
     pg = Postgres().start() if request.param == "postgresql" else None
-    bot = DebugBot(workdir=workdir / "bot", extra_env={"LOG_LEVEL": "DEBUG"},
-                   tracker_db_url=pg.url("rasa") if pg else None)
+    bot = DebugBot(
+        workdir=workdir / "bot", extra_env={"LOG_LEVEL": "DEBUG"}, tracker_db_url=pg.url("rasa") if pg else None
+    )
     fake = FakeZalo(app_id="4455667788990011223").start()
     gateway = worker = None
     try:
         bot.start_actions()
         bot.start_rasa()
-        gateway = LoggedGateway(workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url,
-                                database_url=pg.url("gateway") if pg else None, extra_env={
-            "RATE_LIMITS": "off", "WORKER_INTERVAL_S": "0.2", "PUBLIC_BASE_URL": "https://xa-quanglong.example.vn",
-            "ZALO_APP_ID": fake.app_id, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": fake.app_secret,
-            "ZALO_ACCESS_TOKEN": "initial-access-token", "ZALO_REFRESH_TOKEN": "initial-refresh-token",
-            "ZALO_OPENAPI_BASE": fake.url, "ZALO_OAUTH_BASE": fake.url})
+        gateway = LoggedGateway(
+            workdir,
+            [bot.rasa_url],
+            [bot.action_url],
+            bot.token,
+            bot.tracker_url,
+            database_url=pg.url("gateway") if pg else None,
+            extra_env={
+                "RATE_LIMITS": "off",
+                "WORKER_INTERVAL_S": "0.2",
+                "PUBLIC_BASE_URL": "https://xa-quanglong.example.vn",
+                "ZALO_APP_ID": fake.app_id,
+                "ZALO_OA_SECRET_KEY": OA_SECRET,
+                "ZALO_APP_SECRET": fake.app_secret,
+                "ZALO_ACCESS_TOKEN": "initial-access-token",
+                "ZALO_REFRESH_TOKEN": "initial-refresh-token",
+                "ZALO_OPENAPI_BASE": fake.url,
+                "ZALO_OAUTH_BASE": fake.url,
+            },
+        )
         gateway.migrate()
         open_hours(gateway.db_url)
         _staff_accounts(gateway.db_url)
@@ -255,8 +329,9 @@ def new_zalo_user() -> str:
 FIRST_PARTS_SENT_BEFORE_KNOWN = ("482", "5 0 6", "715", "628")  # ("306" never reaches Rasa: masked while queued)
 
 
-def _assert_nothing_anywhere(stack: Stack, canaries: List[Canary], extra: Optional[Dict[str, str]] = None,
-                             leave_out: Iterable[str] = ()):
+def _assert_nothing_anywhere(
+    stack: Stack, canaries: List[Canary], extra: Optional[Dict[str, str]] = None, leave_out: Iterable[str] = ()
+):
     places = {name: content for name, content in {**stack.places(), **(extra or {})}.items() if name not in leave_out}
     exempt = set(FIRST_PARTS_SENT_BEFORE_KNOWN)
     hits = sweep(canaries, places, {"rasa log": exempt, "action server log": exempt})
@@ -296,8 +371,10 @@ def _converse(stack: Stack, channel: str, sender: str, say) -> None:
             assert PLACEHOLDER.fullmatch(event["text"]) and event["parse_data"]["text"] == event["text"], event
             assert "otp" in event["metadata"]["sensitive"], event["metadata"]
             assert not leaks_in(canary, json.dumps(event, ensure_ascii=False)), event
-            assert all(e.get("entity") == "sensitive" and e.get("value") in ("otp", "password", "id_number", "phone")
-                       for e in event["parse_data"].get("entities") or []), event["parse_data"]
+            assert all(
+                e.get("entity") == "sensitive" and e.get("value") in ("otp", "password", "id_number", "phone")
+                for e in event["parse_data"].get("entities") or []
+            ), event["parse_data"]
         if canary.split:  # the dialogue goes on, at the next step, in the gateway and in Rasa
             step += 1
             assert steps(say("/step_done")) == [(step, 5)], canary.name
@@ -317,8 +394,9 @@ def _converse(stack: Stack, channel: str, sender: str, say) -> None:
 def test_widget_secrets_reach_no_store_or_log(stack):
     sender = f"canary-w-{uuid.uuid4().hex[:10]}"
     _converse(stack, "widget", sender, lambda m: stack.widget(sender, m))
-    history = stack.http.get(f"{stack.gateway.url}/api/widget/messages", params={"sender": sender, "after": 0},
-                             timeout=30)
+    history = stack.http.get(
+        f"{stack.gateway.url}/api/widget/messages", params={"sender": sender, "after": 0}, timeout=30
+    )
     assert history.status_code == 200 and "[mã OTP]" in history.text
     _assert_nothing_anywhere(stack, CANARIES, {"widget history": history.text})
     # the sweeps read what they should: Rasa's DEBUG log and its events hold the masked texts
@@ -340,8 +418,7 @@ def test_zalo_secrets_reach_no_store_log_or_queue(stack):
 
 QUEUED_SPLIT = _c("queued_split", "otp", ("715", "264"), ("715", "264"), "715264")
 QUEUED_SECOND = _c("queued_second_fragment", "otp", "264", "264", "264")
-QUEUED_PASSWORD = _c("queued_password", "password", ("mật khẩu của em là", "Hoa@Binh88"), "Hoa@Binh88",
-                     "Hoa@Binh88")
+QUEUED_PASSWORD = _c("queued_password", "password", ("mật khẩu của em là", "Hoa@Binh88"), "Hoa@Binh88", "Hoa@Binh88")
 
 
 def test_zalo_bodies_are_masked_while_still_queued(stack):
@@ -352,7 +429,7 @@ def test_zalo_bodies_are_masked_while_still_queued(stack):
     split_user, password_user, singles_user = new_zalo_user(), new_zalo_user(), new_zalo_user()
     stack.zalo_say(split_user, "xin chào")
     stack.zalo_say(split_user, "715")
-    (first_id, first_text), = stack.citizen_rows("zalo", split_user)[-1:]
+    ((first_id, first_text),) = stack.citizen_rows("zalo", split_user)[-1:]
     assert first_text == "715"
     stack.zalo_say(password_user, "mật khẩu của em là")
     singles = [c for c in CANARIES if not c.split]
@@ -361,19 +438,30 @@ def test_zalo_bodies_are_masked_while_still_queued(stack):
     try:
         keys = [stack.zalo_post(split_user, "264"), stack.zalo_post(password_user, "Hoa@Binh88")]
         keys += [stack.zalo_post(singles_user, c.messages[0]) for c in singles]
-        queued = {key: body for key, body, status in stack.sql("SELECT msg_id, body, status FROM zalo_events")
-                  if key in keys and status == "queued"}
+        queued = {
+            key: body
+            for key, body, status in stack.sql("SELECT msg_id, body, status FROM zalo_events")
+            if key in keys and status == "queued"
+        }
         assert len(queued) == len(keys)  # nothing processed them
         texts = {key: json.loads(body)["message"]["text"] for key, body in queued.items()}
         assert PLACEHOLDER.fullmatch(texts[keys[0]]) and PLACEHOLDER.fullmatch(texts[keys[1]]), texts
         assert all(PLACEHOLDER.search(t) for t in texts.values()), texts
         # (the first fragment, "715", is stored as typed until the worker processes "264")
-        _assert_nothing_anywhere(stack, [*singles, QUEUED_SECOND, QUEUED_PASSWORD],
-                                 {"queued bodies": "\n".join(queued.values())})
+        _assert_nothing_anywhere(
+            stack, [*singles, QUEUED_SECOND, QUEUED_PASSWORD], {"queued bodies": "\n".join(queued.values())}
+        )
     finally:
         stack.worker.start()
-    wait_for(lambda: all(stack.processed(k) for k in keys) and stack.pending(split_user) == 0
-             and stack.pending(singles_user) == 0, 120, "the queue processed")
+    wait_for(
+        lambda: (
+            all(stack.processed(k) for k in keys)
+            and stack.pending(split_user) == 0
+            and stack.pending(singles_user) == 0
+        ),
+        120,
+        "the queue processed",
+    )
     assert all(b is None for (b,) in stack.sql("SELECT body FROM zalo_events"))
     # the first fragment, processed before the worker stopped, is masked now in both copies
     (stored,) = [t for i, t in stack.citizen_rows("zalo", split_user) if i == first_id]
@@ -418,11 +506,11 @@ def test_zalo_first_part_is_masked_as_soon_as_the_second_is_queued(stack):
     user = new_zalo_user()
     stack.zalo_say(user, "xin chào")
     stack.zalo_say(user, FIRST_STORED.messages[0])
-    (first_id, _), = stack.citizen_rows("zalo", user)[-1:]
+    ((first_id, _),) = stack.citizen_rows("zalo", user)[-1:]
     stack.worker.stop()
     try:
         key = stack.zalo_post(user, FIRST_STORED.messages[1])
-        (body,), = stack.sql("SELECT body FROM zalo_events WHERE msg_id = :k", k=key)
+        ((body,),) = stack.sql("SELECT body FROM zalo_events WHERE msg_id = :k", k=key)
         assert PLACEHOLDER.fullmatch(json.loads(body)["message"]["text"])  # the second part: masked in the queue
         (stored,) = [t for i, t in stack.citizen_rows("zalo", user) if i == first_id]
         event_text = stack.event_of(f"zalo:{user}", first_id)["text"]
@@ -435,16 +523,26 @@ def test_zalo_first_part_is_masked_as_soon_as_the_second_is_queued(stack):
 def test_zalo_submitted_info_is_not_queued_in_clear(stack):
     user = new_zalo_user()
     phone = _c("submitted_phone", "phone", "0936 215 904", "0936 215 904", "0936215904")
-    event = {"app_id": stack.fake.app_id, "event_name": "user_submit_info",
-             "timestamp": str(int(datetime.now().timestamp() * 1000)), "sender": {"id": user},
-             "recipient": {"id": stack.fake.oa_id},
-             "info": {"name": "Nguyễn Văn Canary", "phone": phone.value, "address": "thôn 3", "city": "Thanh Hóa"}}
+    event = {
+        "app_id": stack.fake.app_id,
+        "event_name": "user_submit_info",
+        "timestamp": str(int(datetime.now().timestamp() * 1000)),
+        "sender": {"id": user},
+        "recipient": {"id": stack.fake.oa_id},
+        "info": {"name": "Nguyễn Văn Canary", "phone": phone.value, "address": "thôn 3", "city": "Thanh Hóa"},
+    }
     raw = fake_zalo.encode(event)
     stack.worker.stop()
     try:
-        response = stack.http.post(f"{stack.gateway.url}/webhooks/zalo/webhook", data=raw, timeout=30, headers={
-            "Content-Type": "application/json",
-            "X-ZEvent-Signature": fake_zalo.sign(stack.fake.app_id, raw, event["timestamp"], OA_SECRET)})
+        response = stack.http.post(
+            f"{stack.gateway.url}/webhooks/zalo/webhook",
+            data=raw,
+            timeout=30,
+            headers={
+                "Content-Type": "application/json",
+                "X-ZEvent-Signature": fake_zalo.sign(stack.fake.app_id, raw, event["timestamp"], OA_SECRET),
+            },
+        )
         assert response.status_code == 200
         bodies = [b for (b,) in stack.sql("SELECT body FROM zalo_events WHERE user_id = :u", u=user)]
     finally:
@@ -487,8 +585,9 @@ def test_handoff_card_staff_pages_audit_search_and_exports_hold_no_secret(stack)
     staff.get(f"/api/staff/conversations/{conv}/messages?after=0")
     staff.get(f"/console/conversations/{conv}")
     staff.post(f"/api/staff/conversations/{conv}/return")
-    staff.post(f"/api/staff/handoffs/{card['handoff_id']}/resolve", {"outcome": "other",
-                                                                      "note": HANDOFF[4].messages[0]})
+    staff.post(
+        f"/api/staff/handoffs/{card['handoff_id']}/resolve", {"outcome": "other", "note": HANDOFF[4].messages[0]}
+    )
     note = stack.sql("SELECT note FROM handoffs WHERE id = :h", h=card["handoff_id"])[0][0]
     assert "[mã OTP]" in note and "447120" not in note, note
     staff.get(f"/api/staff/conversations/{conv}")
@@ -503,8 +602,9 @@ def test_handoff_card_staff_pages_audit_search_and_exports_hold_no_secret(stack)
         staff.get(f"/api/staff/analytics/{report}.json")
         staff.get(f"/api/staff/analytics/{report}.csv")
     staff.get("/console/analytics/")
-    history = stack.http.get(f"{stack.gateway.url}/api/widget/messages", params={"sender": sender, "after": 0},
-                             timeout=30)
+    history = stack.http.get(
+        f"{stack.gateway.url}/api/widget/messages", params={"sender": sender, "after": 0}, timeout=30
+    )
     staff.pages["widget history"] = history.text
     # the dialogue goes on after the handoff (back with the bot, at its step)
     assert steps(stack.widget(sender, "/step_done")) == [(2, 5)]
@@ -551,6 +651,7 @@ def test_callback_phone_stays_apart(stack):
 
 def test_no_canary_anywhere_at_the_end(stack):
     """After everything above: every canary of the module, every table, every log."""
-    _assert_nothing_anywhere(stack, [*CANARIES, QUEUED_SPLIT, QUEUED_PASSWORD, BOTH_QUEUED, FIRST_STORED, *HANDOFF,
-                                     AT_PHONE_PROMPT])
+    _assert_nothing_anywhere(
+        stack, [*CANARIES, QUEUED_SPLIT, QUEUED_PASSWORD, BOTH_QUEUED, FIRST_STORED, *HANDOFF, AT_PHONE_PROMPT]
+    )
     _assert_nothing_anywhere(stack, [CALLBACK_PHONE], leave_out=["gateway db callback_requests"])

@@ -1,5 +1,6 @@
 """The Procfile `make run` starts under honcho: honcho sets PORT per process (base + 100 × its position), so a
 process reading $PORT would not listen where bin/run says. Each service reads its own variable."""
+
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

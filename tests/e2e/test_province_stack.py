@@ -5,6 +5,7 @@ action server, the gateway under gunicorn, SQLite), `flask commune import`, `fla
 Two communes, two commune admins, a handoff in each: each admin's `/api/staff/queue` shows its own and never the
 other's; the greetings name the right commune; an unknown commune is a clear 400; a conversation keeps its commune.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,9 +29,14 @@ class Province:
 
     def flask(self, *args: str) -> str:
         """Run `flask --app gateway <args>` as an operator would; its output."""
-        done = subprocess.run([str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", *args], cwd=ROOT,
-                              env={**self.gateway.env(), "ADMIN_PASSWORD": PASSWORD}, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", *args],
+            cwd=ROOT,
+            env={**self.gateway.env(), "ADMIN_PASSWORD": PASSWORD},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 
@@ -38,8 +44,12 @@ class Province:
         body = {"sender": sender, "message": text}
         if commune is not None:
             body["metadata"] = {"commune": commune}
-        response = requests.post(f"{self.gateway.url}/webhooks/rest/webhook", json=body, timeout=90,
-                                 headers={"Idempotency-Key": uuid.uuid4().hex})
+        response = requests.post(
+            f"{self.gateway.url}/webhooks/rest/webhook",
+            json=body,
+            timeout=90,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
         assert response.status_code == status, response.text[:500]
         return response.json()
 
@@ -48,8 +58,9 @@ def login(province: Province, username: str) -> requests.Session:
     http = requests.Session()
     url = f"{province.gateway.url}/auth/login"
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', http.get(url, timeout=30).text).group(1)
-    response = http.post(url, data={"username": username, "password": PASSWORD, "csrf_token": csrf},
-                         allow_redirects=False, timeout=30)
+    response = http.post(
+        url, data={"username": username, "password": PASSWORD, "csrf_token": csrf}, allow_redirects=False, timeout=30
+    )
     assert response.status_code in (302, 303), response.text[:300]
     return http
 
@@ -63,8 +74,9 @@ def province(tmp_path_factory):
     try:
         bot.start_actions()
         bot.start_rasa()
-        gateway = GatewayServer(workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url,
-                                extra_env={"RATE_LIMITS": "off"})
+        gateway = GatewayServer(
+            workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url, extra_env={"RATE_LIMITS": "off"}
+        )
         gateway.migrate()
         open_hours(gateway.db_url)
         bot.wait_ready()

@@ -1,4 +1,5 @@
 """End to end: real Rasa server + action server, driven through Rasa's REST channel."""
+
 import re
 import uuid
 
@@ -61,8 +62,9 @@ def test_person_request_emits_the_handoff_payload(bot):
     bot.say(sender, "/step_done")
     replies = bot.say(sender, "cho tôi gặp cán bộ xã")
     payloads = [r["custom"] for r in replies if "custom" in r]
-    assert payloads == [{"handoff": {"reason": "requested", "flow": "B", "step": 2, "problem": None, "tried": [],
-                                     "helper": False}}]
+    assert payloads == [
+        {"handoff": {"reason": "requested", "flow": "B", "step": 2, "problem": None, "tried": [], "helper": False}}
+    ]
     assert any("024.38541051" in r.get("text", "") for r in replies)
 
 

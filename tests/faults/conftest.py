@@ -2,6 +2,7 @@
 broken on purpose. Every test is bounded: helper waits have deadlines, HTTP calls have timeouts, and a watchdog
 ends the run with a traceback if a test hangs anyway.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -29,10 +30,11 @@ class Stack:
 
     def in_flight(self) -> int:
         """Messages stored but not answered yet (SQLite gateway database)."""
-        path = self.database_url[len("sqlite:///"):]
+        path = self.database_url[len("sqlite:///") :]
         with sqlite3.connect(path, timeout=5) as db:
-            return db.execute("SELECT count(*) FROM messages WHERE direction = 'in' AND status = 'received'"
-                              ).fetchone()[0]
+            return db.execute(
+                "SELECT count(*) FROM messages WHERE direction = 'in' AND status = 'received'"
+            ).fetchone()[0]
 
     def ensure_up(self) -> None:
         """Restart whatever a test left down."""
@@ -49,8 +51,15 @@ def stack(tmp_path_factory):
     """Rasa + action server (SQLite tracker store) and the gateway (gunicorn, 1 worker, SQLite) for a module."""
     workdir: Path = tmp_path_factory.mktemp("faults")
     (bot,) = start_bots(workdir, 1)
-    gateway = GatewayServer(workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url, threads=8,
-                            extra_env={"RATE_LIMITS": "off"})
+    gateway = GatewayServer(
+        workdir,
+        [bot.rasa_url],
+        [bot.action_url],
+        bot.token,
+        bot.tracker_url,
+        threads=8,
+        extra_env={"RATE_LIMITS": "off"},
+    )
     try:
         gateway.migrate()
         open_hours(gateway.db_url)

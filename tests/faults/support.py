@@ -10,6 +10,7 @@ The audit then checks, per message: one stored inbound message, answered, with r
 would mean Rasa processed it twice, or kept an unanswered attempt); the answer the citizen finally got is the
 stored one; and the steps of the guided flow advanced exactly once each.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,15 @@ class Sent:
 class Citizen(threading.Thread):
     """One conversation in its own thread (retries each message until answered or the deadline)."""
 
-    def __init__(self, base_url: str, script: List[str], deadline: float, pause: float = 0.0,
-                 retry_every: float = 0.5, sender: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        script: List[str],
+        deadline: float,
+        pause: float = 0.0,
+        retry_every: float = 0.5,
+        sender: Optional[str] = None,
+    ) -> None:
         super().__init__(daemon=True)
         self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
         self.sender = sender or f"f-{uuid.uuid4().hex[:10]}"
@@ -72,8 +80,12 @@ class Citizen(threading.Thread):
                     return
                 item.attempts += 1
                 try:
-                    response = self.http.post(self.url, json={"sender": self.sender, "message": text_},
-                                              headers={"Idempotency-Key": item.key}, timeout=40)
+                    response = self.http.post(
+                        self.url,
+                        json={"sender": self.sender, "message": text_},
+                        headers={"Idempotency-Key": item.key},
+                        timeout=40,
+                    )
                 except requests.RequestException as exc:  # the gateway is down: retryable by nature
                     item.errors.append(f"connection:{type(exc).__name__}")
                     self.http = requests.Session()
@@ -145,12 +157,18 @@ def gateway_rows(database_url: str, sender: str) -> List[dict]:
             conv = c.execute(text("SELECT id FROM conversations WHERE external_id = :s"), {"s": sender}).first()
             if conv is None:
                 return []
-            rows = c.execute(text("SELECT id, idempotency_key, status, text FROM messages WHERE conversation_id = :c "
-                                  "AND direction = 'in' ORDER BY id"), {"c": conv[0]}).all()
+            rows = c.execute(
+                text(
+                    "SELECT id, idempotency_key, status, text FROM messages WHERE conversation_id = :c "
+                    "AND direction = 'in' ORDER BY id"
+                ),
+                {"c": conv[0]},
+            ).all()
             out = []
             for mid, key, status, text_ in rows:
-                replies = c.execute(text("SELECT text, data FROM messages WHERE reply_to_id = :m ORDER BY id"),
-                                    {"m": mid}).all()
+                replies = c.execute(
+                    text("SELECT text, data FROM messages WHERE reply_to_id = :m ORDER BY id"), {"m": mid}
+                ).all()
                 rest = []
                 for t, data in replies:
                     item = {"recipient_id": sender}
@@ -171,15 +189,17 @@ def rasa_turns(tracker_db_url: str, rasa_sender: str, applied: bool = True) -> D
     A turn undone by Rasa's `rewind` (the latest user event and what followed it) is left out, as Rasa's dialogue
     history leaves it out, unless `applied` is False: then every stored user event counts."""
     if tracker_db_url.startswith("sqlite:///"):
-        db = sqlite3.connect(tracker_db_url[len("sqlite:///"):])
-        rows = db.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
-                          (rasa_sender,)).fetchall()
+        db = sqlite3.connect(tracker_db_url[len("sqlite:///") :])
+        rows = db.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (rasa_sender,)
+        ).fetchall()
         db.close()
     else:
         engine = create_engine(engine_url(tracker_db_url))
         with engine.connect() as c:
-            rows = c.execute(text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                             {"s": rasa_sender}).all()
+            rows = c.execute(
+                text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"), {"s": rasa_sender}
+            ).all()
         engine.dispose()
     turns: Dict[Optional[int], List[int]] = {}
     order: List[Optional[int]] = []  # the gateway id of each user turn counted, latest last
@@ -201,14 +221,16 @@ def rasa_turns(tracker_db_url: str, rasa_sender: str, applied: bool = True) -> D
 def rasa_applied_events(rasa_url: str, token: str, rasa_sender: str) -> List[dict]:
     """The events of the conversation's current session that Rasa applies (what its policies see), from Rasa's
     HTTP API: reverted ones left out by Rasa itself."""
-    response = requests.get(f"{rasa_url}/conversations/{rasa_sender}/tracker", timeout=30,
-                            params={"token": token, "include_events": "APPLIED"})
+    response = requests.get(
+        f"{rasa_url}/conversations/{rasa_sender}/tracker",
+        timeout=30,
+        params={"token": token, "include_events": "APPLIED"},
+    )
     response.raise_for_status()
     return response.json()["events"]
 
 
-def audit(citizen: Citizen, database_url: str, tracker_db_url: str,
-          expected_steps: List[Tuple[int, int]]) -> List[str]:
+def audit(citizen: Citizen, database_url: str, tracker_db_url: str, expected_steps: List[Tuple[int, int]]) -> List[str]:
     """Everything wrong with this conversation after recovery (empty = exactly once)."""
     problems = list(citizen.failures)
     rows = gateway_rows(database_url, citizen.sender)
@@ -239,8 +261,15 @@ def audit(citizen: Citizen, database_url: str, tracker_db_url: str,
     return problems
 
 
-def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str], gap_s: float = 0.025,
-                  timeout: float = 60, seqs: Optional[List[int]] = None) -> List[Tuple[int, Any]]:
+def send_in_order(
+    base_url: str,
+    sender: str,
+    texts: List[str],
+    keys: List[str],
+    gap_s: float = 0.025,
+    timeout: float = 60,
+    seqs: Optional[List[int]] = None,
+) -> List[Tuple[int, Any]]:
     """Send messages of one conversation from one thread, each on its own new connection, `gap_s` apart, without
     waiting for answers (so they are in flight together), numbered with `Message-Sequence` if `seqs` is given;
     then read every answer: [(status, JSON body)] in the order sent. Numbered messages refused for coming before
@@ -264,8 +293,9 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
         if seqs is not None:
             headers["Message-Sequence"] = str(seqs[i])
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-        conn.request("POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": text_}),
-                     headers=headers)
+        conn.request(
+            "POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": text_}), headers=headers
+        )
         connections.append(conn)
         time.sleep(gap_s)
     out = []
@@ -280,9 +310,16 @@ def send_in_order(base_url: str, sender: str, texts: List[str], keys: List[str],
         deadline = time.monotonic() + timeout
         while True:
             conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-            conn.request("POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": texts[i]}),
-                         headers={"Content-Type": "application/json", "Idempotency-Key": keys[i],
-                                  "Message-Sequence": str(seqs[i])})
+            conn.request(
+                "POST",
+                "/webhooks/rest/webhook",
+                body=json.dumps({"sender": sender, "message": texts[i]}),
+                headers={
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": keys[i],
+                    "Message-Sequence": str(seqs[i]),
+                },
+            )
             response = conn.getresponse()
             out[i] = (response.status, json.loads(response.read() or b"null"))
             conn.close()
@@ -299,12 +336,14 @@ def check_numbered_order(base_url: str, database_url: str, gap_s: float = 0.025)
     """Flow B started with message 1, then its seven "/step_done" numbered 2..8 sent *out of order* (SHUFFLED),
     `gap_s` apart, each on its own connection: each is answered as the step its number says, stored in that order."""
     sender = f"ord-{uuid.uuid4().hex[:8]}"
-    first = requests.post(base_url.rstrip("/") + "/webhooks/rest/webhook",
-                          json={"sender": sender, "message": "/choose_qr"},
-                          headers={"Idempotency-Key": "k0", "Message-Sequence": "1"}, timeout=30)
+    first = requests.post(
+        base_url.rstrip("/") + "/webhooks/rest/webhook",
+        json={"sender": sender, "message": "/choose_qr"},
+        headers={"Idempotency-Key": "k0", "Message-Sequence": "1"},
+        timeout=30,
+    )
     assert steps(first.json()) == [(1, 8)]
-    answers = send_in_order(base_url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in SHUFFLED], gap_s,
-                            seqs=SHUFFLED)
+    answers = send_in_order(base_url, sender, ["/step_done"] * 7, [f"k{n - 1}" for n in SHUFFLED], gap_s, seqs=SHUFFLED)
     assert [status for status, _ in answers] == [200] * 7, answers
     assert [steps(body) for _, body in answers] == [[(n, 8)] for n in SHUFFLED]
     assert [r["key"] for r in gateway_rows(database_url, sender)] == [f"k{i}" for i in range(8)]

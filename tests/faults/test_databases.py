@@ -1,6 +1,7 @@
 """Database faults on PostgreSQL (Debian's package, a throw-away cluster on a free loopback port): the gateway's
 database down, and Rasa's tracker store down while Rasa itself keeps answering (its silent in-memory fallback).
 """
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,16 @@ def pg_stack(tmp_path_factory):
     try:
         bots = start_bots(workdir, 1, tracker_db_url=pg.url("rasa"))
         bot = bots[0]
-        gateway = GatewayServer(workdir, [bot.rasa_url], [bot.action_url], bot.token, pg.url("rasa"),
-                                database_url=pg.url("gateway"), threads=8, extra_env={"RATE_LIMITS": "off"})
+        gateway = GatewayServer(
+            workdir,
+            [bot.rasa_url],
+            [bot.action_url],
+            bot.token,
+            pg.url("rasa"),
+            database_url=pg.url("gateway"),
+            threads=8,
+            extra_env={"RATE_LIMITS": "off"},
+        )
         gateway.migrate()
         open_hours(gateway.db_url)
         gateway.start()
@@ -40,8 +49,12 @@ def pg_stack(tmp_path_factory):
 
 
 def post(gateway, sender, text, key):
-    return requests.post(f"{gateway.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                         headers={"Idempotency-Key": key}, timeout=40)
+    return requests.post(
+        f"{gateway.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers={"Idempotency-Key": key},
+        timeout=40,
+    )
 
 
 def health(gateway):

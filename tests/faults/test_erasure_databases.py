@@ -7,6 +7,7 @@ the operator's `flask delete-conversation`. After each, no row of any table of t
 Rasa's tracker store holds anything of it (its id, its words, the phone number), the other conversations are
 whole, and the audit log holds one entry per deletion: time, channel, who asked.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,16 @@ def stack(request, tmp_path_factory):
     try:
         bots = start_bots(workdir, 1, tracker_db_url=pg.url("rasa") if pg else None)
         bot = bots[0]
-        gateway = GatewayServer(workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url,
-                                database_url=pg.url("gateway") if pg else None, threads=8,
-                                extra_env={"RATE_LIMITS": "off"})
+        gateway = GatewayServer(
+            workdir,
+            [bot.rasa_url],
+            [bot.action_url],
+            bot.token,
+            bot.tracker_url,
+            database_url=pg.url("gateway") if pg else None,
+            threads=8,
+            extra_env={"RATE_LIMITS": "off"},
+        )
         gateway.migrate()
         open_hours(gateway.db_url)
         gateway.start()
@@ -54,8 +62,11 @@ def stack(request, tmp_path_factory):
 
 
 def say(gateway, sender, message):
-    response = requests.post(f"{gateway.url}/webhooks/rest/webhook", timeout=40,
-                             json={"sender": sender, "message": message, "metadata": {"channel": "widget"}})
+    response = requests.post(
+        f"{gateway.url}/webhooks/rest/webhook",
+        timeout=40,
+        json={"sender": sender, "message": message, "metadata": {"channel": "widget"}},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -74,8 +85,11 @@ def everything(url) -> str:
     engine = create_engine(engine_url(url))
     try:
         with engine.connect() as connection:
-            return "\n".join(repr(tuple(r)) for table in inspect(connection).get_table_names()
-                             for r in connection.execute(text(f'SELECT * FROM "{table}"')))
+            return "\n".join(
+                repr(tuple(r))
+                for table in inspect(connection).get_table_names()
+                for r in connection.execute(text(f'SELECT * FROM "{table}"'))
+            )
     finally:
         engine.dispose()
 
@@ -107,10 +121,13 @@ def gone_everywhere(bot, gateway, sender, conv_id, words):
 
 def erasures(gateway):
     """The deletions in the audit log: (staff id, target, detail as a dict)."""
-    found = rows(gateway.db_url, "SELECT staff_id, target, detail FROM audit_log "
-                                 "WHERE action = 'conversation_erased' ORDER BY id")
-    return [(staff, target, detail if isinstance(detail, dict) else json.loads(detail))
-            for staff, target, detail in found]
+    found = rows(
+        gateway.db_url,
+        "SELECT staff_id, target, detail FROM audit_log WHERE action = 'conversation_erased' ORDER BY id",
+    )
+    return [
+        (staff, target, detail if isinstance(detail, dict) else json.loads(detail)) for staff, target, detail in found
+    ]
 
 
 def test_the_citizen_deletes_everything_of_the_conversation(stack):
@@ -131,7 +148,8 @@ def test_the_citizen_deletes_everything_of_the_conversation(stack):
         set_hours(gateway.db_url, {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []})
     conv_id = conversation_id(gateway, sender)
     assert rows(gateway.db_url, "SELECT count(*) FROM callback_requests WHERE conversation_id = :c", c=conv_id) == [
-        (1,)]
+        (1,)
+    ]
     assert rows(gateway.db_url, "SELECT status FROM handoffs WHERE conversation_id = :c", c=conv_id) == [("waiting",)]
     assert "0912345678" in everything(gateway.db_url)
     before = len(erasures(gateway))
@@ -141,12 +159,19 @@ def test_the_citizen_deletes_everything_of_the_conversation(stack):
     done = say(gateway, sender, "có")
     assert done[0]["custom"] == {"conversation_erased": True}
 
-    gone_everywhere(bot, gateway, sender, conv_id,
-                    ["Hoang@Anh1979", "0912345678", "gặp cán bộ xã", "xoa cuoc tro chuyen"])
+    gone_everywhere(
+        bot, gateway, sender, conv_id, ["Hoang@Anh1979", "0912345678", "gặp cán bộ xã", "xoa cuoc tro chuyen"]
+    )
     assert erasures(gateway)[before:] == [(None, f"conversation:{conv_id}", {"channel": "widget", "by": "citizen"})]
     # the other conversation is whole, in both stores
-    assert rows(gateway.db_url, "SELECT count(*) FROM messages WHERE conversation_id = :c",
-                c=conversation_id(gateway, other))[0][0] >= 4
+    assert (
+        rows(
+            gateway.db_url,
+            "SELECT count(*) FROM messages WHERE conversation_id = :c",
+            c=conversation_id(gateway, other),
+        )[0][0]
+        >= 4
+    )
     assert rows(bot.tracker_url, "SELECT count(*) FROM events WHERE sender_id = :s", s=f"widget:{other}")[0][0] > 0
     # and the same widget id starts again from nothing
     assert "Về dữ liệu của bạn" in say(gateway, sender, "/greet")[0]["text"]
@@ -166,11 +191,17 @@ def test_ending_on_the_widget_and_the_operators_command(stack):
     assert response.headers["Cache-Control"] == "no-store"
     gone_everywhere(bot, gateway, ended, ended_id, [])
 
-    result = subprocess.run([str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", "delete-conversation",
-                             str(operated_id)], cwd=gateway.root, env=gateway.env(), capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [str(APP_BIN / "python"), "-m", "flask", "--app", "gateway", "delete-conversation", str(operated_id)],
+        cwd=gateway.root,
+        env=gateway.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     gone_everywhere(bot, gateway, operated, operated_id, [])
     assert [(target, detail) for _, target, detail in erasures(gateway)[-2:]] == [
         (f"conversation:{ended_id}", {"channel": "widget", "by": "citizen"}),
-        (f"conversation:{operated_id}", {"channel": "widget", "by": "operator"})]
+        (f"conversation:{operated_id}", {"channel": "widget", "by": "operator"}),
+    ]

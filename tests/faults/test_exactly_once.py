@@ -1,5 +1,6 @@
 """The narrow window of a crash: Rasa processed the message, the gateway died before storing the replies. The
 retry must not make Rasa process it a second time: the replies are rebuilt from Rasa's tracker store."""
+
 from __future__ import annotations
 
 import uuid
@@ -20,8 +21,9 @@ class Crash(Exception):
 
 @pytest.fixture
 def app(live, tmp_path):
-    return build_app(make_settings(tmp_path, live.bot.rasa_url, live.bot.token, live.bot.action_url,
-                                   live.bot.tracker_url))
+    return build_app(
+        make_settings(tmp_path, live.bot.rasa_url, live.bot.token, live.bot.action_url, live.bot.tracker_url)
+    )
 
 
 def test_crash_after_rasa_answered_is_rebuilt_not_sent_again(app, live, tmp_path):
@@ -80,9 +82,11 @@ def test_rebuilt_replies_are_what_the_rest_channel_sent(live):
         sender = f"r-{uuid.uuid4().hex[:8]}"
         sent = []
         for i, text in enumerate(script):
-            response = requests.post(f"{live.bot.rasa_url}/webhooks/rest/webhook", timeout=30,
-                                     json={"sender": sender, "message": text,
-                                           "metadata": {"gateway_message_id": 1000 * n + i}})
+            response = requests.post(
+                f"{live.bot.rasa_url}/webhooks/rest/webhook",
+                timeout=30,
+                json={"sender": sender, "message": text, "metadata": {"gateway_message_id": 1000 * n + i}},
+            )
             sent.append(response.json())
         store = TrackerStore(live.tracker_db_url)
         for i, replies in enumerate(sent):
@@ -93,18 +97,29 @@ def test_rebuilt_replies_are_what_the_rest_channel_sent(live):
 def test_rest_messages_mirror_rasa_output_channel():
     event = {"event": "bot", "text": "Một\n\nHai", "data": {"buttons": None, "image": None, "custom": None}}
     assert rest_messages("c", event) == [{"recipient_id": "c", "text": "Một"}, {"recipient_id": "c", "text": "Hai"}]
-    event = {"event": "bot", "text": "Chọn", "data": {"buttons": [{"title": "A", "payload": "/a"}],
-                                                      "custom": {"handoff": {"reason": "requested"}}}}
+    event = {
+        "event": "bot",
+        "text": "Chọn",
+        "data": {"buttons": [{"title": "A", "payload": "/a"}], "custom": {"handoff": {"reason": "requested"}}},
+    }
     assert rest_messages("c", event) == [
         {"recipient_id": "c", "text": "Chọn", "buttons": [{"title": "A", "payload": "/a"}]},
-        {"recipient_id": "c", "custom": {"handoff": {"reason": "requested"}}}]
+        {"recipient_id": "c", "custom": {"handoff": {"reason": "requested"}}},
+    ]
     event = {"event": "bot", "text": None, "data": {"image": "/i.svg", "attachment": "/i.svg"}}
     assert rest_messages("c", event) == [{"recipient_id": "c", "image": "/i.svg"}]
-    turn = turn_from_events([{"event": "slot", "name": "step", "value": 1}, {"event": "session_started"},
-                             {"event": "slot", "name": "flow", "value": "A"},
-                             {"event": "user", "metadata": {"gateway_message_id": 5}},
-                             {"event": "bot", "text": "x"}, {"event": "user", "metadata": {}},
-                             {"event": "bot", "text": "y"}], 5)
+    turn = turn_from_events(
+        [
+            {"event": "slot", "name": "step", "value": 1},
+            {"event": "session_started"},
+            {"event": "slot", "name": "flow", "value": "A"},
+            {"event": "user", "metadata": {"gateway_message_id": 5}},
+            {"event": "bot", "text": "x"},
+            {"event": "user", "metadata": {}},
+            {"event": "bot", "text": "y"},
+        ],
+        5,
+    )
     assert turn.found and turn.slots == {"flow": "A"} and turn.replies == [{"recipient_id": "", "text": "x"}]
 
 

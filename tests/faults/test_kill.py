@@ -1,5 +1,6 @@
 """kill -9 the gateway, the Rasa server and the action server, each during a run of conversations: every message
 acknowledged is answered exactly once after recovery; unacknowledged ones got a clear retryable error."""
+
 from __future__ import annotations
 
 import time
@@ -49,8 +50,10 @@ def test_gateway_killed_mid_run_answers_every_message_exactly_once(live):
     finish(live, citizens, timeout)
     seen = [e for c in citizens for s in c.sent for e in s.errors]
     assert any(e.startswith("connection") for e in seen), seen  # the unacknowledged saw the gateway gone
-    print(f"\nkilled with {in_flight} message(s) in flight; rebuilt from Rasa's tracker store: "
-          f"{live.gateway.log().count('replies rebuilt from the tracker store')}")
+    print(
+        f"\nkilled with {in_flight} message(s) in flight; rebuilt from Rasa's tracker store: "
+        f"{live.gateway.log().count('replies rebuilt from the tracker store')}"
+    )
 
 
 def kill_bot_part_mid_run(live, part: str, what: str):
@@ -61,8 +64,11 @@ def kill_bot_part_mid_run(live, part: str, what: str):
     live.bot.kill(part)
     wait_for(lambda: health(live) == 503, 10, f"/healthz 503 after {what} died", interval=0.2)
     assert time.monotonic() - killed_at < 10
-    wait_for(lambda: any("503:bot_unavailable" in e for c in citizens for s in c.sent for e in s.errors), 30,
-             "a citizen told to retry")
+    wait_for(
+        lambda: any("503:bot_unavailable" in e for c in citizens for s in c.sent for e in s.errors),
+        30,
+        "a citizen told to retry",
+    )
     live.bot.restart(part)
     return citizens, timeout
 

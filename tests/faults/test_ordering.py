@@ -1,6 +1,7 @@
 """Per-conversation order with several messages in flight: one at a time, first come first served, in one
 process and across processes (Redis), every wait bounded, a dead holder's turn recovered; a numbered message whose
 predecessor has not come is refused at once (never a thread waiting for it: issue 17)."""
+
 from __future__ import annotations
 
 import threading
@@ -83,8 +84,10 @@ def test_in_process_numbered_messages_take_their_turn_in_their_order():
     locks = ConversationLocks(wait_s=10, gap_wait_s=5)
     with locks.hold("n1", seq=1):
         pass
-    assert _contend(lambda i: locks, hold_s=0.01, gap_s=0.02, key="n1", seqs=[3, 2, 5, 4, 7, 6]) \
-        == ([2, 3, 4, 5, 6, 7], 1)
+    assert _contend(lambda i: locks, hold_s=0.01, gap_s=0.02, key="n1", seqs=[3, 2, 5, 4, 7, 6]) == (
+        [2, 3, 4, 5, 6, 7],
+        1,
+    )
     for seq in (4, 8, None):  # a retry (or an old number), the next one, an unnumbered one: not held back
         started = time.monotonic()
         with locks.hold("n1", seq=seq):
@@ -142,8 +145,10 @@ def test_redis_numbered_messages_take_their_turn_in_their_order_across_workers(r
         key = f"n-{uuid.uuid4().hex[:6]}"
         with workers[0].hold(key, seq=1):
             pass
-        assert _contend(lambda i: workers[i % 2], hold_s=0.01, gap_s=0.02, key=key, seqs=[3, 2, 5, 4, 7, 6]) \
-            == ([2, 3, 4, 5, 6, 7], 1)
+        assert _contend(lambda i: workers[i % 2], hold_s=0.01, gap_s=0.02, key=key, seqs=[3, 2, 5, 4, 7, 6]) == (
+            [2, 3, 4, 5, 6, 7],
+            1,
+        )
         for w in workers:
             w.gap_wait_s = 0.3
         _refused_at_once(workers[1], key, 9)  # 8 has not come: refused at once, by either worker
@@ -164,8 +169,13 @@ def test_a_dead_holders_turn_is_recovered_after_its_lease(redis_server):
     alive = RedisConversationLocks(redis_server.url, wait_s=10, lease_s=1.0)
     key = f"c-{uuid.uuid4().hex[:6]}"
     queue, prefix = dead._keys(key)
-    assert dead._acquire(keys=[queue, dead._seq_key(key)],  # an unnumbered message takes the turn, then kill -9
-                         args=["dead-token", prefix, dead.lease_ms, 60000, "", "0", dead.SEQ_TTL_MS]) == 1
+    assert (
+        dead._acquire(
+            keys=[queue, dead._seq_key(key)],  # an unnumbered message takes the turn, then kill -9
+            args=["dead-token", prefix, dead.lease_ms, 60000, "", "0", dead.SEQ_TTL_MS],
+        )
+        == 1
+    )
     started = time.monotonic()
     with alive.hold(key):
         waited = time.monotonic() - started
@@ -193,8 +203,11 @@ def test_unnumbered_messages_in_flight_are_answered_one_at_a_time(live):
     is what was stored for it, in the order stored."""
     url = f"{live.gateway.url}/webhooks/rest/webhook"
     sender = f"ord-{uuid.uuid4().hex[:8]}"
-    assert steps(requests.post(url, json={"sender": sender, "message": "/choose_qr"},
-                               headers={"Idempotency-Key": "k0"}, timeout=30).json()) == [(1, 8)]
+    assert steps(
+        requests.post(
+            url, json={"sender": sender, "message": "/choose_qr"}, headers={"Idempotency-Key": "k0"}, timeout=30
+        ).json()
+    ) == [(1, 8)]
     keys = [f"k{i}" for i in range(1, 8)]
     answers = send_in_order(live.gateway.url, sender, ["/step_done"] * 7, keys)
     assert [status for status, _ in answers] == [200] * 7, answers
@@ -213,8 +226,12 @@ def _post_without_reading(base_url: str, sender: str, text: str, key: str, seq: 
 
     url = urlparse(base_url)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-    conn.request("POST", "/webhooks/rest/webhook", body=json.dumps({"sender": sender, "message": text}),
-                 headers={"Content-Type": "application/json", "Idempotency-Key": key, "Message-Sequence": str(seq)})
+    conn.request(
+        "POST",
+        "/webhooks/rest/webhook",
+        body=json.dumps({"sender": sender, "message": text}),
+        headers={"Content-Type": "application/json", "Idempotency-Key": key, "Message-Sequence": str(seq)},
+    )
     return conn
 
 
@@ -222,8 +239,15 @@ def _post_without_reading(base_url: str, sender: str, text: str, key: str, seq: 
 def gap_gateway(live, tmp_path):
     """A second gateway (gunicorn, 1 worker, 8 threads, like the module's) on the module's Rasa, whose gaps stay
     open for a minute: every gapped message below stays gapped for the whole measurement."""
-    gateway = GatewayServer(tmp_path, [live.bot.rasa_url], [live.bot.action_url], live.bot.token, live.bot.tracker_url,
-                            threads=8, extra_env={"RATE_LIMITS": "off", "ORDER_GAP_WAIT_S": "60"})
+    gateway = GatewayServer(
+        tmp_path,
+        [live.bot.rasa_url],
+        [live.bot.action_url],
+        live.bot.token,
+        live.bot.tracker_url,
+        threads=8,
+        extra_env={"RATE_LIMITS": "off", "ORDER_GAP_WAIT_S": "60"},
+    )
     try:
         gateway.migrate()
         open_hours(gateway.db_url)
@@ -246,16 +270,24 @@ def test_gapped_messages_hold_no_worker_and_leave_others_latency_unchanged(gap_g
     run = uuid.uuid4().hex[:6]
     gapped = [f"gap-{run}-{i}" for i in range(10)]
     for sender in gapped:  # each has its message 1; 2 never comes
-        assert requests.post(url, json={"sender": sender, "message": "/choose_qr"},
-                             headers={"Idempotency-Key": "m1", "Message-Sequence": "1"}, timeout=60).status_code == 200
+        assert (
+            requests.post(
+                url,
+                json={"sender": sender, "message": "/choose_qr"},
+                headers={"Idempotency-Key": "m1", "Message-Sequence": "1"},
+                timeout=60,
+            ).status_code
+            == 200
+        )
     other = f"lat-{run}"
     http = requests.Session()
     http.trust_env = False
 
     def latency(i: int) -> float:
         started = time.monotonic()
-        response = http.post(url, json={"sender": other, "message": "xin chào"},
-                             headers={"Idempotency-Key": f"o{i}"}, timeout=120)
+        response = http.post(
+            url, json={"sender": other, "message": "xin chào"}, headers={"Idempotency-Key": f"o{i}"}, timeout=120
+        )
         assert response.status_code == 200, response.text[:200]
         return time.monotonic() - started
 
@@ -265,8 +297,9 @@ def test_gapped_messages_hold_no_worker_and_leave_others_latency_unchanged(gap_g
     for i in range(8, 15):
         connections = []
         for _ in range(10):  # 100 gapped requests in flight: numbers 3, 4, … of each gapped conversation
-            connections += [_post_without_reading(gap_gateway.url, sender, "/step_done", f"g{seq}", seq)
-                            for sender in gapped]
+            connections += [
+                _post_without_reading(gap_gateway.url, sender, "/step_done", f"g{seq}", seq) for sender in gapped
+            ]
             seq += 1
         during.append(latency(i))
         for conn in connections:
@@ -274,10 +307,14 @@ def test_gapped_messages_hold_no_worker_and_leave_others_latency_unchanged(gap_g
             answers.append((response.status, response.getheader("Retry-After"), json.loads(response.read())))
             conn.close()
     base, busy = statistics.median(before), statistics.median(during)
-    assert busy <= 2 * base + 0.5, (f"median {busy:.3f}s with 100 gapped requests in flight vs {base:.3f}s before",
-                                    before, during)
+    assert busy <= 2 * base + 0.5, (
+        f"median {busy:.3f}s with 100 gapped requests in flight vs {base:.3f}s before",
+        before,
+        during,
+    )
     assert len(answers) == 700
-    assert {(status, retry, body.get("error") if isinstance(body, dict) else body)
-            for status, retry, body in answers} == {(409, "1", "sequence_gap")}
+    assert {
+        (status, retry, body.get("error") if isinstance(body, dict) else body) for status, retry, body in answers
+    } == {(409, "1", "sequence_gap")}
     assert all(body["message"] for _, _, body in answers)
     assert all(len(gateway_rows(gap_gateway.db_url, sender)) == 1 for sender in gapped)  # none of them stored

@@ -1,5 +1,6 @@
 """Rasa down or hung, the action server down, Rasa storing nowhere: /healthz turns 503 within 10 s, the citizen
 gets an honest 'try again / call the hotline' answer, nothing is dropped, and a retry after recovery works."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,12 @@ HOTLINE = "024.38541051"
 
 
 def post(live, sender, text, key):
-    return requests.post(f"{live.gateway.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                         headers={"Idempotency-Key": key}, timeout=40)
+    return requests.post(
+        f"{live.gateway.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers={"Idempotency-Key": key},
+        timeout=40,
+    )
 
 
 def healthz(live, timeout=12):
@@ -92,13 +97,18 @@ def test_action_server_down_gives_an_honest_answer_not_silence(live):
     calm = f"o-{uuid.uuid4().hex[:8]}"
     for i, text in enumerate(["/choose_password_otp", "/step_done", "/step_done"]):
         assert post(live, calm, text, f"k{i}").status_code == 200
-    histories = [[(e["event"], e.get("name"), e.get("text"), e.get("value"))
-                  for e in rasa_applied_events(live.bot.rasa_url, live.bot.token, f"rest:{who}")
-                  if e.get("name") != "session_started_metadata"]  # the first message's metadata (its id)
-                 for who in (sender, calm)]
+    histories = [
+        [
+            (e["event"], e.get("name"), e.get("text"), e.get("value"))
+            for e in rasa_applied_events(live.bot.rasa_url, live.bot.token, f"rest:{who}")
+            if e.get("name") != "session_started_metadata"
+        ]  # the first message's metadata (its id)
+        for who in (sender, calm)
+    ]
     assert histories[0] == histories[1]
-    assert [e for e in histories[0] if e[0] == "user"] == [("user", None, t, None) for t in
-                                                          ("/choose_password_otp", "/step_done", "/step_done")]
+    assert [e for e in histories[0] if e[0] == "user"] == [
+        ("user", None, t, None) for t in ("/choose_password_otp", "/step_done", "/step_done")
+    ]
 
 
 def test_rasa_not_storing_where_the_gateway_looks_is_refused_and_reported(live, tmp_path):
@@ -107,23 +117,30 @@ def test_rasa_not_storing_where_the_gateway_looks_is_refused_and_reported(live, 
 
     elsewhere = tmp_path / "other-tracker.db"  # a tracker store Rasa does not write to
     with sqlite3.connect(elsewhere) as db:
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-                   "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-                   "action_name VARCHAR(255), data TEXT)")
-    settings = make_settings(tmp_path, live.bot.rasa_url, live.bot.token, live.bot.action_url,
-                             f"sqlite:///{elsewhere}")
+        db.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
+    settings = make_settings(tmp_path, live.bot.rasa_url, live.bot.token, live.bot.action_url, f"sqlite:///{elsewhere}")
     app = build_app(settings)
     client = app.test_client()
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["tracker_store"] is False
     assert health.get_json()["rasa"] is True and health.get_json()["action_server"] is True
-    response = client.post("/webhooks/rest/webhook", json={"sender": "lost-1", "message": "xin chào"},
-                           headers={"Idempotency-Key": "k0"})
+    response = client.post(
+        "/webhooks/rest/webhook", json={"sender": "lost-1", "message": "xin chào"}, headers={"Idempotency-Key": "k0"}
+    )
     assert response.status_code == 503 and HOTLINE in response.get_json()["message"]
 
 
 def test_health_is_green_when_everything_answers(live):
     response = healthz(live)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "rasa": True, "action_server": True,
-                               "tracker_store": True}
+    assert response.json() == {
+        "status": "ok",
+        "database": True,
+        "rasa": True,
+        "action_server": True,
+        "tracker_store": True,
+    }

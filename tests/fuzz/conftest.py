@@ -3,6 +3,7 @@ front of a gateway on a temporary SQLite database with an instant fake Rasa. Pro
 exception, oversized bodies 413, and no secret (configuration secrets, staff passwords, citizens' OTPs and
 passwords) in any log record.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,14 @@ from tests.gateway.fake_rasa import FakeRasa
 EXAMPLES = 500
 # One profile for CI and local runs: 500 examples per endpoint, no example database written into the repository,
 # no per-example deadline (the machine is shared), reproducible failures printed.
-settings.register_profile("vneid", max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                                 HealthCheck.data_too_large])
+settings.register_profile(
+    "vneid",
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile("vneid")
 
 SECRET_KEY = "fuzz-" + secrets.token_hex(24)  # random per run: the gateway refuses keys written in the repository
@@ -33,13 +39,49 @@ CANARY_PASSWORD = "Canary#Pass2024"
 CANARY_OTP = "739146"
 SECRETS = [SECRET_KEY, RASA_TOKEN, STAFF_PASSWORD, CANARY_PASSWORD]
 
-VIETNAMESE = ("àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
-              "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ")
-NASTY = ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\u200b", "\u200d", "\u202e", "\u2060", "\ufeff", "\ufffd",
-         "\r\n", "\t", "\u0301", "\u0323", "🙂", "👨‍👩‍👧", "🇻🇳", "\U000e0041", "\ue000", "Ð", "ð", "％", "１２３"]
-PHRASES = ["xin chào", "ko nhan dc ma otp", "mật khẩu của tôi là " + CANARY_PASSWORD, "mã otp " + CANARY_OTP,
-           "quên mật khẩu", "/step_done", "/choose_qr", "cho tôi gặp cán bộ", "số định danh 038195004321",
-           "Đăng nhập bị lỗi", "0912 345 678"]
+VIETNAMESE = (
+    "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+    "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ"
+)
+NASTY = [
+    "\x00",
+    "\x01",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u200b",
+    "\u200d",
+    "\u202e",
+    "\u2060",
+    "\ufeff",
+    "\ufffd",
+    "\r\n",
+    "\t",
+    "\u0301",
+    "\u0323",
+    "🙂",
+    "👨‍👩‍👧",
+    "🇻🇳",
+    "\U000e0041",
+    "\ue000",
+    "Ð",
+    "ð",
+    "％",
+    "１２３",
+]
+PHRASES = [
+    "xin chào",
+    "ko nhan dc ma otp",
+    "mật khẩu của tôi là " + CANARY_PASSWORD,
+    "mã otp " + CANARY_OTP,
+    "quên mật khẩu",
+    "/step_done",
+    "/choose_qr",
+    "cho tôi gặp cán bộ",
+    "số định danh 038195004321",
+    "Đăng nhập bị lỗi",
+    "0912 345 678",
+]
 
 
 def _nfd(text: str) -> str:
@@ -48,14 +90,19 @@ def _nfd(text: str) -> str:
 
 # 10,000-digit numbers, written out (Python refuses to convert ints of more than 4,300 digits to text)
 big_number = st.tuples(st.integers(1, 9), st.integers(0, 9), st.integers(9_990, 10_000)).map(
-    lambda t: str(t[0]) + str(t[1]) * t[2])
+    lambda t: str(t[0]) + str(t[1]) * t[2]
+)
 # Digits str.isdigit accepts and int() does not (or reads as another number): "²", Arabic-Indic, full-width, …
 UNICODE_DIGITS = ["²", "³", "¹", "٣", "۴", "१२", "１２３", "߀", "①", "½", "𝟗", "٠٠٧"]
-unicode_digits = st.one_of(st.sampled_from(UNICODE_DIGITS),
-                           st.text(alphabet=st.characters(categories=("Nd", "No")), min_size=1, max_size=12))
+unicode_digits = st.one_of(
+    st.sampled_from(UNICODE_DIGITS), st.text(alphabet=st.characters(categories=("Nd", "No")), min_size=1, max_size=12)
+)
 # integers around and far past what a database column holds (SQL's BIGINT is 2^63 - 1)
-huge_integer = st.one_of(st.integers(min_value=2 ** 63 - 2, max_value=2 ** 64 + 2),
-                         st.integers(min_value=2 ** 64, max_value=10 ** 60), st.integers(max_value=-(2 ** 63)))
+huge_integer = st.one_of(
+    st.integers(min_value=2**63 - 2, max_value=2**64 + 2),
+    st.integers(min_value=2**64, max_value=10**60),
+    st.integers(max_value=-(2**63)),
+)
 
 
 def nested(depth: int, kind: str, closed: bool) -> bytes:
@@ -65,8 +112,12 @@ def nested(depth: int, kind: str, closed: bool) -> bytes:
 
 
 # 10,000 levels mostly, and depths around the gateway's bound (32) and beyond
-deep_nesting = st.builds(nested, st.one_of(st.just(10_000), st.integers(28, 40), st.integers(41, 10_000)),
-                         st.sampled_from(["array", "object"]), st.booleans())
+deep_nesting = st.builds(
+    nested,
+    st.one_of(st.just(10_000), st.integers(28, 40), st.integers(41, 10_000)),
+    st.sampled_from(["array", "object"]),
+    st.booleans(),
+)
 plain_text = st.lists(st.sampled_from(list(string.printable + VIETNAMESE) + NASTY), max_size=120).map("".join)
 any_text = st.text(max_size=300)  # any code point but surrogates
 odd_text = st.text(alphabet=st.characters(categories=("Cs", "Co", "Cc", "Cf", "Mn", "Zl", "Zp")), max_size=40)
@@ -85,11 +136,18 @@ vietnamese = st.one_of(
     st.builds(lambda a, b: a + b, st.sampled_from(PHRASES), st.sampled_from(NASTY)),
 )
 json_scalar = st.one_of(st.none(), st.booleans(), st.integers(), huge_integer, st.floats(allow_nan=False), vietnamese)
-json_value = st.recursive(json_scalar, lambda children: st.one_of(
-    st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)), max_leaves=12)
-sender = st.one_of(st.sampled_from(["c-1", "c-2", "widget-abc", "x" * 128]), st.from_regex(r"[A-Za-z0-9_.:@\-]{1,12}",
-                                                                                        fullmatch=True),
-                   json_value)
+json_value = st.recursive(
+    json_scalar,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+sender = st.one_of(
+    st.sampled_from(["c-1", "c-2", "widget-abc", "x" * 128]),
+    st.from_regex(r"[A-Za-z0-9_.:@\-]{1,12}", fullmatch=True),
+    json_value,
+)
 
 
 def encode(value: Any) -> bytes:
@@ -116,11 +174,15 @@ def body_of(fields: st.SearchStrategy) -> st.SearchStrategy:
         st.integers(min_value=65 * 1024, max_value=300 * 1024).map(lambda n: b'{"message": "' + b"a" * n + b'"}'),
         deep_nesting,  # the whole body, or one field of an otherwise well-formed one
         deep_nesting.map(lambda d: b'{"sender": "c-1", "message": "x", "text": "x", "metadata": ' + d + b"}"),
-        fields.map(encode).map(lambda b: b[:-1] + b', "n": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
-                               if b.endswith(b"}") and len(b) > 2 else b),
+        fields.map(encode).map(
+            lambda b: (
+                b[:-1] + b', "n": ' + b"[" * 10_000 + b"]" * 10_000 + b"}" if b.endswith(b"}") and len(b) > 2 else b
+            )
+        ),
         huge_integer.map(lambda n: b'{"sender": "c-1", "message": "x", "text": "x", "n": ' + str(n).encode() + b"}"),
         st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e400", b"1" + b"0" * 60]).map(
-            lambda n: b'{"sender": "c-1", "message": "x", "text": "x", "n": ' + n + b"}"),
+            lambda n: b'{"sender": "c-1", "message": "x", "text": "x", "n": ' + n + b"}"
+        ),
     )
 
 
@@ -194,8 +256,13 @@ def real_app(tmp_path_factory, bot):
     from gateway.services import runtime_settings
     from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
 
-    settings_ = make_settings(tmp_path_factory.mktemp("fuzz-real"), bot.rasa_url, bot.token, bot.action_url,
-                              f"sqlite:///{bot.workdir / 'tracker.db'}")
+    settings_ = make_settings(
+        tmp_path_factory.mktemp("fuzz-real"),
+        bot.rasa_url,
+        bot.token,
+        bot.action_url,
+        f"sqlite:///{bot.workdir / 'tracker.db'}",
+    )
     settings_.secret_key = SECRET_KEY
     settings_.order_gap_wait_s = 0.01  # as above
     app = build_app(settings_)

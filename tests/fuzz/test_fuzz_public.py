@@ -1,4 +1,5 @@
 """The citizen endpoints: REST webhook, /api/parse, the widget's history poll."""
+
 from __future__ import annotations
 
 import json
@@ -7,23 +8,52 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import (CANARY_OTP, CANARY_PASSWORD, assert_no_secret, big_number, body_of, check,
-                                 huge_integer, json_value, sender, surrogates, unicode_digits, vietnamese)
+from tests.fuzz.conftest import (
+    CANARY_OTP,
+    CANARY_PASSWORD,
+    assert_no_secret,
+    big_number,
+    body_of,
+    check,
+    huge_integer,
+    json_value,
+    sender,
+    surrogates,
+    unicode_digits,
+    vietnamese,
+)
 from tests.leaks import leaks
 
-MESSAGE = st.fixed_dictionaries({"sender": sender, "message": st.one_of(vietnamese, json_value)},
-                                optional={"metadata": st.one_of(json_value, st.fixed_dictionaries(
-                                    {}, optional={"message_id": st.one_of(json_value, surrogates),
-                                                  "sequence": st.one_of(json_value, st.integers(),
-                                                                        big_number, unicode_digits,
-                                                                        huge_integer),
-                                                  "channel": st.sampled_from(
-                                        ["widget", "rest", "zalo"])}))})
+MESSAGE = st.fixed_dictionaries(
+    {"sender": sender, "message": st.one_of(vietnamese, json_value)},
+    optional={
+        "metadata": st.one_of(
+            json_value,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "message_id": st.one_of(json_value, surrogates),
+                    "sequence": st.one_of(json_value, st.integers(), big_number, unicode_digits, huge_integer),
+                    "channel": st.sampled_from(["widget", "rest", "zalo"]),
+                },
+            ),
+        )
+    },
+)
 _HEADER_TEXT = st.text(max_size=140).filter(lambda k: "\n" not in k and "\r" not in k)
-HEADERS = st.fixed_dictionaries({}, optional={
-    "Idempotency-Key": st.one_of(_HEADER_TEXT, st.sampled_from(["k1", "k2", "k1"])),
-    "Message-Sequence": st.one_of(_HEADER_TEXT, st.integers(min_value=-5, max_value=2 ** 60).map(str), big_number,
-                                 unicode_digits, huge_integer.map(str))})
+HEADERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "Idempotency-Key": st.one_of(_HEADER_TEXT, st.sampled_from(["k1", "k2", "k1"])),
+        "Message-Sequence": st.one_of(
+            _HEADER_TEXT,
+            st.integers(min_value=-5, max_value=2**60).map(str),
+            big_number,
+            unicode_digits,
+            huge_integer.map(str),
+        ),
+    },
+)
 
 
 def _latin1(headers):
@@ -53,8 +83,9 @@ def test_no_fuzzed_secret_reached_the_real_bot(real_app, bot):
 
 def _post_message(app, logs, body, headers, content_type) -> None:
     logs.records.clear()
-    response = app.test_client().post("/webhooks/rest/webhook", data=body, headers=_latin1(headers),
-                                      content_type=content_type or None)
+    response = app.test_client().post(
+        "/webhooks/rest/webhook", data=body, headers=_latin1(headers), content_type=content_type or None
+    )
     check(response, {200, 400, 409, 413})  # 409: a numbered message whose predecessor has not come (retryable)
     if len(body) > 64 * 1024:
         assert response.status_code == 413
@@ -82,13 +113,21 @@ def _query(pairs) -> str:
     """A query string as a client could send it: percent-encoded bytes, invalid UTF-8 included."""
     from urllib.parse import quote_from_bytes
 
-    return "&".join(f"{quote_from_bytes(k.encode('utf-8', 'surrogatepass'))}="
-                    f"{quote_from_bytes(v.encode('utf-8', 'surrogatepass'))}" for k, v in pairs)
+    return "&".join(
+        f"{quote_from_bytes(k.encode('utf-8', 'surrogatepass'))}={quote_from_bytes(v.encode('utf-8', 'surrogatepass'))}"
+        for k, v in pairs
+    )
 
 
-@given(pairs=st.lists(st.tuples(st.sampled_from(["sender", "after", "x"]),
-                                st.one_of(vietnamese, st.integers().map(str), surrogates, unicode_digits,
-                                          huge_integer.map(str))), max_size=3))
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.sampled_from(["sender", "after", "x"]),
+            st.one_of(vietnamese, st.integers().map(str), surrogates, unicode_digits, huge_integer.map(str)),
+        ),
+        max_size=3,
+    )
+)
 def test_widget_poll_survives_anything(fuzz_app, logs, pairs):
     logs.records.clear()
     response = fuzz_app.test_client().get("/api/widget/messages", query_string=_query(pairs))
@@ -96,15 +135,22 @@ def test_widget_poll_survives_anything(fuzz_app, logs, pairs):
     assert_no_secret(logs)
 
 
-@given(pairs=st.lists(st.tuples(st.just("after"), st.one_of(unicode_digits, huge_integer.map(str),
-                                                             st.integers().map(str), vietnamese)),
-                      min_size=1, max_size=2))
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.just("after"), st.one_of(unicode_digits, huge_integer.map(str), st.integers().map(str), vietnamese)
+        ),
+        min_size=1,
+        max_size=2,
+    )
+)
 def test_widget_poll_of_a_real_conversation_survives_any_after(fuzz_app, logs, pairs):
     """The poll of a conversation that exists (the query reaches the database): Unicode digits, 2^64, …"""
     logs.records.clear()
     client = fuzz_app.test_client()
-    client.post("/webhooks/rest/webhook", json={"sender": "poll-real", "message": "xin chào",
-                                                "metadata": {"channel": "widget"}})
+    client.post(
+        "/webhooks/rest/webhook", json={"sender": "poll-real", "message": "xin chào", "metadata": {"channel": "widget"}}
+    )
     response = client.get("/api/widget/messages", query_string=_query([("sender", "poll-real"), *pairs]))
     check(response, {200, 400})
     assert_no_secret(logs)

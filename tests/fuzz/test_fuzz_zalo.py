@@ -1,4 +1,5 @@
 """The Zalo OA webhook: signed, unsigned and forged events, any body."""
+
 from __future__ import annotations
 
 import json
@@ -35,33 +36,62 @@ def sign(raw: bytes, timestamp: str) -> str:
     import hashlib
 
     # a fuzzed timestamp may hold a lone surrogate: signed anyway, so the gateway (not this helper) must refuse it
-    return "mac=" + hashlib.sha256(APP_ID.encode() + raw + timestamp.encode("utf-8", "surrogatepass")
-                                   + OA_SECRET.encode()).hexdigest()
+    return (
+        "mac="
+        + hashlib.sha256(
+            APP_ID.encode() + raw + timestamp.encode("utf-8", "surrogatepass") + OA_SECRET.encode()
+        ).hexdigest()
+    )
 
 
 user_id = st.one_of(st.from_regex(r"[0-9]{10,20}", fullmatch=True), vietnamese, surrogates, json_value)
 event = st.fixed_dictionaries(
-    {"app_id": st.one_of(st.just(APP_ID), json_value),
-     "event_name": st.one_of(st.sampled_from(["user_send_text", "follow", "unfollow", "user_send_image",
-                                              "oa_send_text", "user_send_sticker", "user_seen_message"]),
-                             json_value),
-     "timestamp": st.one_of(st.just("1700000000000"), st.integers().map(str), st.integers(), json_value),
-     "sender": st.one_of(st.fixed_dictionaries({"id": user_id}), json_value),
-     "recipient": st.just({"id": OA_ID}),
-     "message": st.one_of(st.fixed_dictionaries({"msg_id": st.one_of(st.text(max_size=40), json_value),
-                                                 "text": st.one_of(vietnamese, json_value)}), json_value)},
-    optional={"follower": st.fixed_dictionaries({"id": user_id}), "user_id_by_app": json_value})
+    {
+        "app_id": st.one_of(st.just(APP_ID), json_value),
+        "event_name": st.one_of(
+            st.sampled_from(
+                [
+                    "user_send_text",
+                    "follow",
+                    "unfollow",
+                    "user_send_image",
+                    "oa_send_text",
+                    "user_send_sticker",
+                    "user_seen_message",
+                ]
+            ),
+            json_value,
+        ),
+        "timestamp": st.one_of(st.just("1700000000000"), st.integers().map(str), st.integers(), json_value),
+        "sender": st.one_of(st.fixed_dictionaries({"id": user_id}), json_value),
+        "recipient": st.just({"id": OA_ID}),
+        "message": st.one_of(
+            st.fixed_dictionaries(
+                {"msg_id": st.one_of(st.text(max_size=40), json_value), "text": st.one_of(vietnamese, json_value)}
+            ),
+            json_value,
+        ),
+    },
+    optional={"follower": st.fixed_dictionaries({"id": user_id}), "user_id_by_app": json_value},
+)
 
 
 @given(body=body_of(event), how=st.sampled_from(["signed", "signed", "signed", "unsigned", "forged", "garbage"]))
 # found by this test in CI once (a 500): a signed event whose sender is not an object
-@example(body=b'{"app_id": "1234567890123456789", "event_name": "user_send_text", "timestamp": "-62135596800001", '
-              b'"sender": [null], "recipient": {"id": "579745863508352884"}, "message": null}', how="signed")
-@example(body=b'{"app_id": "1234567890123456789", "event_name": "follow", "timestamp": "1", "follower": "x"}',
-         how="signed")
+@example(
+    body=b'{"app_id": "1234567890123456789", "event_name": "user_send_text", "timestamp": "-62135596800001", '
+    b'"sender": [null], "recipient": {"id": "579745863508352884"}, "message": null}',
+    how="signed",
+)
+@example(
+    body=b'{"app_id": "1234567890123456789", "event_name": "follow", "timestamp": "1", "follower": "x"}', how="signed"
+)
 # found by this test in a full run (the helper crashed signing it): a lone surrogate as the timestamp
-@example(body=b'{"app_id": "1234567890123456789", "event_name": "user_send_text", "timestamp": "\\ud800", '
-              b'"sender": {"id": "1"}, "recipient": {"id": "579745863508352884"}, "message": null}', how="signed")
+@example(
+    body=b'{"app_id": "1234567890123456789", "event_name": "user_send_text", "timestamp": "\\ud800", '
+    b'"sender": {"id": "1"}, "recipient": {"id": "579745863508352884"}, "message": null}',
+    how="signed",
+)
 def test_zalo_webhook_survives_anything(zalo_app, logs, body, how):
     logs.records.clear()
     try:

@@ -1,4 +1,5 @@
 """Gateway fixtures in the style of Flask's tutorial: an app on a temporary database, a client, staff users."""
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,9 @@ DEFAULT_COMMUNE_ID = 1  # quang-yen, the commune migration 0006 makes (the insta
 ALWAYS_OPEN = {"days": list(range(7)), "periods": [["00:00", "23:59"]], "holidays": []}
 
 
-def make_settings(tmp_path, rasa_url="http://127.0.0.1:9", token=RASA_TOKEN, action_url="http://127.0.0.1:9",
-                  tracker_db_url=None) -> Settings:
+def make_settings(
+    tmp_path, rasa_url="http://127.0.0.1:9", token=RASA_TOKEN, action_url="http://127.0.0.1:9", tracker_db_url=None
+) -> Settings:
     """Settings for a test app: its own SQLite file, Rasa wherever the test says."""
     settings = Settings()
     settings.database_url = f"sqlite:///{tmp_path / 'gateway.db'}"
@@ -63,8 +65,9 @@ def app(tmp_path):
 @pytest.fixture
 def live_app(tmp_path, bot):
     """An app talking to the real Rasa server and action server."""
-    return build_app(make_settings(tmp_path, bot.rasa_url, bot.token, bot.action_url,
-                                   f"sqlite:///{bot.workdir / 'tracker.db'}"))
+    return build_app(
+        make_settings(tmp_path, bot.rasa_url, bot.token, bot.action_url, f"sqlite:///{bot.workdir / 'tracker.db'}")
+    )
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ package, loopback, free port) started once per session when a test asks for it, 
 Rasa + action server pair whose tracker store is on that cluster. Import the fixtures into a test module
 (`from tests.gateway.databases import postgres, backend  # noqa: F401`).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -91,8 +92,9 @@ def settings_for(backend: Backend, tmp_path: Path, **overrides: Dict[str, Any]):
     """Test settings (tests.gateway.conftest.make_settings) on the backend's databases and its Rasa pair."""
     from tests.gateway.conftest import make_settings
 
-    settings = make_settings(tmp_path, backend.bot.rasa_url, backend.bot.token, backend.bot.action_url,
-                             backend.tracker_db_url)
+    settings = make_settings(
+        tmp_path, backend.bot.rasa_url, backend.bot.token, backend.bot.action_url, backend.tracker_db_url
+    )
     settings.database_url = backend.gateway_url(tmp_path)
     for name, value in overrides.items():
         setattr(settings, name, value)

@@ -1,5 +1,6 @@
 """An instant stand-in for the Rasa client (`RasaClient`'s interface) for suites that test the gateway's own
 behaviour under many requests (rate limits, fuzzing): the real Rasa is tested in tests/e2e, tests/faults."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -15,12 +16,22 @@ class FakeRasa:
         self.token = token
 
     def send(self, sender: str, text: str, metadata: Dict[str, Any] = None) -> List[Dict[str, Any]]:
-        replies = [{"recipient_id": sender, "text": "Bước 1/5: Mở trang dichvucong.thanhhoa.gov.vn",
-                    "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
+        replies = [
+            {
+                "recipient_id": sender,
+                "text": "Bước 1/5: Mở trang dichvucong.thanhhoa.gov.vn",
+                "buttons": [{"title": "Xong rồi", "payload": "/step_done"}],
+            }
+        ]
         if "gặp cán bộ" in text:
-            replies.append({"recipient_id": sender, "custom": {"handoff": {"reason": "requested", "flow": "A",
-                                                                           "step": 1, "problem": None,
-                                                                           "tried": []}}})
+            replies.append(
+                {
+                    "recipient_id": sender,
+                    "custom": {
+                        "handoff": {"reason": "requested", "flow": "A", "step": 1, "problem": None, "tried": []}
+                    },
+                }
+            )
         return replies
 
     def parse(self, text: str) -> Dict[str, Any]:

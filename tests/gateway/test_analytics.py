@@ -24,6 +24,7 @@ The seed (times in UTC; Vietnam is UTC+7). Flow A has 5 steps, flow B 8.
  h5    A    2    cannot_find_login  call_back     11-10
  h6    B    3    -                  other         10-01 (outside the range)
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,8 +50,16 @@ CONVERSATIONS = [
     # name, channel, flow, max_step, login, problems_seen, created, handoff (reply seconds or None, outcome) or None
     ("c1", "widget", "A", 5, "got_in", [], "2026-11-02T03:00:00", None),
     ("c2", "widget", "A", 4, None, ["otp_not_received@4"], "2026-11-02T03:10:00", (120, "got_in")),
-    ("c3", "zalo", "A", 3, "not_in", ["wrong_password@3", "forgot_password@3"], "2026-11-02T03:20:00",
-     (600, "needs_police")),
+    (
+        "c3",
+        "zalo",
+        "A",
+        3,
+        "not_in",
+        ["wrong_password@3", "forgot_password@3"],
+        "2026-11-02T03:20:00",
+        (600, "needs_police"),
+    ),
     ("c4", "zalo", "A", 1, None, ["cannot_find_login@1"], "2026-11-02T03:30:00", None),
     ("c5", "rest", "A", 5, "got_in", [], "2026-11-02T03:40:00", None),
     ("c6", "widget", "B", 6, None, ["qr_scan_failed@6"], "2026-11-04T03:00:00", (300, None)),
@@ -73,21 +82,49 @@ CALLS = [
 def seed(app) -> None:
     with app.extensions["vneid"].db.session() as session:
         for name, channel, flow, max_step, outcome, seen, created, handoff in CONVERSATIONS:
-            conv = Conversation(channel=channel, external_id=name, rasa_sender_id=f"{channel}:{name}", flow=flow,
-                                commune_id=COMMUNE, step=max_step, max_step=max_step, problems_seen=seen,
-                                login_outcome=outcome, created_at=utc(created), last_message_at=utc(created))
+            conv = Conversation(
+                channel=channel,
+                external_id=name,
+                rasa_sender_id=f"{channel}:{name}",
+                flow=flow,
+                commune_id=COMMUNE,
+                step=max_step,
+                max_step=max_step,
+                problems_seen=seen,
+                login_outcome=outcome,
+                created_at=utc(created),
+                last_message_at=utc(created),
+            )
             session.add(conv)
             if handoff:
                 reply_after, handoff_outcome = handoff
                 requested = utc(created) + timedelta(minutes=5)
-                session.add(Handoff(conversation=conv, reason="requested", flow=flow, step=max_step,
-                                    status="resolved" if handoff_outcome else "claimed", requested_at=requested,
-                                    first_staff_reply_at=requested + timedelta(seconds=reply_after)
-                                    if reply_after is not None else None,
-                                    outcome=handoff_outcome))
+                session.add(
+                    Handoff(
+                        conversation=conv,
+                        reason="requested",
+                        flow=flow,
+                        step=max_step,
+                        status="resolved" if handoff_outcome else "claimed",
+                        requested_at=requested,
+                        first_staff_reply_at=requested + timedelta(seconds=reply_after)
+                        if reply_after is not None
+                        else None,
+                        outcome=handoff_outcome,
+                    )
+                )
         for flow, step, problem, outcome, created in CALLS:
-            session.add(HotlineCall(staff_id=1, commune_id=COMMUNE, flow=flow, last_step=step, problem=problem,
-                                    outcome=outcome, created_at=utc(created)))
+            session.add(
+                HotlineCall(
+                    staff_id=1,
+                    commune_id=COMMUNE,
+                    flow=flow,
+                    last_step=step,
+                    problem=problem,
+                    outcome=outcome,
+                    created_at=utc(created),
+                )
+            )
 
 
 @pytest.fixture
@@ -122,6 +159,7 @@ def column(steps, key):
 
 
 # --- the numbers --------------------------------------------------------------------------------------------------
+
 
 def test_funnel_counts_chat_and_hotline_together(seeded):
     funnel = report(seeded, "funnel", **RANGE)
@@ -172,8 +210,14 @@ def test_problems_per_step(seeded):
         (None, 0, "portal_unavailable"): (1, 0, 1),
     }
     assert [(r["problem"], r["total"]) for r in problems["by_problem"]] == [
-        ("cannot_find_login", 2), ("otp_not_received", 2), ("wrong_password", 2), ("forgot_password", 1),
-        ("not_level2", 1), ("portal_unavailable", 1), ("qr_scan_failed", 1)]
+        ("cannot_find_login", 2),
+        ("otp_not_received", 2),
+        ("wrong_password", 2),
+        ("forgot_password", 1),
+        ("not_level2", 1),
+        ("portal_unavailable", 1),
+        ("qr_scan_failed", 1),
+    ]
     assert problems["by_problem"][1]["title"] == "Không nhận được mã OTP"
 
 
@@ -216,11 +260,23 @@ def test_percentile_helpers():
 
 def test_outcomes(seeded):
     outcomes = report(seeded, "outcomes", **RANGE)
-    assert outcomes["handoff"] == {"got_in": 1, "needs_police": 1, "call_back": 0, "no_answer": 1, "other": 1,
-                                   "open": 1}
+    assert outcomes["handoff"] == {
+        "got_in": 1,
+        "needs_police": 1,
+        "call_back": 0,
+        "no_answer": 1,
+        "other": 1,
+        "open": 1,
+    }
     assert outcomes["hotline"] == {"got_in": 1, "needs_police": 2, "call_back": 1, "no_answer": 1, "other": 0}
     assert {r["outcome"]: r["total"] for r in outcomes["rows"]} == {
-        "got_in": 2, "needs_police": 3, "call_back": 1, "no_answer": 2, "other": 1, "open": 1}
+        "got_in": 2,
+        "needs_police": 3,
+        "call_back": 1,
+        "no_answer": 2,
+        "other": 1,
+        "open": 1,
+    }
     assert outcomes["citizen_answers"] == {"got_in": 3, "not_in": 1, "none": 4}
 
 
@@ -228,30 +284,52 @@ def test_volume_by_day_uses_vietnam_dates(seeded):
     rows = {r["period"]: r for r in report(seeded, "volume", **RANGE)["rows"]}
     assert list(rows) == [f"2026-11-{d:02d}" for d in range(2, 11)]
     day = rows["2026-11-02"]
-    assert (day["conversations"], day["conversations_widget"], day["conversations_zalo"], day["conversations_rest"],
-            day["in_flow"], day["handoffs"], day["self_served"], day["hotline_calls"], day["hotline_got_in"]) == \
-        (5, 2, 2, 1, 5, 2, 2, 2, 1)
-    assert (rows["2026-11-04"]["conversations"], rows["2026-11-04"]["handoffs"], rows["2026-11-04"]["self_served"]) \
-        == (2, 1, 1)
+    assert (
+        day["conversations"],
+        day["conversations_widget"],
+        day["conversations_zalo"],
+        day["conversations_rest"],
+        day["in_flow"],
+        day["handoffs"],
+        day["self_served"],
+        day["hotline_calls"],
+        day["hotline_got_in"],
+    ) == (5, 2, 2, 1, 5, 2, 2, 2, 1)
+    assert (rows["2026-11-04"]["conversations"], rows["2026-11-04"]["handoffs"], rows["2026-11-04"]["self_served"]) == (
+        2,
+        1,
+        1,
+    )
     # c8 was created at 18:30 UTC on 11-04, which is 01:30 on 11-05 in Vietnam
-    assert (rows["2026-11-05"]["conversations"], rows["2026-11-05"]["handoffs"], rows["2026-11-05"]["hotline_calls"]) \
-        == (1, 1, 1)
+    assert (
+        rows["2026-11-05"]["conversations"],
+        rows["2026-11-05"]["handoffs"],
+        rows["2026-11-05"]["hotline_calls"],
+    ) == (1, 1, 1)
     assert rows["2026-11-03"]["conversations"] == 0
-    assert (rows["2026-11-09"]["conversations"], rows["2026-11-09"]["in_flow"], rows["2026-11-09"]["handoffs"]) == \
-        (2, 0, 1)
+    assert (rows["2026-11-09"]["conversations"], rows["2026-11-09"]["in_flow"], rows["2026-11-09"]["handoffs"]) == (
+        2,
+        0,
+        1,
+    )
     assert rows["2026-11-10"]["hotline_calls"] == 2
 
 
 def test_volume_by_week(seeded):
     rows = report(seeded, "volume", period="week", **RANGE)["rows"]
-    assert [(r["period"], r["start"], r["conversations"], r["handoffs"], r["self_served"], r["hotline_calls"])
-            for r in rows] == [("2026-W45", "2026-11-02", 8, 4, 3, 3), ("2026-W46", "2026-11-09", 2, 1, 0, 2)]
+    assert [
+        (r["period"], r["start"], r["conversations"], r["handoffs"], r["self_served"], r["hotline_calls"]) for r in rows
+    ] == [("2026-W45", "2026-11-02", 8, 4, 3, 3), ("2026-W46", "2026-11-09", 2, 1, 0, 2)]
 
 
 def test_summary(seeded):
     summary = report(seeded, "summary", **RANGE)
-    assert (summary["conversations"], summary["in_flow"], summary["hotline_calls"], summary["hotline_got_in"]) == \
-        (10, 8, 5, 1)
+    assert (summary["conversations"], summary["in_flow"], summary["hotline_calls"], summary["hotline_got_in"]) == (
+        10,
+        8,
+        5,
+        1,
+    )
     assert (summary["handoff_rate"], summary["self_service_rate"]) == (0.5, 0.375)
     assert (summary["first_reply_median_minutes"], summary["first_reply_p90_minutes"]) == (3.5, 10.0)
 
@@ -264,13 +342,18 @@ def test_empty_database_gives_zeros_not_errors(app):
 
 
 def test_bad_filters_are_refused():
-    for args in ({"from": "27/11/2026"}, {"from": "2026-11-10", "to": "2026-11-01"}, {"channel": "fax"},
-                 {"period": "month"}):
+    for args in (
+        {"from": "27/11/2026"},
+        {"from": "2026-11-10", "to": "2026-11-01"},
+        {"channel": "fax"},
+        {"period": "month"},
+    ):
         with pytest.raises(an.FilterError):
             an.parse_filters(args)
 
 
 # --- JSON, CSV, page ----------------------------------------------------------------------------------------------
+
 
 def test_json_endpoint_per_report(admin):
     listing = admin.get("/api/staff/analytics").get_json()
@@ -322,8 +405,15 @@ def test_page_shows_charts_and_tables(admin):
     assert "vendor/chart.js-4.6.1/chart.umd.js" in html and "analytics.js" in html
     assert "cdn" not in html.lower()
     assert html.count("<canvas") == 7 and 'role="img"' in html
-    for table in ("table-funnel-A", "table-funnel-B", "table-problems", "table-rates", "table-first-reply",
-                  "table-outcomes", "table-volume"):
+    for table in (
+        "table-funnel-A",
+        "table-funnel-B",
+        "table-problems",
+        "table-rates",
+        "table-first-reply",
+        "table-outcomes",
+        "table-volume",
+    ):
         assert f'id="{table}"' in html
     assert 'id="kpi-self-service">37.5%' in html and 'id="kpi-handoff">50.0%' in html
     assert "/api/staff/analytics/funnel.csv?from=2026-11-02" in html
@@ -339,8 +429,12 @@ def test_vendored_chart_library_is_served_locally(client):
 
 # --- who may see it -----------------------------------------------------------------------------------------------
 
-ADMIN_ONLY = ["/console/analytics/", "/api/staff/analytics", "/api/staff/analytics/funnel.json",
-              "/api/staff/analytics/funnel.csv"]
+ADMIN_ONLY = [
+    "/console/analytics/",
+    "/api/staff/analytics",
+    "/api/staff/analytics/funnel.json",
+    "/api/staff/analytics/funnel.csv",
+]
 
 
 def test_staff_get_403(seeded):

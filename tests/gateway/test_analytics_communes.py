@@ -8,6 +8,7 @@ Two communes with different data:
   without a flow; one hotline call A step 5 got_in;
 and one conversation of no commune yet (a provincial Zalo OA's), and a third commune with nothing at all.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,23 +35,59 @@ def seed_communes(app) -> dict:
     with svc.db.session() as session:
         second = communes.add(session, *SECOND).id
         communes.add(session, *EMPTY)
-        for name, channel, flow, step, outcome in (("d1", "widget", "A", 5, "got_in"), ("d2", "zalo", "B", 2, None),
-                                                   ("d3", "rest", None, None, None)):
+        for name, channel, flow, step, outcome in (
+            ("d1", "widget", "A", 5, "got_in"),
+            ("d2", "zalo", "B", 2, None),
+            ("d3", "rest", None, None, None),
+        ):
             created = utc("2026-11-03T03:00:00")
-            conv = Conversation(channel=channel, external_id=name, rasa_sender_id=f"{channel}:{name}", flow=flow,
-                                step=step, max_step=step, login_outcome=outcome, commune_id=second,
-                                created_at=created, last_message_at=created)
+            conv = Conversation(
+                channel=channel,
+                external_id=name,
+                rasa_sender_id=f"{channel}:{name}",
+                flow=flow,
+                step=step,
+                max_step=step,
+                login_outcome=outcome,
+                commune_id=second,
+                created_at=created,
+                last_message_at=created,
+            )
             session.add(conv)
             if name == "d2":
                 requested = created + timedelta(minutes=5)
-                session.add(Handoff(conversation=conv, reason="requested", flow=flow, step=step, status="resolved",
-                                    requested_at=requested, first_staff_reply_at=requested + timedelta(seconds=240),
-                                    outcome="got_in"))
-        session.add(HotlineCall(staff_id=1, commune_id=second, flow="A", last_step=5, outcome="got_in",
-                                created_at=utc("2026-11-03T04:00:00")))
+                session.add(
+                    Handoff(
+                        conversation=conv,
+                        reason="requested",
+                        flow=flow,
+                        step=step,
+                        status="resolved",
+                        requested_at=requested,
+                        first_staff_reply_at=requested + timedelta(seconds=240),
+                        outcome="got_in",
+                    )
+                )
+        session.add(
+            HotlineCall(
+                staff_id=1,
+                commune_id=second,
+                flow="A",
+                last_step=5,
+                outcome="got_in",
+                created_at=utc("2026-11-03T04:00:00"),
+            )
+        )
         created = utc("2026-11-06T03:00:00")
-        session.add(Conversation(channel="zalo", external_id="nobody", rasa_sender_id="zalo:nobody",
-                                 created_at=created, last_message_at=created))
+        session.add(
+            Conversation(
+                channel="zalo",
+                external_id="nobody",
+                rasa_sender_id="zalo:nobody",
+                created_at=created,
+                last_message_at=created,
+            )
+        )
         staff_accounts.create(session, "qt.quangyen", "Quản trị Quảng Yên", PASSWORD, "admin", commune_id=1)
         staff_accounts.create(session, "qt.hacthanh", "Quản trị Hạc Thành", PASSWORD, "admin", commune_id=second)
     svc.communes.changed()
@@ -74,6 +111,7 @@ def read_csv(response):
 
 
 # --- a commune admin sees their commune only -----------------------------------------------------------------------
+
 
 def test_each_commune_admin_counts_only_their_commune(app, ids):
     first, second = client_of(app, "qt.quangyen"), client_of(app, "qt.hacthanh")
@@ -117,6 +155,7 @@ def test_commune_admin_csv_and_page(app, ids):
 
 # --- a province admin: one commune or all, and the roll-up -------------------------------------------------------
 
+
 def test_province_chooses_a_commune(app, ids):
     province = province_admin(app)
     every = province.get("/api/staff/analytics/summary.json", query_string=RANGE).get_json()
@@ -141,8 +180,13 @@ def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
     assert (q["resolved"], q["outcome_got_in"], q["outcome_needs_police"]) == (9, 2, 3)
     assert (h["conversations"], h["hotline_calls"], h["started"], h["reached_last"], h["got_in"]) == (3, 1, 3, 2, 3)
     assert (h["reached_last_rate"], h["got_in_rate"], h["handoff_rate"]) == (0.6667, 1.0, 0.3333)
-    assert (h["handoffs"], h["median_minutes"], h["p90_minutes"], h["resolved"], h["outcome_got_in"]) == \
-        (1, 4.0, 4.0, 2, 2)
+    assert (h["handoffs"], h["median_minutes"], h["p90_minutes"], h["resolved"], h["outcome_got_in"]) == (
+        1,
+        4.0,
+        4.0,
+        2,
+        2,
+    )
     assert (nobody["conversations"], nobody["name"]) == (1, "Chưa rõ xã/phường (Zalo của tỉnh)")
     assert [r["slug"] for r in body["empty"]] == ["hoang-hoa"]  # nothing in the period: at the end
     assert body["total"]["conversations"] == 14 and body["total"]["resolved"] == 11
@@ -153,8 +197,10 @@ def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
         assert rows[slug]["started"] == sum(f["started"] for f in funnel["flows"])
         assert rows[slug]["got_in"] == sum(f["got_in"] for f in funnel["flows"])
         reply = province.get("/api/staff/analytics/first_reply.json", query_string=scoped).get_json()
-        assert (rows[slug]["median_minutes"], rows[slug]["p90_minutes"]) == (reply["median_minutes"],
-                                                                            reply["p90_minutes"])
+        assert (rows[slug]["median_minutes"], rows[slug]["p90_minutes"]) == (
+            reply["median_minutes"],
+            reply["p90_minutes"],
+        )
         outcomes = province.get("/api/staff/analytics/outcomes.json", query_string=scoped).get_json()
         assert rows[slug]["resolved"] == sum(r["total"] for r in outcomes["rows"] if r["outcome"] != "open")
 
@@ -163,8 +209,9 @@ def test_rollup_sorts_and_exports(app, ids):
     province = province_admin(app)
     by_name = province.get("/api/staff/analytics/communes.json", query_string={**RANGE, "sort": "name"}).get_json()
     assert [r["slug"] for r in by_name["rows"]] == ["", "hac-thanh", "quang-yen"]  # C…, P…, X…
-    by_rate = province.get("/api/staff/analytics/communes.json",
-                           query_string={**RANGE, "sort": "got_in_rate", "dir": "asc"}).get_json()
+    by_rate = province.get(
+        "/api/staff/analytics/communes.json", query_string={**RANGE, "sort": "got_in_rate", "dir": "asc"}
+    ).get_json()
     assert [r["slug"] for r in by_rate["rows"]] == ["quang-yen", "hac-thanh", ""]  # 5/12, 3/3, none last
     rows = read_csv(province.get("/api/staff/analytics/communes.csv", query_string=RANGE))
     assert rows[0][:4] == ["Xã/phường", "Mã xã/phường", "Cuộc trò chuyện", "Cuộc gọi đường dây nóng"]

@@ -1,5 +1,6 @@
 """The gateway's own log lines reach stderr with their time and level, as gunicorn runs it (no logging configured
 by the host), from the first request on."""
+
 from __future__ import annotations
 
 import os
@@ -20,10 +21,14 @@ logging.getLogger("somebody.else").info("not ours")
 
 
 def run(script: str, tmp_path: Path) -> str:
-    env = {**{k: v for k, v in os.environ.items() if k != "SECRET_KEY"}, "VAR_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}"}  # SECRET_KEY: generated in VAR_DIR
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SECRET_KEY"},
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
+    }  # SECRET_KEY: generated in VAR_DIR
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stderr
 

@@ -1,11 +1,20 @@
 """Every console and staff route needs a login; every form and JSON POST needs the CSRF token; admin pages
 need the admin role. Routes are enumerated from the URL map, so a new route is covered automatically."""
+
 import pytest
 
 from tests.gateway.conftest import csrf_header, login
 
-PUBLIC_PREFIXES = ("/webhooks/", "/api/parse", "/api/widget/", "/healthz", "/static/", "/auth/login", "/widget",
-                   "/illustrations/")
+PUBLIC_PREFIXES = (
+    "/webhooks/",
+    "/api/parse",
+    "/api/widget/",
+    "/healthz",
+    "/static/",
+    "/auth/login",
+    "/widget",
+    "/illustrations/",
+)
 
 
 def protected_rules(app):

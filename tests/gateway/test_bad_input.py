@@ -5,6 +5,7 @@
 included before its signature is checked, and numbers no field needs (10,000 digits, 1e999, NaN). Every JSON
 endpoint reads its body through one bounded reader (gateway/blueprints/common.py `json_body`).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,10 @@ DEEP = {
     "objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,
     "arrays": b"[" * 10_000 + b"]" * 10_000,
     "unclosed": b"[" * 10_000,
-    "inside a field": b'{"sender": "c-1", "message": "x", "text": "x", "metadata": ' + b"[" * 10_000 + b"]" * 10_000
-                      + b"}",
+    "inside a field": b'{"sender": "c-1", "message": "x", "text": "x", "metadata": '
+    + b"[" * 10_000
+    + b"]" * 10_000
+    + b"}",
 }
 NUMBERS = {
     "10,000 digits": b'{"sender": "c-1", "message": "x", "text": "x", "n": 1' + b"0" * 9_999 + b"}",
@@ -73,8 +76,9 @@ def _forged_zalo(path):
 @pytest.mark.parametrize("shape", DEEP)
 def test_deep_nesting_on_citizen_endpoints_is_a_400(app, path, shape):
     _needs(app, path)
-    response = app.test_client().post(path, data=DEEP[shape], content_type="application/json",
-                                      headers=_forged_zalo(path))
+    response = app.test_client().post(
+        path, data=DEEP[shape], content_type="application/json", headers=_forged_zalo(path)
+    )
     assert_400(response, "too_deep")
 
 
@@ -89,28 +93,33 @@ def test_deep_nesting_on_the_staff_api_is_a_400(staff, path, shape):
 @pytest.mark.parametrize("number", NUMBERS)
 def test_numbers_no_field_needs_are_a_400(app, path, number):
     _needs(app, path)
-    response = app.test_client().post(path, data=NUMBERS[number], content_type="application/json",
-                                      headers=_forged_zalo(path))
+    response = app.test_client().post(
+        path, data=NUMBERS[number], content_type="application/json", headers=_forged_zalo(path)
+    )
     assert_400(response, "bad_number")
 
 
 def test_nesting_within_the_bound_and_brackets_in_text_are_read(app):
     client = app.test_client()
     within = b'{"text": "x", "n": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
-    assert client.post("/api/parse", data=within, content_type="application/json").get_json()["error"] \
-        == "bot_unavailable"  # read: past the body, no Rasa behind this app
+    assert (
+        client.post("/api/parse", data=within, content_type="application/json").get_json()["error"] == "bot_unavailable"
+    )  # read: past the body, no Rasa behind this app
     brackets = ('{"text": "' + "[{" * 500 + '\\" ]]] }}}"}').encode()
-    assert client.post("/api/parse", data=brackets, content_type="application/json").get_json()["error"] \
+    assert (
+        client.post("/api/parse", data=brackets, content_type="application/json").get_json()["error"]
         == "bot_unavailable"
+    )
     big_id = b'{"sender": "c-1", "message": "x", "metadata": {"message_id": 1234567890123456789}}'  # Zalo-size ids
     assert client.post("/webhooks/rest/webhook", data=big_id, content_type="application/json").status_code == 503
 
 
-@pytest.mark.parametrize("after", ["²", "٣", "１２", str(2 ** 63), str(2 ** 64), "9" * 40, "-1", "1.5"])
+@pytest.mark.parametrize("after", ["²", "٣", "１２", str(2**63), str(2**64), "9" * 40, "-1", "1.5"])
 def test_bad_after_on_the_message_listings_is_a_400(app, staff, after):
     client = app.test_client()
-    client.post("/webhooks/rest/webhook", json={"sender": "w-1", "message": "xin chào",
-                                                "metadata": {"channel": "widget"}})
+    client.post(
+        "/webhooks/rest/webhook", json={"sender": "w-1", "message": "xin chào", "metadata": {"channel": "widget"}}
+    )
     assert_400(client.get("/api/widget/messages", query_string={"sender": "w-1", "after": after}), "bad_after")
     staff_client, _ = staff
     assert_400(staff_client.get("/api/staff/conversations/1/messages", query_string={"after": after}), "bad_after")
@@ -118,18 +127,26 @@ def test_bad_after_on_the_message_listings_is_a_400(app, staff, after):
 
 def test_good_after_still_lists(app, staff):
     client = app.test_client()
-    client.post("/webhooks/rest/webhook", json={"sender": "w-2", "message": "xin chào",
-                                                "metadata": {"channel": "widget"}})
-    listed = client.get("/api/widget/messages", query_string={"sender": "w-2", "after": str(2 ** 63 - 1)})
+    client.post(
+        "/webhooks/rest/webhook", json={"sender": "w-2", "message": "xin chào", "metadata": {"channel": "widget"}}
+    )
+    listed = client.get("/api/widget/messages", query_string={"sender": "w-2", "after": str(2**63 - 1)})
     assert listed.status_code == 200 and listed.get_json()["messages"] == []
     assert client.get("/api/widget/messages", query_string={"sender": "w-2"}).get_json()["messages"]
     staff_client, _ = staff
     assert staff_client.get("/api/staff/conversations/1/messages?after=0").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/staff/conversations/{n}", "/api/staff/conversations/{n}/messages",
-                                  "/console/conversations/{n}", "/api/staff/search?step={n}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/staff/conversations/{n}",
+        "/api/staff/conversations/{n}/messages",
+        "/console/conversations/{n}",
+        "/api/staff/search?step={n}",
+    ],
+)
 def test_ids_past_sql_bigint_are_refused_not_a_crash(staff, path):
     client, _ = staff
-    response = client.get(path.format(n=2 ** 64))
+    response = client.get(path.format(n=2**64))
     assert response.status_code in (400, 404), response.status_code

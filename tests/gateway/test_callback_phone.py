@@ -3,6 +3,7 @@ PostgreSQL: given after consent, it is stored apart (never in a message's text, 
 in full only by staff of the commune on the conversation, masked in lists, and erased once the call back is done —
 marked done by staff, or the handoff resolved with an outcome that needs no call.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,7 @@ def phones(app):
         return [(c.phone, c.status) for c in s.scalars(select(CallbackRequest))]
 
 
-def test_the_number_is_apart_read_by_commune_staff_masked_in_lists_and_erased_once_called(backend, tmp_path,
-                                                                                          caplog):
+def test_the_number_is_apart_read_by_commune_staff_masked_in_lists_and_erased_once_called(backend, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     app, conv, handoff_id = callback_conversation(backend, tmp_path)
     assert phones(app) == [(PHONE, "open")]
@@ -47,8 +47,10 @@ def test_the_number_is_apart_read_by_commune_staff_masked_in_lists_and_erased_on
     with app.extensions["vneid"].db.session() as s:
         stored = " ".join(t or "" for t in s.scalars(select(Message.text).where(Message.conversation_id == conv.id)))
     assert "[số điện thoại]" in stored
-    events = " ".join(d for (d,) in query(backend.tracker_db_url, "SELECT data FROM events WHERE sender_id = :s",
-                                          s=conv.rasa_sender_id))
+    events = " ".join(
+        d
+        for (d,) in query(backend.tracker_db_url, "SELECT data FROM events WHERE sender_id = :s", s=conv.rasa_sender_id)
+    )
     for form in (PHONE, "0912 345 678", "345 678"):
         assert form not in stored and form not in events and form not in caplog.text
 
@@ -68,8 +70,9 @@ def test_the_number_is_apart_read_by_commune_staff_masked_in_lists_and_erased_on
         assert PHONE not in page and "*******678" in page
 
     # resolved as "needs a call back": the number stays for the call
-    resolved = staff.post(f"/api/staff/handoffs/{handoff_id}/resolve", headers=csrf_header(staff),
-                          json={"outcome": "call_back"})
+    resolved = staff.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", headers=csrf_header(staff), json={"outcome": "call_back"}
+    )
     assert resolved.status_code == 200 and phones(app) == [(PHONE, "open")]
     detail = staff.get(f"/api/staff/conversations/{conv.id}").get_json()["callbacks"]
     assert detail[0]["phone"] == PHONE  # readable after the handoff ended: someone has to call
@@ -94,8 +97,12 @@ def test_a_handoff_resolved_with_no_call_to_make_erases_the_number(backend, tmp_
     assert phones(app) == [(PHONE, "open")]
     page = staff.get(f"/console/conversations/{conv.id}").get_data(as_text=True)
     token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    assert staff.post(f"/console/handoffs/{handoff_id}/resolve",
-                      data={"outcome": "got_in", "csrf_token": token}).status_code == 302
+    assert (
+        staff.post(
+            f"/console/handoffs/{handoff_id}/resolve", data={"outcome": "got_in", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     assert phones(app) == [("", "closed")]
     assert PHONE not in staff.get(f"/console/conversations/{conv.id}").get_data(as_text=True)
 
@@ -114,7 +121,7 @@ def test_the_console_marks_a_call_back_done(backend, tmp_path):
 
 
 def test_a_number_typed_in_words_or_full_width_is_stored_as_digits(backend, tmp_path):
-    """"không chín một hai …" at the phone prompt is the number 0912…, not an empty string."""
+    """ "không chín một hai …" at the phone prompt is the number 0912…, not an empty string."""
     from tests.gateway.test_handoff_live import say, texts
 
     for n, typed in enumerate(("không chín một hai ba bốn năm sáu bảy tám", "０９１２３４５６７８")):

@@ -1,5 +1,6 @@
 """Thanh Hóa's units and the name matcher (gateway/communes/names.py): the data file's figures, old names of every
 kind mapped to today's unit with and without marks, ambiguous old names, and ordinary sentences that name nothing."""
+
 from __future__ import annotations
 
 import re
@@ -27,6 +28,7 @@ def plain(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------------ the file
+
 
 def test_the_file_has_the_166_units_of_resolution_1686(units):
     assert len(units) == 166
@@ -59,13 +61,16 @@ def test_the_one_slug_collision_goes_to_the_phuong(units):
 
 def test_load_units_reads_once_per_modification(tmp_path):
     path = tmp_path / "units.yml"
-    path.write_text('communes:\n  - {slug: a-b, name: "Xã A B", kind: xã, short: "A B", old: []}\n',
-                    encoding="utf-8")
+    path.write_text('communes:\n  - {slug: a-b, name: "Xã A B", kind: xã, short: "A B", old: []}\n', encoding="utf-8")
     first = load_units(path)
     assert load_units(path) == first and first[0] == Unit("a-b", "Xã A B", "xã", "A B", ())
-    path.write_text('communes:\n  - {slug: c-d, name: "Xã C D", kind: xã, short: "C D", old: '
-                    '[{name: "Xã E G", district: "Huyện H", type: merged}]}\n', encoding="utf-8")
+    path.write_text(
+        'communes:\n  - {slug: c-d, name: "Xã C D", kind: xã, short: "C D", old: '
+        '[{name: "Xã E G", district: "Huyện H", type: merged}]}\n',
+        encoding="utf-8",
+    )
     import os
+
     os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
     again = load_units(path)
     assert [u.slug for u in again] == ["c-d"] and again[0].old[0].name == "Xã E G"
@@ -132,7 +137,7 @@ SHORTHAND = {"Xã": "x.", "Phường": "p.", "Thị trấn": "tt "}
 def _short(name: str) -> tuple:
     for kind in ("Thị trấn", "Phường", "Xã"):
         if name.startswith(kind + " "):
-            return kind, name[len(kind) + 1:]
+            return kind, name[len(kind) + 1 :]
     raise AssertionError(name)
 
 
@@ -152,8 +157,13 @@ def test_an_old_name_in_a_sentence_maps_to_todays_unit(index, units, old, distri
         for typed in (sentence, plain(sentence)):
             match = index.find(typed)
             assert match is not None, typed
-            assert (match.slug, match.name, match.old_name, match.old_district, match.candidates) == \
-                (slug, unit.name, old, district, ()), typed
+            assert (match.slug, match.name, match.old_name, match.old_district, match.candidates) == (
+                slug,
+                unit.name,
+                old,
+                district,
+                (),
+            ), typed
             assert plain(short) in plain(match.said)
     assert describe(index.find(f"{old} cũ")) == {"old": f"{kind.lower()} {short}", "new": _lower(unit.name)}
 
@@ -176,15 +186,29 @@ def test_the_examples_of_the_brief(index):
     assert describe(m) == {"old": None, "new": "phường Hạc Thành"}
 
 
-@pytest.mark.parametrize("text, slug", [
-    ("Phường Hạc Thành", "hac-thanh"), ("phuong hac thanh", "hac-thanh"), ("P.HẠC THÀNH", "hac-thanh"),
-    ("f hac thanh", "hac-thanh"), ("tôi ở Hàm Rồng", "ham-rong"), ("xã Quảng Yên", "quang-yen"),
-    ("toi o xa   Quang-Yen a", "quang-yen"), ("Tôi ở xã Mường Lát, giờ vẫn là Mường Lát à?", "muong-lat"),
-    ("Nhà tôi ở phường Nam Sầm Sơn", "nam-sam-son"), ("phuong sam son", "sam-son"),
-    ("xa dong tien", "dong-tien"), ("phường Đông Tiến", "phuong-dong-tien"), ("xã Thắng Lợi", "thang-loi"),
-    ("xã Tân Thành", "tan-thanh"), ("tôi ở Tân Thành", "tan-thanh"), ("xã Quảng Ninh", "quang-ninh"),
-    ("phường Quang Trung", "quang-trung"), ("Xã Đào Duy Từ", "dao-duy-tu"),
-])
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("Phường Hạc Thành", "hac-thanh"),
+        ("phuong hac thanh", "hac-thanh"),
+        ("P.HẠC THÀNH", "hac-thanh"),
+        ("f hac thanh", "hac-thanh"),
+        ("tôi ở Hàm Rồng", "ham-rong"),
+        ("xã Quảng Yên", "quang-yen"),
+        ("toi o xa   Quang-Yen a", "quang-yen"),
+        ("Tôi ở xã Mường Lát, giờ vẫn là Mường Lát à?", "muong-lat"),
+        ("Nhà tôi ở phường Nam Sầm Sơn", "nam-sam-son"),
+        ("phuong sam son", "sam-son"),
+        ("xa dong tien", "dong-tien"),
+        ("phường Đông Tiến", "phuong-dong-tien"),
+        ("xã Thắng Lợi", "thang-loi"),
+        ("xã Tân Thành", "tan-thanh"),
+        ("tôi ở Tân Thành", "tan-thanh"),
+        ("xã Quảng Ninh", "quang-ninh"),
+        ("phường Quang Trung", "quang-trung"),
+        ("Xã Đào Duy Từ", "dao-duy-tu"),
+    ],
+)
 def test_current_names_match_directly(index, text, slug):
     m = index.find(text)
     assert m is not None and (m.slug, m.old_name, m.candidates) == (slug, None, ()), text
@@ -209,17 +233,21 @@ def test_a_district_word_names_a_district_not_a_unit(index):
 
 # ------------------------------------------------------------------------------------------------- ambiguity
 
-@pytest.mark.parametrize("text, candidates", [
-    ("phường Ba Đình", {"bim-son", "hac-thanh"}),            # an old phường of both Bỉm Sơn and Thanh Hóa city
-    ("phuong lam son", {"bim-son", "hac-thanh"}),
-    ("xa xuan loc", {"hoa-loc", "thang-loc", "tho-phu"}),    # three old communes of that name
-    ("xã Tân Phúc", {"dong-luong", "trung-chinh"}),
-    ("Thị trấn Thiệu Hóa", {"thieu-hoa", "thieu-quang", "thieu-trung"}),  # divided
-    ("tt ha trung", {"ha-trung", "hoat-giang"}),
-    ("phường Đông Thọ", {"hac-thanh", "ham-rong"}),
-    ("xã Luận Khê", {"luan-thanh", "tan-thanh"}),
-    ("xa hoang quy", {"hoang-giang", "hoang-phu"}),          # Hoằng Quỳ and Hoằng Quý, told apart by the marks only
-])
+
+@pytest.mark.parametrize(
+    "text, candidates",
+    [
+        ("phường Ba Đình", {"bim-son", "hac-thanh"}),  # an old phường of both Bỉm Sơn and Thanh Hóa city
+        ("phuong lam son", {"bim-son", "hac-thanh"}),
+        ("xa xuan loc", {"hoa-loc", "thang-loc", "tho-phu"}),  # three old communes of that name
+        ("xã Tân Phúc", {"dong-luong", "trung-chinh"}),
+        ("Thị trấn Thiệu Hóa", {"thieu-hoa", "thieu-quang", "thieu-trung"}),  # divided
+        ("tt ha trung", {"ha-trung", "hoat-giang"}),
+        ("phường Đông Thọ", {"hac-thanh", "ham-rong"}),
+        ("xã Luận Khê", {"luan-thanh", "tan-thanh"}),
+        ("xa hoang quy", {"hoang-giang", "hoang-phu"}),  # Hoằng Quỳ and Hoằng Quý, told apart by the marks only
+    ],
+)
 def test_an_ambiguous_old_name_gives_candidates(index, text, candidates):
     for typed in (text, plain(text)):
         m = index.find(f"nhà tôi ở {typed} cũ")
@@ -227,19 +255,21 @@ def test_an_ambiguous_old_name_gives_candidates(index, text, candidates):
         assert describe(m)["new"] is None
 
 
-@pytest.mark.parametrize("text, slug", [
-    ("phường Ba Đình thị xã Bỉm Sơn", "bim-son"),
-    ("p. ba dinh tp thanh hoa", "hac-thanh"),
-    ("xã Xuân Lộc huyện Hậu Lộc", "hoa-loc"),
-    ("xa xuan loc, trieu son", "tho-phu"),
-    ("xã Thanh Sơn, huyện Như Xuân", "thanh-quan"),
-    ("xã Hoằng Quỳ", "hoang-giang"),
-    ("xã Hoằng Quý", "hoang-phu"),
-    ("xã Nga Thành", "ho-vuong"),
-    ("xã Nga Thanh", "nga-son"),
-    ("xã Thành Sơn huyện Bá Thước", "pu-luong"),
-])
-
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("phường Ba Đình thị xã Bỉm Sơn", "bim-son"),
+        ("p. ba dinh tp thanh hoa", "hac-thanh"),
+        ("xã Xuân Lộc huyện Hậu Lộc", "hoa-loc"),
+        ("xa xuan loc, trieu son", "tho-phu"),
+        ("xã Thanh Sơn, huyện Như Xuân", "thanh-quan"),
+        ("xã Hoằng Quỳ", "hoang-giang"),
+        ("xã Hoằng Quý", "hoang-phu"),
+        ("xã Nga Thành", "ho-vuong"),
+        ("xã Nga Thanh", "nga-son"),
+        ("xã Thành Sơn huyện Bá Thước", "pu-luong"),
+    ],
+)
 def test_the_district_or_the_marks_settle_an_ambiguous_name(index, text, slug):
     m = index.find(text)
     assert m is not None and (m.slug, m.candidates) == (slug, ()), text
@@ -276,7 +306,11 @@ def test_extra_names_of_a_unit_or_of_a_commune_not_in_the_file(units):
 ORDINARY = [
     "tôi không nhận được mã OTP",
     "hôm nay trời mưa to",
-    "quang", "long", "Quảng", "xã", "phường",
+    "quang",
+    "long",
+    "Quảng",
+    "xã",
+    "phường",
     "đăng nhập thành công rồi, cảm ơn",
     "đóng tiền điện qua app ngân hàng được không",
     "Chiều nay đội văn nghệ tập ở sân nhà văn hóa.",

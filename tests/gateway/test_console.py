@@ -3,6 +3,7 @@
 Handoffs are created directly in the database for pages that only read; actions that need Rasa (claim, return)
 are checked for their failure path here and end to end in tests/browser.
 """
+
 import re
 import uuid
 
@@ -21,32 +22,74 @@ def svc(app):
     return app.extensions["vneid"]
 
 
-def make_handoff(app, citizen_text="ko nhan dc ma otp", status="waiting", staff_username=None, channel="widget",
-                 problem="otp_not_received", step=4, outcome=None, note=None, flow="A", commune_id=1):
+def make_handoff(
+    app,
+    citizen_text="ko nhan dc ma otp",
+    status="waiting",
+    staff_username=None,
+    channel="widget",
+    problem="otp_not_received",
+    step=4,
+    outcome=None,
+    note=None,
+    flow="A",
+    commune_id=1,
+):
     """A conversation of the default commune (`commune_id`) with a few messages and a handoff; claimed by
     `staff_username` if given."""
     with svc(app).db.session() as s:
         external = uuid.uuid4().hex[:10]
-        conv = Conversation(channel=channel, external_id=external, rasa_sender_id=f"{channel}:{external}",
-                            state="waiting", flow=flow, step=step, problem=problem, tried=[problem],
-                            commune_id=commune_id)
+        conv = Conversation(
+            channel=channel,
+            external_id=external,
+            rasa_sender_id=f"{channel}:{external}",
+            state="waiting",
+            flow=flow,
+            step=step,
+            problem=problem,
+            tried=[problem],
+            commune_id=commune_id,
+        )
         s.add(conv)
         total = 5 if flow == "A" else 8
-        s.add(Message(conversation=conv, direction="out", author="bot",
-                      text=f"Bước {step}/{total}: Làm theo hướng dẫn."))
+        s.add(
+            Message(conversation=conv, direction="out", author="bot", text=f"Bước {step}/{total}: Làm theo hướng dẫn.")
+        )
         s.add(Message(conversation=conv, direction="in", author="citizen", text=citizen_text, status="answered"))
-        h = Handoff(conversation=conv, status=status, reason="requested", flow=flow, step=step, problem=problem,
-                    tried=[problem], outcome=outcome, note=note)
+        h = Handoff(
+            conversation=conv,
+            status=status,
+            reason="requested",
+            flow=flow,
+            step=step,
+            problem=problem,
+            tried=[problem],
+            outcome=outcome,
+            note=note,
+        )
         s.add(h)
         if staff_username:
             staff = s.scalar(select(Staff).where(Staff.username == staff_username))
             h.status, h.claimed_by_id, h.claimed_at = "claimed" if status == "waiting" else status, staff.id, utcnow()
             if h.status == "claimed":
                 conv.state, conv.assigned_staff_id = "with_staff", staff.id
-            s.add(Message(conversation=conv, direction="out", author="system",
-                          text=f"Cán bộ {staff.display_name} đã tham gia cuộc trò chuyện."))
-            s.add(Message(conversation=conv, direction="out", author="staff", staff_id=staff.id,
-                          text="Bác kiểm tra SIM giúp cháu ạ."))
+            s.add(
+                Message(
+                    conversation=conv,
+                    direction="out",
+                    author="system",
+                    text=f"Cán bộ {staff.display_name} đã tham gia cuộc trò chuyện.",
+                )
+            )
+            s.add(
+                Message(
+                    conversation=conv,
+                    direction="out",
+                    author="staff",
+                    staff_id=staff.id,
+                    text="Bác kiểm tra SIM giúp cháu ạ.",
+                )
+            )
         if status == "resolved":
             conv.state = "closed"
         s.flush()
@@ -87,6 +130,7 @@ def admin_client(app):
 
 # --- pages for staff -----------------------------------------------------------------------------------------------
 
+
 def test_console_pages_render_for_staff(app, staff_client):
     conv_id, handoff_id = make_handoff(app)
     queue = staff_client.get("/console/")
@@ -123,10 +167,15 @@ def test_console_pages_render_for_staff(app, staff_client):
 
 def test_pages_have_no_inline_script_or_style(app, staff_client, admin_client):
     conv_id, _ = make_handoff(app, staff_username="canbo")
-    pages = [(staff_client, "/console/"), (staff_client, f"/console/conversations/{conv_id}"),
-             (staff_client, "/console/search"), (admin_client, "/console/admin/staff"),
-             (admin_client, "/console/admin/settings"), (admin_client, "/console/admin/audit"),
-             (staff_client, "/auth/login")]
+    pages = [
+        (staff_client, "/console/"),
+        (staff_client, f"/console/conversations/{conv_id}"),
+        (staff_client, "/console/search"),
+        (admin_client, "/console/admin/staff"),
+        (admin_client, "/console/admin/settings"),
+        (admin_client, "/console/admin/audit"),
+        (staff_client, "/auth/login"),
+    ]
     for client, url in pages:
         response = client.get(url)
         html = response.get_data(as_text=True)
@@ -158,6 +207,7 @@ def test_search_filters(app, staff_client):
 
 # --- actions ---------------------------------------------------------------------------------------------------------
 
+
 def test_claim_without_the_bot_is_refused_with_a_message(app, staff_client):
     conv_id, handoff_id = make_handoff(app)
     response = post(staff_client, f"/console/handoffs/{handoff_id}/claim")
@@ -176,15 +226,21 @@ def test_reply_canned_insert_and_resolve(app, staff_client):
     assert options[0] == "otp_not_received" and len(options) == len(svc(app).texts.canned_replies())
 
     # without JavaScript, "Chèn" puts the canned reply into the draft
-    inserted = post(staff_client, f"/console/conversations/{conv_id}/reply",
-                    {"action": "insert", "canned": "otp_not_received", "text": "Chào bác."})
+    inserted = post(
+        staff_client,
+        f"/console/conversations/{conv_id}/reply",
+        {"action": "insert", "canned": "otp_not_received", "text": "Chào bác."},
+    )
     canned = next(r for r in svc(app).texts.canned_replies() if r["code"] == "otp_not_received")
     draft = re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', inserted.get_data(as_text=True), re.S)
     assert inserted.status_code == 200 and draft.group(1).startswith("Chào bác.\n")
     assert draft.group(1).endswith(canned["text"].replace('"', "&#34;").replace("'", "&#39;"))
 
-    sent = post(staff_client, f"/console/conversations/{conv_id}/reply",
-                {"action": "send", "text": "Bác gọi số 0912 345 678 nhé"})
+    sent = post(
+        staff_client,
+        f"/console/conversations/{conv_id}/reply",
+        {"action": "send", "text": "Bác gọi số 0912 345 678 nhé"},
+    )
     assert sent.status_code == 302
     with svc(app).db.session() as s:
         last = s.scalars(select(Message).where(Message.conversation_id == conv_id).order_by(Message.id.desc())).first()
@@ -201,8 +257,9 @@ def test_reply_canned_insert_and_resolve(app, staff_client):
 
     # resolve a waiting handoff (no bot needed)
     conv2, handoff2 = make_handoff(app)
-    done = post(staff_client, f"/console/handoffs/{handoff2}/resolve",
-                {"outcome": "no_answer", "note": "gọi không được"})
+    done = post(
+        staff_client, f"/console/handoffs/{handoff2}/resolve", {"outcome": "no_answer", "note": "gọi không được"}
+    )
     assert done.status_code == 302
     assert "Người dân không phản hồi" in staff_client.get(done.headers["Location"]).get_data(as_text=True)
     with svc(app).db.session() as s:
@@ -223,8 +280,9 @@ def test_someone_elses_conversation(app, staff_client):
     assert refused.status_code == 403 and "cán bộ khác" in refused.get_data(as_text=True)
 
 
-def test_callback_phone_in_full_on_the_conversation_for_commune_staff_masked_in_the_queue(app, staff_client,
-                                                                                           admin_client):
+def test_callback_phone_in_full_on_the_conversation_for_commune_staff_masked_in_the_queue(
+    app, staff_client, admin_client
+):
     conv_id, _ = make_handoff(app, staff_username="canbo")
     with svc(app).db.session() as s:
         s.add(CallbackRequest(conversation_id=conv_id, phone="0912345678", consent_text="đồng ý"))
@@ -237,14 +295,17 @@ def test_callback_phone_in_full_on_the_conversation_for_commune_staff_masked_in_
 
 # --- XSS -------------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("payload,escaped", list(zip(XSS, ESCAPED)))
 def test_xss_payloads_are_shown_escaped(app, staff_client, payload, escaped):
     with svc(app).db.session() as s:
         staff_accounts.create(s, "xss", payload, PASSWORD)
     conv_id, _ = make_handoff(app, citizen_text=payload, staff_username="xss")
     make_handoff(app, citizen_text=payload, status="resolved", outcome="other", note=payload)
-    pages = {url: staff_client.get(url).get_data(as_text=True)
-             for url in ("/console/", f"/console/conversations/{conv_id}", "/console/search")}
+    pages = {
+        url: staff_client.get(url).get_data(as_text=True)
+        for url in ("/console/", f"/console/conversations/{conv_id}", "/console/search")
+    }
     for url, html in pages.items():
         assert payload not in html, url
         assert "<img src=x" not in html and "<script>alert" not in html, url
@@ -257,6 +318,7 @@ def test_xss_payloads_are_shown_escaped(app, staff_client, payload, escaped):
 
 
 # --- admin -----------------------------------------------------------------------------------------------------------
+
 
 def admin_rules(app):
     for rule in app.url_map.iter_rules():
@@ -281,19 +343,28 @@ def test_admin_pages_forbidden_for_staff_allowed_for_admin(app, staff_client, ad
 
 
 def test_admin_creates_locks_and_resets_staff(app, admin_client):
-    created = post(admin_client, "/console/admin/staff", {"username": "Lan.Nguyen", "display_name": "Nguyễn Thị Lan",
-                                                          "password": "mat-khau-moi-123", "role": "staff"})
+    created = post(
+        admin_client,
+        "/console/admin/staff",
+        {"username": "Lan.Nguyen", "display_name": "Nguyễn Thị Lan", "password": "mat-khau-moi-123", "role": "staff"},
+    )
     assert created.status_code == 302
     assert "Đã tạo tài khoản lan.nguyen" in admin_client.get("/console/admin/staff").get_data(as_text=True)
     lan = staff_id(app, "lan.nguyen")
     entries = audit_entries(app, "staff_create")
     assert entries == [(staff_id(app, "quantri"), f"staff:{lan}", {"username": "lan.nguyen", "role": "staff"})]
 
-    weak = post(admin_client, "/console/admin/staff", {"username": "yeu", "display_name": "Yếu",
-                                                       "password": "ngan", "role": "staff"})
+    weak = post(
+        admin_client,
+        "/console/admin/staff",
+        {"username": "yeu", "display_name": "Yếu", "password": "ngan", "role": "staff"},
+    )
     assert weak.status_code == 400 and "ít nhất 10 ký tự" in weak.get_data(as_text=True)
-    taken = post(admin_client, "/console/admin/staff", {"username": "canbo", "display_name": "x",
-                                                        "password": "mat-khau-moi-123", "role": "staff"})
+    taken = post(
+        admin_client,
+        "/console/admin/staff",
+        {"username": "canbo", "display_name": "x", "password": "mat-khau-moi-123", "role": "staff"},
+    )
     assert taken.status_code == 400 and "đã có" in taken.get_data(as_text=True)
 
     user = app.test_client()
@@ -305,8 +376,11 @@ def test_admin_creates_locks_and_resets_staff(app, admin_client):
     post(admin_client, f"/console/admin/staff/{lan}/active", {"active": "1"})
     post(admin_client, f"/console/admin/staff/{lan}/password", {"password": "mat-khau-thu-hai-456"})
     assert login(user, "lan.nguyen", "mat-khau-thu-hai-456").status_code == 302
-    assert [a for a in ("staff_deactivate", "staff_activate", "staff_password_reset") if audit_entries(app, a)] == \
-        ["staff_deactivate", "staff_activate", "staff_password_reset"]
+    assert [a for a in ("staff_deactivate", "staff_activate", "staff_password_reset") if audit_entries(app, a)] == [
+        "staff_deactivate",
+        "staff_activate",
+        "staff_password_reset",
+    ]
 
     me = staff_id(app, "quantri")
     refused = post(admin_client, f"/console/admin/staff/{me}/active", {"active": "0"})
@@ -320,14 +394,28 @@ def test_admin_creates_locks_and_resets_staff(app, admin_client):
 
 
 def test_admin_saves_working_hours(app, admin_client):
-    response = post(admin_client, "/console/admin/settings/hours", {
-        "days": ["0", "1", "2", "3", "4", "5"], "start1": "07:30", "end1": "11:30", "start2": "13:00",
-        "end2": "17:00", "start3": "", "end3": "", "holidays": "02/09/2026\n2026-01-01\n\n", "wait_minutes": "8"})
+    response = post(
+        admin_client,
+        "/console/admin/settings/hours",
+        {
+            "days": ["0", "1", "2", "3", "4", "5"],
+            "start1": "07:30",
+            "end1": "11:30",
+            "start2": "13:00",
+            "end2": "17:00",
+            "start3": "",
+            "end3": "",
+            "holidays": "02/09/2026\n2026-01-01\n\n",
+            "wait_minutes": "8",
+        },
+    )
     assert response.status_code == 302
     with svc(app).db.session() as s:
         assert runtime_settings.get(s, "working_hours", 1) == {  # the admin's commune's
-            "days": [0, 1, 2, 3, 4, 5], "periods": [["07:30", "11:30"], ["13:00", "17:00"]],
-            "holidays": ["2026-01-01", "2026-09-02"]}
+            "days": [0, 1, 2, 3, 4, 5],
+            "periods": [["07:30", "11:30"], ["13:00", "17:00"]],
+            "holidays": ["2026-01-01", "2026-09-02"],
+        }
         assert runtime_settings.get(s, "wait_minutes", 1) == 8
     [(who, target, detail)] = audit_entries(app, "settings_hours")
     assert who == staff_id(app, "quantri") and detail["wait_minutes"] == 8
@@ -335,11 +423,13 @@ def test_admin_saves_working_hours(app, admin_client):
     assert "Đã lưu giờ làm việc" in page and "02/09/2026" in page and 'value="07:30"' in page
     assert 'id="day5" name="days" value="5" checked' in page and 'id="day6" name="days" value="6">' in page
 
-    for bad, message in [({"start1": "11:00", "end1": "09:00"}, "phải sau giờ bắt đầu"),
-                         ({"start1": "08:00", "end1": "12:00", "start2": "11:00", "end2": "13:00"}, "chồng lên nhau"),
-                         ({"start1": "08:00", "end1": ""}, "cần cả giờ"),
-                         ({"holidays": "31/02/2026"}, "Ngày nghỉ không hợp lệ"),
-                         ({"wait_minutes": "0"}, "Thời gian chờ")]:
+    for bad, message in [
+        ({"start1": "11:00", "end1": "09:00"}, "phải sau giờ bắt đầu"),
+        ({"start1": "08:00", "end1": "12:00", "start2": "11:00", "end2": "13:00"}, "chồng lên nhau"),
+        ({"start1": "08:00", "end1": ""}, "cần cả giờ"),
+        ({"holidays": "31/02/2026"}, "Ngày nghỉ không hợp lệ"),
+        ({"wait_minutes": "0"}, "Thời gian chờ"),
+    ]:
         form = {"days": ["0"], "start1": "08:00", "end1": "11:00", "wait_minutes": "5", **bad}
         refused = post(admin_client, "/console/admin/settings/hours", form)
         assert refused.status_code == 400 and message in refused.get_data(as_text=True), bad
@@ -352,8 +442,9 @@ def test_admin_outage_notice_reaches_the_bot(app, admin_client, staff_client):
     with svc(app).db.session() as s:
         assert runtime_settings.get(s, "outage_notice", 1) == {"on": True, "text": text}
         assert runtime_settings.get(s, "outage_notice") == {"on": False, "text": ""}  # the province's: untouched
-    assert audit_entries(app, "settings_outage") == [(staff_id(app, "quantri"), "settings:outage_notice",
-                                                      {"on": True, "text": text})]
+    assert audit_entries(app, "settings_outage") == [
+        (staff_id(app, "quantri"), "settings:outage_notice", {"on": True, "text": text})
+    ]
     assert text in staff_client.get("/console/").get_data(as_text=True)
 
     # the gateway passes the notice to the bot with the citizen's next message

@@ -1,6 +1,7 @@
 """Content editing from the console: the rules (Vietnamese text, ≤ 20-character button titles, ISO dates, hotline),
 edit → preview → save through the admin pages, the overrides file written atomically, the audit log, admin-only
 access, and (with the real bot) an edit reaching the next citizen's conversation with no retraining or restart."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -55,9 +56,16 @@ def edit_through_pages(client, key, value):
     preview = client.post("/console/content/preview", data={**form, "value": value})
     assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
     page = preview.get_data(as_text=True)
-    saved = client.post("/console/content/save", data={
-        "csrf_token": hidden(page, "csrf_token"), "key": hidden(page, "key"), "base": hidden(page, "base"),
-        "value": hidden(page, "value"), "signature": hidden(page, "signature")})
+    saved = client.post(
+        "/console/content/save",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "key": hidden(page, "key"),
+            "base": hidden(page, "base"),
+            "value": hidden(page, "value"),
+            "signature": hidden(page, "signature"),
+        },
+    )
     return page, saved
 
 
@@ -71,37 +79,42 @@ def live_guide(app) -> content.Guide:
 
 def audit_entries(app, action="content_edit"):
     with app.extensions["vneid"].db.session() as session:
-        return [(e.staff.username if e.staff else None, e.target, e.detail, e.at) for e in
-                session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))]
+        return [
+            (e.staff.username if e.staff else None, e.target, e.detail, e.at)
+            for e in session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id))
+        ]
 
 
 # --- the rules ----------------------------------------------------------------------------------------------------
+
 
 def spec(kind, key="guide:x", path="x"):
     return ce.Field(key, "guide", path, kind, "nhãn", "g", "nhóm")
 
 
-@pytest.mark.parametrize("kind,value,error", [
-    ("text", "   ", "không được để trống"),
-    ("text", "Open the portal and press Login", "tiếng Việt có dấu"),
-    ("text", "Mo trang dich vu cong roi bam Dang nhap", "tiếng Việt có dấu"),  # no diacritics
-    ("text", "Bấm " + "x" * 400, "tối đa 400"),
-    ("text", "Bấm {step} rồi {commune.hotline}", "{step}"),
-    ("short", "Không nhận được mã OTP", "tối đa 20"),  # 22 characters: too long for a Zalo button
-    ("button", "Gặp cán bộ xã Quảng Long", "tối đa 20"),
-    ("short", "OTP", "tiếng Việt có dấu"),
-    ("date", "27/11/2026", "năm-tháng-ngày"),
-    ("date", "2026-02-30", "năm-tháng-ngày"),
-    ("date", "2999-01-01", "sau hôm nay"),
-    ("hotline", "024-3854-1051", "chữ số, dấu chấm"),
-    ("hotline", "gọi 0243", "chữ số, dấu chấm"),
-    ("illustration", "../../etc/passwd", "tệp hình"),
-    ("illustration", "khong-co.png", "tệp hình"),
-])
+@pytest.mark.parametrize(
+    "kind,value,error",
+    [
+        ("text", "   ", "không được để trống"),
+        ("text", "Open the portal and press Login", "tiếng Việt có dấu"),
+        ("text", "Mo trang dich vu cong roi bam Dang nhap", "tiếng Việt có dấu"),  # no diacritics
+        ("text", "Bấm " + "x" * 400, "tối đa 400"),
+        ("text", "Bấm {step} rồi {commune.hotline}", "{step}"),
+        ("short", "Không nhận được mã OTP", "tối đa 20"),  # 22 characters: too long for a Zalo button
+        ("button", "Gặp cán bộ xã Quảng Long", "tối đa 20"),
+        ("short", "OTP", "tiếng Việt có dấu"),
+        ("date", "27/11/2026", "năm-tháng-ngày"),
+        ("date", "2026-02-30", "năm-tháng-ngày"),
+        ("date", "2999-01-01", "sau hôm nay"),
+        ("hotline", "024-3854-1051", "chữ số, dấu chấm"),
+        ("hotline", "gọi 0243", "chữ số, dấu chấm"),
+        ("illustration", "../../etc/passwd", "tệp hình"),
+        ("illustration", "khong-co.png", "tệp hình"),
+    ],
+)
 def test_validation_refuses(kind, value, error):
     with pytest.raises(ce.EditError) as exc:
-        ce.validate(spec(kind), value, illustrations=["a1-nut-dang-nhap.svg"], today=date(2026, 11, 27),
-                    texts=TEXTS)
+        ce.validate(spec(kind), value, illustrations=["a1-nut-dang-nhap.svg"], today=date(2026, 11, 27), texts=TEXTS)
     assert error in str(exc.value)
 
 
@@ -115,9 +128,10 @@ def test_validation_accepts_and_cleans():
     assert warnings and "140" in warnings[0]
     assert ce.validate(spec("date"), "2026-11-27", today=date(2026, 11, 27), texts=TEXTS)[0] == "2026-11-27"
     assert ce.validate(spec("hotline"), "0237 3851 234", texts=TEXTS)[0] == "0237 3851 234"
-    assert ce.validate(spec("illustration"), "b3-trang-ma-qr.svg", illustrations=["b3-trang-ma-qr.svg"],
-                       texts=TEXTS)[0] == \
-        "b3-trang-ma-qr.svg"
+    assert (
+        ce.validate(spec("illustration"), "b3-trang-ma-qr.svg", illustrations=["b3-trang-ma-qr.svg"], texts=TEXTS)[0]
+        == "b3-trang-ma-qr.svg"
+    )
     # decomposed input (combining marks) counts as Vietnamese once normalised
     assert ce.validate(spec("title"), "Kho\u0302ng tha\u0302\u0301y nu\u0301t", texts=TEXTS)[0] == "Không thấy nút"
 
@@ -133,14 +147,20 @@ def test_every_shipped_value_passes_its_own_rules(tmp_path):
     keys = {f.key for f in fields}
     # a commune's name, hotline, hours, address, portal: its settings (the communes page), not content
     assert not [key for key in keys if key.startswith("guide:commune.")]
-    assert {STEP1, "guide:problems.otp_invalid.remedy.0",
-            "guide:flows.B.steps.2.illustration", "guide:problems.otp_invalid.last_checked",
-            "guide:problems.otp_invalid.short", "messages:buttons.step.0.title"} <= keys
+    assert {
+        STEP1,
+        "guide:problems.otp_invalid.remedy.0",
+        "guide:flows.B.steps.2.illustration",
+        "guide:problems.otp_invalid.last_checked",
+        "guide:problems.otp_invalid.short",
+        "messages:buttons.step.0.title",
+    } <= keys
     with pytest.raises(ce.EditError):
         ce.find_field(ROOT / "content", tmp_path / "none.yml", "guide:commune.portal_url", TEXTS)  # not editable here
 
 
 # --- edit → preview → save ----------------------------------------------------------------------------------------
+
 
 def test_edit_preview_save_writes_overrides_and_audit(app):
     client = admin_client(app)
@@ -156,8 +176,10 @@ def test_edit_preview_save_writes_overrides_and_audit(app):
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/console/content/#flow-A")
     # written to the overrides file, read by the same loader the bot uses
     data = yaml.safe_load(overrides(app).read_text(encoding="utf-8"))
-    assert data == {"guide": {"flows.A.steps.0.text": new},
-                    "shipped": {"guide": {"flows.A.steps.0.text": shipped}}}  # what the edit replaced
+    assert data == {
+        "guide": {"flows.A.steps.0.text": new},
+        "shipped": {"guide": {"flows.A.steps.0.text": shipped}},
+    }  # what the edit replaced
     assert live_guide(app).step("A", 1)["text"] == new
     assert content.load(ROOT / "content", overrides(app)).step("A", 1)["text"] == new
     assert [p.name for p in overrides(app).parent.iterdir() if p.name.endswith(".tmp")] == []
@@ -174,8 +196,9 @@ def test_edit_preview_save_writes_overrides_and_audit(app):
 def test_save_needs_the_previewed_value(app):
     client = admin_client(app)
     form = open_edit(client, STEP1)
-    response = client.post("/console/content/save", data={**form, "value": "Bấm nút [Đăng nhập].",
-                                                           "signature": "forged"})
+    response = client.post(
+        "/console/content/save", data={**form, "value": "Bấm nút [Đăng nhập].", "signature": "forged"}
+    )
     assert response.status_code == 400
     assert "Hãy xem trước" in response.get_data(as_text=True)
     assert not overrides(app).exists() and audit_entries(app) == []
@@ -198,9 +221,16 @@ def test_conflicting_edits_do_not_overwrite_each_other(app):
     edit_through_pages(first, STEP1, "Mở trang dịch vụ công của tỉnh, bấm [Đăng nhập].")
     preview = second.post("/console/content/preview", data={**stale, "value": "Bấm [Đăng nhập] ở trên cùng."})
     page = preview.get_data(as_text=True)
-    response = second.post("/console/content/save", data={
-        "csrf_token": hidden(page, "csrf_token"), "key": STEP1, "base": hidden(page, "base"),
-        "value": hidden(page, "value"), "signature": hidden(page, "signature")})
+    response = second.post(
+        "/console/content/save",
+        data={
+            "csrf_token": hidden(page, "csrf_token"),
+            "key": STEP1,
+            "base": hidden(page, "base"),
+            "value": hidden(page, "value"),
+            "signature": hidden(page, "signature"),
+        },
+    )
     assert response.status_code == 409 and "vừa được người khác sửa" in response.get_data(as_text=True)
     assert live_guide(app).step("A", 1)["text"] == "Mở trang dịch vụ công của tỉnh, bấm [Đăng nhập]."
     assert len(audit_entries(app)) == 1
@@ -252,8 +282,10 @@ def test_an_edit_whose_original_changed_is_marked_for_review_until_saved_again(a
 
 def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
     path = tmp_path / "content-overrides.yml"
-    path.write_text(yaml.safe_dump({"guide": {"flows.A.steps.0.text": "Mở trang, bấm [Đăng nhập]."}},
-                                   allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"guide": {"flows.A.steps.0.text": "Mở trang, bấm [Đăng nhập]."}}, allow_unicode=True),
+        encoding="utf-8",
+    )
     [field] = [f for f in ce.fields(ROOT / "content", path, TEXTS) if f.key == STEP1]
     assert field.overridden and field.shipped_then is None and not field.stale
     ce.write_overrides(path, *ce.read_edits(path, TEXTS))  # nothing invented on rewrite
@@ -262,8 +294,7 @@ def test_an_overrides_file_without_shipped_records_is_read_as_before(tmp_path):
 
 def test_the_communes_own_settings_are_not_content(app):
     client = admin_client(app)
-    for key in ("guide:commune.hotline", "guide:commune.working_hours", "guide:commune.name",
-                "guide:commune.address"):
+    for key in ("guide:commune.hotline", "guide:commune.working_hours", "guide:commune.name", "guide:commune.address"):
         assert client.get("/console/content/edit", query_string={"key": key}).status_code == 404, key
     assert "guide:commune.hotline" not in client.get("/console/content/").get_data(as_text=True)
 
@@ -284,7 +315,8 @@ def test_a_commune_admin_edits_its_own_file_over_the_province(app):
     assert saved.status_code == 302
     own = content.commune_overrides_path(overrides(app), "quang-yen")
     assert yaml.safe_load(own.read_text(encoding="utf-8"))["guide"] == {
-        "flows.A.steps.0.text": "Mở trang dịch vụ công của xã, bấm [Đăng nhập]."}
+        "flows.A.steps.0.text": "Mở trang dịch vụ công của xã, bấm [Đăng nhập]."
+    }
     assert not overrides(app).exists()  # the province's file: untouched
     quang_yen, hoang_hoa = svc.communes.by_slug("quang-yen"), svc.communes.by_slug("hoang-hoa")
     assert svc.texts.guide_for(quang_yen).flow("A")["steps"][0]["text"].startswith("Mở trang dịch vụ công của xã")
@@ -297,8 +329,7 @@ def test_a_commune_admin_edits_its_own_file_over_the_province(app):
 
     # the province changes the text under the commune's edit: the commune is asked to review it
     province = admin_client(app)
-    assert edit_through_pages(province, STEP1, "Mở cổng dịch vụ công của tỉnh, bấm [Đăng nhập].")[1].status_code \
-        == 302
+    assert edit_through_pages(province, STEP1, "Mở cổng dịch vụ công của tỉnh, bấm [Đăng nhập].")[1].status_code == 302
     assert svc.texts.guide_for(hoang_hoa).flow("A")["steps"][0]["text"].startswith("Mở cổng dịch vụ công của tỉnh")
     assert svc.texts.guide_for(quang_yen).flow("A")["steps"][0]["text"].startswith("Mở trang dịch vụ công của xã")
     review = ce.needing_review(svc.settings.content_dir, overrides(app), svc.texts, "quang-yen")
@@ -346,18 +377,21 @@ def test_index_lists_every_group_with_the_retraining_note(app):
 
 def test_writes_are_atomic_and_keep_other_edits(tmp_path):
     path = tmp_path / "var" / "content-overrides.yml"
-    ce.write_overrides(path, {"guide": {"commune.hotline": "024.1"}, "messages": {"buttons.step.0.title": "Xong"}},
-                       {})
+    ce.write_overrides(path, {"guide": {"commune.hotline": "024.1"}, "messages": {"buttons.step.0.title": "Xong"}}, {})
     edits, shipped = ce.read_edits(path, TEXTS)
     ce.write_overrides(path, {**edits, "guide": {"commune.hotline": "024.2"}}, shipped)
-    assert ce.read_edits(path, TEXTS)[0] == {"guide": {"commune.hotline": "024.2"},
-                                       "messages": {"buttons.step.0.title": "Xong"}, "errors": {}}
+    assert ce.read_edits(path, TEXTS)[0] == {
+        "guide": {"commune.hotline": "024.2"},
+        "messages": {"buttons.step.0.title": "Xong"},
+        "errors": {},
+    }
     assert sorted(p.name for p in path.parent.iterdir()) == ["content-overrides.yml"]
     with ce.locked(path):
         assert path.with_name("content-overrides.yml.lock").exists()
 
 
 # --- who may edit -------------------------------------------------------------------------------------------------
+
 
 def test_staff_cannot_edit_content(app):
     staff = app.test_client()
@@ -379,6 +413,7 @@ def test_anonymous_is_sent_to_login(app):
 
 
 # --- live: the next citizen gets the new text -----------------------------------------------------------------------
+
 
 def say(client, sender, text):
     response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})

@@ -1,4 +1,5 @@
 """A failed statement's error message never carries the values it was given (a phone, a message's text)."""
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError

@@ -3,6 +3,7 @@ Rasa server and action server: the privacy notice in the first message; "xóa cu
 without diacritics) asks, then deletes the conversation from the gateway database and Rasa's tracker store, closes
 an open handoff and leaves only the fact in the audit log; the widget's conversation id expires; its history is
 never cached."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ DONE = MESSAGES["gateway"]["erase_done"]
 
 
 def _post(client, sender, text, channel, **kwargs):
-    response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text,
-                                                           "metadata": {"channel": channel}}, **kwargs)
+    response = client.post(
+        "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": {"channel": channel}}, **kwargs
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -38,7 +40,7 @@ def tracker_rows(bot, sender_id):
 
 
 def gateway_rows(app, sql, *args):
-    path = app.extensions["vneid"].settings.database_url[len("sqlite:///"):]
+    path = app.extensions["vneid"].settings.database_url[len("sqlite:///") :]
     with sqlite3.connect(path) as db:
         return db.execute(sql, args).fetchall()
 
@@ -49,30 +51,65 @@ def user_texts(bot, sender_id):
 
 # ---- the command itself --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["xóa cuộc trò chuyện", "xoa cuoc tro chuyen", "xoá cuộc trò chuyện",
-                                  "Xóa hội thoại", "XOÁ HỘI THOẠI!", "xóa cuộc hội thoại này", "cho tôi xoá hết cuộc "
-                                  "trò chuyện", "xoa lich su tro chuyen", "/erase_conversation",
-                                  "xo\u0301a cuo\u0323c tro\u0300 chuye\u0323\u0302n"])  # NFD as some phones send
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xóa cuộc trò chuyện",
+        "xoa cuoc tro chuyen",
+        "xoá cuộc trò chuyện",
+        "Xóa hội thoại",
+        "XOÁ HỘI THOẠI!",
+        "xóa cuộc hội thoại này",
+        "cho tôi xoá hết cuộc trò chuyện",
+        "xoa lich su tro chuyen",
+        "/erase_conversation",
+        "xo\u0301a cuo\u0323c tro\u0300 chuye\u0323\u0302n",
+    ],
+)  # NFD as some phones send
 def test_the_command_is_recognised_however_it_is_typed(text):
     assert erase_command.is_command(text)
 
 
-@pytest.mark.parametrize("text", ["không nhận được mã otp", "xóa ứng dụng VNeID rồi cài lại được không",
-                                  "đừng xóa cuộc trò chuyện", "không xoá cuộc trò chuyện nhé", "trò chuyện với cán bộ",
-                                  "tôi lỡ xóa tin nhắn otp " + "rồi giờ làm sao " * 8 + "xóa cuộc trò chuyện"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "không nhận được mã otp",
+        "xóa ứng dụng VNeID rồi cài lại được không",
+        "đừng xóa cuộc trò chuyện",
+        "không xoá cuộc trò chuyện nhé",
+        "trò chuyện với cán bộ",
+        "tôi lỡ xóa tin nhắn otp " + "rồi giờ làm sao " * 8 + "xóa cuộc trò chuyện",
+    ],
+)
 def test_other_messages_are_not_the_command(text):
     assert not erase_command.is_command(text)
 
 
-@pytest.mark.parametrize("text,answer", [("/affirm", "yes"), ("có", "yes"), ("Co", "yes"), ("có ạ", "yes"),
-                                         ("đồng ý", "yes"), ("xóa đi", "yes"), ("/deny", "no"), ("không", "no"),
-                                         ("ko", "no"), ("thôi", "no"), ("không xóa", "no"),
-                                         ("cho tôi gặp cán bộ", None), ("bước 3 bị lỗi", None)])
+@pytest.mark.parametrize(
+    "text,answer",
+    [
+        ("/affirm", "yes"),
+        ("có", "yes"),
+        ("Co", "yes"),
+        ("có ạ", "yes"),
+        ("đồng ý", "yes"),
+        ("xóa đi", "yes"),
+        ("/deny", "no"),
+        ("không", "no"),
+        ("ko", "no"),
+        ("thôi", "no"),
+        ("không xóa", "no"),
+        ("cho tôi gặp cán bộ", None),
+        ("bước 3 bị lỗi", None),
+    ],
+)
 def test_the_answers_to_the_question(text, answer):
     assert erase_command.answer_of(text) == answer
 
 
 # ---- the notice ------------------------------------------------------------------------------------------------
+
 
 def test_the_first_answer_carries_the_notice_once_per_conversation(live_app):
     citizen = live_app.test_client()
@@ -90,16 +127,24 @@ def test_the_first_answer_carries_the_notice_once_per_conversation(live_app):
     assert NOTICE_HEAD in replies[0]["text"] and "Kết thúc và xóa" not in replies[0]["text"]
     assert sum(NOTICE_HEAD in t for t in texts(replies)) == 1
     assert not any(NOTICE_HEAD in t for t in texts(say(citizen, rest, "/affirm")))
-    stored = gateway_rows(live_app, "select text from messages m join conversations c on c.id = m.conversation_id "
-                                    "where c.external_id = ? and m.direction = 'out'", rest)
+    stored = gateway_rows(
+        live_app,
+        "select text from messages m join conversations c on c.id = m.conversation_id "
+        "where c.external_id = ? and m.direction = 'out'",
+        rest,
+    )
     assert sum(NOTICE_HEAD in (t or "") for (t,) in stored) == 1
 
 
 def test_the_notice_wording_is_the_communes(live_app):
     overrides = live_app.extensions["vneid"].settings.content_overrides
-    overrides.write_text(yaml.safe_dump({"messages": {
-        "gateway.privacy_notice_chat": "Xã giữ tin nhắn {days} ngày; gọi {commune.hotline} để xóa."}},
-        allow_unicode=True), encoding="utf-8")
+    overrides.write_text(
+        yaml.safe_dump(
+            {"messages": {"gateway.privacy_notice_chat": "Xã giữ tin nhắn {days} ngày; gọi {commune.hotline} để xóa."}},
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     replies = say(live_app.test_client(), f"r-{uuid.uuid4().hex[:8]}", "xin chào")
     assert replies[0]["text"].endswith("Xã giữ tin nhắn 180 ngày; gọi 024.38541051 để xóa.")
 
@@ -116,23 +161,28 @@ def test_a_first_message_answered_only_on_its_retry_still_gets_the_notice(live_a
 
     with monkeypatch.context() as patch:
         patch.setattr(svc.rasa, "send", down)
-        response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "xin chào"},
-                               headers={"Idempotency-Key": "k1"})
+        response = client.post(
+            "/webhooks/rest/webhook", json={"sender": sender, "message": "xin chào"}, headers={"Idempotency-Key": "k1"}
+        )
     assert response.status_code == 503
-    assert gateway_rows(live_app, "select privacy_notice_at from conversations where external_id = ?",
-                        sender) == [(None,)]
+    assert gateway_rows(live_app, "select privacy_notice_at from conversations where external_id = ?", sender) == [
+        (None,)
+    ]
     answered = say(client, sender, "xin chào", headers={"Idempotency-Key": "k1"})
     assert NOTICE_HEAD in answered[0]["text"]
     assert say(client, sender, "xin chào", headers={"Idempotency-Key": "k1"}) == answered
-    assert gateway_rows(live_app, "select privacy_notice_at is not null from conversations where external_id = ?",
-                        sender) == [(1,)]
+    assert gateway_rows(
+        live_app, "select privacy_notice_at is not null from conversations where external_id = ?", sender
+    ) == [(1,)]
     assert not any(NOTICE_HEAD in t for t in texts(say(client, sender, "/choose_qr")))
 
 
 # ---- deleting a conversation ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("command,yes", [("xóa cuộc trò chuyện", "/affirm"), ("xoa cuoc tro chuyen", "co"),
-                                         ("Xoá hội thoại", "có ạ")])
+
+@pytest.mark.parametrize(
+    "command,yes", [("xóa cuộc trò chuyện", "/affirm"), ("xoa cuoc tro chuyen", "co"), ("Xoá hội thoại", "có ạ")]
+)
 def test_the_citizen_deletes_the_conversation_from_both_databases(live_app, bot, command, yes):
     set_hours(live_app, ALWAYS_OPEN)
     citizen, staff = live_app.test_client(), live_app.test_client()
@@ -163,17 +213,21 @@ def test_the_citizen_deletes_the_conversation_from_both_databases(live_app, bot,
     assert gateway_rows(live_app, "select count(*) from conversations where external_id = ?", sender) == [(0,)]
     for table in ("messages", "handoffs", "callback_requests"):
         assert gateway_rows(live_app, f"select count(*) from {table} where conversation_id = ?", conv_id) == [(0,)]
-    assert gateway_rows(live_app, "select count(*) from handoff_events where handoff_id = ?",
-                        card["handoff_id"]) == [(0,)]
+    assert gateway_rows(live_app, "select count(*) from handoff_events where handoff_id = ?", card["handoff_id"]) == [
+        (0,)
+    ]
     assert tracker_rows(bot, f"widget:{sender}") == []
     assert tracker_rows(bot, f"widget:{other}") and gateway_rows(
-        live_app, "select count(*) from conversations where external_id = ?", other) == [(1,)]
+        live_app, "select count(*) from conversations where external_id = ?", other
+    ) == [(1,)]
 
     # only the fact remains: when, which channel, who asked — no content, no sender id
-    erased = gateway_rows(live_app, "select staff_id, target, detail, at from audit_log "
-                                    "where action = 'conversation_erased'")
-    assert [(s, t, json.loads(d)) for s, t, d, _ in erased] == [(None, f"conversation:{conv_id}",
-                                                                  {"channel": "widget", "by": "citizen"})]
+    erased = gateway_rows(
+        live_app, "select staff_id, target, detail, at from audit_log where action = 'conversation_erased'"
+    )
+    assert [(s, t, json.loads(d)) for s, t, d, _ in erased] == [
+        (None, f"conversation:{conv_id}", {"channel": "widget", "by": "citizen"})
+    ]
     every_audit = json.dumps(gateway_rows(live_app, "select * from audit_log"), ensure_ascii=False)
     for trace in (sender, "Hoang@Anh1979", "gặp cán bộ", command, "[mật khẩu]"):
         assert trace not in every_audit
@@ -200,8 +254,7 @@ def test_no_keeps_the_conversation_and_anything_else_goes_to_the_bot(live_app, b
     assert texts(say(citizen, sender, "xoa cuoc tro chuyen")) == [CONFIRM]
     kept = say(citizen, sender, "không")
     assert texts(kept) == [MESSAGES["gateway"]["erase_cancelled"]]
-    assert gateway_rows(live_app, "select gateway_prompt from conversations where external_id = ?", sender) == [
-        (None,)]
+    assert gateway_rows(live_app, "select gateway_prompt from conversations where external_id = ?", sender) == [(None,)]
     assert texts(say(citizen, sender, "xóa hội thoại")) == [CONFIRM]
     onward = say(citizen, sender, "/step_done")  # not an answer: the question is dropped, the bot goes on
     assert any(t.startswith("Bước 2/8") for t in texts(onward))
@@ -229,6 +282,7 @@ def test_the_operator_command_deletes_the_same_way(live_app, bot):
 
 # ---- the widget's conversation id ---------------------------------------------------------------------------------
 
+
 def age(app, sender, minutes):
     with app.extensions["vneid"].db.session() as session:
         conv = session.query(Conversation).filter_by(channel="widget", external_id=sender).one()
@@ -250,21 +304,28 @@ def test_an_idle_widget_id_reads_nothing_and_a_new_one_starts_afresh(live_app):
     age(live_app, sender, limit + 1)
     expired = citizen.get(f"/api/widget/messages?sender={sender}&after=0")
     assert expired.status_code == 410 and expired.headers["Cache-Control"] == "no-store"
-    assert expired.get_json() == {"error": "conversation_expired",
-                                  "message": MESSAGES["rejected"]["conversation_expired"]}
-    sent = citizen.post("/webhooks/rest/webhook", json={"sender": sender, "message": "/choose_qr",
-                                                        "metadata": {"channel": "widget"}})
+    assert expired.get_json() == {
+        "error": "conversation_expired",
+        "message": MESSAGES["rejected"]["conversation_expired"],
+    }
+    sent = citizen.post(
+        "/webhooks/rest/webhook", json={"sender": sender, "message": "/choose_qr", "metadata": {"channel": "widget"}}
+    )
     assert sent.status_code == 410  # no message joins the old conversation (it would read it again)
-    assert gateway_rows(live_app, "select count(*) from messages m join conversations c on c.id = m.conversation_id"
-                                  " where c.external_id = ?", sender) == [(3,)]
+    assert gateway_rows(
+        live_app,
+        "select count(*) from messages m join conversations c on c.id = m.conversation_id where c.external_id = ?",
+        sender,
+    ) == [(3,)]
     fresh = f"w-{uuid.uuid4().hex[:8]}"
     assert NOTICE_HEAD in _post(citizen, fresh, "/greet", "widget")[0]["text"]
     # the REST channel's senders are not widget ids
     rest = f"r-{uuid.uuid4().hex[:8]}"
     say(citizen, rest, "/choose_qr")
     with live_app.extensions["vneid"].db.session() as session:
-        session.query(Conversation).filter_by(channel="rest", external_id=rest).one().last_message_at = \
+        session.query(Conversation).filter_by(channel="rest", external_id=rest).one().last_message_at = (
             utcnow() - timedelta(days=2)
+        )
     assert citizen.post("/webhooks/rest/webhook", json={"sender": rest, "message": "/step_done"}).status_code == 200
 
 
@@ -282,6 +343,7 @@ def test_the_idle_limit_is_a_setting(live_app):
     finally:
         settings.widget_idle_minutes = 60
     from gateway.config import Settings
+
     assert Settings.from_env({"WIDGET_IDLE_MINUTES": "30"}).widget_idle_minutes == 30
     assert Settings.from_env({}).widget_idle_minutes == 60
 

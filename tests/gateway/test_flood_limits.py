@@ -2,6 +2,7 @@
 (RATE_LIMIT_NEW_CONVERSATION) and on handoff requests (RATE_LIMIT_HANDOFF), counted by gateway.rate_limits
 (gateway/services/admission.py); one conversation asking again and again makes one queue entry.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -56,8 +57,10 @@ def test_new_conversations_are_limited_per_address(tmp_path):
     assert 1 <= int(refused.headers["Retry-After"]) <= 60 and body["retry_after"] == int(refused.headers["Retry-After"])
     assert count(app, Conversation) == 3  # the refused one was not kept: sent again later, it starts then
     # conversations already open go on; another address is not affected
-    assert [say(client, "c-0", "tiếp").status_code, say(client, "w-1", "tiếp", channel="widget").status_code] \
-        == [200, 200]
+    assert [say(client, "c-0", "tiếp").status_code, say(client, "w-1", "tiếp", channel="widget").status_code] == [
+        200,
+        200,
+    ]
     assert say(client, "c-9", ip=NEIGHBOUR).status_code == 200
 
 
@@ -65,8 +68,9 @@ def test_the_default_limits_let_a_commune_kiosk_work(tmp_path):
     """A kiosk behind one address: a citizen every few minutes, each ending their conversation (a new id each
     time) and some asking for a person; a busy morning's worth in a row is not refused."""
     defaults = Settings()
-    app = limited_app(tmp_path, new_conversation=defaults.rate_limit_new_conversation,
-                      handoff=defaults.rate_limit_handoff)
+    app = limited_app(
+        tmp_path, new_conversation=defaults.rate_limit_new_conversation, handoff=defaults.rate_limit_handoff
+    )
     client = app.test_client()
     assert [say(client, f"kiosk-{i}").status_code for i in range(30)] == [200] * 30
     assert [say(client, f"kiosk-{i}", "cho tôi gặp cán bộ").status_code for i in range(10)] == [200] * 10

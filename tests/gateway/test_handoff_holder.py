@@ -5,6 +5,7 @@ in Vietnamese from content/staff.yml `handoff_errors`. Console forms and the sta
 The app has an instant stand-in for Rasa (pause/resume/execute answer at once): the check itself is the
 gateway's, before Rasa is asked anything.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -39,8 +40,10 @@ def state(app, handoff_id):
 
 def overrides(app):
     with svc(app).db.session() as s:
-        return [(e.staff_id, e.target, e.detail) for e in
-                s.scalars(select(AuditLog).where(AuditLog.action == "handoff_override"))]
+        return [
+            (e.staff_id, e.target, e.detail)
+            for e in s.scalars(select(AuditLog).where(AuditLog.action == "handoff_override"))
+        ]
 
 
 def console_post(client, url, data):
@@ -49,20 +52,24 @@ def console_post(client, url, data):
 
 # --- the staff API -------------------------------------------------------------------------------------------------
 
+
 def test_api_another_staff_member_cannot_resolve_or_return(app):
     conv_id, handoff_id = make_handoff(app, staff_username="canbo2")
     other = client_of(app, "canbo")
     headers = csrf_header(other)
     refused = other.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "other"}, headers=headers)
     assert refused.status_code == 403
-    assert refused.get_json() == {"error": "held_by_other", "message": svc(app).texts.staff_label(
-        "handoff_errors", "held_by_other", name="Trần Thị Hai")}
+    assert refused.get_json() == {
+        "error": "held_by_other",
+        "message": svc(app).texts.staff_label("handoff_errors", "held_by_other", name="Trần Thị Hai"),
+    }
     assert "Trần Thị Hai đang giữ" in refused.get_json()["message"]
     back = other.post(f"/api/staff/conversations/{conv_id}/return", headers=headers)
     assert back.status_code == 403 and back.get_json()["error"] == "held_by_other"
     # a reason does not help someone who is not an admin
-    again = other.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "other", "reason": "vắng"},
-                       headers=headers)
+    again = other.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "other", "reason": "vắng"}, headers=headers
+    )
     assert again.status_code == 403 and again.get_json()["error"] == "held_by_other"
     assert state(app, handoff_id) == ("claimed", "with_staff") and overrides(app) == []
 
@@ -70,8 +77,9 @@ def test_api_another_staff_member_cannot_resolve_or_return(app):
 def test_api_the_holder_needs_no_reason(app):
     conv_id, handoff_id = make_handoff(app, staff_username="canbo2")
     holder = client_of(app, "canbo2")
-    done = holder.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"},
-                       headers=csrf_header(holder))
+    done = holder.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"}, headers=csrf_header(holder)
+    )
     assert done.status_code == 200 and state(app, handoff_id) == ("resolved", "closed")
     conv2, handoff2 = make_handoff(app, staff_username="canbo2")
     back = holder.post(f"/api/staff/conversations/{conv2}/return", headers=csrf_header(holder))
@@ -87,14 +95,16 @@ def test_api_an_admin_acts_for_the_holder_only_with_a_reason_which_is_recorded(a
         refused = admin.post(f"/api/staff/handoffs/{handoff_id}/resolve", json=body, headers=headers)
         assert refused.status_code == 403 and refused.get_json()["error"] == "override_needs_reason"
         assert "ghi lý do" in refused.get_json()["message"]
-    too_long = admin.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "other", "reason": "x" * 501},
-                          headers=headers)
+    too_long = admin.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "other", "reason": "x" * 501}, headers=headers
+    )
     assert too_long.status_code == 400 and "500" in too_long.get_json()["message"]
     assert state(app, handoff_id) == ("claimed", "with_staff")
 
     reason = "Chị Hai nghỉ ốm, người dân gọi 0912 345 678 báo đã xong"
-    done = admin.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in", "reason": reason},
-                      headers=headers)
+    done = admin.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in", "reason": reason}, headers=headers
+    )
     assert done.status_code == 200 and state(app, handoff_id) == ("resolved", "closed")
     [(who, target, detail)] = overrides(app)
     assert (who, target) == (staff_id(app, "quantri"), f"handoff:{handoff_id}")
@@ -115,12 +125,14 @@ def test_api_an_admin_acts_for_the_holder_only_with_a_reason_which_is_recorded(a
 def test_api_a_handoff_nobody_holds_is_anyones(app):
     _conv, waiting = make_handoff(app)
     staff = client_of(app, "canbo")
-    done = staff.post(f"/api/staff/handoffs/{waiting}/resolve", json={"outcome": "no_answer"},
-                      headers=csrf_header(staff))
+    done = staff.post(
+        f"/api/staff/handoffs/{waiting}/resolve", json={"outcome": "no_answer"}, headers=csrf_header(staff)
+    )
     assert done.status_code == 200 and state(app, waiting)[0] == "resolved" and overrides(app) == []
 
 
 # --- the console ---------------------------------------------------------------------------------------------------
+
 
 def test_console_another_staff_member_cannot_resolve_or_return(app):
     conv_id, handoff_id = make_handoff(app, staff_username="canbo2")
@@ -144,8 +156,9 @@ def test_console_an_admin_gives_a_reason(app):
     refused = console_post(admin, f"/console/handoffs/{handoff_id}/resolve", {"outcome": "other", "reason": ""})
     assert "ghi lý do" in admin.get(refused.headers["Location"]).get_data(as_text=True)
     assert state(app, handoff_id) == ("claimed", "with_staff")
-    done = console_post(admin, f"/console/handoffs/{handoff_id}/resolve",
-                        {"outcome": "other", "reason": "Cán bộ Hai đã về"})
+    done = console_post(
+        admin, f"/console/handoffs/{handoff_id}/resolve", {"outcome": "other", "reason": "Cán bộ Hai đã về"}
+    )
     assert "Đã kết thúc hỗ trợ" in admin.get(done.headers["Location"]).get_data(as_text=True)
     assert state(app, handoff_id) == ("resolved", "closed")
     assert [(d["action"], d["reason"]) for _, _, d in overrides(app)] == [("resolve", "Cán bộ Hai đã về")]

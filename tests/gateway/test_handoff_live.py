@@ -1,4 +1,5 @@
 """Handoff round trips through the gateway with the real Rasa server and action server."""
+
 import re
 import uuid
 from datetime import datetime
@@ -60,8 +61,11 @@ def test_full_handoff_round_trip(live_app, bot):
     assert say(citizen, sender, "tôi vẫn chưa nhận được tin nhắn") == []
 
     conv_id = card["conversation_id"]
-    reply = staff.post(f"/api/staff/conversations/{conv_id}/reply", headers=csrf_header(staff),
-                       json={"text": "Bác kiểm tra giúp cháu SIM có đang trong máy không ạ?"})
+    reply = staff.post(
+        f"/api/staff/conversations/{conv_id}/reply",
+        headers=csrf_header(staff),
+        json={"text": "Bác kiểm tra giúp cháu SIM có đang trong máy không ạ?"},
+    )
     assert reply.status_code == 200 and reply.get_json()["author"] == "staff"
     messages = staff.get(f"/api/staff/conversations/{conv_id}").get_json()["messages"]
     authors = [(m["author"], m["text"]) for m in messages[-3:]]
@@ -78,8 +82,11 @@ def test_full_handoff_round_trip(live_app, bot):
     assert bot.tracker(f"rest:{sender}")["paused"] is False
     assert steps(say(citizen, sender, "/step_done")) == [(5, 5)]
 
-    resolved = staff.post(f"/api/staff/handoffs/{card['handoff_id']}/resolve", headers=csrf_header(staff),
-                          json={"outcome": "got_in", "note": "đã hướng dẫn qua chat"})
+    resolved = staff.post(
+        f"/api/staff/handoffs/{card['handoff_id']}/resolve",
+        headers=csrf_header(staff),
+        json={"outcome": "got_in", "note": "đã hướng dẫn qua chat"},
+    )
     assert resolved.status_code == 200 and resolved.get_json()["status"] == "resolved"
     found = staff.get("/api/staff/search?problem=otp_not_received&outcome=got_in").get_json()
     assert [f["handoff_id"] for f in found] == [card["handoff_id"]]

@@ -1,6 +1,7 @@
 """One coherent message when a person is asked for — staff on duty and free, a queue (place and expected wait),
 off hours (when staff answer, the call-back offer), an outage notice first — and the question after a resolved
 handoff, asked once, its answer kept per handoff for analytics."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -75,8 +76,11 @@ def test_an_outage_notice_comes_first_in_the_same_message(app):
 
 
 def test_next_open_skips_holidays_and_days_off():
-    schedule = {"days": [0, 1, 2, 3, 4], "periods": [["07:00", "11:30"], ["13:30", "17:00"]],
-                "holidays": ["2026-12-07"]}
+    schedule = {
+        "days": [0, 1, 2, 3, 4],
+        "periods": [["07:00", "11:30"], ["13:30", "17:00"]],
+        "holidays": ["2026-12-07"],
+    }
     saturday_evening = datetime(2026, 12, 5, 20, 0, tzinfo=hours.TZ)
     assert hours.next_open(schedule, saturday_evening) == datetime(2026, 12, 8, 7, 0, tzinfo=hours.TZ)
     lunch = datetime(2026, 12, 8, 12, 0, tzinfo=hours.TZ)
@@ -89,8 +93,9 @@ def _resolve(app, sender):
     login(staff)
     with svc.db.session() as session:
         handoff_id = session.query(Handoff).join(Conversation).filter(Conversation.external_id == sender).one().id
-    response = staff.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"},
-                          headers=csrf_header(staff))
+    response = staff.post(
+        f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"}, headers=csrf_header(staff)
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     return handoff_id
 
@@ -127,8 +132,12 @@ def test_the_answers_show_in_analytics_per_problem_and_per_staff_member(app):
         with svc.db.session() as session:
             handoff_id = session.query(Handoff).join(Conversation).filter(Conversation.external_id == sender).one().id
         staff.post(f"/api/staff/handoffs/{handoff_id}/claim", headers=csrf_header(staff))
-        assert staff.post(f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"},
-                          headers=csrf_header(staff)).status_code == 200
+        assert (
+            staff.post(
+                f"/api/staff/handoffs/{handoff_id}/resolve", json={"outcome": "got_in"}, headers=csrf_header(staff)
+            ).status_code
+            == 200
+        )
         if answer:
             citizen.post("/webhooks/rest/webhook", json={"sender": sender, "message": answer})
     admin = app.test_client()

@@ -1,5 +1,6 @@
 """gateway.hot_sql: the per-message statements on the driver's cursor give the same rows as SQLAlchemy Core, on
 SQLite and on PostgreSQL (Debian's package, started here), and fail the way SQLAlchemy would."""
+
 from __future__ import annotations
 
 import threading
@@ -17,11 +18,23 @@ from gateway.models import Conversation, Message
 from tests.stack import Postgres, need, postgres_available
 
 SECRET_TEXT = "tôi tên là Nguyễn Văn Thử"
-_COLUMNS = ("conversation_id", "direction", "author", "text", "data", "sensitive", "idempotency_key", "status",
-            "created_at")
+_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "author",
+    "text",
+    "data",
+    "sensitive",
+    "idempotency_key",
+    "status",
+    "created_at",
+)
 INSERT = insert(Message.__table__).values({c: bindparam(c) for c in _COLUMNS}).returning(Message.id)
-FIND = select(Message.id, Message.text, Message.data, Message.sensitive, Message.created_at).where(
-    Message.conversation_id == bindparam("conv")).order_by(Message.id)
+FIND = (
+    select(Message.id, Message.text, Message.data, Message.sensitive, Message.created_at)
+    .where(Message.conversation_id == bindparam("conv"))
+    .order_by(Message.id)
+)
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +58,9 @@ def db(request, tmp_path):
     with database.engine.begin() as connection:
         connection.execute(text("DELETE FROM messages"))
         connection.execute(text("DELETE FROM conversations"))
-        connection.execute(insert(Conversation.__table__), {"channel": "rest", "external_id": "a",
-                                                            "rasa_sender_id": "rest:a"})
+        connection.execute(
+            insert(Conversation.__table__), {"channel": "rest", "external_id": "a", "rasa_sender_id": "rest:a"}
+        )
     yield database
     database.engine.dispose()
 
@@ -57,30 +71,43 @@ def _conversation_id(db: Database) -> int:
 
 
 def _values(conv: int, key: str, **extra):
-    return {"conversation_id": conv, "direction": "in", "author": "citizen", "text": "xin chào",
-            "data": {"buttons": [{"title": "Đúng", "payload": "/affirm"}]}, "sensitive": ["otp"],
-            "idempotency_key": key, "status": "received",
-            "created_at": datetime(2026, 11, 27, 8, 30, 1, 123456, tzinfo=timezone.utc), **extra}
+    return {
+        "conversation_id": conv,
+        "direction": "in",
+        "author": "citizen",
+        "text": "xin chào",
+        "data": {"buttons": [{"title": "Đúng", "payload": "/affirm"}]},
+        "sensitive": ["otp"],
+        "idempotency_key": key,
+        "status": "received",
+        "created_at": datetime(2026, 11, 27, 8, 30, 1, 123456, tzinfo=timezone.utc),
+        **extra,
+    }
 
 
 def test_rows_are_the_same_as_through_sqlalchemy_core(db):
     conv = _conversation_id(db)
     with db.hot.transaction(write=True) as cursor:
         hot_id = cursor.first(INSERT, _values(conv, "k1"))[0]
-        cursor.execute_many(insert(Message.__table__).values({c: bindparam(c) for c in _COLUMNS}),
-                            [_values(conv, "k2", data=None, sensitive=None), _values(conv, "k3", text=None)])
+        cursor.execute_many(
+            insert(Message.__table__).values({c: bindparam(c) for c in _COLUMNS}),
+            [_values(conv, "k2", data=None, sensitive=None), _values(conv, "k3", text=None)],
+        )
     with db.engine.begin() as connection:
         core_id = connection.execute(INSERT, _values(conv, "k4")).scalar_one()
         core_rows = connection.execute(FIND, {"conv": conv}).all()
     assert hot_id < core_id
     with db.hot.transaction() as cursor:
-        hot_rows = [cursor.first(FIND.where(Message.id == bindparam("id")), {"conv": conv, "id": row.id})
-                    for row in core_rows]
+        hot_rows = [
+            cursor.first(FIND.where(Message.id == bindparam("id")), {"conv": conv, "id": row.id}) for row in core_rows
+        ]
     # the same values back, whoever wrote them: JSON (and JSON null for None), text, datetimes
     assert [tuple(r) for r in core_rows] == hot_rows
-    assert [r[1:4] for r in hot_rows[:3]] == [("xin chào", {"buttons": [{"title": "Đúng", "payload": "/affirm"}]},
-                                               ["otp"]), ("xin chào", None, None),
-                                              (None, {"buttons": [{"title": "Đúng", "payload": "/affirm"}]}, ["otp"])]
+    assert [r[1:4] for r in hot_rows[:3]] == [
+        ("xin chào", {"buttons": [{"title": "Đúng", "payload": "/affirm"}]}, ["otp"]),
+        ("xin chào", None, None),
+        (None, {"buttons": [{"title": "Đúng", "payload": "/affirm"}]}, ["otp"]),
+    ]
     assert hot_rows[0][4].replace(tzinfo=None) == core_rows[3][4].replace(tzinfo=None)
     assert (hot_rows[0].text, hot_rows[0].sensitive) == ("xin chào", ["otp"])  # by column name, as Core's rows
 
@@ -115,8 +142,9 @@ def test_a_write_transaction_holds_sqlites_write_lock_to_the_end(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'gateway.db'}")
     upgrade(db.url)
     with db.engine.begin() as connection:
-        connection.execute(insert(Conversation.__table__), {"channel": "rest", "external_id": "a",
-                                                            "rasa_sender_id": "rest:a"})
+        connection.execute(
+            insert(Conversation.__table__), {"channel": "rest", "external_id": "a", "rasa_sender_id": "rest:a"}
+        )
     conv = _conversation_id(db)
     order = []
 

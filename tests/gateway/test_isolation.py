@@ -13,6 +13,7 @@ OTHER commune's ids: routes by id answer 404 (or the role's own refusal), no ans
 of the other commune, and nothing of it changed. Lists show the own commune's marker and not the other's; the
 province admin sees both. On SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,7 @@ from sqlalchemy import select
 import content
 from gateway.models import CallbackRequest, Conversation, Handoff, Message, Setting, Staff, StaffSession
 from gateway.services import communes, runtime_settings
-from tests.gateway.conftest import (ALWAYS_OPEN, PASSWORD, build_app, csrf_header, login, make_settings,
-                                    province_admin)
+from tests.gateway.conftest import ALWAYS_OPEN, PASSWORD, build_app, csrf_header, login, make_settings, province_admin
 from tests.gateway.databases import gateway_database, postgres  # noqa: F401 - fixtures
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.test_auth_csrf import PUBLIC_PREFIXES
@@ -106,8 +106,13 @@ class Commune:
         found = [m for m in [self.marker, self.phone, *self.names] if m and m in body]
         found += [u for u in self.staff if re.search(rf"(?<![\w.]){re.escape(u)}(?![\w.])", body)]
         for conv in self.conversations:
-            for pattern in (rf"/conversations/{conv}\b", rf'"conversation_id":\s*{conv}\b', rf"conversation:{conv}\b",
-                            rf"#{conv}\b", rf"conversation={conv}\b"):
+            for pattern in (
+                rf"/conversations/{conv}\b",
+                rf'"conversation_id":\s*{conv}\b',
+                rf"conversation:{conv}\b",
+                rf"#{conv}\b",
+                rf"conversation={conv}\b",
+            ):
                 if re.search(pattern, body):
                     found.append(pattern)
         for handoff in self.handoffs:
@@ -163,18 +168,29 @@ def world(tmp_path, gateway_database):  # noqa: F811 - the fixture of tests.gate
         staff_accounts.create(session, "quantri.hh", "Đỗ Văn Hóa", PASSWORD, "admin", commune_id=hoang_hoa_id)
     province_admin(app)  # tinh
     places = {
-        "quang-yen": Commune("quang-yen", marker="chimcanhcutquangyen", phone="0912345671",
-                             names=["Nguyễn Văn Cán", "Lê Thị Quản"], admin="quantri", member="canbo"),
-        "hoang-hoa": Commune("hoang-hoa", marker="conhacmahoanghoa", phone="0987654329",
-                             names=["Phạm Thị Hoằng", "Đỗ Văn Hóa"], admin="quantri.hh", member="canbo.hh"),
+        "quang-yen": Commune(
+            "quang-yen",
+            marker="chimcanhcutquangyen",
+            phone="0912345671",
+            names=["Nguyễn Văn Cán", "Lê Thị Quản"],
+            admin="quantri",
+            member="canbo",
+        ),
+        "hoang-hoa": Commune(
+            "hoang-hoa",
+            marker="conhacmahoanghoa",
+            phone="0987654329",
+            names=["Phạm Thị Hoằng", "Đỗ Văn Hóa"],
+            admin="quantri.hh",
+            member="canbo.hh",
+        ),
     }
     clients = {}
     citizen = app.test_client()
     for place in places.values():
         place.id = svc.communes.by_slug(place.slug).id
         with svc.db.session() as session:
-            place.staff = {s.username: s.id for s in session.scalars(select(Staff).where(
-                Staff.commune_id == place.id))}
+            place.staff = {s.username: s.id for s in session.scalars(select(Staff).where(Staff.commune_id == place.id))}
         for username in (place.admin, place.member):
             clients[username] = logged_in(app, username)
         # a waiting handoff on REST, a claimed one on the widget; the citizen's words carry the marker
@@ -183,34 +199,52 @@ def world(tmp_path, gateway_database):  # noqa: F811 - the fixture of tests.gate
             say(citizen, sender, f"xin chào, tôi tên {place.marker}", place.slug, channel)
             say(citizen, sender, f"tôi muốn gặp cán bộ, {place.marker}", place.slug, channel)
         with svc.db.session() as session:
-            convs = list(session.scalars(select(Conversation).where(Conversation.commune_id == place.id)
-                                         .order_by(Conversation.id)))
+            convs = list(
+                session.scalars(
+                    select(Conversation).where(Conversation.commune_id == place.id).order_by(Conversation.id)
+                )
+            )
             assert len(convs) == 2 and all(c.state == "waiting" for c in convs)
             place.conversations = [c.id for c in convs]
-            place.handoffs = [session.scalar(select(Handoff.id).where(Handoff.conversation_id == c.id))
-                              for c in convs]
-            request_row = CallbackRequest(conversation_id=convs[0].id, phone=place.phone,
-                                          consent_text="Đồng ý")
+            place.handoffs = [session.scalar(select(Handoff.id).where(Handoff.conversation_id == c.id)) for c in convs]
+            request_row = CallbackRequest(conversation_id=convs[0].id, phone=place.phone, consent_text="Đồng ý")
             session.add(request_row)
             session.flush()
             place.callbacks = [request_row.id]
         member = clients[place.member]
         header = csrf_header(member)
         assert member.post(f"/api/staff/handoffs/{place.handoffs[1]}/claim", headers=header).status_code == 200
-        assert member.post(f"/api/staff/conversations/{place.conversations[1]}/reply", headers=header,
-                           json={"text": f"Cán bộ xã trả lời {place.marker}"}).status_code == 200
+        assert (
+            member.post(
+                f"/api/staff/conversations/{place.conversations[1]}/reply",
+                headers=header,
+                json={"text": f"Cán bộ xã trả lời {place.marker}"},
+            ).status_code
+            == 200
+        )
         assert member.get(f"/console/conversations/{place.conversations[0]}").status_code == 200  # an opening
-        recorded = member.post("/console/script/calls", headers=header,
-                               json={"flow": "A", "last_step": 2, "outcome": "got_in"})
+        recorded = member.post(
+            "/console/script/calls", headers=header, json={"flow": "A", "last_step": 2, "outcome": "got_in"}
+        )
         assert recorded.status_code == 201
         admin = clients[place.admin]
         saved = edit_through_pages(admin, STEP1, f"Mở trang dịch vụ công, bấm [Đăng nhập] {place.marker}.")[1]
         assert saved.status_code == 302
-        assert admin.post("/console/admin/settings/outage", data={
-            "csrf_token": form_token(admin), "on": "1", "text": f"Bảo trì cổng {place.marker}"}).status_code == 302
+        assert (
+            admin.post(
+                "/console/admin/settings/outage",
+                data={"csrf_token": form_token(admin), "on": "1", "text": f"Bảo trì cổng {place.marker}"},
+            ).status_code
+            == 302
+        )
         with svc.db.session() as session:
-            place.sessions = list(session.scalars(select(StaffSession.id).where(
-                StaffSession.staff_id.in_(list(place.staff.values())), StaffSession.ended_at.is_(None))))
+            place.sessions = list(
+                session.scalars(
+                    select(StaffSession.id).where(
+                        StaffSession.staff_id.in_(list(place.staff.values())), StaffSession.ended_at.is_(None)
+                    )
+                )
+            )
         assert place.sessions
     clients["tinh"] = logged_in(app, "tinh")
     return app, places, clients
@@ -241,24 +275,46 @@ def snapshot(app, place: Commune):
     svc = app.extensions["vneid"]
     with svc.db.session() as session:
         return {
-            "handoffs": [(h.id, h.status, h.claimed_by_id, h.outcome) for h in session.scalars(
-                select(Handoff).where(Handoff.id.in_(place.handoffs)).order_by(Handoff.id))],
-            "messages": session.scalar(select(Message.id).where(Message.conversation_id.in_(place.conversations))
-                                       .order_by(Message.id.desc()).limit(1)),
-            "convs": [(c.id, c.state, c.assigned_staff_id) for c in session.scalars(
-                select(Conversation).where(Conversation.id.in_(place.conversations)).order_by(Conversation.id))],
-            "callbacks": [(c.phone, c.status) for c in session.scalars(
-                select(CallbackRequest).where(CallbackRequest.id.in_(place.callbacks)))],
-            "staff": [(s.id, s.active, s.role, s.password_hash) for s in session.scalars(
-                select(Staff).where(Staff.id.in_(list(place.staff.values()))).order_by(Staff.id))],
-            "sessions": sorted(session.scalars(select(StaffSession.id).where(
-                StaffSession.id.in_(place.sessions), StaffSession.ended_at.is_(None)))),
-            "settings": sorted((s.key, str(s.value)) for s in session.scalars(
-                select(Setting).where(Setting.key.like(f"%@{place.id}")))),
+            "handoffs": [
+                (h.id, h.status, h.claimed_by_id, h.outcome)
+                for h in session.scalars(select(Handoff).where(Handoff.id.in_(place.handoffs)).order_by(Handoff.id))
+            ],
+            "messages": session.scalar(
+                select(Message.id)
+                .where(Message.conversation_id.in_(place.conversations))
+                .order_by(Message.id.desc())
+                .limit(1)
+            ),
+            "convs": [
+                (c.id, c.state, c.assigned_staff_id)
+                for c in session.scalars(
+                    select(Conversation).where(Conversation.id.in_(place.conversations)).order_by(Conversation.id)
+                )
+            ],
+            "callbacks": [
+                (c.phone, c.status)
+                for c in session.scalars(select(CallbackRequest).where(CallbackRequest.id.in_(place.callbacks)))
+            ],
+            "staff": [
+                (s.id, s.active, s.role, s.password_hash)
+                for s in session.scalars(
+                    select(Staff).where(Staff.id.in_(list(place.staff.values()))).order_by(Staff.id)
+                )
+            ],
+            "sessions": sorted(
+                session.scalars(
+                    select(StaffSession.id).where(StaffSession.id.in_(place.sessions), StaffSession.ended_at.is_(None))
+                )
+            ),
+            "settings": sorted(
+                (s.key, str(s.value)) for s in session.scalars(select(Setting).where(Setting.key.like(f"%@{place.id}")))
+            ),
             "content": content.commune_overrides_path(svc.settings.content_overrides, place.slug).read_text(
-                encoding="utf-8"),
-            "accounts": session.scalar(select(Staff.id).where(Staff.commune_id == place.id)
-                                       .order_by(Staff.id.desc()).limit(1)),
+                encoding="utf-8"
+            ),
+            "accounts": session.scalar(
+                select(Staff.id).where(Staff.commune_id == place.id).order_by(Staff.id.desc()).limit(1)
+            ),
         }
 
 
@@ -269,26 +325,55 @@ def request_for(client, endpoint: str, method: str, url: str, other: Commune):
         query = {}
         if endpoint == "content_admin.edit":
             query = {"key": STEP1}
-        if endpoint in ("console.search", "staff_api.get_queue", "staff_api.search", "console.queue",
-                        "admin.audit_log", "admin.access"):
+        if endpoint in (
+            "console.search",
+            "staff_api.get_queue",
+            "staff_api.search",
+            "console.queue",
+            "admin.audit_log",
+            "admin.access",
+        ):
             query = {"commune": str(other.id)}  # asking for the other commune changes nothing for a commune
         return client.get(url, query_string=query)
     if url.startswith("/api/"):
         body = {"text": "thử", "outcome": "got_in", "reason": "thử", "note": "ghi chú"}
         return client.post(url, json=body, headers={"X-CSRFToken": token})
-    form = {"csrf_token": token, "text": "thử nội dung", "outcome": "got_in", "reason": "thử lý do",
-            "active": "0", "role": "admin", "password": "mat-khau-moi-rat-dai-1", "key": STEP1,
-            "value": "Mở trang dịch vụ công, bấm [Đăng nhập] rồi chờ.", "base": "x", "signature": "x",
-            "session": str(other.sessions[0]), "commune": str(other.id), "username": "moi.tao",
-            "display_name": "Người Mới", "on": "0", "days": "0", "start1": "08:00", "end1": "11:00",
-            "wait_minutes": "5", "flow": "A", "last_step": "1"}
+    form = {
+        "csrf_token": token,
+        "text": "thử nội dung",
+        "outcome": "got_in",
+        "reason": "thử lý do",
+        "active": "0",
+        "role": "admin",
+        "password": "mat-khau-moi-rat-dai-1",
+        "key": STEP1,
+        "value": "Mở trang dịch vụ công, bấm [Đăng nhập] rồi chờ.",
+        "base": "x",
+        "signature": "x",
+        "session": str(other.sessions[0]),
+        "commune": str(other.id),
+        "username": "moi.tao",
+        "display_name": "Người Mới",
+        "on": "0",
+        "days": "0",
+        "start1": "08:00",
+        "end1": "11:00",
+        "wait_minutes": "5",
+        "flow": "A",
+        "last_step": "1",
+    }
     return client.post(url, data=form)
 
 
 def walk(app, client, me: Commune, other: Commune, as_admin: bool) -> int:
     """Every staff route with the other commune's ids; returns how many requests were made."""
-    ids = {"conv_id": other.conversations[1], "handoff_id": other.handoffs[1], "callback_id": other.callbacks[0],
-           "staff_id": other.staff[other.admin if as_admin else other.member], "report": "funnel"}
+    ids = {
+        "conv_id": other.conversations[1],
+        "handoff_id": other.handoffs[1],
+        "callback_id": other.callbacks[0],
+        "staff_id": other.staff[other.admin if as_admin else other.member],
+        "report": "funnel",
+    }
     before = snapshot(app, other)
     made = 0
     unknown = []
@@ -342,20 +427,31 @@ def test_lists_show_the_own_commune_and_never_the_other(world, mine, theirs):
     admin, member = clients[me.admin], clients[me.member]
     own_conversation = rf"/conversations/{me.conversations[0]}\b"
     for client in (admin, member):
-        for url, mark in (("/console/", own_conversation), ("/api/staff/queue", rf'"conversation_id":\s*'
-                                                                                 rf"{me.conversations[0]}\b"),
-                          ("/console/search", own_conversation),
-                          (f"/console/search?commune={other.id}", own_conversation),
-                          ("/api/staff/search", rf'"handoff_id":\s*{me.handoffs[0]}\b'),
-                          (f"/console/conversations/{me.conversations[0]}", re.escape(me.marker)),
-                          ("/console/script/", "")):
+        for url, mark in (
+            ("/console/", own_conversation),
+            (
+                "/api/staff/queue",
+                rf'"conversation_id":\s*'
+                rf"{me.conversations[0]}\b",
+            ),
+            ("/console/search", own_conversation),
+            (f"/console/search?commune={other.id}", own_conversation),
+            ("/api/staff/search", rf'"handoff_id":\s*{me.handoffs[0]}\b'),
+            (f"/console/conversations/{me.conversations[0]}", re.escape(me.marker)),
+            ("/console/script/", ""),
+        ):
             body = client.get(url).get_data(as_text=True)
             assert re.search(mark, body), (url, mark)
             assert not other.leaks(body), (url, other.leaks(body))
-    for url, mark in (("/console/admin/audit", me.names[0]), ("/console/admin/access", me.names[0]),
-                      ("/console/admin/staff", me.names[0]), ("/console/admin/sessions", me.member),
-                      ("/console/content/", me.marker), ("/console/admin/settings", me.marker),
-                      (f"/console/admin/audit?commune={other.id}", me.names[0])):
+    for url, mark in (
+        ("/console/admin/audit", me.names[0]),
+        ("/console/admin/access", me.names[0]),
+        ("/console/admin/staff", me.names[0]),
+        ("/console/admin/sessions", me.member),
+        ("/console/content/", me.marker),
+        ("/console/admin/settings", me.marker),
+        (f"/console/admin/audit?commune={other.id}", me.names[0]),
+    ):
         body = admin.get(url).get_data(as_text=True)
         assert mark in body, (url, mark)
         assert not other.leaks(body), (url, other.leaks(body))
@@ -367,15 +463,27 @@ def test_the_province_admin_sees_every_commune_and_can_pick_one(world):
     app, places, clients = world
     province = clients["tinh"]
     first, second = places["quang-yen"], places["hoang-hoa"]
-    for url in ("/console/", "/api/staff/queue", "/console/search", "/api/staff/search", "/console/admin/audit",
-                "/console/admin/staff", "/console/admin/access", "/console/admin/sessions"):
+    for url in (
+        "/console/",
+        "/api/staff/queue",
+        "/console/search",
+        "/api/staff/search",
+        "/console/admin/audit",
+        "/console/admin/staff",
+        "/console/admin/access",
+        "/console/admin/sessions",
+    ):
         body = province.get(url).get_data(as_text=True)
         assert first.leaks(body) and second.leaks(body), url
     for place, other in ((first, second), (second, first)):
         assert province.get(f"/console/conversations/{place.conversations[0]}").status_code == 200
         assert place.phone in province.get(f"/console/conversations/{place.conversations[0]}").get_data(as_text=True)
-        for url in (f"/console/?commune={place.id}", f"/api/staff/queue?commune={place.id}",
-                    f"/console/search?commune={place.id}", f"/console/admin/audit?commune={place.id}"):
+        for url in (
+            f"/console/?commune={place.id}",
+            f"/api/staff/queue?commune={place.id}",
+            f"/console/search?commune={place.id}",
+            f"/console/admin/audit?commune={place.id}",
+        ):
             body = province.get(url).get_data(as_text=True)
             assert place.leaks(body) and not other.leaks(body), url
     # a province admin's action on a commune's conversation speaks for that commune and is in its audit log
@@ -389,21 +497,53 @@ def test_accounts_are_created_in_the_admins_own_commune(world):
     app, places, clients = world
     me, other = places["quang-yen"], places["hoang-hoa"]
     admin = clients[me.admin]
-    created = admin.post("/console/admin/staff", data={
-        "csrf_token": form_token(admin), "username": "canbo.moi", "display_name": "Cán Bộ Mới",
-        "password": PASSWORD, "role": "staff", "commune": str(other.id)})
+    created = admin.post(
+        "/console/admin/staff",
+        data={
+            "csrf_token": form_token(admin),
+            "username": "canbo.moi",
+            "display_name": "Cán Bộ Mới",
+            "password": PASSWORD,
+            "role": "staff",
+            "commune": str(other.id),
+        },
+    )
     assert created.status_code == 302
     province = clients["tinh"]
-    assert province.post("/console/admin/staff", data={
-        "csrf_token": form_token(province), "username": "canbo.hh2", "display_name": "Cán Bộ Hai",
-        "password": PASSWORD, "role": "staff", "commune": str(other.id)}).status_code == 302
-    refused = province.post("/console/admin/staff", data={
-        "csrf_token": form_token(province), "username": "canbo.tinh", "display_name": "Không Xã",
-        "password": PASSWORD, "role": "staff", "commune": ""})
+    assert (
+        province.post(
+            "/console/admin/staff",
+            data={
+                "csrf_token": form_token(province),
+                "username": "canbo.hh2",
+                "display_name": "Cán Bộ Hai",
+                "password": PASSWORD,
+                "role": "staff",
+                "commune": str(other.id),
+            },
+        ).status_code
+        == 302
+    )
+    refused = province.post(
+        "/console/admin/staff",
+        data={
+            "csrf_token": form_token(province),
+            "username": "canbo.tinh",
+            "display_name": "Không Xã",
+            "password": PASSWORD,
+            "role": "staff",
+            "commune": "",
+        },
+    )
     assert refused.status_code == 400  # a staff account needs a commune; only admins are the province's
     with app.extensions["vneid"].db.session() as session:
-        made = dict(session.execute(select(Staff.username, Staff.commune_id).where(
-            Staff.username.in_(["canbo.moi", "canbo.hh2", "canbo.tinh"]))).all())
+        made = dict(
+            session.execute(
+                select(Staff.username, Staff.commune_id).where(
+                    Staff.username.in_(["canbo.moi", "canbo.hh2", "canbo.tinh"])
+                )
+            ).all()
+        )
     assert made == {"canbo.moi": me.id, "canbo.hh2": other.id}
     assert "Cán Bộ Hai" not in admin.get("/console/admin/staff").get_data(as_text=True)
     assert "Cán Bộ Hai" in clients[other.admin].get("/console/admin/staff").get_data(as_text=True)
@@ -457,4 +597,3 @@ def test_a_staff_request_speaks_for_its_commune_and_leaves_nothing_behind(tmp_pa
     province = logged_in(app, "tinh")
     assert province.get("/console/").status_code == 200 and seen[-1] is None
     assert tenant.current() is None
-

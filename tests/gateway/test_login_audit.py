@@ -1,6 +1,7 @@
 """What people type into the login form never reaches the audit log in clear (issue 17, finding 5): a failed login is
 recorded by account when the name exists, by a keyed hash of the name otherwise; every audit field goes through the
 shared secret detector."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,9 +57,19 @@ def test_a_failed_login_of_an_existing_account_names_the_account(app):
 
 def test_every_audit_field_goes_through_the_secret_detector(app):
     with app.app_context(), app.extensions["vneid"].db.session() as s:
-        audit.record(s, None, "settings_outage", "otp 482913",
-                     {"text": "mật khẩu là Hoang@Anh1979", "nested": [{"note": "mã OTP 739146"}], "count": 3,
-                      "ref": "handoff:12", "hotline": "hotline xã 0237 3821 111"})
+        audit.record(
+            s,
+            None,
+            "settings_outage",
+            "otp 482913",
+            {
+                "text": "mật khẩu là Hoang@Anh1979",
+                "nested": [{"note": "mã OTP 739146"}],
+                "count": 3,
+                "ref": "handoff:12",
+                "hotline": "hotline xã 0237 3821 111",
+            },
+        )
         audit.record(s, None, "resolve", "handoff:12", {"address": audit.Kept("203.0.113.7")})
     [(_, _, target, detail), (_, _, kept_target, kept_detail)] = entries(app)
     stored = json.dumps([target, detail], ensure_ascii=False)

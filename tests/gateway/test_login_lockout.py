@@ -2,6 +2,7 @@
 address*, with growing delays; the owner logs in from another address meanwhile; failures from many addresses slow
 the account everywhere except where its owner has logged in before; the admin sees the delays and lifts them; every
 failure, refusal and unlock is in the audit log."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,11 @@ def app(tmp_path):
 def attempt(client, username, password, ip):
     page = client.get("/auth/login", environ_base={"REMOTE_ADDR": ip}).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def canbo(app) -> int:
@@ -87,11 +91,16 @@ def test_the_admin_sees_and_lifts_the_delays_and_it_is_all_audited(app):
     page = admin.get("/console/admin/sessions", environ_base={"REMOTE_ADDR": OWNER}).get_data(as_text=True)
     assert "canbo" in page and ATTACKER in page
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    lifted = admin.post(f"/console/admin/staff/{canbo(app)}/unlock", data={"csrf_token": token},
-                        environ_base={"REMOTE_ADDR": OWNER})
+    lifted = admin.post(
+        f"/console/admin/staff/{canbo(app)}/unlock", data={"csrf_token": token}, environ_base={"REMOTE_ADDR": OWNER}
+    )
     assert lifted.status_code == 302
-    assert "canbo" not in admin.get("/console/admin/sessions", environ_base={"REMOTE_ADDR": OWNER}).get_data(
-        as_text=True).split("login-delays")[-1]
+    assert (
+        "canbo"
+        not in admin.get("/console/admin/sessions", environ_base={"REMOTE_ADDR": OWNER})
+        .get_data(as_text=True)
+        .split("login-delays")[-1]
+    )
     assert attempt(attacker, "canbo", PASSWORD, ATTACKER).status_code == 302
     with app.extensions["vneid"].db.session() as s:
         log = [(e.action, e.staff_id, e.target, e.detail) for e in s.scalars(select(AuditLog).order_by(AuditLog.id))]

@@ -1,6 +1,7 @@
 """Upgrading a single-commune database to the province edition (migration 0006) loses nothing: every row stays,
 all of it now belongs to the default commune, its settings become that commune's, and its staff see it all — on
 SQLite and PostgreSQL, with data in it."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -15,8 +16,17 @@ from gateway.migrate import upgrade
 from tests.stack import Postgres, need, postgres_available
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
-TABLES = ("conversations", "messages", "handoffs", "handoff_events", "callback_requests", "staff", "settings",
-          "hotline_calls", "audit_log")
+TABLES = (
+    "conversations",
+    "messages",
+    "handoffs",
+    "handoff_events",
+    "callback_requests",
+    "staff",
+    "settings",
+    "hotline_calls",
+    "audit_log",
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -35,33 +45,113 @@ def database_url(request, tmp_path):
 def _fill_single_commune(engine) -> None:
     """What a deployment of the single-commune edition (revision 0005) holds."""
     rows = {
-        "staff": [{"id": 1, "username": "quantri", "display_name": "Lê Thị Quản", "password_hash": "x",
-                   "role": "admin", "active": True, "created_at": NOW},
-                  {"id": 2, "username": "canbo", "display_name": "Trần Văn Bộ", "password_hash": "x",
-                   "role": "staff", "active": True, "created_at": NOW}],
-        "conversations": [{"id": i, "channel": ch, "external_id": f"c{i}", "rasa_sender_id": f"{ch}:c{i}",
-                           "state": st, "flow": "A", "step": 3, "max_step": 3, "problem": "otp_not_received",
-                           "problems_seen": '["otp_not_received@3"]', "tried": "[]", "created_at": NOW,
-                           "last_message_at": NOW}
-                          for i, ch, st in ((1, "widget", "waiting"), (2, "rest", "bot"), (3, "zalo", "with_staff"))],
-        "messages": [{"id": n, "conversation_id": 1 + n % 3, "direction": "in", "author": "citizen",
-                      "text": f"tin nhắn số {n} [mã OTP]", "created_at": NOW} for n in range(1, 31)],
-        "handoffs": [{"id": 1, "conversation_id": 1, "status": "waiting", "reason": "requested", "tried": "[]",
-                      "requested_at": NOW},
-                     {"id": 2, "conversation_id": 3, "status": "claimed", "reason": "stuck", "tried": "[]",
-                      "requested_at": NOW, "claimed_at": NOW, "claimed_by_id": 2}],
-        "handoff_events": [{"id": 1, "handoff_id": 1, "kind": "requested", "at": NOW},
-                           {"id": 2, "handoff_id": 2, "kind": "claimed", "staff_id": 2, "at": NOW}],
-        "callback_requests": [{"id": 1, "conversation_id": 1, "phone": "0912345678", "consent_text": "đồng ý",
-                               "consent_at": NOW, "status": "open", "created_at": NOW}],
-        "settings": [{"key": "working_hours", "value": '{"days": [0, 1, 2, 3, 4, 5], "periods": [["07:00", '
-                                                      '"11:00"]], "holidays": ["2026-12-24"]}', "updated_at": NOW},
-                     {"key": "wait_minutes", "value": "12", "updated_at": NOW},
-                     {"key": "outage_notice", "value": '{"on": true, "text": "Bảo trì"}', "updated_at": NOW}],
-        "hotline_calls": [{"id": 1, "staff_id": 2, "flow": "B", "last_step": 4, "problem": "qr_expired",
-                           "outcome": "got_in", "created_at": NOW}],
-        "audit_log": [{"id": 1, "staff_id": 1, "action": "settings_hours", "target": "settings:working_hours",
-                       "at": NOW}],
+        "staff": [
+            {
+                "id": 1,
+                "username": "quantri",
+                "display_name": "Lê Thị Quản",
+                "password_hash": "x",
+                "role": "admin",
+                "active": True,
+                "created_at": NOW,
+            },
+            {
+                "id": 2,
+                "username": "canbo",
+                "display_name": "Trần Văn Bộ",
+                "password_hash": "x",
+                "role": "staff",
+                "active": True,
+                "created_at": NOW,
+            },
+        ],
+        "conversations": [
+            {
+                "id": i,
+                "channel": ch,
+                "external_id": f"c{i}",
+                "rasa_sender_id": f"{ch}:c{i}",
+                "state": st,
+                "flow": "A",
+                "step": 3,
+                "max_step": 3,
+                "problem": "otp_not_received",
+                "problems_seen": '["otp_not_received@3"]',
+                "tried": "[]",
+                "created_at": NOW,
+                "last_message_at": NOW,
+            }
+            for i, ch, st in ((1, "widget", "waiting"), (2, "rest", "bot"), (3, "zalo", "with_staff"))
+        ],
+        "messages": [
+            {
+                "id": n,
+                "conversation_id": 1 + n % 3,
+                "direction": "in",
+                "author": "citizen",
+                "text": f"tin nhắn số {n} [mã OTP]",
+                "created_at": NOW,
+            }
+            for n in range(1, 31)
+        ],
+        "handoffs": [
+            {
+                "id": 1,
+                "conversation_id": 1,
+                "status": "waiting",
+                "reason": "requested",
+                "tried": "[]",
+                "requested_at": NOW,
+            },
+            {
+                "id": 2,
+                "conversation_id": 3,
+                "status": "claimed",
+                "reason": "stuck",
+                "tried": "[]",
+                "requested_at": NOW,
+                "claimed_at": NOW,
+                "claimed_by_id": 2,
+            },
+        ],
+        "handoff_events": [
+            {"id": 1, "handoff_id": 1, "kind": "requested", "at": NOW},
+            {"id": 2, "handoff_id": 2, "kind": "claimed", "staff_id": 2, "at": NOW},
+        ],
+        "callback_requests": [
+            {
+                "id": 1,
+                "conversation_id": 1,
+                "phone": "0912345678",
+                "consent_text": "đồng ý",
+                "consent_at": NOW,
+                "status": "open",
+                "created_at": NOW,
+            }
+        ],
+        "settings": [
+            {
+                "key": "working_hours",
+                "value": '{"days": [0, 1, 2, 3, 4, 5], "periods": [["07:00", "11:00"]], "holidays": ["2026-12-24"]}',
+                "updated_at": NOW,
+            },
+            {"key": "wait_minutes", "value": "12", "updated_at": NOW},
+            {"key": "outage_notice", "value": '{"on": true, "text": "Bảo trì"}', "updated_at": NOW},
+        ],
+        "hotline_calls": [
+            {
+                "id": 1,
+                "staff_id": 2,
+                "flow": "B",
+                "last_step": 4,
+                "problem": "qr_expired",
+                "outcome": "got_in",
+                "created_at": NOW,
+            }
+        ],
+        "audit_log": [
+            {"id": 1, "staff_id": 1, "action": "settings_hours", "target": "settings:working_hours", "at": NOW}
+        ],
     }
     with engine.begin() as connection:
         for table, values in rows.items():
@@ -72,8 +162,9 @@ def _fill_single_commune(engine) -> None:
         if connection.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in rows:
                 if table != "settings":
-                    connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                            f"(SELECT max(id) FROM {table}))"))
+                    connection.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                    )
 
 
 def _counts(engine):
@@ -93,8 +184,9 @@ def test_a_single_commune_database_moves_under_the_default_commune(database_url,
         assert _counts(engine) == before  # nothing lost, nothing added
         with engine.connect() as connection:
             assert sorted(connection.execute(text("SELECT id, text FROM messages")).all()) == texts_before
-            assert connection.execute(text("SELECT id, slug, name FROM communes")).all() == \
-                [(1, "quang-yen", "Xã Quảng Yên")]
+            assert connection.execute(text("SELECT id, slug, name FROM communes")).all() == [
+                (1, "quang-yen", "Xã Quảng Yên")
+            ]
             for table in ("conversations", "staff", "hotline_calls", "audit_log"):
                 assert connection.execute(text(f"SELECT DISTINCT commune_id FROM {table}")).scalars().all() == [1]
             keys = set(connection.execute(text("SELECT key FROM settings")).scalars())
@@ -103,8 +195,14 @@ def test_a_single_commune_database_moves_under_the_default_commune(database_url,
         engine.dispose()
 
     # the commune's staff see what they saw, and its settings are what they were
-    app = create_app(Settings(database_url=database_url, tracker_db_url=f"sqlite:///{tmp_path / 't.db'}",
-                              var_dir=tmp_path, content_overrides=tmp_path / "overrides.yml"))
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            tracker_db_url=f"sqlite:///{tmp_path / 't.db'}",
+            var_dir=tmp_path,
+            content_overrides=tmp_path / "overrides.yml",
+        )
+    )
     svc = app.extensions["vneid"]
     from gateway.models import Conversation, Staff
     from gateway.services import runtime_settings

@@ -1,4 +1,5 @@
 """The migrations build exactly the schema the models describe (on SQLite and PostgreSQL), and go back down."""
+
 from __future__ import annotations
 
 import pytest

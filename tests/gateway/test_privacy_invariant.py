@@ -15,6 +15,7 @@ every benign message), the canaries of the end-to-end test, and a hand-written l
 Copies checked for each message: the stored citizen message (after the whole case: a later message may have
 masked it retroactively), the text sent to Rasa, and for Zalo the queued body.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -47,26 +48,86 @@ RASA_SAMPLE = 160  # raw messages also parsed by the real Rasa server
 
 # shapes written by hand (besides the corpus): issue 16's examples and a few more; (messages, channel)
 HAND_CASES = [
-    ["4 8 2 9 1 3"], ["482 913"], ["48-29-13"], ["482.913"], ["48/29/13"], ["482_913"], ["4*8*2*9*1*3"],
+    ["4 8 2 9 1 3"],
+    ["482 913"],
+    ["48-29-13"],
+    ["482.913"],
+    ["48/29/13"],
+    ["482_913"],
+    ["4*8*2*9*1*3"],
     ["4·8·2·9·1·3"],
-    ["48–29–13"], ["48−29−13"], ["(482913)"], ['"482913"'], ["４８２９１３"], ["④⑧②⑨①③"], ["⁴⁸²⁹¹³"], ["٤٨٢٩١٣"],
-    ["4８2９1３"], ["bốn tám hai chín một ba"], ["bon tam hai chin mot ba"],
+    ["48–29–13"],
+    ["48−29−13"],
+    ["(482913)"],
+    ['"482913"'],
+    ["４８２９１３"],
+    ["④⑧②⑨①③"],
+    ["⁴⁸²⁹¹³"],
+    ["٤٨٢٩١٣"],
+    ["4８2９1３"],
+    ["bốn tám hai chín một ba"],
+    ["bon tam hai chin mot ba"],
     ["không chín một hai ba bốn năm sáu bảy tám"],
-    ["mật khẩu em hay dùng là thu1979"], ["mk: Hoàng@Anh!"], ["pass của tôi là abcxyz"], ["lỗi otp 482913"],
-    ["em nhập 482913 mà nó báo sai"], ["mã nó gửi về là 482913 đúng không"], ["482", "913"], ["038195", "004321"],
-    ["mật khẩu của em là", "thu1979"], ["cccd 038 195 004 321"], ["038.195.004.321"], ["+84 912 345 678"],
-    ["+84.912.345.678"], ["0912 345 678"], ["mã O T P 482913"], ["48\u200b2913"], ["4️⃣8️⃣2️⃣9️⃣1️⃣3️⃣"],
-    ["𝟒𝟖𝟐𝟗𝟏𝟑"], ["๔๘๒๙๑๓"], ["m\u0061\u0303 OTP la\u0300 482913"], ["482\n913"], ["otp:482913"],
-    ["sđt: (+84) 912-345-678"], ["0084 912 345 678"], ["sdt 091.234.5678"], ["mã otp là: [482913]"],
-    ["mật khẩu vneid của em là Abc@123456 và otp 904 417"], ["mã otp", "bốn tám hai chín một ba"],
-    ["mã là 482", "913"], ["482", "913 ạ"], ["0912", "345 678"], ["[mã OTP] 482913"], ["  482913  "],
-    ["mã\totp\t482913"], ["MÃ OTP LÀ 482913"], ["482913" * 3], ["mã otp " + "4 " * 12],
+    ["mật khẩu em hay dùng là thu1979"],
+    ["mk: Hoàng@Anh!"],
+    ["pass của tôi là abcxyz"],
+    ["lỗi otp 482913"],
+    ["em nhập 482913 mà nó báo sai"],
+    ["mã nó gửi về là 482913 đúng không"],
+    ["482", "913"],
+    ["038195", "004321"],
+    ["mật khẩu của em là", "thu1979"],
+    ["cccd 038 195 004 321"],
+    ["038.195.004.321"],
+    ["+84 912 345 678"],
+    ["+84.912.345.678"],
+    ["0912 345 678"],
+    ["mã O T P 482913"],
+    ["48\u200b2913"],
+    ["4️⃣8️⃣2️⃣9️⃣1️⃣3️⃣"],
+    ["𝟒𝟖𝟐𝟗𝟏𝟑"],
+    ["๔๘๒๙๑๓"],
+    ["m\u0061\u0303 OTP la\u0300 482913"],
+    ["482\n913"],
+    ["otp:482913"],
+    ["sđt: (+84) 912-345-678"],
+    ["0084 912 345 678"],
+    ["sdt 091.234.5678"],
+    ["mã otp là: [482913]"],
+    ["mật khẩu vneid của em là Abc@123456 và otp 904 417"],
+    ["mã otp", "bốn tám hai chín một ba"],
+    ["mã là 482", "913"],
+    ["482", "913 ạ"],
+    ["0912", "345 678"],
+    ["[mã OTP] 482913"],
+    ["  482913  "],
+    ["mã\totp\t482913"],
+    ["MÃ OTP LÀ 482913"],
+    ["482913" * 3],
+    ["mã otp " + "4 " * 12],
 ]
 HAND_BENIGN = [
-    "bước 3 bị lỗi 502", "nghị định 59/2022/NĐ-CP", "tôi 45 tuổi", "gọi 024.38541051 không được", "8h30 sáng mai",
-    "ngày 16/01/2026 em đăng nhập", "VNeID 2.1.8 báo lỗi", "phí 1.500.000đ à", "em đợi 5 phút rồi", "xin chào",
-    "cho tôi gặp cán bộ", "ko nhan dc ma otp", "mật khẩu sai", "quên mật khẩu thì làm sao", "mã otp hết hạn",
-    "năm 2024 em làm cccd", "bước 4/5 rồi", "lỗi 404", "làm lại 3 lần rồi", "/choose_password_otp", "/step_done",
+    "bước 3 bị lỗi 502",
+    "nghị định 59/2022/NĐ-CP",
+    "tôi 45 tuổi",
+    "gọi 024.38541051 không được",
+    "8h30 sáng mai",
+    "ngày 16/01/2026 em đăng nhập",
+    "VNeID 2.1.8 báo lỗi",
+    "phí 1.500.000đ à",
+    "em đợi 5 phút rồi",
+    "xin chào",
+    "cho tôi gặp cán bộ",
+    "ko nhan dc ma otp",
+    "mật khẩu sai",
+    "quên mật khẩu thì làm sao",
+    "mã otp hết hạn",
+    "năm 2024 em làm cccd",
+    "bước 4/5 rồi",
+    "lỗi 404",
+    "làm lại 3 lần rồi",
+    "/choose_password_otp",
+    "/step_done",
 ]
 
 
@@ -126,10 +187,17 @@ def run_case(svc, fake: FakeZalo, messages: Sequence[str], channel: str) -> Copi
         forwarded = rasa.sent[f"{channel}:{sender}"][before:]
         sent.append(forwarded[0] if forwarded else None)
     with svc.db.session() as session:
-        conv = session.scalar(select(Conversation).where(Conversation.channel == channel,
-                                                         Conversation.external_id == sender))
-        stored = [m.text for m in session.scalars(select(Message).where(
-            Message.conversation_id == conv.id, Message.author == "citizen").order_by(Message.id))]
+        conv = session.scalar(
+            select(Conversation).where(Conversation.channel == channel, Conversation.external_id == sender)
+        )
+        stored = [
+            m.text
+            for m in session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conv.id, Message.author == "citizen")
+                .order_by(Message.id)
+            )
+        ]
     assert len(stored) == len(messages), (messages, stored)
     return Copies(stored, sent, queued)
 
@@ -163,8 +231,10 @@ def violations(messages: Sequence[str], copies: Copies) -> List[str]:
             for form in _forms(piece):
                 for where, text in places.items():
                     if standalone(form.lower()).search(text.lower()):
-                        found.append(f"{list(messages)!r}: message {index + 1} flagged {piece!r}, "
-                                     f"{where} holds {form!r}: {text!r}")
+                        found.append(
+                            f"{list(messages)!r}: message {index + 1} flagged {piece!r}, "
+                            f"{where} holds {form!r}: {text!r}"
+                        )
     return found
 
 
@@ -182,8 +252,7 @@ def corpus_run(gateway, corpus):
 
 
 def test_what_the_bot_flags_no_gateway_copy_holds(corpus_run):
-    fired = [(case, copies) for case, copies in corpus_run
-             if any(bot_side.sensitive_kinds(m) for m in case.messages)]
+    fired = [(case, copies) for case, copies in corpus_run if any(bot_side.sensitive_kinds(m) for m in case.messages)]
     assert len(fired) >= 0.95 * len(corpus_run)  # the signal fires on nearly every secret case
     found = [v for case, copies in fired for v in violations(case.messages, copies)]
     assert found == [], f"{len(found)} copies hold what the bot flagged:\n" + "\n".join(found[:30])
@@ -204,14 +273,21 @@ def test_when_the_bot_flags_a_case_none_of_its_secrets_is_stored(corpus_run):
         problems = pc.case_leaks(case, copies.stored)
         for index, fired in enumerate(fires):
             secrets_here = [s for s in case.secrets if any(i == index for i, _ in s.pieces)]
-            for copy_name, copy in (("sent to Rasa", copies.sent[index]),
-                                    ("queued body", copies.queued[index] if copies.queued else None)):
+            for copy_name, copy in (
+                ("sent to Rasa", copies.sent[index]),
+                ("queued body", copies.queued[index] if copies.queued else None),
+            ):
                 if fired and copy is not None:
-                    problems += [f"{copy_name} of message {index + 1}: {s.kind} {found}"
-                                 for s in secrets_here for found in pc.secret_leaks(s, [copy])]
+                    problems += [
+                        f"{copy_name} of message {index + 1}: {s.kind} {found}"
+                        for s in secrets_here
+                        for found in pc.secret_leaks(s, [copy])
+                    ]
         if problems:
-            leaks.append(f"[{case.shape}/{case.form} {case.channel}] typed {list(case.messages)!r}\n"
-                         f"    stored {copies.stored!r}\n    leaked {'; '.join(problems)}")
+            leaks.append(
+                f"[{case.shape}/{case.form} {case.channel}] typed {list(case.messages)!r}\n"
+                f"    stored {copies.stored!r}\n    leaked {'; '.join(problems)}"
+            )
     print(f"\n{counts['signal fired']} cases where the signal fired, {counts['signal silent']} where it did not")
     assert leaks == [], f"{len(leaks)} cases:\n" + "\n".join(leaks[:30])
 
@@ -226,23 +302,31 @@ def test_the_gateway_keeps_no_more_than_the_detector_itself(gateway, corpus_run)
     for case, copies in corpus_run:
         gateway_leaks = pc.case_leaks(case, copies.stored)
         if gateway_leaks and not pc.case_leaks(case, pc.store_sequence(detector, case.messages)):
-            worse.append(f"[{case.shape}/{case.form} {case.channel}] typed {list(case.messages)!r}\n"
-                         f"    stored {copies.stored!r}\n    leaked {'; '.join(gateway_leaks)}")
+            worse.append(
+                f"[{case.shape}/{case.form} {case.channel}] typed {list(case.messages)!r}\n"
+                f"    stored {copies.stored!r}\n    leaked {'; '.join(gateway_leaks)}"
+            )
     assert worse == [], f"{len(worse)} cases:\n" + "\n".join(worse[:30])
 
 
 def test_benign_messages_are_stored_unchanged(gateway, corpus):
     svc, fake = gateway
     changed, fired = [], []
-    messages = [(m.text, m.channel) for m in corpus.benign] + [(t, "widget") for t in HAND_BENIGN] \
+    messages = (
+        [(m.text, m.channel) for m in corpus.benign]
+        + [(t, "widget") for t in HAND_BENIGN]
         + [(t, "zalo") for t in HAND_BENIGN]
+    )
     for text, channel in messages:
         copies = run_case(svc, fake, [text], channel)
         if bot_side.sensitive_kinds(text):  # the signal fires: then the gateway masks too (consistency)
             fired.append(text)
             assert copies.stored[0] != inbound.clean_text(text), text
-        elif copies.stored[0] != inbound.clean_text(text) or copies.sent[0] != copies.stored[0] \
-                or (copies.queued and inbound.clean_text(copies.queued[0]) != copies.stored[0]):
+        elif (
+            copies.stored[0] != inbound.clean_text(text)
+            or copies.sent[0] != copies.stored[0]
+            or (copies.queued and inbound.clean_text(copies.queued[0]) != copies.stored[0])
+        ):
             changed.append(f"{text!r} ({channel}) -> stored {copies.stored[0]!r}, sent {copies.sent[0]!r}")
     print(f"\n{len(messages)} benign messages, the signal fired on {len(fired)}: {fired[:10]}")
     assert changed == [], "\n".join(changed[:30])
@@ -279,8 +363,9 @@ def test_real_rasa_flags_what_the_bot_side_detector_flags(bot, corpus, corpus_ru
     benign_texts = rng.sample(sorted({m.text for m in corpus.benign}), RASA_SAMPLE // 4)
     disagree, flagged_by_rasa = [], 0
     for raw in itertools.chain(secret_texts, benign_texts):
-        response = requests.post(f"{bot.rasa_url}/model/parse", params={"token": bot.token}, json={"text": raw},
-                                 timeout=30)
+        response = requests.post(
+            f"{bot.rasa_url}/model/parse", params={"token": bot.token}, json={"text": raw}, timeout=30
+        )
         response.raise_for_status()
         parsed = response.json()
         rasa_kinds = sorted({e["value"] for e in parsed.get("entities", []) if e.get("entity") == "sensitive"})

@@ -1,6 +1,7 @@
 """The gateway's REST call to Rasa: one kept-alive connection per thread, never a resent message.
 
 A real HTTP server on loopback plays Rasa's REST channel and counts connections and requests."""
+
 from __future__ import annotations
 
 import json

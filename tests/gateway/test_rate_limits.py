@@ -1,5 +1,6 @@
 """Rate limits (`limits`, moving window): per conversation, per IP, on the widget's poll and on staff login; 429
 JSON (or page) with Retry-After and a Vietnamese message; configurable; harmless when their storage is down."""
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,9 @@ def limited_app(tmp_path, **limits):
 
 
 def say(client, sender, text="xin chào", ip="203.0.113.7", **kwargs):
-    return client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                       environ_base={"REMOTE_ADDR": ip}, **kwargs)
+    return client.post(
+        "/webhooks/rest/webhook", json={"sender": sender, "message": text}, environ_base={"REMOTE_ADDR": ip}, **kwargs
+    )
 
 
 def assert_429(response, json_body=True):
@@ -57,8 +59,10 @@ def test_per_ip_limit_across_conversations_and_endpoints(tmp_path):
     app = limited_app(tmp_path, ip="4 per minute")
     client = app.test_client()
     assert [say(client, f"c-{i}").status_code for i in range(3)] == [200, 200, 200]
-    assert client.post("/api/parse", json={"text": "xin chào"},
-                       environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 200
+    assert (
+        client.post("/api/parse", json={"text": "xin chào"}, environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code
+        == 200
+    )
     assert_429(say(client, "c-9"))
     assert_429(client.get("/api/widget/messages?sender=c-1", environ_base={"REMOTE_ADDR": "203.0.113.7"}))
     assert say(client, "c-9", ip="198.51.100.20").status_code == 200  # another address
@@ -76,8 +80,11 @@ def test_widget_poll_limit_is_per_conversation(tmp_path):
 def _login(client, username, password, ip="203.0.113.7"):
     page = client.get("/auth/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token},
-                       environ_base={"REMOTE_ADDR": ip})
+    return client.post(
+        "/auth/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": ip},
+    )
 
 
 def test_failed_logins_are_limited_per_user_and_per_ip(tmp_path):
@@ -107,8 +114,11 @@ def test_behind_a_proxy_the_citizens_address_counts(tmp_path):
     app.extensions["vneid"].rasa = FakeRasa()
     client = app.test_client()
     via_proxy = lambda sender, citizen: client.post(  # noqa: E731
-        "/webhooks/rest/webhook", json={"sender": sender, "message": "xin chào"},
-        environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"X-Forwarded-For": citizen})
+        "/webhooks/rest/webhook",
+        json={"sender": sender, "message": "xin chào"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        headers={"X-Forwarded-For": citizen},
+    )
     assert [via_proxy("a", "203.0.113.1").status_code, via_proxy("b", "203.0.113.1").status_code] == [200, 200]
     assert via_proxy("c", "203.0.113.1").status_code == 429
     assert via_proxy("d", "203.0.113.2").status_code == 200  # nginx's address is not everyone's

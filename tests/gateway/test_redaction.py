@@ -3,6 +3,7 @@
 The detector's own cases are packages/vntext/tests; the adversarial corpus is tests/privacy. Here: the gateway
 and the bot use the same code, the commune's published number follows content edits, importing is free.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,9 +21,17 @@ def test_import_does_no_io_and_loads_no_spacy():
 
 
 TEXTS = [
-    "mã OTP là số 551177", "4 8 2 9 1 3", "bốn tám hai chín một ba", "mật khẩu em hay dùng là thu1979",
-    "mk: Hoàng@Anh!", "cccd 038 195 004 321", "sdt +84 912.345.678", "bước 3 bị lỗi 502",
-    "Nghị định 59/2022/NĐ-CP", "gọi 024.38541051 được không", "gọi 0237 3851 234 được không",
+    "mã OTP là số 551177",
+    "4 8 2 9 1 3",
+    "bốn tám hai chín một ba",
+    "mật khẩu em hay dùng là thu1979",
+    "mk: Hoàng@Anh!",
+    "cccd 038 195 004 321",
+    "sdt +84 912.345.678",
+    "bước 3 bị lỗi 502",
+    "Nghị định 59/2022/NĐ-CP",
+    "gọi 024.38541051 được không",
+    "gọi 0237 3851 234 được không",
 ]
 
 

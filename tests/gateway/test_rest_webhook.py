@@ -1,4 +1,5 @@
 """The REST webhook's validation and failure answers (no Rasa behind the app: port 9 refuses)."""
+
 import sqlite3
 
 import pytest
@@ -8,15 +9,18 @@ def post(client, body, **kwargs):
     return client.post("/webhooks/rest/webhook", data=body, content_type="application/json", **kwargs)
 
 
-@pytest.mark.parametrize("body, status, code", [
-    (b"not json", 400, "bad_json"),
-    (b"\xff\xfe{\"sender\": \"a\"}", 400, "bad_json"),
-    (b"[1, 2]", 400, "bad_json"),
-    (b'{"sender": "a b c", "message": "hi"}', 400, "bad_sender"),
-    (b'{"sender": "abc", "message": 42}', 400, "bad_message"),
-    (b'{"sender": "abc", "message": "   \\u0000  "}', 400, "empty"),
-    (b'{"message": "hi"}', 400, "bad_sender"),
-])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        (b"not json", 400, "bad_json"),
+        (b"\xff\xfe{\"sender\": \"a\"}", 400, "bad_json"),
+        (b"[1, 2]", 400, "bad_json"),
+        (b'{"sender": "a b c", "message": "hi"}', 400, "bad_sender"),
+        (b'{"sender": "abc", "message": 42}', 400, "bad_message"),
+        (b'{"sender": "abc", "message": "   \\u0000  "}', 400, "empty"),
+        (b'{"message": "hi"}', 400, "bad_sender"),
+    ],
+)
 def test_bad_input_gets_a_clear_4xx(client, body, status, code):
     response = post(client, body)
     assert response.status_code == status
@@ -29,14 +33,28 @@ def post_numbered(client, header, metadata):
     body = {"sender": "abc", "message": "xin chào"}
     if metadata is not None:
         body["metadata"] = {"sequence": metadata}
-    return client.post("/webhooks/rest/webhook", json=body,
-                       headers={"Message-Sequence": header} if header is not None else {})
+    return client.post(
+        "/webhooks/rest/webhook", json=body, headers={"Message-Sequence": header} if header is not None else {}
+    )
 
 
-@pytest.mark.parametrize("header, metadata", [
-    ("abc", None), ("0", None), ("-1", None), ("1.5", None), ("9" * 17, None), ("٣", None),
-    (None, True), (None, 0), (None, 2 ** 53), (None, "x"), (None, 2.0), (None, [1]),
-])
+@pytest.mark.parametrize(
+    "header, metadata",
+    [
+        ("abc", None),
+        ("0", None),
+        ("-1", None),
+        ("1.5", None),
+        ("9" * 17, None),
+        ("٣", None),
+        (None, True),
+        (None, 0),
+        (None, 2**53),
+        (None, "x"),
+        (None, 2.0),
+        (None, [1]),
+    ],
+)
 def test_a_malformed_message_number_gets_a_clear_400(client, header, metadata):
     response = post_numbered(client, header, metadata)
     assert response.status_code == 400 and response.get_json()["error"] == "bad_sequence"
@@ -57,22 +75,31 @@ def test_too_long_text_and_huge_body(client):
 
 
 def test_bot_down_gives_an_honest_retryable_answer_and_keeps_the_message_redacted(app, client, tmp_path):
-    response = post(client, '{"sender": "abc", "message": "mã otp của tôi là 482913"}',
-                    headers={"Idempotency-Key": "k1"})
+    response = post(
+        client, '{"sender": "abc", "message": "mã otp của tôi là 482913"}', headers={"Idempotency-Key": "k1"}
+    )
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     body = response.get_json()
     assert body["error"] == "bot_unavailable" and "024.38541051" in body["message"]
-    rows = sqlite3.connect(tmp_path / "gateway.db").execute(
-        "select text, status, idempotency_key from messages").fetchall()
+    rows = (
+        sqlite3.connect(tmp_path / "gateway.db")
+        .execute("select text, status, idempotency_key from messages")
+        .fetchall()
+    )
     assert rows == [("mã otp của tôi là [mã OTP]", "failed", "k1")]
 
 
 def test_health_is_503_when_rasa_is_down(client):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "database": True, "rasa": False,
-                                   "action_server": False, "tracker_store": False}
+    assert response.get_json() == {
+        "status": "unavailable",
+        "database": True,
+        "rasa": False,
+        "action_server": False,
+        "tracker_store": False,
+    }
 
 
 def test_parse_validates_and_needs_rasa(client):
@@ -101,9 +128,14 @@ def test_generic_http_errors_speak_from_the_content(client, app):
 
 def test_a_commune_site_may_send_the_idempotency_and_sequence_headers(client, monkeypatch):
     monkeypatch.setenv("WIDGET_ORIGINS", "https://xa.example.vn")
-    response = client.options("/webhooks/rest/webhook", headers={
-        "Origin": "https://xa.example.vn", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, idempotency-key, message-sequence"})
+    response = client.options(
+        "/webhooks/rest/webhook",
+        headers={
+            "Origin": "https://xa.example.vn",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, idempotency-key, message-sequence",
+        },
+    )
     assert response.headers["Access-Control-Allow-Origin"] == "https://xa.example.vn"
     allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
     assert {"content-type", "idempotency-key", "message-sequence"} <= allowed

@@ -1,4 +1,5 @@
 """Retention, deletion and the call-back sweep: the gateway database and Rasa's tracker store together."""
+
 import sqlite3
 import uuid
 from datetime import timedelta
@@ -55,14 +56,33 @@ def test_purge_deletes_only_conversations_idle_past_the_retention(live_app, bot,
 def test_sweep_offers_a_call_back_once_when_nobody_claims_in_time(app):
     svc = app.extensions["vneid"]
     with svc.db.session() as session:
-        conv = Conversation(channel="rest", external_id="waiting-1", rasa_sender_id="rest:waiting-1", state="waiting",
-                            tried=[], problems_seen=[])
+        conv = Conversation(
+            channel="rest",
+            external_id="waiting-1",
+            rasa_sender_id="rest:waiting-1",
+            state="waiting",
+            tried=[],
+            problems_seen=[],
+        )
         session.add(conv)
         session.flush()
-        session.add(Handoff(conversation_id=conv.id, status="waiting", reason="requested", tried=[],
-                            requested_at=utcnow() - timedelta(minutes=svc.settings.handoff_timeout_min + 1)))
-        fresh = Conversation(channel="rest", external_id="waiting-2", rasa_sender_id="rest:waiting-2",
-                             state="waiting", tried=[], problems_seen=[])
+        session.add(
+            Handoff(
+                conversation_id=conv.id,
+                status="waiting",
+                reason="requested",
+                tried=[],
+                requested_at=utcnow() - timedelta(minutes=svc.settings.handoff_timeout_min + 1),
+            )
+        )
+        fresh = Conversation(
+            channel="rest",
+            external_id="waiting-2",
+            rasa_sender_id="rest:waiting-2",
+            state="waiting",
+            tried=[],
+            problems_seen=[],
+        )
         session.add(fresh)
         session.flush()
         session.add(Handoff(conversation_id=fresh.id, status="waiting", reason="requested", tried=[]))

@@ -6,6 +6,7 @@ entries, a Zalo raw body) and the conversations go on. After `flask purge` (RETE
 the cutoff is left in any copy, the newer data is all there, Rasa carries on where it was, and a second run deletes
 nothing. The log holds counts, never content.
 """
+
 from __future__ import annotations
 
 import json
@@ -72,14 +73,25 @@ def age_events(tracker_url: str, sender: str, upto_id: float = float("inf")) -> 
             continue
         event = json.loads(data)
         event["timestamp"] -= AGE.total_seconds()
-        query(tracker_url, 'UPDATE events SET "timestamp" = :t, data = :d WHERE id = :i', t=event["timestamp"],
-              d=json.dumps(event), i=event_id)
+        query(
+            tracker_url,
+            'UPDATE events SET "timestamp" = :t, data = :d WHERE id = :i',
+            t=event["timestamp"],
+            d=json.dumps(event),
+            i=event_id,
+        )
 
 
 def zalo_event(svc, user: str, text: str) -> int:
     """A Zalo webhook event stored as the webhook stores it (raw body kept until processed)."""
-    body = {"app_id": "1", "event_name": "user_send_text", "sender": {"id": user}, "recipient": {"id": "oa"},
-            "message": {"msg_id": uuid.uuid4().hex, "text": text}, "timestamp": "1764000000000"}
+    body = {
+        "app_id": "1",
+        "event_name": "user_send_text",
+        "sender": {"id": user},
+        "recipient": {"id": "oa"},
+        "message": {"msg_id": uuid.uuid4().hex, "text": text},
+        "timestamp": "1764000000000",
+    }
     assert zalo_events.store(svc, json.dumps(body).encode("utf-8"), body)
     with svc.db.session() as s:
         return s.scalar(select(ZaloEvent.id).where(ZaloEvent.user_id == user))
@@ -113,8 +125,7 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     say(citizen, sender["waiting"], "/choose_qr")  # asks for a person whom nobody takes, and writes again later
     assert any(r.get("custom", {}).get("handoff") for r in say(citizen, sender["waiting"], "/request_human"))
     with svc.db.session() as s:
-        conv = {name: s.scalar(select(Conversation).where(Conversation.external_id == sender[name]))
-                for name in sender}
+        conv = {name: s.scalar(select(Conversation).where(Conversation.external_id == sender[name])) for name in sender}
         conv_id = {name: c.id for name, c in conv.items()}
         rasa = {name: c.rasa_sender_id for name, c in conv.items()}
         mixed_handoff = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv_id["mixed"]))
@@ -124,10 +135,20 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     # an admin changes the working hours (an audit entry with no personal data)
     assert login(staff).status_code == 302 and login(admin, "quantri").status_code == 302
     assert staff.get(f"/console/conversations/{conv_id['mixed']}").status_code == 200
-    assert staff.post(f"/api/staff/handoffs/{mixed_handoff}/resolve", headers=csrf_header(staff),
-                      json={"outcome": "call_back"}).status_code == 200
-    hours_form = {"days": [str(d) for d in range(7)], "start1": "00:00", "end1": "23:59", "holidays": "",
-                  "wait_minutes": "5", "csrf_token": form_token(admin)}
+    assert (
+        staff.post(
+            f"/api/staff/handoffs/{mixed_handoff}/resolve", headers=csrf_header(staff), json={"outcome": "call_back"}
+        ).status_code
+        == 200
+    )
+    hours_form = {
+        "days": [str(d) for d in range(7)],
+        "start1": "00:00",
+        "end1": "23:59",
+        "holidays": "",
+        "wait_minutes": "5",
+        "csrf_token": form_token(admin),
+    }
     assert admin.post("/console/admin/settings/hours", data=hours_form).status_code == 302
     old_zalo = zalo_event(svc, f"zalo-old-{tag}", "mã otp của tôi là 551177")
 
@@ -144,12 +165,14 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     with svc.db.session() as s:
         newer_messages = set(s.scalars(select(Message.id).where(Message.created_at >= cutoff)))
         newer_audit = set(s.scalars(select(AuditLog.id).where(AuditLog.at >= cutoff)))
-        kept_audit = set(s.scalars(select(AuditLog.id).where(AuditLog.at < cutoff,
-                                                              AuditLog.action.in_(audit.NO_PERSONAL_DATA))))
+        kept_audit = set(
+            s.scalars(select(AuditLog.id).where(AuditLog.at < cutoff, AuditLog.action.in_(audit.NO_PERSONAL_DATA)))
+        )
         new_handoffs = set(s.scalars(select(Handoff.id).where(Handoff.conversation_id == conv_id["new"])))
         assert s.get(Handoff, waiting_handoff).status == "waiting"
-    newer_events = {name: rasa_events(tracker, rasa[name], cutoff.timestamp())
-                    for name in ("mixed", "long", "waiting", "new")}
+    newer_events = {
+        name: rasa_events(tracker, rasa[name], cutoff.timestamp()) for name in ("mixed", "long", "waiting", "new")
+    }
     older_events = sum(rasa_events(tracker, rasa[n]) - newer_events[n] for n in ("mixed", "long", "waiting"))
     # what is checked below is there before the purge (each check could fail)
     assert older(svc, Message, Message.created_at, cutoff) > 0
@@ -180,7 +203,8 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
     # the newer data is all there
     with svc.db.session() as s:
         assert {c.external_id for c in s.scalars(select(Conversation))} == {
-            sender[n] for n in ("mixed", "long", "waiting", "new")}
+            sender[n] for n in ("mixed", "long", "waiting", "new")
+        }
         assert set(s.scalars(select(Message.id))) == newer_messages
         assert set(s.scalars(select(AuditLog.id))) == newer_audit | kept_audit
         assert set(s.scalars(select(Handoff.id))) == new_handoffs | {waiting_handoff}
@@ -204,9 +228,15 @@ def test_purge_leaves_nothing_older_than_the_cutoff_in_any_copy(backend, tmp_pat
 def current_session(url: str, sender: str) -> list:
     """The ids of the events Rasa 3.6 reads for a conversation (SQLTrackerStore._event_query): from the latest
     `session_started` on (by timestamp)."""
-    return [i for (i,) in query(
-        url, 'SELECT id FROM events WHERE sender_id = :s AND "timestamp" >= (SELECT max("timestamp") FROM events '
-             "WHERE sender_id = :s AND type_name = 'session_started') ORDER BY id", s=sender)]
+    return [
+        i
+        for (i,) in query(
+            url,
+            'SELECT id FROM events WHERE sender_id = :s AND "timestamp" >= (SELECT max("timestamp") FROM events '
+            "WHERE sender_id = :s AND type_name = 'session_started') ORDER BY id",
+            s=sender,
+        )
+    ]
 
 
 def test_a_rasa_session_begun_before_the_cutoff_goes_whole_and_only_once_quiet(backend, tmp_path):
@@ -231,5 +261,6 @@ def test_a_rasa_session_begun_before_the_cutoff_goes_whole_and_only_once_quiet(b
     assert quiet.deferred == 0 and quiet.deleted > len(ids) and rasa_events(tracker, rasa) == 0
     replies = say(citizen, sender, "/greet")  # a fresh start: Rasa answers from the beginning
     assert replies and rasa_events(tracker, rasa) > 0
-    assert query(tracker, 'SELECT count(*) FROM events WHERE sender_id = :s AND "timestamp" < :t', s=rasa,
-                 t=cutoff) == [(0,)]
+    assert query(
+        tracker, 'SELECT count(*) FROM events WHERE sender_id = :s AND "timestamp" < :t', s=rasa, t=cutoff
+    ) == [(0,)]

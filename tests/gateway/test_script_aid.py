@@ -1,6 +1,7 @@
 """The hotline script aid without a browser: the page (steps, checks, problem scripts, keys, accessibility hooks),
 recording a call as codes only, validation, CSRF and who may use it. The keyboard is tested in
 tests/browser/test_script_aid_browser.py."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,10 @@ def staff_client(app, username="canbo"):
 
 def calls(app):
     with app.extensions["vneid"].db.session() as session:
-        return [(c.flow, c.last_step, c.problem, c.outcome, c.staff_id) for c in
-                session.scalars(select(HotlineCall).order_by(HotlineCall.id))]
+        return [
+            (c.flow, c.last_step, c.problem, c.outcome, c.staff_id)
+            for c in session.scalars(select(HotlineCall).order_by(HotlineCall.id))
+        ]
 
 
 def staff_id(app, username):
@@ -69,9 +72,12 @@ def test_page_state_from_the_query(app):
     assert "Cách A, bước 4 trên 5" in html
     assert 'name="last_step" id="aid-rec-step" value="4"' in html
     # the problems of step 4 are numbered 1, 2, 3
-    step4 = html[html.index('id="step-A-4"'):html.index('id="step-A-5"')]
+    step4 = html[html.index('id="step-A-4"') : html.index('id="step-A-5"')]
     assert [m for m in re.findall(r'data-problem="([a-z_]+)" data-key="(\d)"', step4)] == [
-        ("otp_not_received", "1"), ("otp_invalid", "2"), ("phone_number_changed", "3")]
+        ("otp_not_received", "1"),
+        ("otp_invalid", "2"),
+        ("phone_number_changed", "3"),
+    ]
     # out-of-range values fall back safely
     html = staff_client(app).get("/console/script/?flow=Z&step=99&problem=<x>").get_data(as_text=True)
     assert 'data-flow="" data-step="1"' in html
@@ -91,8 +97,11 @@ def test_script_view_data():
 
 def test_record_a_call_as_json(app):
     client = staff_client(app)
-    response = client.post("/console/script/calls", headers=csrf_header(client),
-                           json={"flow": "A", "last_step": 4, "problem": "otp_not_received", "outcome": "call_back"})
+    response = client.post(
+        "/console/script/calls",
+        headers=csrf_header(client),
+        json={"flow": "A", "last_step": 4, "problem": "otp_not_received", "outcome": "call_back"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert body["today"] == 1
@@ -110,8 +119,10 @@ def test_record_a_call_as_json(app):
 def test_record_a_call_with_the_form_without_javascript(app):
     client = staff_client(app)
     token = csrf_header(client)["X-CSRFToken"]
-    response = client.post("/console/script/calls", data={"csrf_token": token, "flow": "B", "last_step": "6",
-                                                          "problem": "qr_scan_failed", "outcome": "got_in"})
+    response = client.post(
+        "/console/script/calls",
+        data={"csrf_token": token, "flow": "B", "last_step": "6", "problem": "qr_scan_failed", "outcome": "got_in"},
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/console/script/")
     assert calls(app)[-1][:4] == ("B", 6, "qr_scan_failed", "got_in")
     page = client.get("/console/script/").get_data(as_text=True)
@@ -126,14 +137,26 @@ def test_only_codes_are_stored(app):
     columns = {c.name for c in inspect(HotlineCall).columns}
     assert columns == {"id", "staff_id", "commune_id", "flow", "last_step", "problem", "outcome", "created_at"}
     client = staff_client(app)
-    response = client.post("/console/script/calls", headers=csrf_header(client),
-                           json={"flow": "A", "last_step": 3, "problem": "wrong_password", "outcome": "got_in",
-                                 "note": "Bà Nguyễn Thị Lan, 0912345678", "said": "mat khau la Abc@12345"})
+    response = client.post(
+        "/console/script/calls",
+        headers=csrf_header(client),
+        json={
+            "flow": "A",
+            "last_step": 3,
+            "problem": "wrong_password",
+            "outcome": "got_in",
+            "note": "Bà Nguyễn Thị Lan, 0912345678",
+            "said": "mat khau la Abc@12345",
+        },
+    )
     assert response.status_code == 201
     engine = app.extensions["vneid"].db.engine
     with engine.connect() as connection:
-        dump = "\n".join(str(row) for table in ("hotline_calls", "audit_log")
-                         for row in connection.exec_driver_sql(f"SELECT * FROM {table}"))
+        dump = "\n".join(
+            str(row)
+            for table in ("hotline_calls", "audit_log")
+            for row in connection.exec_driver_sql(f"SELECT * FROM {table}")
+        )
     assert "0912345678" not in dump and "Lan" not in dump and "Abc@12345" not in dump
 
 
@@ -177,7 +200,8 @@ def test_admins_use_it_too(app):
 def test_page_follows_content_edits(app):
     """The script aid reads the same guide (with the commune's overrides) as the bot."""
     overrides = app.extensions["vneid"].settings.content_overrides
-    overrides.write_text('guide:\n  flows.A.steps.3.check: "Hỏi người dân số điện thoại nhận OTP có đuôi mấy."\n',
-                         encoding="utf-8")
+    overrides.write_text(
+        'guide:\n  flows.A.steps.3.check: "Hỏi người dân số điện thoại nhận OTP có đuôi mấy."\n', encoding="utf-8"
+    )
     html = staff_client(app).get("/console/script/?flow=A&step=4").get_data(as_text=True)
     assert "Hỏi người dân số điện thoại nhận OTP có đuôi mấy." in html

@@ -2,6 +2,7 @@
 key sealing the Zalo tokens and RASA_TOKEN into the var directory (mode 0600) on first run and reuses them; a
 published key (the old default, anything written in the repository) or a short one is refused in every mode, from
 the environment or from the file; `flask rotate-secret-key` replaces the key and ends every staff session."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,13 +28,19 @@ STRONG = "k9Qz" + "x7Lm2Pw8Rt5Yv3Nb6Hc1Jd4Fg0Sa" + "Ue2Io9"  # 38 characters, on
 def make_run(var_dir: Path) -> list:
     """What `make run`'s processes see: bin/env.sh sourced in a clean environment, then the gateway built as gunicorn
     builds it; prints a digest of its SECRET_KEY and whether its RASA_TOKEN is the one env.sh exported."""
-    script = ('source bin/env.sh && exec "$APP_VENV/bin/python" -c "'
-              "import hashlib, os; from gateway import create_app; app = create_app(); "
-              "s = app.extensions['vneid'].settings; "
-              "print(hashlib.sha256(app.secret_key.encode()).hexdigest(), s.rasa_token == os.environ['RASA_TOKEN'], "
-              "s.rasa_token != 'dev-rasa-token-change-me', len(s.rasa_token))\"")
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8",
-           "VAR_DIR": str(var_dir)}
+    script = (
+        'source bin/env.sh && exec "$APP_VENV/bin/python" -c "'
+        "import hashlib, os; from gateway import create_app; app = create_app(); "
+        "s = app.extensions['vneid'].settings; "
+        "print(hashlib.sha256(app.secret_key.encode()).hexdigest(), s.rasa_token == os.environ['RASA_TOKEN'], "
+        "s.rasa_token != 'dev-rasa-token-change-me', len(s.rasa_token))\""
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "VAR_DIR": str(var_dir),
+    }
     done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.split()
@@ -53,8 +60,14 @@ def test_make_run_generates_its_keys_once_and_a_fresh_var_directory_gets_new_one
 
 
 def settings_in(var_dir: Path, **env) -> Settings:
-    return Settings.from_env({"VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir / 'gateway.db'}",
-                              "RASA_TOKEN": "r" + STRONG, **env})
+    return Settings.from_env(
+        {
+            "VAR_DIR": str(var_dir),
+            "DATABASE_URL": f"sqlite:///{var_dir / 'gateway.db'}",
+            "RASA_TOKEN": "r" + STRONG,
+            **env,
+        }
+    )
 
 
 def test_create_app_with_the_var_directory_reuses_the_generated_key(tmp_path):
@@ -66,8 +79,7 @@ def test_create_app_with_the_var_directory_reuses_the_generated_key(tmp_path):
     assert s.key_sources == {"secret_key": "file", "zalo_token_key": "file", "rasa_token": "environment"}
 
 
-PUBLISHED = [DEV_SECRET_KEY, "test-secret-key-0123456789abcdef0123",
-             "stack-secret-key-0123456789abcdef0123456789"]
+PUBLISHED = [DEV_SECRET_KEY, "test-secret-key-0123456789abcdef0123", "stack-secret-key-0123456789abcdef0123456789"]
 SHORT = ["test-only", "x" * 31]
 
 
@@ -88,8 +100,12 @@ def test_a_published_or_short_key_is_refused_from_the_file(tmp_path, bad):
 
 
 def test_the_other_keys_follow_the_same_rules(tmp_path):
-    for name, value in (("ZALO_TOKEN_KEY", "commune token key"), ("ZALO_TOKEN_KEY", DEV_SECRET_KEY),
-                        ("RASA_TOKEN", DEV_RASA_TOKEN), ("RASA_TOKEN", "short")):
+    for name, value in (
+        ("ZALO_TOKEN_KEY", "commune token key"),
+        ("ZALO_TOKEN_KEY", DEV_SECRET_KEY),
+        ("RASA_TOKEN", DEV_RASA_TOKEN),
+        ("RASA_TOKEN", "short"),
+    ):
         with pytest.raises(ConfigError, match=name):
             create_app(settings_in(tmp_path, SECRET_KEY=STRONG, **{name: value}))
 
@@ -128,8 +144,10 @@ def test_every_key_written_in_the_repository_is_refused():
     """Keys and tokens appear in the repository (defaults, examples, tests): none of them starts a gateway."""
     from gateway import keys
 
-    assignment = re.compile(r"""(?:SECRET_KEY|secret_key|ZALO_TOKEN_KEY|zalo_token_key|RASA_TOKEN|rasa_token)["']?"""
-                            r"""\s*(?::-|[:=])\s*(["']?)([^"'\s$<>{}(),]{6,})""")
+    assignment = re.compile(
+        r"""(?:SECRET_KEY|secret_key|ZALO_TOKEN_KEY|zalo_token_key|RASA_TOKEN|rasa_token)["']?"""
+        r"""\s*(?::-|[:=])\s*(["']?)([^"'\s$<>{}(),]{6,})"""
+    )
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     found = set()
     for name in tracked.split():

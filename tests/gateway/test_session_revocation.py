@@ -2,6 +2,7 @@
 reset, a role change or the account being disabled no longer works afterwards (even once the account is enabled
 again); idle and absolute timeouts; the admin sees the active sessions and ends them; every login and logout starts
 a new session with a new CSRF secret."""
+
 from __future__ import annotations
 
 import re
@@ -94,7 +95,10 @@ def test_a_role_change_ends_the_accounts_sessions(app):
     with app.extensions["vneid"].db.session() as s:
         assert s.scalar(select(Staff.role).where(Staff.username == "canbo")) == "admin"
         assert s.scalar(select(AuditLog.detail).where(AuditLog.action == "staff_role")) == {
-            "username": "canbo", "role": "admin", "was": "staff"}
+            "username": "canbo",
+            "role": "admin",
+            "was": "staff",
+        }
 
 
 def test_a_password_or_role_changed_elsewhere_also_ends_the_sessions(app):
@@ -134,8 +138,11 @@ def test_the_admin_sees_the_active_sessions_and_ends_them(app):
     page = admin.get("/console/admin/sessions").get_data(as_text=True)
     assert "Phiên đăng nhập" in page and page.count("canbo") >= 2 and "quantri" in page
     with app.extensions["vneid"].db.session() as s:
-        first = s.scalar(select(StaffSession.id).where(StaffSession.staff_id == staff_id(app, "canbo"),
-                                                       StaffSession.ended_at.is_(None)).order_by(StaffSession.id))
+        first = s.scalar(
+            select(StaffSession.id)
+            .where(StaffSession.staff_id == staff_id(app, "canbo"), StaffSession.ended_at.is_(None))
+            .order_by(StaffSession.id)
+        )
     assert post(admin, "/console/admin/sessions/end", {"session": str(first)}).status_code == 302
     assert not signed_in(user)
     second = logged_in(app)
@@ -164,8 +171,9 @@ def test_every_login_and_logout_renews_the_session_and_the_csrf_secret(app):
     after = session_data(app, client) if client.get_cookie("session") else {}
     assert "_sid" not in after and after.get("csrf_token") != during["csrf_token"]
     # the logged-in page's token does not carry over to the next login form
-    refused = client.post("/auth/login", data={"username": "canbo", "password": PASSWORD,
-                                               "csrf_token": fresh["X-CSRFToken"]})
+    refused = client.post(
+        "/auth/login", data={"username": "canbo", "password": PASSWORD, "csrf_token": fresh["X-CSRFToken"]}
+    )
     assert refused.status_code == 400
     assert login(client).status_code == 302
     assert session_data(app, client)["_sid"] != during["_sid"]  # a new session id at every login

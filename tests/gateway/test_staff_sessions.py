@@ -1,8 +1,8 @@
 """Sessions exist for the staff pages only: the citizens' stateless endpoints never open, read or set one."""
+
 from __future__ import annotations
 
 from flask import session
-
 
 
 def test_stateless_paths_get_the_null_session_and_staff_paths_a_real_one(app):
@@ -16,7 +16,10 @@ def test_stateless_paths_get_the_null_session_and_staff_paths_a_real_one(app):
 
 
 def test_a_citizen_message_never_sets_a_cookie(client):
-    response = client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "/greet"},
-                           headers={"Cookie": "session=eyJ4IjoxfQ.garbage"})
+    response = client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": "s1", "message": "/greet"},
+        headers={"Cookie": "session=eyJ4IjoxfQ.garbage"},
+    )
     assert response.status_code in (200, 503)
     assert "Set-Cookie" not in response.headers

@@ -7,6 +7,7 @@
 - A missing label shows as its key (the page still renders: see `gateway.services.texts.Labels`), and an edit of
   staff.yml shows on the next page without a restart.
 """
+
 from __future__ import annotations
 
 import ast
@@ -56,8 +57,11 @@ def vietnamese_literals(root: Path) -> List[Tuple[str, int, str]]:
         name = path.relative_to(root).as_posix()
         if name.startswith("gateway/migrations/"):  # data a migration writes once (the demo commune's name)
             continue
-        tokens = [t for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
-                  if t.type not in _SKIP]
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+            if t.type not in _SKIP
+        ]
         for i, token in enumerate(tokens):
             if token.type not in _TEXT_TOKENS or not VIETNAMESE.search(token.string):
                 continue
@@ -81,8 +85,10 @@ def _is_docstring(tokens, i: int) -> bool:
         end += 1
     before = tokens[start - 1].type if start else tokenize.NEWLINE
     after = tokens[end + 1].type if end + 1 < len(tokens) else tokenize.ENDMARKER
-    return before in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING) and \
-        after in (tokenize.NEWLINE, tokenize.ENDMARKER)
+    return before in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING) and after in (
+        tokenize.NEWLINE,
+        tokenize.ENDMARKER,
+    )
 
 
 def test_no_vietnamese_words_in_gateway_python():
@@ -92,13 +98,17 @@ def test_no_vietnamese_words_in_gateway_python():
 def test_the_scan_finds_words_and_skips_comments_and_docstrings(tmp_path):
     module = tmp_path / "gateway" / "m.py"
     module.parent.mkdir()
-    module.write_text('"""Trợ lý: docstring."""\n# Cán bộ: comment\n\n\ndef f():\n    """Đã kết thúc."""\n'
-                      '    return {"a": "Đang chờ", "b": f"Bước {1}"}\n', encoding="utf-8")
+    module.write_text(
+        '"""Trợ lý: docstring."""\n# Cán bộ: comment\n\n\ndef f():\n    """Đã kết thúc."""\n'
+        '    return {"a": "Đang chờ", "b": f"Bước {1}"}\n',
+        encoding="utf-8",
+    )
     found = vietnamese_literals(tmp_path)
     assert [line for _, line, _ in found] == [7, 7] and found[0][2] == '"Đang chờ"' and "Bước" in found[1][2]
 
 
 # --- every code has a label ----------------------------------------------------------------------------------------
+
 
 def staff_yml() -> Dict:
     return yaml.safe_load(STAFF_YML.read_text(encoding="utf-8"))
@@ -129,14 +139,23 @@ def assigned(tree: ast.Module, attribute: str) -> Set[str]:
             out |= set().union(*(strings(c) for c in node.comparators))
         elif isinstance(node, ast.Assign):
             for target in node.targets:
-                pairs = zip(target.elts, node.value.elts) if isinstance(target, ast.Tuple) and \
-                    isinstance(node.value, ast.Tuple) else [(target, node.value)]
-                out |= set().union(set(), *(strings(v) for t, v in pairs
-                                             if isinstance(t, ast.Attribute) and t.attr == attribute))
+                pairs = (
+                    zip(target.elts, node.value.elts)
+                    if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                    else [(target, node.value)]
+                )
+                out |= set().union(
+                    set(), *(strings(v) for t, v in pairs if isinstance(t, ast.Attribute) and t.attr == attribute)
+                )
         elif isinstance(node, ast.keyword) and node.arg == attribute:
             out |= strings(node.value)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "in_" and \
-                isinstance(node.func.value, ast.Attribute) and node.func.value.attr == attribute:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "in_"
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == attribute
+        ):
             out |= set().union(set(), *(strings(a) for a in node.args))
     return out
 
@@ -146,8 +165,9 @@ def calls(tree: ast.Module, name: str) -> Iterator[ast.Call]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
-            if (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute)
-                                                                     and func.attr == name):
+            if (isinstance(func, ast.Name) and func.id == name) or (
+                isinstance(func, ast.Attribute) and func.attr == name
+            ):
                 yield node
 
 
@@ -155,18 +175,27 @@ def audit_actions(tree: ast.Module) -> Set[str]:
     """Actions passed to audit.record: constants, or a name set by a tuple assignment in the module."""
     tuples: Dict[str, List[ast.AST]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple) and \
-                isinstance(node.value, ast.Tuple):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Tuple)
+            and isinstance(node.value, ast.Tuple)
+        ):
             for target, value in zip(node.targets[0].elts, node.value.elts):
                 if isinstance(target, ast.Name):
                     tuples.setdefault(target.id, []).append(value)
     out: Set[str] = set()
     for call in calls(tree, "record"):
-        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and \
-                call.func.value.id == "audit":
+        if (
+            isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "audit"
+        ):
             action = call.args[2]
-            out |= strings(action) if not isinstance(action, ast.Name) else \
-                set().union(set(), *(strings(v) for v in tuples.get(action.id, [])))
+            out |= (
+                strings(action)
+                if not isinstance(action, ast.Name)
+                else set().union(set(), *(strings(v) for v in tuples.get(action.id, [])))
+            )
     return out
 
 
@@ -187,17 +216,38 @@ def codes_in_use() -> Dict[str, Set[str]]:
         # the states have one owner (gateway/services/states.py); the scans check nobody sets another word
         "conversation_states": {s.value for s in states.ConversationState}
         | set().union(*(assigned(tree, "state") for _, tree in gateway)),
-        "handoff_statuses": {s.value for s in states.HandoffStatus} | assigned(handoff_module, "status")
-        | set().union(*(strings(k.value) for _, tree in gateway for call in calls(tree, "Handoff")
-                        for k in call.keywords if k.arg == "status")),
+        "handoff_statuses": {s.value for s in states.HandoffStatus}
+        | assigned(handoff_module, "status")
+        | set().union(
+            *(
+                strings(k.value)
+                for _, tree in gateway
+                for call in calls(tree, "Handoff")
+                for k in call.keywords
+                if k.arg == "status"
+            )
+        ),
         "handoff_reasons": {events.ECHO_TAKEOVER_REASON}
-        | {a.value for _, tree in bot for name in ("offer_human", "hand_off") for call in calls(tree, name)
-           for a in call.args if isinstance(a, ast.Constant)},
-        "handoff_errors": set().union(*(strings(call.args[1]) for _, tree in gateway
-                                        for call in calls(tree, "HandoffError"))),
+        | {
+            a.value
+            for _, tree in bot
+            for name in ("offer_human", "hand_off")
+            for call in calls(tree, name)
+            for a in call.args
+            if isinstance(a, ast.Constant)
+        },
+        "handoff_errors": set().union(
+            *(strings(call.args[1]) for _, tree in gateway for call in calls(tree, "HandoffError"))
+        ),
         "authors": set().union(*(assigned(tree, "author") for _, tree in gateway))
-        | set().union(*(strings(call.args[2]) for _, tree in gateway for call in calls(tree, "add_outbound")
-                        if len(call.args) > 2)),
+        | set().union(
+            *(
+                strings(call.args[2])
+                for _, tree in gateway
+                for call in calls(tree, "add_outbound")
+                if len(call.args) > 2
+            )
+        ),
         "login_outcomes": set().union(*(assigned(tree, "login_outcome") for _, tree in bot)),
         "audit_actions": set().union(*(audit_actions(tree) for _, tree in gateway)),
     }
@@ -233,13 +283,15 @@ def wrappers(tree: ast.Module) -> Dict[str, Tuple]:
     `def _say(key): return texts.staff_label("admin_done", key)`): name → (group, key), each a parameter position
     or the constant given."""
     found: Dict[str, Tuple] = {}
-    for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
-                     and n.name not in ("staff", "staff_label")):  # Texts itself
+    for function in (
+        n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name not in ("staff", "staff_label")
+    ):  # Texts itself
         params = [a.arg for a in function.args.posonlyargs + function.args.args]
         for name, arity in (("staff_label", 2), ("staff", 1)):
             for call in calls(function, name):
-                specs = tuple(params.index(a.id) if isinstance(a, ast.Name) and a.id in params else a
-                              for a in call.args[:arity])
+                specs = tuple(
+                    params.index(a.id) if isinstance(a, ast.Name) and a.id in params else a for a in call.args[:arity]
+                )
                 if any(isinstance(spec, int) for spec in specs):
                     found[function.name] = specs
     return found
@@ -253,16 +305,20 @@ def label_reads(tree: ast.Module, shared: Dict[str, Tuple]) -> Iterator[Tuple[Se
             yield strings(call.args[0]), strings(call.args[1]) if arity == 2 else set()
     for name, specs in {**shared, **wrappers(tree)}.items():
         for call in calls(tree, name):
-            values = [strings(call.args[spec]) if isinstance(spec, int) and spec < len(call.args) else strings(spec)
-                      for spec in specs]
+            values = [
+                strings(call.args[spec]) if isinstance(spec, int) and spec < len(call.args) else strings(spec)
+                for spec in specs
+            ]
             yield values[0], values[1] if len(values) > 1 else set()
 
 
 def test_every_group_and_key_named_in_the_code_exists():
     labels = staff_yml()
     groups = staff_errors()
-    assert {cls.__name__ for cls in (admin.AdminError, staff_accounts.AccountError, hotline.HotlineError,
-                                     analytics.FilterError)} <= set(groups)
+    assert {
+        cls.__name__
+        for cls in (admin.AdminError, staff_accounts.AccountError, hotline.HotlineError, analytics.FilterError)
+    } <= set(groups)
     gateway = list(modules("gateway"))
     shared = {name: specs for _, tree in gateway for name, specs in wrappers(tree).items() if not name.startswith("_")}
     named: List[Tuple[str, str, str]] = []  # (module, group, key or "")
@@ -321,34 +377,48 @@ def test_pages_and_exports_read_no_missing_label(tmp_path):
     conv_id, handoff_id = make_handoff(app, staff_username="quantri")
     as_admin, as_staff = app.test_client(), app.test_client()
     assert login(as_admin, "quantri").status_code == 302 and login(as_staff).status_code == 302
-    pages = ["/console/", f"/console/conversations/{conv_id}",
-             "/console/search?from=x&to=y&step=99&problem=z&outcome=z", "/console/search?from=2026-11-10&to=2026-11-01",
-             "/console/admin/staff", "/console/admin/settings", "/console/admin/audit",
-             "/console/admin/access", "/console/admin/access?conversation=x",
-             "/console/script/?flow=B&step=3&problem=phone_number_changed",
-             "/console/analytics/?from=2026-11-02&to=2026-11-10&period=week", "/console/analytics/?period=month",
-             "/api/staff/analytics", "/console/content/",
-             "/console/content/edit?key=messages:buttons.step.0.title", "/api/staff/search?from=bad"]
-    pages += [f"/api/staff/analytics/{name}.{kind}?channel=zalo" for name in analytics.REPORTS
-              for kind in ("json", "csv")]
+    pages = [
+        "/console/",
+        f"/console/conversations/{conv_id}",
+        "/console/search?from=x&to=y&step=99&problem=z&outcome=z",
+        "/console/search?from=2026-11-10&to=2026-11-01",
+        "/console/admin/staff",
+        "/console/admin/settings",
+        "/console/admin/audit",
+        "/console/admin/access",
+        "/console/admin/access?conversation=x",
+        "/console/script/?flow=B&step=3&problem=phone_number_changed",
+        "/console/analytics/?from=2026-11-02&to=2026-11-10&period=week",
+        "/console/analytics/?period=month",
+        "/api/staff/analytics",
+        "/console/content/",
+        "/console/content/edit?key=messages:buttons.step.0.title",
+        "/api/staff/search?from=bad",
+    ]
+    pages += [
+        f"/api/staff/analytics/{name}.{kind}?channel=zalo" for name in analytics.REPORTS for kind in ("json", "csv")
+    ]
     for url in pages:
         assert as_admin.get(url).status_code in (200, 400), url
     for url in ("/console/admin/staff", "/console/analytics/", "/api/staff/analytics", "/console/content/"):
         assert as_staff.get(url).status_code == 403, url
     token = csrf_token(as_admin)
-    forms = [("/console/admin/staff", {"username": "x y", "password": "short"}),
-             ("/console/admin/settings/hours", {"days": "0", "start1": "9h"}),
-             ("/console/admin/settings/outage", {"on": "1", "text": "x" * 600}),
-             (f"/console/handoffs/{handoff_id}/resolve", {"outcome": "got_in"}),
-             (f"/console/conversations/{conv_id}/reply", {"text": ""}),
-             ("/console/script/calls", {"flow": "A", "last_step": "9"}),
-             ("/console/content/preview", {"key": "guide:flows.A.steps.0.check", "value": "Bấm {x} " + "y" * 200})]
+    forms = [
+        ("/console/admin/staff", {"username": "x y", "password": "short"}),
+        ("/console/admin/settings/hours", {"days": "0", "start1": "9h"}),
+        ("/console/admin/settings/outage", {"on": "1", "text": "x" * 600}),
+        (f"/console/handoffs/{handoff_id}/resolve", {"outcome": "got_in"}),
+        (f"/console/conversations/{conv_id}/reply", {"text": ""}),
+        ("/console/script/calls", {"flow": "A", "last_step": "9"}),
+        ("/console/content/preview", {"key": "guide:flows.A.steps.0.check", "value": "Bấm {x} " + "y" * 200}),
+    ]
     for url, data in forms:
         assert as_admin.post(url, data={"csrf_token": token, **data}).status_code in (200, 302, 400), url
     assert texts.missing == set()
 
 
 # --- a missing label, an edited label -------------------------------------------------------------------------------
+
 
 def content_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "content"
@@ -375,8 +445,14 @@ def edit_staff_yml(folder: Path, change) -> None:
 
 def test_a_missing_label_shows_its_key_instead_of_failing(tmp_path):
     folder = content_copy(tmp_path)
-    edit_staff_yml(folder, lambda d: (d["conversation_states"].pop("waiting"), d.pop("handoff_reasons"),
-                                      d["console_pages"].pop("script_aid.page")))
+    edit_staff_yml(
+        folder,
+        lambda d: (
+            d["conversation_states"].pop("waiting"),
+            d.pop("handoff_reasons"),
+            d["console_pages"].pop("script_aid.page"),
+        ),
+    )
     texts = Texts(folder)
     assert texts.staff_label("conversation_states", "waiting") == "waiting"
     assert texts.staff_label("conversation_states", "closed") == "Đã kết thúc"

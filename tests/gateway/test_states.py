@@ -1,5 +1,6 @@
 """The one owner of conversation and handoff state: each move sets both sides, and refuses a move its state does
 not allow (unit tests: plain objects, no database)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -59,7 +60,11 @@ def test_a_take_over_from_zalos_page_is_claimed_by_no_console_user():
     conv, handoff = pair()
     states.requested(conv, handoff)
     states.taken_over(conv, handoff, NOW)
-    assert (conv.state, conv.assigned_staff_id, handoff.status, handoff.claimed_by_id) == \
-        (C.WITH_STAFF, None, H.CLAIMED, None)
+    assert (conv.state, conv.assigned_staff_id, handoff.status, handoff.claimed_by_id) == (
+        C.WITH_STAFF,
+        None,
+        H.CLAIMED,
+        None,
+    )
     with pytest.raises(states.TransitionError):
         states.taken_over(conv, handoff, NOW)

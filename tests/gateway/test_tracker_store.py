@@ -1,5 +1,6 @@
 """gateway.services.tracker_store on a table shaped like Rasa 3.6's `events` (SQLTrackerStore): what the gateway
 reads after each turn (slots, and whether Rasa stored our message) and on a retry (the replies)."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,10 @@ def events(tmp_path):
     def add(sender: str, *items: dict) -> None:
         for item in items:
             # Rasa writes json.dumps(event.as_dict()); a user event carries the whole parse (about 1 KB)
-            connection.execute("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, 0, ?)",
-                               (sender, item["event"], json.dumps(item)))
+            connection.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, 0, ?)",
+                (sender, item["event"], json.dumps(item)),
+            )
         connection.commit()
 
     store = TrackerStore(f"sqlite:///{path}")
@@ -33,9 +36,12 @@ def events(tmp_path):
 
 
 def user(message_id: int, text: str = "xong") -> dict:
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": "step_done"}, "entities": [],
-                                                          "intent_ranking": [{"name": "step_done"}] * 10},
-            "metadata": {"gateway_message_id": message_id}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": "step_done"}, "entities": [], "intent_ranking": [{"name": "step_done"}] * 10},
+        "metadata": {"gateway_message_id": message_id},
+    }
 
 
 def slot(name: str, value) -> dict:
@@ -48,8 +54,19 @@ def bot(text: str) -> dict:
 
 def test_after_a_turn_the_slots_of_the_session_and_whether_our_message_was_the_last_stored(events):
     store, add = events
-    add("rest:a", slot("problem", "old"), {"event": "session_started"}, slot("flow", "A"), user(1),
-        slot("step", 1), bot("Bước 1"), user(2), slot("step", 2), slot("problem", "otp_not_received"), bot("Bước 2"))
+    add(
+        "rest:a",
+        slot("problem", "old"),
+        {"event": "session_started"},
+        slot("flow", "A"),
+        user(1),
+        slot("step", 1),
+        bot("Bước 1"),
+        user(2),
+        slot("step", 2),
+        slot("problem", "otp_not_received"),
+        bot("Bước 2"),
+    )
     add("rest:b", slot("flow", "B"), user(2))  # another conversation: never mixed in
     turn = store.turn("rest:a", 2)
     assert turn.found
@@ -67,8 +84,9 @@ def test_a_retry_rebuilds_the_replies_from_the_whole_history(events):
     add("rest:a", user(1), bot("Bước 1"), {"event": "session_started"}, user(2), bot("probe-7f3a"))
     turn = store.turn("rest:a", 1, "a", whole=True)
     assert turn.found
-    assert turn.replies == [{"recipient_id": "a", "text": "Bước 1",
-                             "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
+    assert turn.replies == [
+        {"recipient_id": "a", "text": "Bước 1", "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}
+    ]
     assert store.has_marker("rest:a", "probe-7f3a") and not store.has_marker("rest:b", "probe-7f3a")
 
 
@@ -85,9 +103,20 @@ REWIND = {"event": "rewind"}
 
 def test_a_rewound_attempt_counts_for_nothing_and_the_resent_message_is_the_one_read(events):
     store, add = events
-    add("rest:a", {"event": "session_started"}, slot("flow", "A"), listen(), user(1), slot("step", 1),
-        bot("Bước 1"), listen(),
-        user(2), slot("problem", "otp_not_received"), action("action_step_done"), listen())  # actions were down
+    add(
+        "rest:a",
+        {"event": "session_started"},
+        slot("flow", "A"),
+        listen(),
+        user(1),
+        slot("step", 1),
+        bot("Bước 1"),
+        listen(),
+        user(2),
+        slot("problem", "otp_not_received"),
+        action("action_step_done"),
+        listen(),
+    )  # actions were down
     failed = store.turn("rest:a", 2, "a", whole=True)
     assert failed.found and not failed.replies and failed.rewindable  # what the gateway undoes before resending
     add("rest:a", REWIND, listen(), user(2), slot("step", 2), bot("Bước 2"), listen())
@@ -95,7 +124,8 @@ def test_a_rewound_attempt_counts_for_nothing_and_the_resent_message_is_the_one_
         assert turn.found
         assert turn.slots == {"flow": "A", "step": 2}  # the slot set during the undone attempt is gone
     assert store.turn("rest:a", 2, "a", whole=True).replies == [
-        {"recipient_id": "a", "text": "Bước 2", "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}]
+        {"recipient_id": "a", "text": "Bước 2", "buttons": [{"title": "Xong rồi", "payload": "/step_done"}]}
+    ]
 
 
 def test_a_rewind_drops_the_bot_events_and_slots_of_the_turn_it_undoes(events):

@@ -3,6 +3,7 @@
 conversation and messages) is recorded once per staff member and conversation per 10 minutes; the admin has a page
 with filters and sees the list on a conversation's page; staff who are not admins see neither.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ def app(gateway_database, tmp_path):
 def openings(app):
     """(username, conversation id, via) of every recorded opening, oldest first."""
     with app.extensions["vneid"].db.session() as s:
-        return [(e.staff.username, int(e.target.split(":")[1]), e.detail["via"]) for e in s.scalars(
-            select(AuditLog).where(AuditLog.action == "transcript_open").order_by(AuditLog.id))]
+        return [
+            (e.staff.username, int(e.target.split(":")[1]), e.detail["via"])
+            for e in s.scalars(select(AuditLog).where(AuditLog.action == "transcript_open").order_by(AuditLog.id))
+        ]
 
 
 def staff_id(app, username):
@@ -51,8 +54,13 @@ def test_every_way_of_reading_a_transcript_is_recorded_once_per_ten_minutes(app)
     assert staff.get(f"/console/conversations/{b}").status_code == 200
     assert openings(app) == [("canbo", a, "queue"), ("canbo", b, "console")]
     for _ in range(3):  # the console's polling within the window adds nothing, whatever the way
-        for url in ("/api/staff/queue", f"/api/staff/conversations/{a}", f"/api/staff/conversations/{b}",
-                    f"/api/staff/conversations/{a}/messages?after=0", f"/console/conversations/{a}"):
+        for url in (
+            "/api/staff/queue",
+            f"/api/staff/conversations/{a}",
+            f"/api/staff/conversations/{b}",
+            f"/api/staff/conversations/{a}/messages?after=0",
+            f"/console/conversations/{a}",
+        ):
             assert staff.get(url).status_code == 200, url
     assert len(openings(app)) == 2
 

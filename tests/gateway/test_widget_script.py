@@ -1,5 +1,6 @@
 """widget.js as the gateway serves it: its texts come from content/messages.yml `widget:` (and the commune's
 edits), none are written in the script itself; caching by ETag."""
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,10 @@ def test_a_communes_edit_reaches_the_widget_and_changes_its_etag(app, client):
     first = client.get("/widget.js")
     assert client.get("/widget.js", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     overrides = app.extensions["vneid"].settings.content_overrides
-    overrides.write_text(yaml.safe_dump({"messages": {"widget.send": "Gửi đi", "widget.title": "Hỏi xã </script>"}},
-                                        allow_unicode=True), encoding="utf-8")
+    overrides.write_text(
+        yaml.safe_dump({"messages": {"widget.send": "Gửi đi", "widget.title": "Hỏi xã </script>"}}, allow_unicode=True),
+        encoding="utf-8",
+    )
     second = client.get("/widget.js", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200 and second.headers["ETag"] != first.headers["ETag"]
     script = second.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The worker runs retention at its start and then daily, in a thread of its own; a failed run is retried sooner."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,15 @@ from gateway.models import Conversation, Message, utcnow
 def seed_old_conversation(app) -> int:
     with app.extensions["vneid"].db.session() as s:
         old = utcnow() - timedelta(days=app.extensions["vneid"].settings.retention_days + 20)
-        conv = Conversation(channel="rest", external_id="old-1", rasa_sender_id="rest:old-1", tried=[],
-                            problems_seen=[], created_at=old, last_message_at=old)
+        conv = Conversation(
+            channel="rest",
+            external_id="old-1",
+            rasa_sender_id="rest:old-1",
+            tried=[],
+            problems_seen=[],
+            created_at=old,
+            last_message_at=old,
+        )
         s.add(conv)
         s.add(Message(conversation=conv, direction="in", author="citizen", text="xin chào", created_at=old))
         s.flush()

@@ -8,6 +8,7 @@ typed, what was stored, what survived. The corpus itself is checked too: determi
 seeds, every form of issue 16's list present ≥ 100 times, and a leak check that catches every case as typed and
 passes its ideal storage. Imports only the standard library, the detector and the generator (both environments).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -34,11 +35,15 @@ def report(corpus) -> pc.Report:
 
 
 def _figures(report: pc.Report) -> str:
-    lines = ["masked %.2f%% of %d secret cases; benign kept %.2f%% of %d" % (
-        100 * report.rate(), report.totals["all"]["all"], 100 * report.kept_rate(), report.benign_total["all"])]
+    lines = [
+        "masked %.2f%% of %d secret cases; benign kept %.2f%% of %d"
+        % (100 * report.rate(), report.totals["all"]["all"], 100 * report.kept_rate(), report.benign_total["all"])
+    ]
     for group in ("kind", "channel", "shape"):
-        lines.append("  %s: " % group + ", ".join("%s %.2f%%" % (key, 100 * report.rate(group, key))
-                                                   for key in sorted(report.totals[group])))
+        lines.append(
+            "  %s: " % group
+            + ", ".join("%s %.2f%%" % (key, 100 * report.rate(group, key)) for key in sorted(report.totals[group]))
+        )
     return "\n".join(lines)
 
 
@@ -58,7 +63,10 @@ def test_each_kind_is_masked(report, kind):
     misses = [m for m in report.misses if m.case.kind == kind]
     assert report.totals["kind"][kind] >= 500
     assert report.rate("kind", kind) >= MIN_MASKED, "%s: %.2f%%\n%s" % (
-        kind, 100 * report.rate("kind", kind), _misses(misses))
+        kind,
+        100 * report.rate("kind", kind),
+        _misses(misses),
+    )
 
 
 def test_benign_messages_are_kept(report):
@@ -66,7 +74,11 @@ def test_benign_messages_are_kept(report):
     print("\nbenign kept %.2f%% (%s)" % (100 * report.kept_rate(), topics))
     shown = "\n".join(d.describe() for d in report.dropped[:SHOW])
     assert report.kept_rate() >= MIN_KEPT, "kept %.2f%% (%s); %d dropped, the first:\n%s" % (
-        100 * report.kept_rate(), topics, len(report.dropped), shown)
+        100 * report.kept_rate(),
+        topics,
+        len(report.dropped),
+        shown,
+    )
 
 
 # ------------------------------------------------------------------------------------------ the corpus
@@ -92,17 +104,60 @@ def test_corpus_holds_the_issue_examples(corpus):
     """The shapes of issue 16 really appear in the text, not only in the labels."""
     typed = [case.messages for case in corpus.cases]
     flat = "\n".join("\n".join(messages) for messages in typed)
-    for needle in ("４", "①", "²", "₃", "٤", "४", "\u200b", "–", "—", "−", "·", "*", "_", "+84",
-                   "bốn", "bon", "tư", "lăm", "mốt", "bẩy", "linh", "mươi", "mười", "mk", "pass", "sdt", "ko", "dc",
-                   "opt", "đúng không"):
+    for needle in (
+        "４",
+        "①",
+        "²",
+        "₃",
+        "٤",
+        "४",
+        "\u200b",
+        "–",
+        "—",
+        "−",
+        "·",
+        "*",
+        "_",
+        "+84",
+        "bốn",
+        "bon",
+        "tư",
+        "lăm",
+        "mốt",
+        "bẩy",
+        "linh",
+        "mươi",
+        "mười",
+        "mk",
+        "pass",
+        "sdt",
+        "ko",
+        "dc",
+        "opt",
+        "đúng không",
+    ):
         assert flat.count(needle) >= 20, needle
     for needle in ("(+84)", "0084", "0237"):
         assert flat.count(needle) >= 8, needle
-    for phrase in ("mật khẩu em hay dùng là", "mk: ", "pass của tôi là", "lỗi otp", "mà nó báo sai", "mã nó gửi về là",
-                   "em nhập"):
+    for phrase in (
+        "mật khẩu em hay dùng là",
+        "mk: ",
+        "pass của tôi là",
+        "lỗi otp",
+        "mà nó báo sai",
+        "mã nó gửi về là",
+        "em nhập",
+    ):
         assert flat.count(phrase) >= 5, phrase
-    assert sum("@" in s.value and any(ord(c) > 127 for c in s.value)
-               for case in corpus.cases for s in case.secrets if s.kind == "password") >= 20
+    assert (
+        sum(
+            "@" in s.value and any(ord(c) > 127 for c in s.value)
+            for case in corpus.cases
+            for s in case.secrets
+            if s.kind == "password"
+        )
+        >= 20
+    )
     assert sum(len(case.messages) >= 2 and len(case.secrets[0].pieces) >= 2 for case in corpus.cases) >= 500
 
 
@@ -179,8 +234,9 @@ def test_leak_check_number_words():
     assert pc.case_leaks(case, ["mã là bốn tám hai [mã OTP] nhé"])
     assert pc.case_leaks(case, ["mã là 4 tám 2 [mã OTP] nhé"])
     assert not pc.case_leaks(case, ["mã là [mã OTP] một ba nhé"])  # two digits: below the 3-digit rule
-    pairs = _case(["otp bốn mươi tám, hai mươi chín, mười ba"],
-                  ("otp", "482913", [(0, "bốn mươi tám, hai mươi chín, mười ba")]))
+    pairs = _case(
+        ["otp bốn mươi tám, hai mươi chín, mười ba"], ("otp", "482913", [(0, "bốn mươi tám, hai mươi chín, mười ba")])
+    )
     assert pc.case_leaks(pairs, ["otp [mã OTP], hai mươi chín, mười ba"])
     assert pc.numbers_in("hai muoi, muoi ba va bon muoi tam") == ["2013", "48"]
     assert pc.numbers_in("hai linh một") == ["201"]
@@ -201,8 +257,9 @@ def test_leak_check_ignores_numbers_and_words_around_the_secret():
 
 
 def test_benign_check():
-    message = pc.BenignMessage("lỗi 502 ở bước 4, gọi 024.38541051", ("502", "4", pc.HOTLINE), "mixed", "widget",
-                               "accented")
+    message = pc.BenignMessage(
+        "lỗi 502 ở bước 4, gọi 024.38541051", ("502", "4", pc.HOTLINE), "mixed", "widget", "accented"
+    )
     assert pc.benign_missing(message, message.text) == []
     assert pc.benign_missing(message, "lỗi [mã OTP] ở bước 4, gọi 024.38541051") == ["502"]
     assert pc.benign_missing(message, "lỗi 502 ở bước 4, gọi [số điện thoại]") == [pc.HOTLINE]

@@ -3,6 +3,7 @@ packages, started by this fixture in temporary directories on free loopback port
 action servers; the gateway under gunicorn with two workers sharing Redis. Expensive to start (about a minute),
 so one stack serves the whole directory; tests that break a part bring it back.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +13,17 @@ import pytest
 import requests
 
 from gateway.rasa_client import RasaClient
-from tests.stack import (Bot, GatewayServer, Postgres, Redis, need, open_hours, postgres_available,
-                         redis_available, start_bots)
+from tests.stack import (
+    Bot,
+    GatewayServer,
+    Postgres,
+    Redis,
+    need,
+    open_hours,
+    postgres_available,
+    redis_available,
+    start_bots,
+)
 from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 
 
@@ -55,24 +65,36 @@ class Prod:
 
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory):
-    need(postgres_available() and redis_available(),
-         "needs Debian's postgresql and redis-server packages (.ci/run installs them)")
+    need(
+        postgres_available() and redis_available(),
+        "needs Debian's postgresql and redis-server packages (.ci/run installs them)",
+    )
     workdir = tmp_path_factory.mktemp("prod")
     pg = Postgres().start()
     redis = Redis(workdir / "redis").start()
     bots, gateway = [], None
     try:
         bots = start_bots(workdir, 2, tracker_db_url=pg.url("rasa"))
-        gateway = GatewayServer(workdir, [b.rasa_url for b in bots], [b.action_url for b in bots], bots[0].token,
-                                pg.url("rasa"), database_url=pg.url("gateway"), redis_url=redis.url, workers=2,
-                                threads=8, extra_env={
-                                    # every test citizen comes from 127.0.0.1 and retries every 0.3 s while an
-                                    # instance is down: per-address and per-conversation limits well above that
-                                    # (the login limits stay at their defaults: tested here, shared by workers)
-                                    "RATE_LIMIT_CONVERSATION": "60 per 10 seconds",
-                                    "RATE_LIMIT_IP": "100000 per minute",
-                                    "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute",
-                                    "RATE_LIMIT_HANDOFF": "100000 per minute"})
+        gateway = GatewayServer(
+            workdir,
+            [b.rasa_url for b in bots],
+            [b.action_url for b in bots],
+            bots[0].token,
+            pg.url("rasa"),
+            database_url=pg.url("gateway"),
+            redis_url=redis.url,
+            workers=2,
+            threads=8,
+            extra_env={
+                # every test citizen comes from 127.0.0.1 and retries every 0.3 s while an
+                # instance is down: per-address and per-conversation limits well above that
+                # (the login limits stay at their defaults: tested here, shared by workers)
+                "RATE_LIMIT_CONVERSATION": "60 per 10 seconds",
+                "RATE_LIMIT_IP": "100000 per minute",
+                "RATE_LIMIT_NEW_CONVERSATION": "100000 per minute",
+                "RATE_LIMIT_HANDOFF": "100000 per minute",
+            },
+        )
         gateway.migrate()
         open_hours(gateway.db_url)
         gateway.start()

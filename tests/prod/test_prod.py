@@ -1,5 +1,6 @@
 """The production shape, tested here: PostgreSQL, Redis, two gunicorn workers, two Rasa instances with each
 conversation always on the same one; the handoff round trip and the fault tests pass on it."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,12 @@ def staff_account(prod):
 
 def say(prod, sender, text, key=None):
     headers = {"Idempotency-Key": key} if key else {}
-    response = requests.post(f"{prod.gateway.url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                             headers=headers, timeout=40)
+    response = requests.post(
+        f"{prod.gateway.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers=headers,
+        timeout=40,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -48,8 +53,12 @@ class Staff:
         self.http = requests.Session()
         page = self.http.get(f"{self.base}/auth/login", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        response = self.http.post(f"{self.base}/auth/login", timeout=20, allow_redirects=False,
-                                  data={"username": username, "password": STAFF_PASSWORD, "csrf_token": token})
+        response = self.http.post(
+            f"{self.base}/auth/login",
+            timeout=20,
+            allow_redirects=False,
+            data={"username": username, "password": STAFF_PASSWORD, "csrf_token": token},
+        )
         assert response.status_code == 302, response.text[:300]
         page = self.http.get(f"{self.base}/console/", timeout=10).text
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -66,8 +75,14 @@ class Staff:
 def test_health_covers_every_part(live):
     response = live.healthz()
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "rasa": True, "action_server": True,
-                               "tracker_store": True, "redis": True}
+    assert response.json() == {
+        "status": "ok",
+        "database": True,
+        "rasa": True,
+        "action_server": True,
+        "tracker_store": True,
+        "redis": True,
+    }
 
 
 def test_handoff_round_trip(live, staff_account):
@@ -81,9 +96,15 @@ def test_handoff_round_trip(live, staff_account):
     assert any("Tôi đã nhờ cán bộ" in t for t in texts(replies))
 
     staff = Staff(live, staff_account)
-    card = next(c for c in staff.get("/api/staff/queue") if c["status"] == "waiting"
-                and any(m["text"] == "ko nhan dc ma otp" for m in staff.get(
-                    f"/api/staff/conversations/{c['conversation_id']}")["messages"]))
+    card = next(
+        c
+        for c in staff.get("/api/staff/queue")
+        if c["status"] == "waiting"
+        and any(
+            m["text"] == "ko nhan dc ma otp"
+            for m in staff.get(f"/api/staff/conversations/{c['conversation_id']}")["messages"]
+        )
+    )
     assert (card["channel"], card["flow"], card["step"], card["problem"]) == ("rest", "A", 4, "otp_not_received")
     claimed = staff.post(f"/api/staff/handoffs/{card['handoff_id']}/claim")
     assert claimed.status_code == 200 and claimed.json()["status"] == "claimed"
@@ -96,7 +117,9 @@ def test_handoff_round_trip(live, staff_account):
     assert reply.status_code == 200 and reply.json()["author"] == "staff"
     messages = staff.get(f"/api/staff/conversations/{conv}")["messages"]
     assert [(m["author"], m["text"]) for m in messages[-2:]] == [
-        ("citizen", "tôi vẫn chưa nhận được tin nhắn"), ("staff", "Bác kiểm tra SIM trong máy giúp cháu ạ.")]
+        ("citizen", "tôi vẫn chưa nhận được tin nhắn"),
+        ("staff", "Bác kiểm tra SIM trong máy giúp cháu ạ."),
+    ]
 
     back = staff.post(f"/api/staff/conversations/{conv}/return")
     assert back.status_code == 200 and any(t.startswith("Bước 4/5: ") for t in texts(back.json()))
@@ -119,8 +142,11 @@ def test_conversations_stay_on_their_instance_and_survive_one_instance_dying(liv
     victim, survivor = live.bots[1], live.bots[0]
     victim.kill("rasa")
     wait_for(lambda: live.healthz().status_code == 503, 10, "/healthz 503")
-    wait_for(lambda: any("503:bot_unavailable" in e for c in by_bot[id(victim)] for s in c.sent for e in s.errors),
-             30, "the victim's citizens told to retry")
+    wait_for(
+        lambda: any("503:bot_unavailable" in e for c in by_bot[id(victim)] for s in c.sent for e in s.errors),
+        30,
+        "the victim's citizens told to retry",
+    )
     victim.restart("rasa")
     for c in citizens:
         c.join(max(0.0, deadline - time.monotonic()) + 5)
@@ -138,8 +164,11 @@ def test_a_gateway_worker_killed_mid_run(live):
     workers = live.gateway.worker_pids()
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)  # gunicorn's master starts a new worker
-    wait_for(lambda: len(live.gateway.worker_pids()) == 2 and workers[0] not in live.gateway.worker_pids(), 60,
-             "a new worker")
+    wait_for(
+        lambda: len(live.gateway.worker_pids()) == 2 and workers[0] not in live.gateway.worker_pids(),
+        60,
+        "a new worker",
+    )
     for c in citizens:
         c.join(max(0.0, deadline - time.monotonic()) + 5)
     problems = [p for c in citizens for p in audit(c, live.database_url, live.tracker_db_url, EXPECTED_B)]
@@ -163,9 +192,13 @@ def test_rate_limits_are_shared_by_the_workers(live, staff_account):
         http = requests.Session()  # a new connection each time: either worker may answer
         page = http.get(f"{live.gateway.url}/auth/login", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        return http.post(f"{live.gateway.url}/auth/login", allow_redirects=False, timeout=20,
-                         data={"username": name, "password": "sai", "csrf_token": token},
-                         headers={"Connection": "close"})
+        return http.post(
+            f"{live.gateway.url}/auth/login",
+            allow_redirects=False,
+            timeout=20,
+            data={"username": name, "password": "sai", "csrf_token": token},
+            headers={"Connection": "close"},
+        )
 
     counter = MovingWindowRateLimiter(storage_from_string(live.redis.url, key_prefix="vneid"))
     budget = parse("30 per 10 minutes")  # RATE_LIMIT_LOGIN_IP's default
@@ -199,8 +232,12 @@ def test_database_down_then_back(live):
         started = time.monotonic()
         wait_for(lambda: live.healthz().status_code == 503, 10, "/healthz 503")
         assert time.monotonic() - started < 10
-        response = requests.post(f"{live.gateway.url}/webhooks/rest/webhook", timeout=40,
-                                 json={"sender": sender, "message": "/step_done"}, headers={"Idempotency-Key": "k1"})
+        response = requests.post(
+            f"{live.gateway.url}/webhooks/rest/webhook",
+            timeout=40,
+            json={"sender": sender, "message": "/step_done"},
+            headers={"Idempotency-Key": "k1"},
+        )
         assert response.status_code == 503 and "024.38541051" in response.json()["message"]
         assert int(response.headers["Retry-After"]) > 0
     finally:
@@ -208,8 +245,12 @@ def test_database_down_then_back(live):
     wait_for(lambda: live.healthz().status_code == 200, 90, "/healthz 200 again", interval=0.5)
     deadline = time.monotonic() + 60
     while True:
-        response = requests.post(f"{live.gateway.url}/webhooks/rest/webhook", timeout=40,
-                                 json={"sender": sender, "message": "/step_done"}, headers={"Idempotency-Key": "k1"})
+        response = requests.post(
+            f"{live.gateway.url}/webhooks/rest/webhook",
+            timeout=40,
+            json={"sender": sender, "message": "/step_done"},
+            headers={"Idempotency-Key": "k1"},
+        )
         if response.status_code == 200 or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -4,6 +4,7 @@ helper that posts signed webhook events and runs the worker's iteration until th
 Every test is bounded: helper loops have deadlines, HTTP calls have timeouts, and a watchdog ends the run with a
 traceback if a test hangs anyway.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -36,8 +37,9 @@ def fake():
 def zalo_settings(tmp_path, fake_server: FakeZalo, bot=None):
     """Settings with Zalo on, pointed at the fake server (and at the real Rasa when given)."""
     if bot is not None:
-        settings = make_settings(tmp_path, bot.rasa_url, bot.token, bot.action_url,
-                                 f"sqlite:///{bot.workdir / 'tracker.db'}")
+        settings = make_settings(
+            tmp_path, bot.rasa_url, bot.token, bot.action_url, f"sqlite:///{bot.workdir / 'tracker.db'}"
+        )
     else:
         settings = make_settings(tmp_path)
     settings.zalo_app_id = fake_server.app_id
@@ -109,8 +111,13 @@ class Citizen:
         self.oa_id = oa_id or fake_server.oa_id  # the Official Account the citizen writes to
         self.seen = 0
 
-    def post(self, event: Dict[str, Any], raw: Optional[bytes] = None, signature: Optional[str] = None,
-             headers: Optional[dict] = None):
+    def post(
+        self,
+        event: Dict[str, Any],
+        raw: Optional[bytes] = None,
+        signature: Optional[str] = None,
+        headers: Optional[dict] = None,
+    ):
         """POST one event (signed over its exact bytes unless told otherwise)."""
         raw = fake_zalo.encode(event) if raw is None else raw
         if signature is None:
@@ -144,7 +151,7 @@ class Citizen:
     def new(self) -> List[Dict[str, Any]]:
         """What arrived since the last call."""
         got = self.received()
-        fresh, self.seen = got[self.seen:], len(got)
+        fresh, self.seen = got[self.seen :], len(got)
         return fresh
 
     def say(self, text: str) -> List[Dict[str, Any]]:

@@ -2,6 +2,7 @@
 the province's own OA where the citizen first says their commune (today's name or a former one, with or without
 marks). The fake Zalo server records which OA's token every send used; a recording stand-in for Rasa says which
 commune each message reached the bot for."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -51,11 +52,15 @@ def _make(tmp_path, fake, provincial=True):
         communes.add(session, "hoa-loc", "Xã Hoa Lộc", old_names=["Xã Xuân Lộc"])
     svc.communes.changed()
     runner = app.test_cli_runner()
-    for slug, oa_id, access, refresh in (("dinh-tan", OA_DINH_TAN, "at-dinh-tan", "rt-dinh-tan"),
-                                         ("hoa-loc", OA_HOA_LOC, "at-hoa-loc", "rt-hoa-loc")):
+    for slug, oa_id, access, refresh in (
+        ("dinh-tan", OA_DINH_TAN, "at-dinh-tan", "rt-dinh-tan"),
+        ("hoa-loc", OA_HOA_LOC, "at-hoa-loc", "rt-hoa-loc"),
+    ):
         fake.add_oa(oa_id, access, refresh)
-        result = runner.invoke(args=["zalo-connect", "--commune", slug, "--oa-id", oa_id],
-                               env={"ZALO_OA_REFRESH_TOKEN": refresh, "ZALO_OA_ACCESS_TOKEN": access})
+        result = runner.invoke(
+            args=["zalo-connect", "--commune", slug, "--oa-id", oa_id],
+            env={"ZALO_OA_REFRESH_TOKEN": refresh, "ZALO_OA_ACCESS_TOKEN": access},
+        )
         assert result.exit_code == 0, result.output
     return app
 
@@ -78,11 +83,16 @@ def commune_app(tmp_path, fake):
 
 def conv_of(app, user):
     with app.extensions["vneid"].db.session() as session:
-        conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
-                                                         Conversation.external_id == user))
+        conv = session.scalar(
+            select(Conversation).where(Conversation.channel == "zalo", Conversation.external_id == user)
+        )
         slug = conv.commune.slug if conv.commune is not None else None
-        return {"commune": slug, "account": conv.channel_account, "prompt": conv.gateway_prompt,
-                "messages": [(m.direction, m.author, m.text, m.status) for m in conv.messages]}
+        return {
+            "commune": slug,
+            "account": conv.channel_account,
+            "prompt": conv.gateway_prompt,
+            "messages": [(m.direction, m.author, m.text, m.status) for m in conv.messages],
+        }
 
 
 def bot_got(app):
@@ -103,7 +113,9 @@ def test_each_commune_oa_lands_in_its_commune_and_answers_with_its_token(provinc
     assert NOTICE_HEAD in first["text"] and "UBND xã Định Tân lưu cuộc trò chuyện" in first["text"]
     assert other["text"].startswith("Trợ lý của UBND xã Hoa Lộc")
     assert [(r["sender"], r["commune"]) for r in bot_got(province_app)] == [
-        (f"zalo:{dinh_tan.user_id}", "dinh-tan"), (f"zalo:{hoa_loc.user_id}", "hoa-loc")]
+        (f"zalo:{dinh_tan.user_id}", "dinh-tan"),
+        (f"zalo:{hoa_loc.user_id}", "hoa-loc"),
+    ]
     assert conv_of(province_app, dinh_tan.user_id)["commune"] == "dinh-tan"
     assert conv_of(province_app, dinh_tan.user_id)["account"] == OA_DINH_TAN
     assert conv_of(province_app, hoa_loc.user_id)["commune"] == "hoa-loc"
@@ -111,7 +123,9 @@ def test_each_commune_oa_lands_in_its_commune_and_answers_with_its_token(provinc
     assert sent_by(fake, dinh_tan) == {OA_DINH_TAN} and sent_by(fake, hoa_loc) == {OA_HOA_LOC}
     with province_app.extensions["vneid"].db.session() as session:
         assert {e.user_id: e.oa_id for e in session.scalars(select(ZaloEvent))} == {
-            dinh_tan.user_id: OA_DINH_TAN, hoa_loc.user_id: OA_HOA_LOC}
+            dinh_tan.user_id: OA_DINH_TAN,
+            hoa_loc.user_id: OA_HOA_LOC,
+        }
 
 
 def test_a_follow_of_a_commune_oa_is_welcomed_by_that_commune(province_app, fake):
@@ -183,8 +197,9 @@ def test_a_commune_oa_without_usable_tokens_does_not_hold_up_the_others(province
 
 def test_zalo_connect_refuses_what_it_cannot_do(province_app, fake):
     runner = province_app.test_cli_runner()
-    taken = runner.invoke(args=["zalo-connect", "--commune", "quang-yen", "--oa-id", OA_DINH_TAN,
-                                "--refresh-token", "x"])
+    taken = runner.invoke(
+        args=["zalo-connect", "--commune", "quang-yen", "--oa-id", OA_DINH_TAN, "--refresh-token", "x"]
+    )
     assert taken.exit_code != 0 and "dinh-tan" in taken.output
     assert runner.invoke(args=["zalo-connect", "--commune", "nowhere", "--oa-id", "123"]).exit_code != 0
     assert runner.invoke(args=["zalo-connect", "--commune", "quang-yen", "--oa-id", "12a"]).exit_code != 0
@@ -249,7 +264,10 @@ def test_an_ambiguous_old_name_gives_a_choice(province_app, fake):
     [choice] = citizen.say("xa xuan loc")
     buttons = buttons_of(choice)
     assert [(b["title"], b["payload"]) for b in buttons] == [
-        ("Xã Hoa Lộc", "/commune hoa-loc"), ("Xã Thắng Lộc", "/commune thang-loc"), ("Xã Thọ Phú", "/commune tho-phu")]
+        ("Xã Hoa Lộc", "/commune hoa-loc"),
+        ("Xã Thắng Lộc", "/commune thang-loc"),
+        ("Xã Thọ Phú", "/commune tho-phu"),
+    ]
     assert all(len(b["title"]) <= 20 and b["type"] == "oa.query.hide" for b in buttons)
     assert "- xã Hoa Lộc: trước đây là xã Xuân Lộc, huyện Hậu Lộc" in choice["text"]
     assert conv_of(province_app, citizen.user_id)["commune"] is None
@@ -294,8 +312,12 @@ def test_an_oa_admin_answer_before_the_commune_is_known_hands_the_citizen_to_tha
 
 def test_a_picture_before_the_commune_is_kept_and_the_question_asked(province_app, fake):
     citizen = Citizen(province_app, fake)
-    assert citizen.post(fake_zalo.user_image(fake.app_id, fake.oa_id, citizen.user_id,
-                                             "https://zalo.example/a.jpg")).status_code == 200
+    assert (
+        citizen.post(
+            fake_zalo.user_image(fake.app_id, fake.oa_id, citizen.user_id, "https://zalo.example/a.jpg")
+        ).status_code
+        == 200
+    )
     pump(province_app)
     [ask] = citizen.new()
     assert ask["text"] == ASK
@@ -335,6 +357,7 @@ def test_kept_messages_wait_when_the_bot_is_down_and_go_once_it_is_back(province
     class Down(RecordingRasa):
         def send(self, sender, text, metadata=None):
             from gateway.rasa_client import RasaUnavailable
+
             raise RasaUnavailable("down")
 
     svc.rasa = Down()

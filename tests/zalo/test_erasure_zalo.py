@@ -2,6 +2,7 @@
 The privacy notice comes in the first message (the welcome, or the first answer); "xóa cuộc trò chuyện" typed on
 Zalo asks with buttons, and "Có" (the button's payload, or typed) deletes the conversation from the gateway
 database and Rasa's tracker store, with the citizen's raw Zalo events; the confirmation still reaches Zalo."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def tracker_count(bot, user):
 
 
 def gateway(app, sql, *args):
-    path = app.extensions["vneid"].settings.database_url[len("sqlite:///"):]
+    path = app.extensions["vneid"].settings.database_url[len("sqlite:///") :]
     with sqlite3.connect(path) as db:
         return db.execute(sql, args).fetchall()
 
@@ -62,8 +63,9 @@ def test_deleting_on_zalo_with_the_button(live_zalo_app, fake, bot):
     assert tracker_count(bot, citizen.user_id) == 0
     # the citizen's webhook events: no raw body, no Zalo id left (the bare rows recognise Zalo's retries)
     assert gateway(app, "select count(*) from zalo_events where user_id = ?", citizen.user_id) == [(0,)]
-    assert gateway(app, "select count(*) from zalo_events where body like ? or body like ?",
-                   f"%{citizen.user_id}%", "%482913%") == [(0,)]
+    assert gateway(
+        app, "select count(*) from zalo_events where body like ? or body like ?", f"%{citizen.user_id}%", "%482913%"
+    ) == [(0,)]
     assert gateway(app, "select count(*) from zalo_sent where user_id = ?", citizen.user_id) == [(0,)]
     with app.extensions["vneid"].db.session() as session:
         [entry] = session.query(AuditLog).filter_by(action="conversation_erased").all()
@@ -97,8 +99,7 @@ def test_no_on_zalo_keeps_everything(live_zalo_app, fake, bot):
     assert texts_of(citizen.say("xóa cuộc trò chuyện")) == [CONFIRM]
     assert texts_of(citizen.say("/deny")) == [MESSAGES["gateway"]["erase_cancelled"]]
     assert tracker_count(bot, citizen.user_id) > 0
-    assert gateway(live_zalo_app, "select count(*) from conversations where external_id = ?",
-                   citizen.user_id) == [(1,)]
+    assert gateway(live_zalo_app, "select count(*) from conversations where external_id = ?", citizen.user_id) == [(1,)]
 
 
 def test_the_echo_of_the_confirmation_is_not_a_person_answering(zalo_app, fake):

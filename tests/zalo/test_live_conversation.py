@@ -1,4 +1,5 @@
 """Zalo conversations end to end: the fake Zalo server, the gateway, the real Rasa server and action server."""
+
 import logging
 import re
 
@@ -18,8 +19,9 @@ def steps(messages):
 
 def conversation(app, user):
     with app.extensions["vneid"].db.session() as session:
-        conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
-                                                         Conversation.external_id == user))
+        conv = session.scalar(
+            select(Conversation).where(Conversation.channel == "zalo", Conversation.external_id == user)
+        )
         session.expunge(conv)
         return conv
 
@@ -47,8 +49,10 @@ def test_flow_a_on_zalo_with_buttons(live_zalo_app, fake):
     assert image_at == step_at - 1  # the illustration just before its step
     step_buttons = buttons_of(replies[step_at])
     assert [(b["title"], b["type"], b["payload"]) for b in step_buttons] == [
-        ("Xong rồi", "oa.query.hide", "/step_done"), ("Bị lỗi", "oa.query.hide", "/step_failed"),
-        ("Gặp cán bộ", "oa.query.hide", "/request_human")]
+        ("Xong rồi", "oa.query.hide", "/step_done"),
+        ("Bị lỗi", "oa.query.hide", "/step_failed"),
+        ("Gặp cán bộ", "oa.query.hide", "/request_human"),
+    ]
     seen = steps(replies)
     for pressed in ["/step_done", "xong rồi", "/step_done", "/step_done"]:
         seen += steps(citizen.say(pressed))
@@ -66,8 +70,9 @@ def test_flow_a_on_zalo_with_buttons(live_zalo_app, fake):
     assert all(len(m.get("text", "")) <= 2000 for m in every)
     conv = conversation(live_zalo_app, citizen.user_id)
     assert (conv.flow, conv.step, conv.login_outcome) == ("A", 5, "got_in")
-    assert {d for (direction, _, _, d) in stored_messages(live_zalo_app, citizen.user_id) if direction == "out"} \
-        == {"sent"}
+    assert {d for (direction, _, _, d) in stored_messages(live_zalo_app, citizen.user_id) if direction == "out"} == {
+        "sent"
+    }
     assert fake.refreshes == []
 
 
@@ -112,27 +117,34 @@ def test_handoff_with_a_staff_reply_delivered_on_zalo(live_zalo_app, fake):
     assert citizen.new() == []
     view = staff.get(f"/api/staff/conversations/{card['conversation_id']}").get_json()
     citizen_texts = [m["text"] for m in view["messages"] if m["author"] == "citizen"]
-    assert citizen_texts[-2:] == ["tôi vẫn chưa nhận được tin nhắn",
-                                  "[Hình ảnh]\nhttps://photo.zalo.example/loi.jpg"]
+    assert citizen_texts[-2:] == ["tôi vẫn chưa nhận được tin nhắn", "[Hình ảnh]\nhttps://photo.zalo.example/loi.jpg"]
 
-    reply = staff.post(f"/api/staff/conversations/{card['conversation_id']}/reply", headers=csrf_header(staff),
-                       json={"text": "Bác kiểm tra giúp cháu SIM có đang trong máy không ạ?"})
+    reply = staff.post(
+        f"/api/staff/conversations/{card['conversation_id']}/reply",
+        headers=csrf_header(staff),
+        json={"text": "Bác kiểm tra giúp cháu SIM có đang trong máy không ạ?"},
+    )
     assert reply.status_code == 200
     pump(app)
     assert texts_of(citizen.new()) == ["Cán bộ Nguyễn Văn Cán: Bác kiểm tra giúp cháu SIM có đang trong máy không ạ?"]
     view = staff.get(f"/api/staff/conversations/{card['conversation_id']}").get_json()
     assert view["messages"][-1]["author"] == "staff" and view["messages"][-1]["delivery"] == "sent"
 
-    resolved = staff.post(f"/api/staff/handoffs/{card['handoff_id']}/resolve", headers=csrf_header(staff),
-                          json={"outcome": "got_in", "note": "đã hướng dẫn qua Zalo"})
+    resolved = staff.post(
+        f"/api/staff/handoffs/{card['handoff_id']}/resolve",
+        headers=csrf_header(staff),
+        json={"outcome": "got_in", "note": "đã hướng dẫn qua Zalo"},
+    )
     assert resolved.status_code == 200
     pump(app)
     after = citizen.new()
     assert any("kết thúc hỗ trợ" in t for t in texts_of(after))
     # asked once, with one-tap buttons (their payload comes back as the citizen's text)
     question = next(m for m in after if m.get("text") == "Vấn đề đăng nhập của bạn đã được giải quyết chưa?")
-    assert [(b["title"], b["payload"]) for b in buttons_of(question)] == [("Đã xong", "/satisfied"),
-                                                                         ("Chưa được", "/not_satisfied")]
+    assert [(b["title"], b["payload"]) for b in buttons_of(question)] == [
+        ("Đã xong", "/satisfied"),
+        ("Chưa được", "/not_satisfied"),
+    ]
     assert any("Cảm ơn bạn đã cho biết" in t for t in texts_of(citizen.say("/satisfied")))
     admin = app.test_client()
     login(admin, "quantri")
@@ -146,8 +158,9 @@ def test_an_answer_from_the_zalo_admin_page_pauses_the_bot(live_zalo_app, fake, 
     citizen = Citizen(app, fake)
     citizen.say("/choose_qr")
     ours = fake.sent_to(citizen.user_id)[-1]
-    own_echo = fake_zalo.oa_text(fake.app_id, fake.oa_id, citizen.user_id, ours["message"].get("text", ""),
-                                 msg_id=ours["message_id"])
+    own_echo = fake_zalo.oa_text(
+        fake.app_id, fake.oa_id, citizen.user_id, ours["message"].get("text", ""), msg_id=ours["message_id"]
+    )
     text_only_echo = fake_zalo.oa_text(fake.app_id, fake.oa_id, citizen.user_id, ours["message"].get("text", ""))
     for echo in (own_echo, text_only_echo):  # by msg id, and by text when the id was lost (e.g. a crash)
         assert citizen.post(echo).status_code == 200
@@ -169,8 +182,9 @@ def test_an_answer_from_the_zalo_admin_page_pauses_the_bot(live_zalo_app, fake, 
 
     staff = app.test_client()
     login(staff, "quantri")  # an admin closes it from the console; the bot answers again
-    resolved = staff.post(f"/api/staff/handoffs/{handoff.id}/resolve", headers=csrf_header(staff),
-                          json={"outcome": "other"})
+    resolved = staff.post(
+        f"/api/staff/handoffs/{handoff.id}/resolve", headers=csrf_header(staff), json={"outcome": "other"}
+    )
     assert resolved.status_code == 200
     assert bot.tracker(f"zalo:{citizen.user_id}")["paused"] is False
 
@@ -198,8 +212,11 @@ def test_the_reply_window_error_reaches_staff(live_zalo_app, fake):
     pump(app)
     citizen.new()
     fake.block_user(citizen.user_id)  # eight days later, the citizen has not written again
-    reply = staff.post(f"/api/staff/conversations/{card['conversation_id']}/reply", headers=csrf_header(staff),
-                       json={"text": "Bác còn cần hỗ trợ không ạ?"})
+    reply = staff.post(
+        f"/api/staff/conversations/{card['conversation_id']}/reply",
+        headers=csrf_header(staff),
+        json={"text": "Bác còn cần hỗ trợ không ạ?"},
+    )
     assert reply.status_code == 200
     pump(app)
     pump(app)
@@ -212,8 +229,11 @@ def test_the_reply_window_error_reaches_staff(live_zalo_app, fake):
 
     fake.unblock_user(citizen.user_id)  # the citizen writes again: sending works again
     assert citizen.say("tôi đây") == []  # with staff: no bot answer
-    staff.post(f"/api/staff/conversations/{card['conversation_id']}/reply", headers=csrf_header(staff),
-               json={"text": "Dạ, bác gửi giúp cháu lỗi ạ."})
+    staff.post(
+        f"/api/staff/conversations/{card['conversation_id']}/reply",
+        headers=csrf_header(staff),
+        json={"text": "Dạ, bác gửi giúp cháu lỗi ạ."},
+    )
     pump(app)
     assert texts_of(citizen.new()) == ["Cán bộ Nguyễn Văn Cán: Dạ, bác gửi giúp cháu lỗi ạ."]
 
@@ -237,8 +257,11 @@ def test_secrets_never_leave_the_gateway_or_stay_in_the_queue(live_zalo_app, fak
     replies = citizen.say("mã otp của tôi là 482913")
     assert any("đừng gửi" in t for t in texts_of(replies))
     with live_zalo_app.extensions["vneid"].db.engine.connect() as connection:
-        dump = "\n".join(str(row) for table in ("zalo_events", "messages", "zalo_sent")
-                         for row in connection.exec_driver_sql(f"select * from {table}"))
+        dump = "\n".join(
+            str(row)
+            for table in ("zalo_events", "messages", "zalo_sent")
+            for row in connection.exec_driver_sql(f"select * from {table}")
+        )
     assert "482913" not in dump
     assert "482913" not in str(fake.sent) and "482913" not in caplog.text
     assert "initial-access-token" not in caplog.text

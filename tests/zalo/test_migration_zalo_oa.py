@@ -1,6 +1,7 @@
 """Migration 0007 (several OAs under one Zalo app): a database of the single-OA edition keeps working: its token
 row is the primary OA's and still sends, its queued events are processed, its conversations answer through the
 primary OA."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,17 +27,24 @@ def test_existing_tokens_events_and_conversations_stay_valid(tmp_path, fake):
     waiting, known = new_user(), new_user()
     now_ms = str(int(time.time() * 1000))
     follow = fake_zalo.follow(fake.app_id, fake.oa_id, waiting, timestamp=now_ms)
-    with sqlite3.connect(url[len("sqlite:///"):]) as db:
-        db.execute("INSERT INTO zalo_tokens (id, access_token, refresh_token, expires_at, updated_at, version, "
-                   "seed_hash) VALUES (1, 'at-from-the-database', 'rt-from-the-database', NULL, "
-                   "'2026-12-01 00:00:00', 7, ?)",
-                   (hashlib.sha256(settings.zalo_refresh_token.encode()).hexdigest(),))
-        db.execute("INSERT INTO zalo_events (msg_id, event_name, user_id, sent_at_ms, body, received_at, status, "
-                   "attempts) VALUES (?, 'follow', ?, ?, ?, '2026-12-06 00:00:00', 'queued', 0)",
-                   (f"follow:{waiting}:{now_ms}", waiting, int(now_ms), json.dumps(follow)))
-        db.execute("INSERT INTO conversations (channel, external_id, rasa_sender_id, state, problems_seen, tried, "
-                   "created_at, last_message_at, commune_id) VALUES ('zalo', ?, ?, 'bot', '[]', '[]', "
-                   "'2026-12-01 00:00:00', '2026-12-01 00:00:00', 1)", (known, f"zalo:{known}"))
+    with sqlite3.connect(url[len("sqlite:///") :]) as db:
+        db.execute(
+            "INSERT INTO zalo_tokens (id, access_token, refresh_token, expires_at, updated_at, version, "
+            "seed_hash) VALUES (1, 'at-from-the-database', 'rt-from-the-database', NULL, "
+            "'2026-12-01 00:00:00', 7, ?)",
+            (hashlib.sha256(settings.zalo_refresh_token.encode()).hexdigest(),),
+        )
+        db.execute(
+            "INSERT INTO zalo_events (msg_id, event_name, user_id, sent_at_ms, body, received_at, status, "
+            "attempts) VALUES (?, 'follow', ?, ?, ?, '2026-12-06 00:00:00', 'queued', 0)",
+            (f"follow:{waiting}:{now_ms}", waiting, int(now_ms), json.dumps(follow)),
+        )
+        db.execute(
+            "INSERT INTO conversations (channel, external_id, rasa_sender_id, state, problems_seen, tried, "
+            "created_at, last_message_at, commune_id) VALUES ('zalo', ?, ?, 'bot', '[]', '[]', "
+            "'2026-12-01 00:00:00', '2026-12-01 00:00:00', 1)",
+            (known, f"zalo:{known}"),
+        )
     with fake.lock:  # the rotated access token the database holds is the one Zalo knows now
         fake.valid_access.add("at-from-the-database")
         fake.token_oa["at-from-the-database"] = fake.oa_id
@@ -63,5 +71,5 @@ def test_existing_tokens_events_and_conversations_stay_valid(tmp_path, fake):
         app.extensions["zalo"].stop()
         svc.db.engine.dispose()
     command.downgrade(alembic_config(url), "0006")  # and back down, the primary OA's row kept
-    with sqlite3.connect(url[len("sqlite:///"):]) as db:
+    with sqlite3.connect(url[len("sqlite:///") :]) as db:
         assert db.execute("SELECT id, version FROM zalo_tokens").fetchall() == [(1, 7)]

@@ -1,5 +1,6 @@
 """The durable queue and the sender, without the bot: follow/welcome, replays, restarts, tokens, -230, -32,
 media, the message mapping, the check command and the worker loop."""
+
 import logging
 import threading
 import time
@@ -45,7 +46,9 @@ def test_follow_gets_the_welcome_with_buttons(zalo_app, fake):
     [welcome] = citizen.new()
     assert "Trợ lý VNeID" in welcome["text"] and "trợ lý tự động" in welcome["text"]
     assert [(b["title"], b["type"], b["payload"]) for b in buttons_of(welcome)] == [
-        ("Hướng dẫn đăng nhập", "oa.query.hide", "/start_login"), ("Gặp cán bộ", "oa.query.hide", "/request_human")]
+        ("Hướng dẫn đăng nhập", "oa.query.hide", "/start_login"),
+        ("Gặp cán bộ", "oa.query.hide", "/request_human"),
+    ]
     assert messages_of(zalo_app, citizen.user_id)[0][3] == "sent"
 
 
@@ -207,8 +210,9 @@ def test_a_network_failure_is_retried_in_order(zalo_app, fake):
 
 def test_images_and_stickers_get_a_polite_answer_and_the_link_is_not_kept(zalo_app, fake):
     citizen = Citizen(zalo_app, fake)
-    event = fake_zalo.user_image(fake.app_id, fake.oa_id, citizen.user_id, "https://photo.zalo.example/abc.jpg",
-                                 caption="lỗi này là gì")
+    event = fake_zalo.user_image(
+        fake.app_id, fake.oa_id, citizen.user_id, "https://photo.zalo.example/abc.jpg", caption="lỗi này là gì"
+    )
     assert citizen.post(event).status_code == 200
     pump(zalo_app)
     [answer] = citizen.new()
@@ -224,9 +228,14 @@ def test_images_and_stickers_get_a_polite_answer_and_the_link_is_not_kept(zalo_a
 def test_other_events_are_ignored(zalo_app, fake):
     citizen = Citizen(zalo_app, fake)
     assert citizen.post(fake_zalo.follow(fake.app_id, fake.oa_id, citizen.user_id, "unfollow")).status_code == 200
-    seen = {"app_id": fake.app_id, "event_name": "user_seen_message", "timestamp": str(int(time.time() * 1000)),
-            "sender": {"id": citizen.user_id}, "recipient": {"id": fake.oa_id},
-            "message": {"msg_ids": ["a"]}}
+    seen = {
+        "app_id": fake.app_id,
+        "event_name": "user_seen_message",
+        "timestamp": str(int(time.time() * 1000)),
+        "sender": {"id": citizen.user_id},
+        "recipient": {"id": fake.oa_id},
+        "message": {"msg_ids": ["a"]},
+    }
     assert citizen.post(seen).status_code == 200
     pump(zalo_app)
     assert citizen.new() == []
@@ -249,11 +258,16 @@ def test_buttons_are_at_most_five_with_short_titles():
     buttons = delivery.zalo_buttons(many)
     assert len(buttons) == MAX_BUTTONS and all(len(b["title"]) <= MAX_TITLE for b in buttons)
     assert buttons[0]["payload"] == "/p0" and buttons[0]["type"] == "oa.query.hide"
-    special = delivery.zalo_buttons([{"title": "Cổng DVC", "payload": "https://dichvucong.thanhhoa.gov.vn"},
-                                     {"title": "Gọi xã", "payload": "tel:02438541051"}])
-    assert special == [{"title": "Cổng DVC", "type": "oa.open.url",
-                        "payload": {"url": "https://dichvucong.thanhhoa.gov.vn"}},
-                       {"title": "Gọi xã", "type": "oa.open.phone", "payload": {"phone_code": "02438541051"}}]
+    special = delivery.zalo_buttons(
+        [
+            {"title": "Cổng DVC", "payload": "https://dichvucong.thanhhoa.gov.vn"},
+            {"title": "Gọi xã", "payload": "tel:02438541051"},
+        ]
+    )
+    assert special == [
+        {"title": "Cổng DVC", "type": "oa.open.url", "payload": {"url": "https://dichvucong.thanhhoa.gov.vn"}},
+        {"title": "Gọi xã", "type": "oa.open.phone", "payload": {"phone_code": "02438541051"}},
+    ]
 
 
 def test_the_content_gives_zalo_short_titles_everywhere():
@@ -272,8 +286,15 @@ def test_images_point_at_the_public_url(zalo_app):
     message = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/a1-nut-dang-nhap.svg"})
     [part] = delivery.parts_of(svc, message)
     # Zalo needs a bitmap: the PNG rendered next to the SVG (tools/render_illustrations.py) is sent instead
-    assert part == {"attachment": {"type": "template", "payload": {"template_type": "media", "elements": [
-        {"media_type": "image", "url": f"{PUBLIC}/illustrations/a1-nut-dang-nhap.png"}]}}}
+    assert part == {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "media",
+                "elements": [{"media_type": "image", "url": f"{PUBLIC}/illustrations/a1-nut-dang-nhap.png"}],
+            },
+        }
+    }
     other = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/no-png-yet.svg"})
     assert delivery.parts_of(svc, other)[0]["attachment"]["payload"]["elements"][0]["url"].endswith(".svg")
     custom = Message(direction="out", author="bot", text=None, data={"custom": {"handoff": {}}})
@@ -292,8 +313,7 @@ def test_check_command_prints_the_webhook_url(zalo_app):
 
 def test_the_worker_loop_processes_and_sends(zalo_app, fake):
     stop = threading.Event()
-    thread = threading.Thread(target=worker.run, kwargs={"interval_s": 0.1, "stop": stop, "app": zalo_app},
-                              daemon=True)
+    thread = threading.Thread(target=worker.run, kwargs={"interval_s": 0.1, "stop": stop, "app": zalo_app}, daemon=True)
     thread.start()
     try:
         citizen = Citizen(zalo_app, fake)
@@ -319,8 +339,11 @@ def test_while_the_bot_is_down_the_event_waits_and_the_citizen_is_told_in_the_en
     second = citizen.send("/step_done")
     assert events.due(zalo_app.extensions["vneid"]) == []  # the second waits behind the first: order is kept
     with db(zalo_app).session() as session:
-        session.execute(update(ZaloEvent).where(ZaloEvent.msg_id == first["message"]["msg_id"])
-                        .values(attempts=events.MAX_ATTEMPTS - 1, next_attempt_at=None))
+        session.execute(
+            update(ZaloEvent)
+            .where(ZaloEvent.msg_id == first["message"]["msg_id"])
+            .values(attempts=events.MAX_ATTEMPTS - 1, next_attempt_at=None)
+        )
     pump(zalo_app)
     with db(zalo_app).session() as session:
         statuses = dict(session.execute(select(ZaloEvent.msg_id, ZaloEvent.status)).all())
@@ -339,8 +362,11 @@ def _post_stamped(citizen, text_, stamp):
 
 def _set_status(app, event_id, status, lease_s=None):
     with db(app).session() as session:
-        session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
-            status=status, lease_until=utcnow() + timedelta(seconds=lease_s) if lease_s else None))
+        session.execute(
+            update(ZaloEvent)
+            .where(ZaloEvent.id == event_id)
+            .values(status=status, lease_until=utcnow() + timedelta(seconds=lease_s) if lease_s else None)
+        )
 
 
 def test_a_citizens_events_are_taken_in_zalos_order_whatever_order_their_webhooks_came_in(zalo_app, fake):

@@ -1,6 +1,7 @@
 """The OA's tokens are sealed in the database: not in clear in the rows nor in the database file; tokens stored
 in clear before are sealed on first use; another key cannot open them and says so (zalo-check too); with
 ZALO_TOKEN_KEY set, SECRET_KEY may change."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,7 +36,7 @@ def test_the_tokens_are_sealed_in_the_rows_and_in_the_database_file(zalo_app, fa
     assert len(citizen.new()) == 1  # the welcome went out with the (opened) access token
     access, refresh, _ = _row(zalo_app)
     assert access.startswith(PREFIX) and refresh.startswith(PREFIX)
-    database = zalo_app.extensions["vneid"].settings.database_url[len("sqlite:///"):]
+    database = zalo_app.extensions["vneid"].settings.database_url[len("sqlite:///") :]
     zalo_app.extensions["vneid"].db.engine.dispose()
     stored = open(database, "rb").read()
     assert not any(token.encode() in stored for token in CLEAR)
@@ -44,8 +45,16 @@ def test_the_tokens_are_sealed_in_the_rows_and_in_the_database_file(zalo_app, fa
 def test_tokens_stored_in_clear_before_are_sealed_on_first_use(zalo_app):
     settings = zalo_app.extensions["vneid"].settings
     with zalo_app.extensions["vneid"].db.session() as session:
-        session.add(ZaloToken(id=1, access_token="old-access", refresh_token="old-refresh", version=3,
-                              seed_hash=_hash(settings.zalo_refresh_token), updated_at=datetime.now(timezone.utc)))
+        session.add(
+            ZaloToken(
+                id=1,
+                access_token="old-access",
+                refresh_token="old-refresh",
+                version=3,
+                seed_hash=_hash(settings.zalo_refresh_token),
+                updated_at=datetime.now(timezone.utc),
+            )
+        )
     assert _client(zalo_app).access_token() == ("old-access", 3)
     access, refresh, version = _row(zalo_app)
     assert version == 3 and access.startswith(PREFIX) and refresh.startswith(PREFIX)

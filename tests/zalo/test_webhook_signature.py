@@ -1,4 +1,5 @@
 """The signed webhook: accepted only with the right signature over the exact bytes; stored, acknowledged fast."""
+
 import json
 import time
 
@@ -25,7 +26,8 @@ def test_a_correctly_signed_event_is_stored_and_acknowledged_at_once(zalo_app, f
     assert elapsed < 0.5
     rows = stored(zalo_app)
     assert [(r.msg_id, r.event_name, r.user_id, r.status) for r in rows] == [
-        (event["message"]["msg_id"], "user_send_text", citizen.user_id, "queued")]
+        (event["message"]["msg_id"], "user_send_text", citizen.user_id, "queued")
+    ]
     assert rows[0].body == fake_zalo.encode(event).decode("utf-8")  # the exact bytes, until processed
 
 
@@ -38,8 +40,9 @@ def test_missing_or_wrong_signatures_are_refused_and_nothing_is_stored(zalo_app,
     assert citizen.post(event, signature="").status_code == 401  # no header at all
     assert citizen.post(event, signature="mac=").status_code == 401
     assert citizen.post(event, signature="mac=" + "0" * 64).status_code == 403
-    assert citizen.post(event, signature=fake_zalo.sign(fake.app_id, raw, event["timestamp"], "other")) \
-        .status_code == 403
+    assert (
+        citizen.post(event, signature=fake_zalo.sign(fake.app_id, raw, event["timestamp"], "other")).status_code == 403
+    )
     flipped = bytearray(raw)
     index = raw.index(b"xin")
     flipped[index] ^= 0x01  # one bit of one byte of the text
@@ -65,8 +68,9 @@ def test_an_event_of_another_app_is_refused(zalo_app, fake):
 def test_not_json_is_refused(zalo_app, fake):
     citizen = Citizen(zalo_app, fake)
     raw = b"not json"
-    response = citizen.client.post(WEBHOOK, data=raw, headers={
-        "X-ZEvent-Signature": fake_zalo.sign(fake.app_id, raw, "1", OA_SECRET)})
+    response = citizen.client.post(
+        WEBHOOK, data=raw, headers={"X-ZEvent-Signature": fake_zalo.sign(fake.app_id, raw, "1", OA_SECRET)}
+    )
     assert response.status_code == 400
     assert stored(zalo_app) == []
 
@@ -104,9 +108,16 @@ def test_the_settings_come_from_the_environment_and_need_the_app_id():
 
     from gateway.config import ConfigError, Settings
 
-    settings = Settings.from_env({"ZALO_OA_SECRET_KEY": "k", "ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s",
-                                  "ZALO_REFRESH_TOKEN": "r ", "ZALO_OPENAPI_BASE": "http://127.0.0.1:1/",
-                                  "WORKER_INTERVAL_S": "0.5"})
+    settings = Settings.from_env(
+        {
+            "ZALO_OA_SECRET_KEY": "k",
+            "ZALO_APP_ID": "1",
+            "ZALO_APP_SECRET": "s",
+            "ZALO_REFRESH_TOKEN": "r ",
+            "ZALO_OPENAPI_BASE": "http://127.0.0.1:1/",
+            "WORKER_INTERVAL_S": "0.5",
+        }
+    )
     assert settings.zalo_enabled and settings.zalo_refresh_token == "r"
     assert settings.zalo_openapi_base == "http://127.0.0.1:1"
     assert settings.zalo_oauth_base == "https://oauth.zaloapp.com"

@@ -3,6 +3,7 @@
 See README.md here. `init_app` registers `flask zalo-check` always, and the webhook only when ZALO_OA_SECRET_KEY
 is set (the channel is off otherwise).
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -5,6 +5,7 @@ well within Zalo's 2 seconds. Refusals: 401 no signature, 403 wrong signature or
 a JSON event. A retried event (same key) is answered 200 and not stored again; an event older than two days (or
 an hour ahead) is answered 200 and not stored (a replay of a captured event).
 """
+
 from __future__ import annotations
 
 import logging

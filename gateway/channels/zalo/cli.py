@@ -1,6 +1,7 @@
 """`flask zalo-check`: the channel's configuration, token and queue status, and the webhook URL to register.
 `flask zalo-connect --commune SLUG --oa-id ID`: a commune's own Official Account (under the same Zalo app) is
 routed to that commune, and its first token pair is stored, sealed."""
+
 from __future__ import annotations
 
 import click
@@ -36,9 +37,13 @@ def register(app: Flask) -> None:
             problems += int(required and not check.ok)
         try:
             state = ZaloClient(settings, svc.db).state()
-            line("ok" if settings.zalo_provincial else "--", "ZALO_PROVINCIAL",
-                 "the primary OA is the province's: citizens say their commune first" if settings.zalo_provincial
-                 else "off: the primary OA's citizens are the default commune's")
+            line(
+                "ok" if settings.zalo_provincial else "--",
+                "ZALO_PROVINCIAL",
+                "the primary OA is the province's: citizens say their commune first"
+                if settings.zalo_provincial
+                else "off: the primary OA's citizens are the default commune's",
+            )
             if state.source == "missing" and not (settings.zalo_access_token or settings.zalo_refresh_token):
                 problems += int(settings.zalo_enabled)
                 line("!!" if settings.zalo_enabled else "--", "tokens", "none in the database nor in the environment")
@@ -46,32 +51,49 @@ def register(app: Flask) -> None:
                 line("--", "tokens in the database", "none yet (seeded from the environment on the first send)")
             elif not state.readable:
                 problems += int(settings.zalo_enabled)
-                line("!!", "tokens in the database", "sealed under another key (SECRET_KEY or ZALO_TOKEN_KEY changed):"
-                     " authorise the OA again and set a new ZALO_REFRESH_TOKEN")
+                line(
+                    "!!",
+                    "tokens in the database",
+                    "sealed under another key (SECRET_KEY or ZALO_TOKEN_KEY changed):"
+                    " authorise the OA again and set a new ZALO_REFRESH_TOKEN",
+                )
             else:
                 expires = state.expires_at.isoformat() if state.expires_at else "unknown"
                 updated = state.updated_at.isoformat() if state.updated_at else "?"
-                line("ok", "tokens in the database",
-                     f"version {state.version}, updated {updated}, access token expires {expires}")
+                line(
+                    "ok",
+                    "tokens in the database",
+                    f"version {state.version}, updated {updated}, access token expires {expires}",
+                )
             for info in svc.communes.all():  # communes with their own OA
                 if info.zalo_oa_id:
                     own = ZaloClient(settings, svc.db, oa_id=info.zalo_oa_id).state()
                     ok = own.source == "database" and own.readable
                     problems += int(settings.zalo_enabled and not ok)
-                    line("ok" if ok else "!!", f"OA {info.zalo_oa_id} ({info.slug})",
-                         f"token version {own.version}" if ok else
-                         "no readable tokens: flask zalo-connect --commune {} --oa-id {} with a new refresh "
-                         "token".format(info.slug, info.zalo_oa_id))
+                    line(
+                        "ok" if ok else "!!",
+                        f"OA {info.zalo_oa_id} ({info.slug})",
+                        f"token version {own.version}"
+                        if ok
+                        else "no readable tokens: flask zalo-connect --commune {} --oa-id {} with a new refresh "
+                        "token".format(info.slug, info.zalo_oa_id),
+                    )
             with svc.db.session() as session:
                 counts = dict(session.execute(select(ZaloEvent.status, func.count()).group_by(ZaloEvent.status)).all())
-                deliveries = dict(session.execute(
-                    select(Message.delivery, func.count()).join(Conversation)
-                    .where(Conversation.channel == "zalo", Message.delivery.is_not(None))
-                    .group_by(Message.delivery)).all())
-            click.echo(f"  queue: {counts.get('queued', 0)} events queued, {counts.get('processing', 0)} processing, "
-                       f"{counts.get('failed', 0)} failed; messages: {deliveries.get('pending', 0)} pending, "
-                       f"{deliveries.get('blocked', 0)} blocked (citizen must write first), "
-                       f"{deliveries.get('failed', 0)} failed")
+                deliveries = dict(
+                    session.execute(
+                        select(Message.delivery, func.count())
+                        .join(Conversation)
+                        .where(Conversation.channel == "zalo", Message.delivery.is_not(None))
+                        .group_by(Message.delivery)
+                    ).all()
+                )
+            click.echo(
+                f"  queue: {counts.get('queued', 0)} events queued, {counts.get('processing', 0)} processing, "
+                f"{counts.get('failed', 0)} failed; messages: {deliveries.get('pending', 0)} pending, "
+                f"{deliveries.get('blocked', 0)} blocked (citizen must write first), "
+                f"{deliveries.get('failed', 0)} failed"
+            )
         except SQLAlchemyError:
             problems += int(settings.zalo_enabled)
             line("!!" if settings.zalo_enabled else "--", "database", "Zalo tables missing: run `flask db-upgrade`")
@@ -91,10 +113,20 @@ def register_connect(app: Flask) -> None:
     @app.cli.command("zalo-connect")
     @click.option("--commune", "slug", required=True, help="The commune (flask commune list).")
     @click.option("--oa-id", required=True, help="Its Official Account's id (digits, from the Zalo OA admin page).")
-    @click.option("--refresh-token", envvar="ZALO_OA_REFRESH_TOKEN", default="", show_envvar=True,
-                  help="The OA's refresh token from its authorisation (better from the environment than typed).")
-    @click.option("--access-token", envvar="ZALO_OA_ACCESS_TOKEN", default="", show_envvar=True,
-                  help="Its access token, if you have one (else one is got with the refresh token).")
+    @click.option(
+        "--refresh-token",
+        envvar="ZALO_OA_REFRESH_TOKEN",
+        default="",
+        show_envvar=True,
+        help="The OA's refresh token from its authorisation (better from the environment than typed).",
+    )
+    @click.option(
+        "--access-token",
+        envvar="ZALO_OA_ACCESS_TOKEN",
+        default="",
+        show_envvar=True,
+        help="Its access token, if you have one (else one is got with the refresh token).",
+    )
     def zalo_connect(slug, oa_id, refresh_token, access_token):
         """Route a commune's own Zalo OA (under this installation's Zalo app: same app id, OA secret key and app
         secret) to that commune, and store its token pair sealed. Run again with a new refresh token after
@@ -123,10 +155,17 @@ def register_connect(app: Flask) -> None:
         with svc.db.session() as session:
             row = session.scalar(select(Commune).where(Commune.slug == slug))
             previous, row.zalo_oa_id = row.zalo_oa_id, oa_id
-            audit.record(session, None, "zalo_connected", f"commune:{slug}",
-                         {"oa_id": oa_id, "previous_oa_id": previous, "tokens": "stored" if version else "kept"},
-                         commune_id=row.id)
+            audit.record(
+                session,
+                None,
+                "zalo_connected",
+                f"commune:{slug}",
+                {"oa_id": oa_id, "previous_oa_id": previous, "tokens": "stored" if version else "kept"},
+                commune_id=row.id,
+            )
         svc.communes.changed()
-        click.echo(f"commune '{slug}' now answers on Zalo OA {oa_id}"
-                   + (f"; its tokens are stored sealed (version {version})" if version else "; its tokens are kept"))
+        click.echo(
+            f"commune '{slug}' now answers on Zalo OA {oa_id}"
+            + (f"; its tokens are stored sealed (version {version})" if version else "; its tokens are kept")
+        )
         click.echo("Its events come to the app's webhook like the other OAs' (flask zalo-check shows the URL).")

@@ -11,6 +11,7 @@ hold up another's.
 
 Nothing here logs a token, a secret or a message text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from gateway.channels.zalo import leases
 from gateway.channels.zalo.models import ZaloToken
 from gateway.channels.zalo.sealing import TokenSeal, Unreadable
-from gateway.channels.zalo.settings import (HTTP_TIMEOUT, RATE_LIMITED, REPLY_WINDOW_ERRORS, SEND_PATH, TOKEN_ERRORS,
-                                            TOKEN_PATH)
+from gateway.channels.zalo.settings import (
+    HTTP_TIMEOUT,
+    RATE_LIMITED,
+    REPLY_WINDOW_ERRORS,
+    SEND_PATH,
+    TOKEN_ERRORS,
+    TOKEN_PATH,
+)
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.models import utcnow
@@ -108,8 +115,9 @@ class TokenState:
 class ZaloClient:
     """Sends messages with the current access token; refreshes it when Zalo says it expired."""
 
-    def __init__(self, settings: Settings, db: Database, http: Optional[requests.Session] = None,
-                 oa_id: Optional[str] = None) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, http: Optional[requests.Session] = None, oa_id: Optional[str] = None
+    ) -> None:
         """Bases and credentials from the settings, the token row in `db`: the primary OA's (`oa_id` None) or
         that OA's (a commune's own OA under the same Zalo app)."""
         self.settings = settings
@@ -149,12 +157,18 @@ class ZaloClient:
             row = session.get(ZaloToken, 1)
             if row is not None and env_hash and row.seed_hash != env_hash:
                 # A new refresh token was put in the environment (the OA was authorised again): it wins.
-                session.execute(update(ZaloToken).where(ZaloToken.id == 1, or_(ZaloToken.seed_hash.is_(None),
-                                                                               ZaloToken.seed_hash != env_hash))
-                                .values(access_token=self.seal.seal(s.zalo_access_token) or row.access_token,
-                                        refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None,
-                                        seed_hash=env_hash,
-                                        version=ZaloToken.version + 1, updated_at=utcnow()))
+                session.execute(
+                    update(ZaloToken)
+                    .where(ZaloToken.id == 1, or_(ZaloToken.seed_hash.is_(None), ZaloToken.seed_hash != env_hash))
+                    .values(
+                        access_token=self.seal.seal(s.zalo_access_token) or row.access_token,
+                        refresh_token=self.seal.seal(s.zalo_refresh_token),
+                        expires_at=None,
+                        seed_hash=env_hash,
+                        version=ZaloToken.version + 1,
+                        updated_at=utcnow(),
+                    )
+                )
                 session.commit()
                 session.refresh(row)
                 log.info("zalo tokens re-seeded from the environment (version %d)", row.version)
@@ -162,18 +176,31 @@ class ZaloClient:
                 token = self._open(row.access_token)
                 if self.seal.needs_sealing(row.access_token) or self.seal.needs_sealing(row.refresh_token):
                     # stored before sealing existed: sealed now, unless a refresh changed the row meanwhile
-                    session.execute(update(ZaloToken).where(ZaloToken.id == 1, ZaloToken.version == row.version)
-                                    .values(access_token=self.seal.seal(token),
-                                            refresh_token=self.seal.seal(self._open(row.refresh_token))))
+                    session.execute(
+                        update(ZaloToken)
+                        .where(ZaloToken.id == 1, ZaloToken.version == row.version)
+                        .values(
+                            access_token=self.seal.seal(token),
+                            refresh_token=self.seal.seal(self._open(row.refresh_token)),
+                        )
+                    )
                     session.commit()
                 return token, row.version, _aware(row.expires_at)
         if not (s.zalo_access_token or s.zalo_refresh_token):
             raise TokenUnavailable(None, "no Zalo token configured (ZALO_REFRESH_TOKEN)")
         try:
             with self.db.session() as session:
-                session.add(ZaloToken(id=1, access_token=self.seal.seal(s.zalo_access_token),
-                                      refresh_token=self.seal.seal(s.zalo_refresh_token), expires_at=None,
-                                      version=1, seed_hash=env_hash, updated_at=utcnow()))
+                session.add(
+                    ZaloToken(
+                        id=1,
+                        access_token=self.seal.seal(s.zalo_access_token),
+                        refresh_token=self.seal.seal(s.zalo_refresh_token),
+                        expires_at=None,
+                        version=1,
+                        seed_hash=env_hash,
+                        updated_at=utcnow(),
+                    )
+                )
             log.info("zalo tokens seeded from the environment")
         except IntegrityError:
             pass  # another process seeded it
@@ -187,9 +214,13 @@ class ZaloClient:
                 raise TokenUnavailable(None, "no tokens for this OA (flask zalo-connect)")
             token = self._open(row.access_token)
             if self.seal.needs_sealing(row.access_token) or self.seal.needs_sealing(row.refresh_token):
-                session.execute(update(ZaloToken).where(ZaloToken.id == row.id, ZaloToken.version == row.version)
-                                .values(access_token=self.seal.seal(token),
-                                        refresh_token=self.seal.seal(self._open(row.refresh_token))))
+                session.execute(
+                    update(ZaloToken)
+                    .where(ZaloToken.id == row.id, ZaloToken.version == row.version)
+                    .values(
+                        access_token=self.seal.seal(token), refresh_token=self.seal.seal(self._open(row.refresh_token))
+                    )
+                )
                 session.commit()
             return token, row.version, _aware(row.expires_at)
 
@@ -198,16 +229,23 @@ class ZaloClient:
         a new version (a refresh under way with the old pair then stores nothing); returns the version."""
         if self.oa_id is None:
             raise ValueError("the primary OA is seeded from ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN")
-        values = {"access_token": self.seal.seal(access_token) or "",
-                  "refresh_token": self.seal.seal(refresh_token) or "", "expires_at": None,
-                  "seed_hash": _hash(refresh_token) if refresh_token else None, "updated_at": utcnow()}
+        values = {
+            "access_token": self.seal.seal(access_token) or "",
+            "refresh_token": self.seal.seal(refresh_token) or "",
+            "expires_at": None,
+            "seed_hash": _hash(refresh_token) if refresh_token else None,
+            "updated_at": utcnow(),
+        }
         for _ in range(3):
             try:
                 with self.db.session() as session:
                     row = self._select(session)
                     if row is not None:
-                        session.execute(update(ZaloToken).where(ZaloToken.id == row.id)
-                                        .values(version=ZaloToken.version + 1, **values))
+                        session.execute(
+                            update(ZaloToken)
+                            .where(ZaloToken.id == row.id)
+                            .values(version=ZaloToken.version + 1, **values)
+                        )
                         return row.version + 1
                     # ids from 2: id 1 stays the primary OA's, even before its row is seeded
                     next_id = max(session.scalar(select(func.max(ZaloToken.id))) or 1, 1) + 1
@@ -221,8 +259,10 @@ class ZaloClient:
         try:
             return self.seal.open(stored)
         except Unreadable as exc:
-            log.error("the stored zalo tokens cannot be opened (SECRET_KEY or ZALO_TOKEN_KEY changed): authorise "
-                      "the OA again and set ZALO_REFRESH_TOKEN")
+            log.error(
+                "the stored zalo tokens cannot be opened (SECRET_KEY or ZALO_TOKEN_KEY changed): authorise "
+                "the OA again and set ZALO_REFRESH_TOKEN"
+            )
             raise TokenUnavailable(None, "stored tokens sealed under another key") from exc
 
     def state(self) -> TokenState:
@@ -242,8 +282,9 @@ class ZaloClient:
     def access_token(self) -> Tuple[str, int]:
         """The current access token and its version; refreshed first when known to expire within minutes."""
         token, version, expires_at = self._row()
-        if (not token or (expires_at is not None and expires_at - EARLY_REFRESH < utcnow())) \
-                and self.settings.zalo_app_secret:
+        if (
+            not token or (expires_at is not None and expires_at - EARLY_REFRESH < utcnow())
+        ) and self.settings.zalo_app_secret:
             return self.refresh(version)
         if not token:
             raise TokenUnavailable(None, "no access token and no app secret to get one")
@@ -278,20 +319,28 @@ class ZaloClient:
         if not refresh_token or not self.settings.zalo_app_secret:
             raise TokenUnavailable(None, "cannot refresh: ZALO_APP_SECRET or the refresh token is missing")
         try:
-            response = self.http.post(self.settings.zalo_oauth_base + TOKEN_PATH, timeout=HTTP_TIMEOUT,
-                                      headers={"secret_key": self.settings.zalo_app_secret},
-                                      data={"refresh_token": refresh_token, "app_id": self.settings.zalo_app_id,
-                                            "grant_type": "refresh_token"})
+            response = self.http.post(
+                self.settings.zalo_oauth_base + TOKEN_PATH,
+                timeout=HTTP_TIMEOUT,
+                headers={"secret_key": self.settings.zalo_app_secret},
+                data={
+                    "refresh_token": refresh_token,
+                    "app_id": self.settings.zalo_app_id,
+                    "grant_type": "refresh_token",
+                },
+            )
             answer = response.json()
         except (requests.RequestException, ValueError) as exc:
             # The token may or may not have been spent: nothing to store; the next attempt finds out.
             raise TokenUnavailable(None, f"refresh failed: {type(exc).__name__}") from exc
         if not isinstance(answer, dict) or not answer.get("access_token") or not answer.get("refresh_token"):
             code = answer.get("error") if isinstance(answer, dict) else None
-            name = str(answer.get("error_name") or answer.get("message") or "")[:80] if isinstance(answer, dict) \
-                else ""
-            log.error("zalo token refresh refused (error %s %s): authorise the OA again and set ZALO_REFRESH_TOKEN",
-                      code, name)
+            name = str(answer.get("error_name") or answer.get("message") or "")[:80] if isinstance(answer, dict) else ""
+            log.error(
+                "zalo token refresh refused (error %s %s): authorise the OA again and set ZALO_REFRESH_TOKEN",
+                code,
+                name,
+            )
             raise TokenUnavailable(code if isinstance(code, int) else None, f"refresh refused: {name}")
         try:
             lifetime = int(str(answer.get("expires_in") or "0"))
@@ -303,13 +352,18 @@ class ZaloClient:
             try:
                 with self.db.session() as session:
                     stored = session.execute(
-                        update(ZaloToken).where(ZaloToken.id == row_id, ZaloToken.version == seen_version)
-                        .values(access_token=self.seal.seal(answer["access_token"]),
-                                refresh_token=self.seal.seal(answer["refresh_token"]),
-                                expires_at=expires_at, version=new_version, updated_at=utcnow())).rowcount
+                        update(ZaloToken)
+                        .where(ZaloToken.id == row_id, ZaloToken.version == seen_version)
+                        .values(
+                            access_token=self.seal.seal(answer["access_token"]),
+                            refresh_token=self.seal.seal(answer["refresh_token"]),
+                            expires_at=expires_at,
+                            version=new_version,
+                            updated_at=utcnow(),
+                        )
+                    ).rowcount
                 if stored != 1:
-                    log.critical("zalo token row changed during a refresh under the lease (version %d)",
-                                 seen_version)
+                    log.critical("zalo token row changed during a refresh under the lease (version %d)", seen_version)
                 break
             except Exception:  # noqa: BLE001 - retried; a lost refresh token needs a new OA authorisation
                 log.exception("storing the rotated zalo tokens failed (attempt %d)", attempt + 1)
@@ -323,8 +377,12 @@ class ZaloClient:
     # ---- sending ------------------------------------------------------------------------------------------
     def _post(self, token: str, body: Dict[str, Any]) -> Dict[str, Any]:
         try:
-            response = self.http.post(self.settings.zalo_openapi_base + SEND_PATH, json=body, timeout=HTTP_TIMEOUT,
-                                      headers={"access_token": token})
+            response = self.http.post(
+                self.settings.zalo_openapi_base + SEND_PATH,
+                json=body,
+                timeout=HTTP_TIMEOUT,
+                headers={"access_token": token},
+            )
         except requests.RequestException as exc:
             raise Transient(None, type(exc).__name__) from exc
         if response.status_code >= 500 or response.status_code == 429:

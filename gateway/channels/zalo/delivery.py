@@ -15,6 +15,7 @@ Every part accepted by Zalo is recorded in `zalo_sent` (its Zalo msg id and a ha
 resumes after the last accepted part and the OA echo is recognised as ours. Outcomes on `Message.delivery`:
 sent | blocked (-230: the citizen must write first; staff see `delivery_error`) | failed | skipped.
 """
+
 from __future__ import annotations
 
 import logging
@@ -83,7 +84,7 @@ def _title(title: str) -> str:
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         log.warning("zalo button title longer than %d characters shortened: give it a short title", MAX_TITLE)
-        title = title[:MAX_TITLE - 1].rstrip() + "…"
+        title = title[: MAX_TITLE - 1].rstrip() + "…"
     return title
 
 
@@ -98,8 +99,9 @@ def zalo_buttons(buttons: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         if re.match(r"^https?://", payload):
             out.append({"title": title, "type": "oa.open.url", "payload": {"url": payload}})
         elif payload.startswith("tel:"):
-            out.append({"title": title, "type": "oa.open.phone",
-                        "payload": {"phone_code": re.sub(r"[^\d+]", "", payload[4:])}})
+            out.append(
+                {"title": title, "type": "oa.open.phone", "payload": {"phone_code": re.sub(r"[^\d+]", "", payload[4:])}}
+            )
         else:
             out.append({"title": title, "type": BUTTON_TYPE, "payload": payload})
     return out
@@ -122,8 +124,17 @@ def parts_of(svc: Services, message: Message) -> List[Dict[str, Any]]:
     data = message.data or {}
     out: List[Dict[str, Any]] = []
     if isinstance(data.get("image"), str) and data["image"]:
-        out.append({"attachment": {"type": "template", "payload": {
-            "template_type": "media", "elements": [{"media_type": "image", "url": image_url(svc, data["image"])}]}}})
+        out.append(
+            {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": "media",
+                        "elements": [{"media_type": "image", "url": image_url(svc, data["image"])}],
+                    },
+                }
+            }
+        )
     text = message.text or ""
     if text and message.author == "staff" and message.staff is not None:
         text = ztexts.text(svc, "staff_label", name=message.staff.display_name, text=text)
@@ -150,8 +161,11 @@ def _note(svc: Services, key: str, **fields: Any) -> str:
 
 def _mark(svc: Services, message_id: int, delivery: str, error: Optional[str] = None) -> None:
     with svc.db.session() as session:
-        session.execute(update(Message).where(Message.id == message_id)
-                        .values(delivery=delivery, delivery_error=error[:200] if error else None))
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(delivery=delivery, delivery_error=error[:200] if error else None)
+        )
 
 
 def deliver_one(svc: Services, channel, message_id: int) -> str:
@@ -164,8 +178,11 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
         user, oa_id = conv.external_id, conv.channel_account
         with tenant.speaking_for(svc.communes.by_id(conv.commune_id)):
             parts = parts_of(svc, message)
-        done = set(session.scalars(select(ZaloSent.part).where(ZaloSent.message_id == message_id,
-                                                               ZaloSent.zalo_msg_id.is_not(None))))
+        done = set(
+            session.scalars(
+                select(ZaloSent.part).where(ZaloSent.message_id == message_id, ZaloSent.zalo_msg_id.is_not(None))
+            )
+        )
     if not parts:
         _mark(svc, message_id, Outcome.SKIPPED)
         return Outcome.SKIPPED
@@ -203,8 +220,15 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
             _mark(svc, message_id, Outcome.FAILED, _note(svc, "refused", code=exc.code))
             return Outcome.FAILED
         # One commit per part; the last part's commit also marks the message sent.
-        _record(svc, message_id, index, user, str(data.get("message_id") or "")[:128] or "unknown", hashed,
-                sent=index == last)
+        _record(
+            svc,
+            message_id,
+            index,
+            user,
+            str(data.get("message_id") or "")[:128] or "unknown",
+            hashed,
+            sent=index == last,
+        )
     if last in done:  # every part had gone before (a retry after a crash): only the mark was missing
         _mark(svc, message_id, Outcome.SENT)
     channel.transient_success(message_id, account)
@@ -212,27 +236,50 @@ def deliver_one(svc: Services, channel, message_id: int) -> str:
     return Outcome.SENT
 
 
-def _record(svc: Services, message_id: int, part: int, user: str, zalo_msg_id: Optional[str],
-            hashed: Optional[str], sent: bool = False) -> None:
+def _record(
+    svc: Services,
+    message_id: int,
+    part: int,
+    user: str,
+    zalo_msg_id: Optional[str],
+    hashed: Optional[str],
+    sent: bool = False,
+) -> None:
     """Keep what Zalo accepted (or may have: no msg id) for one part; optionally mark the message sent."""
     with svc.db.session() as session:
-        session.add(ZaloSent(message_id=message_id, part=part, user_id=user, zalo_msg_id=zalo_msg_id,
-                             text_hash=hashed, sent_at=utcnow()))
+        session.add(
+            ZaloSent(
+                message_id=message_id,
+                part=part,
+                user_id=user,
+                zalo_msg_id=zalo_msg_id,
+                text_hash=hashed,
+                sent_at=utcnow(),
+            )
+        )
         if sent:
-            session.execute(update(Message).where(Message.id == message_id).values(delivery="sent",
-                                                                                   delivery_error=None))
+            session.execute(
+                update(Message).where(Message.id == message_id).values(delivery="sent", delivery_error=None)
+            )
 
 
 def pending(svc: Services, limit: int = 100) -> List[tuple]:
     """(message id, conversation id) of pending Zalo messages, oldest first."""
     with svc.db.session() as session:
-        return list(session.execute(
-            select(Message.id, Message.conversation_id).join(Conversation, Message.conversation_id == Conversation.id)
-            .where(Conversation.channel == "zalo", Message.delivery == "pending").order_by(Message.id).limit(limit)))
+        return list(
+            session.execute(
+                select(Message.id, Message.conversation_id)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(Conversation.channel == "zalo", Message.delivery == "pending")
+                .order_by(Message.id)
+                .limit(limit)
+            )
+        )
 
 
-def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: List[int], deadline: float,
-                          oa_id: Optional[str] = None) -> int:
+def _deliver_conversation(
+    svc: Services, channel, conv_id: int, message_ids: List[int], deadline: float, oa_id: Optional[str] = None
+) -> int:
     """Send one conversation's pending messages in order; stop at the first that cannot go now."""
     sent = 0
     account = channel.account(oa_id)
@@ -253,13 +300,21 @@ def _deliver_conversation(svc: Services, channel, conv_id: int, message_ids: Lis
 def deliver_citizen(svc: Services, channel, user_id: str, budget_s: float = 20.0) -> int:
     """Send one citizen's pending messages now (right after their event was processed)."""
     with svc.db.session() as session:
-        row = session.execute(select(Conversation.id, Conversation.channel_account).where(
-            Conversation.channel == "zalo", Conversation.external_id == user_id)).first()
+        row = session.execute(
+            select(Conversation.id, Conversation.channel_account).where(
+                Conversation.channel == "zalo", Conversation.external_id == user_id
+            )
+        ).first()
         if row is None or channel.conversation_waiting(row.id):
             return 0
         conv_id, oa_id = row.id, row.channel_account
-        ids = list(session.scalars(select(Message.id).where(Message.conversation_id == conv_id,
-                                                            Message.delivery == "pending").order_by(Message.id)))
+        ids = list(
+            session.scalars(
+                select(Message.id)
+                .where(Message.conversation_id == conv_id, Message.delivery == "pending")
+                .order_by(Message.id)
+            )
+        )
     if channel.paused(channel.account(oa_id)):
         return 0
     return _deliver_conversation(svc, channel, conv_id, ids, time.monotonic() + budget_s, oa_id)
@@ -277,17 +332,25 @@ def deliver_due(svc: Services, channel, limit: int = 200, budget_s: float = 20.0
             by_conv.setdefault(conv_id, []).append(message_id)
     deadline = time.monotonic() + budget_s
     if pool is None or len(by_conv) <= 1:
-        return sum(_deliver_conversation(svc, channel, cid, ids, deadline, accounts[cid])
-                   for cid, ids in by_conv.items())
-    futures = [pool.submit(_deliver_conversation, svc, channel, cid, ids, deadline, accounts[cid])
-               for cid, ids in by_conv.items()]
+        return sum(
+            _deliver_conversation(svc, channel, cid, ids, deadline, accounts[cid]) for cid, ids in by_conv.items()
+        )
+    futures = [
+        pool.submit(_deliver_conversation, svc, channel, cid, ids, deadline, accounts[cid])
+        for cid, ids in by_conv.items()
+    ]
     return sum(f.result() for f in futures)
 
 
 def _pending_with_account(svc: Services, limit: int) -> List[tuple]:
     """(message id, conversation id, the conversation's OA) of pending Zalo messages, oldest first."""
     with svc.db.session() as session:
-        return list(session.execute(
-            select(Message.id, Message.conversation_id, Conversation.channel_account)
-            .join(Conversation, Message.conversation_id == Conversation.id)
-            .where(Conversation.channel == "zalo", Message.delivery == "pending").order_by(Message.id).limit(limit)))
+        return list(
+            session.execute(
+                select(Message.id, Message.conversation_id, Conversation.channel_account)
+                .join(Conversation, Message.conversation_id == Conversation.id)
+                .where(Conversation.channel == "zalo", Message.delivery == "pending")
+                .order_by(Message.id)
+                .limit(limit)
+            )
+        )

@@ -5,6 +5,7 @@ the conversation's messages, and they are gone. It is sent at once by the worker
 not recorded anywhere (a `zalo_sent` row would name the citizen again). Its OA echo is recognised by its text, so
 it is not taken for a person answering from Zalo's admin page.
 """
+
 from __future__ import annotations
 
 import logging

@@ -18,6 +18,7 @@ words of its commune.
 
 The raw body is cleared once the event is processed (it may hold a secret the citizen typed, unredacted).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -104,8 +105,7 @@ def route(svc: Services, oa_id: Optional[str]) -> Tuple[Optional[CommuneInfo], b
 def conversation(svc: Services, session, user: str, oa_id: Optional[str]) -> Conversation:
     """The citizen's Zalo conversation, created on first contact in the commune its OA routes to, remembering the
     OA (its replies go out with that OA's token). An existing one keeps its commune and OA."""
-    conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
-                                                     Conversation.external_id == user))
+    conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo", Conversation.external_id == user))
     if conv is not None:
         if conv.commune_id is None and not svc.settings.zalo_provincial:  # ZALO_PROVINCIAL was turned off
             default = svc.communes.default()
@@ -121,8 +121,11 @@ def conversation(svc: Services, session, user: str, oa_id: Optional[str]) -> Con
 def commune_of(svc: Services, user: str, oa_id: Optional[str]) -> Optional[CommuneInfo]:
     """The commune an event of this citizen speaks for: their conversation's, else the one its OA routes to."""
     with svc.db.session() as session:
-        row = session.execute(select(Conversation.id, Conversation.commune_id).where(
-            Conversation.channel == "zalo", Conversation.external_id == user)).first()
+        row = session.execute(
+            select(Conversation.id, Conversation.commune_id).where(
+                Conversation.channel == "zalo", Conversation.external_id == user
+            )
+        ).first()
     if row is not None:
         return svc.communes.by_id(row.commune_id)
     return route(svc, oa_id)[0]
@@ -162,9 +165,17 @@ def _queued_text(session, user: Optional[str]) -> Optional[ZaloEvent]:
     """The citizen's latest text event still waiting in the queue (its body not yet cleared), if any."""
     if not user:
         return None
-    return session.scalars(select(ZaloEvent).where(
-        ZaloEvent.user_id == user, ZaloEvent.event_name == "user_send_text", ZaloEvent.status == "queued",
-        ZaloEvent.body.is_not(None)).order_by(ZaloEvent.sent_at_ms.desc(), ZaloEvent.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(ZaloEvent)
+        .where(
+            ZaloEvent.user_id == user,
+            ZaloEvent.event_name == "user_send_text",
+            ZaloEvent.status == "queued",
+            ZaloEvent.body.is_not(None),
+        )
+        .order_by(ZaloEvent.sent_at_ms.desc(), ZaloEvent.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _with_text(body: Dict[str, Any], text: str) -> str:
@@ -184,8 +195,9 @@ def _masked_body(svc: Services, session, raw: bytes, body: Dict[str, Any]) -> st
         if isinstance(message.get("text"), str) and message["text"]:
             message["text"] = _masked_text(svc, session, user, inbound.clean_text(message["text"]))
         if isinstance(message.get("attachments"), list):
-            message["attachments"] = [_masked_strings(svc, a, ("description", "caption", "text", "title"))
-                                      for a in message["attachments"]]
+            message["attachments"] = [
+                _masked_strings(svc, a, ("description", "caption", "text", "title")) for a in message["attachments"]
+            ]
     if "info" in body:
         masked_body["info"] = _masked_strings(svc, body["info"], None)
     if _same(masked_body, body):
@@ -208,8 +220,14 @@ def _masked_strings(svc: Services, value: Any, keys: Optional[tuple], depth: int
     if depth > 8:
         return value
     if isinstance(value, dict):
-        return {k: (svc.redactor.redact(v).text if isinstance(v, str) and (keys is None or k in keys)
-                    else _masked_strings(svc, v, keys, depth + 1)) for k, v in value.items()}
+        return {
+            k: (
+                svc.redactor.redact(v).text
+                if isinstance(v, str) and (keys is None or k in keys)
+                else _masked_strings(svc, v, keys, depth + 1)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_masked_strings(svc, v, keys, depth + 1) for v in value]
     if isinstance(value, str) and keys is None:
@@ -238,9 +256,18 @@ def store(svc: Services, raw: bytes, body: Dict[str, Any]) -> bool:
     key = event_key(body, raw)
     try:
         with svc.db.session() as session:
-            session.add(ZaloEvent(msg_id=key, event_name=str(body.get("event_name") or "unknown")[:48],
-                                  user_id=citizen_of(body), oa_id=oa_of(body), sent_at_ms=sent_at_ms(body),
-                                  body=_masked_body(svc, session, raw, body), status="queued", attempts=0))
+            session.add(
+                ZaloEvent(
+                    msg_id=key,
+                    event_name=str(body.get("event_name") or "unknown")[:48],
+                    user_id=citizen_of(body),
+                    oa_id=oa_of(body),
+                    sent_at_ms=sent_at_ms(body),
+                    body=_masked_body(svc, session, raw, body),
+                    status="queued",
+                    attempts=0,
+                )
+            )
         return True
     except IntegrityError:
         return False
@@ -254,36 +281,66 @@ def due(svc: Services, limit: int = 50) -> list:
     then the order received; an event being processed stays first until it is finished."""
     now = utcnow()
     earlier = ZaloEvent.__table__.alias("earlier")
-    oldest_unfinished = (select(earlier.c.id)
-                         .where(earlier.c.user_id == ZaloEvent.user_id, earlier.c.status.in_(("queued", "processing")))
-                         .order_by(case((earlier.c.status == "processing", 0), else_=1),
-                                   func.coalesce(earlier.c.sent_at_ms, 0), earlier.c.id).limit(1)
-                         .scalar_subquery())
+    oldest_unfinished = (
+        select(earlier.c.id)
+        .where(earlier.c.user_id == ZaloEvent.user_id, earlier.c.status.in_(("queued", "processing")))
+        .order_by(
+            case((earlier.c.status == "processing", 0), else_=1), func.coalesce(earlier.c.sent_at_ms, 0), earlier.c.id
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
     with svc.db.session() as session:
         rows = session.execute(
             select(ZaloEvent.id, ZaloEvent.user_id)
-            .where(or_(and_(ZaloEvent.status == "queued",
-                            or_(ZaloEvent.next_attempt_at.is_(None), ZaloEvent.next_attempt_at <= now)),
-                       and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now)),
-                   or_(ZaloEvent.user_id.is_(None), ZaloEvent.id == oldest_unfinished))
-            .order_by(ZaloEvent.id).limit(limit)).all()
+            .where(
+                or_(
+                    and_(
+                        ZaloEvent.status == "queued",
+                        or_(ZaloEvent.next_attempt_at.is_(None), ZaloEvent.next_attempt_at <= now),
+                    ),
+                    and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now),
+                ),
+                or_(ZaloEvent.user_id.is_(None), ZaloEvent.id == oldest_unfinished),
+            )
+            .order_by(ZaloEvent.id)
+            .limit(limit)
+        ).all()
         return [(event_id, user) for event_id, user in rows]
 
 
 def _claim(svc: Services, event_id: int) -> bool:
     now = utcnow()
     with svc.db.session() as session:
-        return session.execute(
-            update(ZaloEvent).where(ZaloEvent.id == event_id,
-                                    or_(ZaloEvent.status == "queued",
-                                        and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now)))
-            .values(status="processing", lease_until=now + LEASE, attempts=ZaloEvent.attempts + 1)).rowcount == 1
+        return (
+            session.execute(
+                update(ZaloEvent)
+                .where(
+                    ZaloEvent.id == event_id,
+                    or_(
+                        ZaloEvent.status == "queued",
+                        and_(ZaloEvent.status == "processing", ZaloEvent.lease_until < now),
+                    ),
+                )
+                .values(status="processing", lease_until=now + LEASE, attempts=ZaloEvent.attempts + 1)
+            ).rowcount
+            == 1
+        )
 
 
 def _finish(session, event_id: int, status: str, error: Optional[str] = None) -> None:
-    session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
-        status=status, body=None, processed_at=utcnow(), lease_until=None, next_attempt_at=None,
-        error=error[:200] if error else None))
+    session.execute(
+        update(ZaloEvent)
+        .where(ZaloEvent.id == event_id)
+        .values(
+            status=status,
+            body=None,
+            processed_at=utcnow(),
+            lease_until=None,
+            next_attempt_at=None,
+            error=error[:200] if error else None,
+        )
+    )
 
 
 def process(svc: Services, event_id: int) -> str:
@@ -303,8 +360,13 @@ def process(svc: Services, event_id: int) -> str:
         return _retry(svc, event_id, attempts, "conversation busy", body)
     except Exception as exc:  # noqa: BLE001 - one bad event must not stop the queue
         # The exception's message may quote SQL parameters (the citizen's text): log its type and frames only.
-        log.error("zalo event %d (%s) failed: %s\n%s", event_id, name, type(exc).__name__,
-                  "".join(traceback.format_tb(exc.__traceback__)))
+        log.error(
+            "zalo event %d (%s) failed: %s\n%s",
+            event_id,
+            name,
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return _retry(svc, event_id, attempts, type(exc).__name__, None)
     return status
 
@@ -323,13 +385,17 @@ def _retry(svc: Services, event_id: int, attempts: int, reason: str, body: Optio
     delay = timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
     log.warning("zalo event %d will be retried in %d s (%s)", event_id, delay.total_seconds(), reason)
     with svc.db.session() as session:
-        session.execute(update(ZaloEvent).where(ZaloEvent.id == event_id).values(
-            status="queued", lease_until=None, next_attempt_at=utcnow() + delay, error=reason[:200]))
+        session.execute(
+            update(ZaloEvent)
+            .where(ZaloEvent.id == event_id)
+            .values(status="queued", lease_until=None, next_attempt_at=utcnow() + delay, error=reason[:200])
+        )
     return "queued"
 
 
-def _dispatch(svc: Services, event_id: int, name: str, key: str, body: Dict[str, Any],
-              oa_id: Optional[str] = None) -> str:
+def _dispatch(
+    svc: Services, event_id: int, name: str, key: str, body: Dict[str, Any], oa_id: Optional[str] = None
+) -> str:
     user = citizen_of(body)
     message = body.get("message") if isinstance(body.get("message"), dict) else {}
     if user is None or not inbound.SENDER.match(user):
@@ -343,7 +409,7 @@ def _dispatch(svc: Services, event_id: int, name: str, key: str, body: Dict[str,
             if name == "follow":
                 return _follow(svc, event_id, user, oa_id)
             if name.startswith("user_send_"):
-                return _media(svc, event_id, user, key, name[len("user_send_"):], message, oa_id)
+                return _media(svc, event_id, user, key, name[len("user_send_") :], message, oa_id)
             return _echo(svc, event_id, user, key, message, oa_id)
     with svc.db.session() as session:  # unfollow, user_seen_message, user_received_message, user_submit_info, …
         _finish(session, event_id, "ignored")
@@ -354,8 +420,9 @@ def _inbound_key(key: str) -> str:
     return key if len(key) <= 128 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
-def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any],
-          oa_id: Optional[str] = None) -> str:
+def _text(
+    svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any], oa_id: Optional[str] = None
+) -> str:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         with svc.db.session() as session:
@@ -366,8 +433,9 @@ def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, 
         picking, commune = provincial.active(svc, conv), svc.communes.by_id(conv.commune_id)
     try:
         if picking:  # the province's OA: the citizen says their commune first
-            status = provincial.answer(svc, event_id, user, _inbound_key(key), text,
-                                       lambda session, done: _finish(session, event_id, done))
+            status = provincial.answer(
+                svc, event_id, user, _inbound_key(key), text, lambda session, done: _finish(session, event_id, done)
+            )
             if status == "erased":
                 _erasure_confirmation(svc, user, oa_id)
                 return "done"
@@ -378,8 +446,9 @@ def _text(svc: Services, event_id: int, user: str, key: str, message: Dict[str, 
         with tenant.speaking_for(commune):
             if svc.settings.zalo_provincial:  # messages kept while the commune was unknown go first
                 provincial.forward_kept(svc, user, commune)
-            replies = inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text,
-                                                          key=_inbound_key(key), commune=commune))
+            replies = inbound.handle(
+                svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=_inbound_key(key), commune=commune)
+            )
     except inbound.Rejected as exc:  # too long, …: the citizen gets the explanation on Zalo
         with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
             conv = conversation(svc, session, user, oa_id)
@@ -408,16 +477,18 @@ def _follow(svc: Services, event_id: int, user: str, oa_id: Optional[str] = None
             add_outbound(session, conv, "system", provincial.ask(svc, welcome=True))
             conv.gateway_prompt = provincial.PROMPT
         elif conv.state != ConversationState.WITH_STAFF:
-            add_outbound(session, conv, "system",
-                         privacy_notice.attach(svc, conv, ztexts.message(svc, "welcome", "offer_guide")))
+            add_outbound(
+                session, conv, "system", privacy_notice.attach(svc, conv, ztexts.message(svc, "welcome", "offer_guide"))
+            )
         _finish(session, event_id, "done")
     return "done"
 
 
-def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message: Dict[str, Any],
-           oa_id: Optional[str] = None) -> str:
+def _media(
+    svc: Services, event_id: int, user: str, key: str, kind: str, message: Dict[str, Any], oa_id: Optional[str] = None
+) -> str:
     caption = message.get("text") if isinstance(message.get("text"), str) else ""
-    caption = inbound.clean_text(caption)[:svc.settings.max_message_chars] if caption else ""
+    caption = inbound.clean_text(caption)[: svc.settings.max_message_chars] if caption else ""
     redaction = svc.redactor.redact(caption) if caption else None
     urls = []
     for attachment in message.get("attachments") or []:
@@ -427,8 +498,10 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
     key = _inbound_key(key)
     with svc.locks.hold(f"zalo:{user}"), svc.db.session() as session:
         conv = conversation(svc, session, user, oa_id)
-        if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
-                                                   Message.idempotency_key == key)) is None:
+        if (
+            session.scalar(select(Message.id).where(Message.conversation_id == conv.id, Message.idempotency_key == key))
+            is None
+        ):
             person = conv.state in WITH_A_PERSON
             placeholders = svc.texts.staff("zalo_media")  # what staff read in the transcript for a picture, a file…
             text = placeholders.get(kind) or placeholders["other"]
@@ -438,9 +511,16 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
             if person and urls:  # only a person can look at it: keep the link for staff, not otherwise
                 text += "\n" + "\n".join(urls)
                 data = {"attachment": {"type": kind, "urls": urls}}
-            incoming = Message(conversation=conv, direction="in", author="citizen", text=text, data=data,
-                               sensitive=(redaction.kinds or None) if redaction else None, idempotency_key=key,
-                               status="answered")
+            incoming = Message(
+                conversation=conv,
+                direction="in",
+                author="citizen",
+                text=text,
+                data=data,
+                sensitive=(redaction.kinds or None) if redaction else None,
+                idempotency_key=key,
+                status="answered",
+            )
             session.add(incoming)
             conv.last_message_at = utcnow()
             session.flush()
@@ -449,8 +529,15 @@ def _media(svc: Services, event_id: int, user: str, key: str, kind: str, message
                 conv.gateway_prompt = provincial.PROMPT
             elif conv.state != ConversationState.WITH_STAFF:
                 answer = "sticker" if kind in ("sticker", "gif") else ("media_waiting" if person else "media")
-                add_outbound(session, conv, "system", privacy_notice.attach(svc, conv, ztexts.message(
-                    svc, answer, None if person or answer == "sticker" else "offer_guide")), incoming)
+                add_outbound(
+                    session,
+                    conv,
+                    "system",
+                    privacy_notice.attach(
+                        svc, conv, ztexts.message(svc, answer, None if person or answer == "sticker" else "offer_guide")
+                    ),
+                    incoming,
+                )
         _finish(session, event_id, "done")
     return "done"
 
@@ -466,14 +553,21 @@ def is_ours(session, user: str, zalo_msg_id: Optional[str], text: Optional[str])
         return True
     if isinstance(text, str) and text.strip():
         since = utcnow() - timedelta(days=1)
-        return bool(session.scalar(select(exists().where(ZaloSent.user_id == user,
-                                                          ZaloSent.text_hash == text_hash(text),
-                                                          ZaloSent.sent_at >= since))))
+        return bool(
+            session.scalar(
+                select(
+                    exists().where(
+                        ZaloSent.user_id == user, ZaloSent.text_hash == text_hash(text), ZaloSent.sent_at >= since
+                    )
+                )
+            )
+        )
     return False
 
 
-def _echo(svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any],
-          oa_id: Optional[str] = None) -> str:
+def _echo(
+    svc: Services, event_id: int, user: str, key: str, message: Dict[str, Any], oa_id: Optional[str] = None
+) -> str:
     text = message.get("text") if isinstance(message.get("text"), str) else None
     with svc.db.session() as session:
         if is_ours(session, user, _id(message.get("msg_id")), text) or _erasure_echo(svc, text):
@@ -508,8 +602,12 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str, oa_id: Opt
                 raise Retry("rasa unavailable for pause") from exc
         with svc.db.session() as session:
             conv = session.get(Conversation, conv_id)
-            if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
-                                                       Message.idempotency_key == key)) is not None:
+            if (
+                session.scalar(
+                    select(Message.id).where(Message.conversation_id == conv.id, Message.idempotency_key == key)
+                )
+                is not None
+            ):
                 return
             now = utcnow()
             current = handoff.open_handoff(session, conv)
@@ -518,10 +616,18 @@ def takeover(svc: Services, user: str, text: Optional[str], key: str, oa_id: Opt
                 audit.record(session, None, "zalo_admin_takeover", f"conversation:{conv.id}")
                 log.info("zalo: a person answered conversation %d from the OA admin page: bot paused", conv.id)
             redaction = svc.redactor.redact(text) if text else None
-            session.add(Message(conversation=conv, direction="out", author="staff", staff_id=None,
-                                text=redaction.text if redaction else svc.texts.staff_label("zalo_media", "oa_admin"),
-                                sensitive=(redaction.kinds or None) if redaction else None,
-                                idempotency_key=key, delivery="sent"))
+            session.add(
+                Message(
+                    conversation=conv,
+                    direction="out",
+                    author="staff",
+                    staff_id=None,
+                    text=redaction.text if redaction else svc.texts.staff_label("zalo_media", "oa_admin"),
+                    sensitive=(redaction.kinds or None) if redaction else None,
+                    idempotency_key=key,
+                    delivery="sent",
+                )
+            )
             conv.last_message_at = now
             if current is not None:
                 if current.first_staff_reply_at is None:
@@ -535,5 +641,6 @@ def cleanup(svc: Services) -> int:
 
     cutoff = utcnow() - KEEP_DONE
     with svc.db.session() as session:
-        return session.execute(delete(ZaloEvent).where(ZaloEvent.status.in_(("done", "ignored", "failed")),
-                                                       ZaloEvent.received_at < cutoff)).rowcount
+        return session.execute(
+            delete(ZaloEvent).where(ZaloEvent.status.in_(("done", "ignored", "failed")), ZaloEvent.received_at < cutoff)
+        ).rowcount

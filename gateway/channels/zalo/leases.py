@@ -2,6 +2,7 @@
 (rotates the tokens) at a time. An atomic conditional UPDATE takes the lease, so it works the same on SQLite
 (which has no SELECT … FOR UPDATE) and PostgreSQL; no database lock is held while Zalo is called, and a lease
 held by a process that died expires by itself."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,7 @@ from gateway.db import Database
 from gateway.models import utcnow
 
 
-def acquire(db: Database, name: str, owner: str, ttl_s: float,
-            stale: Optional[Callable[[str], bool]] = None) -> bool:
+def acquire(db: Database, name: str, owner: str, ttl_s: float, stale: Optional[Callable[[str], bool]] = None) -> bool:
     """Take (or extend) the lease for `ttl_s` seconds; False when another owner holds it.
 
     `stale(owner)` may say that the current holder is known to be gone (a dead process on this host): the lease
@@ -26,18 +26,30 @@ def acquire(db: Database, name: str, owner: str, ttl_s: float,
     with db.session() as session:
         taken = session.execute(
             update(ZaloLease)
-            .where(ZaloLease.name == name,
-                   or_(ZaloLease.owner == owner, ZaloLease.owner.is_(None), ZaloLease.until.is_(None),
-                       ZaloLease.until < now))
-            .values(owner=owner, until=until)).rowcount
+            .where(
+                ZaloLease.name == name,
+                or_(
+                    ZaloLease.owner == owner,
+                    ZaloLease.owner.is_(None),
+                    ZaloLease.until.is_(None),
+                    ZaloLease.until < now,
+                ),
+            )
+            .values(owner=owner, until=until)
+        ).rowcount
         if taken == 1:
             return True
         current = session.get(ZaloLease, name)
         if current is not None:
             if stale is not None and current.owner and stale(current.owner):
-                return session.execute(update(ZaloLease).where(ZaloLease.name == name,
-                                                               ZaloLease.owner == current.owner)
-                                       .values(owner=owner, until=until)).rowcount == 1
+                return (
+                    session.execute(
+                        update(ZaloLease)
+                        .where(ZaloLease.name == name, ZaloLease.owner == current.owner)
+                        .values(owner=owner, until=until)
+                    ).rowcount
+                    == 1
+                )
             return False
     try:
         with db.session() as session:
@@ -50,5 +62,6 @@ def acquire(db: Database, name: str, owner: str, ttl_s: float,
 def release(db: Database, name: str, owner: str) -> None:
     """Give the lease back (only if still ours)."""
     with db.session() as session:
-        session.execute(update(ZaloLease).where(ZaloLease.name == name, ZaloLease.owner == owner)
-                        .values(owner=None, until=None))
+        session.execute(
+            update(ZaloLease).where(ZaloLease.name == name, ZaloLease.owner == owner).values(owner=None, until=None)
+        )

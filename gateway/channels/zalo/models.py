@@ -9,6 +9,7 @@
 - `zalo_leases`: named leases (`worker`, `refresh`) so that two processes never process or refresh at once,
   on SQLite as on PostgreSQL (an atomic conditional UPDATE, no lock held during HTTP calls).
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -17,6 +17,7 @@ The question is the gateway's own (`gateway_prompt = "zalo_commune"`, shown to s
 questions); the conversation is in this state for as long as it has no commune. "xóa cuộc trò chuyện" works here
 as everywhere. Words: content/messages.yml `zalo:`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,9 +47,47 @@ MAX_TITLE = 20
 _PAYLOAD = re.compile(r"^/commune ([a-z0-9][a-z0-9-]{0,47})$")
 # Words around a name that ask nothing of the bot ("toi o xa quang long cu a"): a first message of only these and
 # the name is an answer, not a question to keep for the bot (folded: no marks)
-_FILLER = frozenset(("toi", "minh", "em", "anh", "chi", "o", "tai", "thuoc", "cua", "xa", "phuong", "thi", "tran",
-                     "huyen", "tinh", "thanh", "hoa", "cu", "truoc", "day", "nay", "la", "va", "a", "nhe", "oi", "dang",
-                     "song", "nha", "que", "chao", "xin", "ban", "ad", "admin", "vang", "da"))
+_FILLER = frozenset(
+    (
+        "toi",
+        "minh",
+        "em",
+        "anh",
+        "chi",
+        "o",
+        "tai",
+        "thuoc",
+        "cua",
+        "xa",
+        "phuong",
+        "thi",
+        "tran",
+        "huyen",
+        "tinh",
+        "thanh",
+        "hoa",
+        "cu",
+        "truoc",
+        "day",
+        "nay",
+        "la",
+        "va",
+        "a",
+        "nhe",
+        "oi",
+        "dang",
+        "song",
+        "nha",
+        "que",
+        "chao",
+        "xin",
+        "ban",
+        "ad",
+        "admin",
+        "vang",
+        "da",
+    )
+)
 
 _index_lock = threading.Lock()
 _index: Optional[Tuple[tuple, NameIndex]] = None
@@ -77,12 +116,16 @@ def index(svc: Services) -> NameIndex:
 def _province(svc: Services) -> Dict[str, Any]:
     """The province's fields the texts use (content/guide.yml `province:`)."""
     province = svc.texts.guide.guide.get("province") or {}
-    return {"province": province.get("name", ""), "hotline": province.get("hotline", ""),
-            "hotline_owner": province.get("hotline_owner", ""), "working_hours": province.get("working_hours", "")}
+    return {
+        "province": province.get("name", ""),
+        "hotline": province.get("hotline", ""),
+        "hotline_owner": province.get("hotline_owner", ""),
+        "working_hours": province.get("working_hours", ""),
+    }
 
 
 def _lower(name: Optional[str]) -> str:
-    """"Xã Quảng Yên" → "xã Quảng Yên" (inside a sentence)."""
+    """ "Xã Quảng Yên" → "xã Quảng Yên" (inside a sentence)."""
     return (name[:1].lower() + name[1:]) if name else ""
 
 
@@ -116,14 +159,20 @@ def _choice(svc: Services, idx: NameIndex, match: Match) -> Dict[str, Any]:
         name = unit.name if unit is not None else (info.name if info is not None else slug)
         seen = found.get(slug)
         if seen is not None and seen.old_name:
-            options.append(ztexts.text(svc, "commune_option", new=_lower(name), old=_lower(seen.old_name),
-                                       district=_lower(seen.old_district) or "-"))
+            options.append(
+                ztexts.text(
+                    svc,
+                    "commune_option",
+                    new=_lower(name),
+                    old=_lower(seen.old_name),
+                    district=_lower(seen.old_district) or "-",
+                )
+            )
         else:
             options.append(ztexts.text(svc, "commune_option_new", new=_lower(name)))
         title = name if len(name) <= MAX_TITLE else (unit.short if unit is not None else name)[:MAX_TITLE]
         buttons.append({"title": title, "payload": PAYLOAD + slug})
-    return {"text": ztexts.text(svc, "commune_choose", said=match.said, options="\n".join(options)),
-            "buttons": buttons}
+    return {"text": ztexts.text(svc, "commune_choose", said=match.said, options="\n".join(options)), "buttons": buttons}
 
 
 def _read(svc: Services, text: str) -> Tuple[Optional[Match], Optional[str]]:
@@ -143,31 +192,49 @@ def answer(svc: Services, event_id: int, user: str, key: str, text: str, finish)
     """Process a citizen's text in a conversation that has no commune yet; the event's status, or None when the
     conversation got its commune meanwhile (the caller then processes the text as usual). `finish(session,
     status)` closes the event in the transaction that stores the answer."""
-    text = inbound.clean_text(text)[:svc.settings.max_message_chars]
+    text = inbound.clean_text(text)[: svc.settings.max_message_chars]
     if not text:
         return None
     redaction = svc.redactor.redact(text)
     picked: Optional[CommuneInfo] = None
     with svc.locks.hold(f"zalo:{user}"):
         with svc.db.session() as session:
-            conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
-                                                             Conversation.external_id == user))
+            conv = session.scalar(
+                select(Conversation).where(Conversation.channel == "zalo", Conversation.external_id == user)
+            )
             if conv is None or not active(svc, conv):
                 return None
-            if session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
-                                                       Message.idempotency_key == key)) is not None:
+            if (
+                session.scalar(
+                    select(Message.id).where(Message.conversation_id == conv.id, Message.idempotency_key == key)
+                )
+                is not None
+            ):
                 finish(session, "done")  # processed before (a retry after a crash): nothing twice
                 return "done"
-            first = session.scalar(select(Message.id).where(Message.conversation_id == conv.id,
-                                                            Message.direction == "in",
-                                                            Message.author == "citizen").limit(1)) is None
-            incoming = Message(conversation=conv, direction="in", author="citizen", text=redaction.text,
-                               sensitive=redaction.kinds or None, idempotency_key=key, status="answered")
+            first = (
+                session.scalar(
+                    select(Message.id)
+                    .where(Message.conversation_id == conv.id, Message.direction == "in", Message.author == "citizen")
+                    .limit(1)
+                )
+                is None
+            )
+            incoming = Message(
+                conversation=conv,
+                direction="in",
+                author="citizen",
+                text=redaction.text,
+                sensitive=redaction.kinds or None,
+                idempotency_key=key,
+                status="answered",
+            )
             session.add(incoming)
             session.flush()
             conv_id, incoming_id, prompt = conv.id, incoming.id, conv.gateway_prompt
-        own = erase_command.intercept(svc, user, SimpleNamespace(id=conv_id, gateway_prompt=prompt), incoming_id,
-                                      redaction.text)
+        own = erase_command.intercept(
+            svc, user, SimpleNamespace(id=conv_id, gateway_prompt=prompt), incoming_id, redaction.text
+        )
         if own is not None:
             with svc.db.session() as session:
                 finish(session, "done")
@@ -185,8 +252,11 @@ def answer(svc: Services, event_id: int, user: str, key: str, text: str, finish)
                 _picked(svc, session, conv, incoming, picked, match, welcome=not (keep or _kept(session, conv_id)))
             elif slug is not None:
                 unit = index(svc).units.get(slug)
-                reply = {"text": ztexts.text(svc, "commune_not_served", name=unit.name if unit else match.name,
-                                             **_province(svc))}
+                reply = {
+                    "text": ztexts.text(
+                        svc, "commune_not_served", name=unit.name if unit else match.name, **_province(svc)
+                    )
+                }
                 add_outbound(session, conv, "system", reply, incoming)
                 conv.gateway_prompt = PROMPT
             elif match is not None and match.candidates:
@@ -209,13 +279,22 @@ def answer(svc: Services, event_id: int, user: str, key: str, text: str, finish)
 
 
 def _kept(session, conv_id: int) -> bool:
-    return any((m.data or {}).get(KEPT) for m in session.scalars(select(Message).where(
-        Message.conversation_id == conv_id, Message.direction == "in", Message.status.in_(("received", "failed")))))
+    return any(
+        (m.data or {}).get(KEPT)
+        for m in session.scalars(
+            select(Message).where(
+                Message.conversation_id == conv_id,
+                Message.direction == "in",
+                Message.status.in_(("received", "failed")),
+            )
+        )
+    )
 
 
-def _picked(svc: Services, session, conv: Conversation, incoming: Message, info: CommuneInfo, match: Match,
-            welcome: bool) -> None:
-    """"Đã chọn …" (with "… nay là …" when a former name was used), in the commune's words, with the privacy
+def _picked(
+    svc: Services, session, conv: Conversation, incoming: Message, info: CommuneInfo, match: Match, welcome: bool
+) -> None:
+    """ "Đã chọn …" (with "… nay là …" when a former name was used), in the commune's words, with the privacy
     notice; the commune's welcome and guide buttons when no message waits for the bot."""
     with tenant.speaking_for(info):
         new = info.short_name
@@ -234,17 +313,29 @@ def forward_kept(svc: Services, user: str, info: Optional[CommuneInfo]) -> List[
     """Send the messages kept while the commune was unknown to the bot (or staff), in order, as the commune's;
     BotUnavailable when the bot cannot answer now (they stay kept: the event is retried)."""
     with svc.db.session() as session:
-        conv = session.scalar(select(Conversation).where(Conversation.channel == "zalo",
-                                                         Conversation.external_id == user))
+        conv = session.scalar(
+            select(Conversation).where(Conversation.channel == "zalo", Conversation.external_id == user)
+        )
         if conv is None or conv.commune_id is None:
             return []
-        kept = [(m.text, m.idempotency_key) for m in session.scalars(select(Message).where(
-            Message.conversation_id == conv.id, Message.direction == "in",
-            Message.status.in_(("received", "failed"))).order_by(Message.id)) if (m.data or {}).get(KEPT)]
+        kept = [
+            (m.text, m.idempotency_key)
+            for m in session.scalars(
+                select(Message)
+                .where(
+                    Message.conversation_id == conv.id,
+                    Message.direction == "in",
+                    Message.status.in_(("received", "failed")),
+                )
+                .order_by(Message.id)
+            )
+            if (m.data or {}).get(KEPT)
+        ]
         info = info or svc.communes.by_id(conv.commune_id)
     replies: List[Dict[str, Any]] = []
     for text, key in kept:
         if text and key:
-            replies += inbound.handle(svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=key,
-                                                           commune=info))
+            replies += inbound.handle(
+                svc, inbound.Inbound(channel="zalo", sender=user, text=text, key=key, commune=info)
+            )
     return replies

@@ -10,6 +10,7 @@ with the token of the OA it came through (`client_for(conversation.channel_accou
 row (`flask zalo-connect`) is the primary OA. A pause (-32, no usable token) holds one OA's sending, not the
 others'.
 """
+
 from __future__ import annotations
 
 import logging
@@ -120,7 +121,7 @@ class ZaloChannel:
         until a send succeeds."""
         if seconds is None:
             step = self._pause_step[account] = min(self._pause_step.get(account, 0) + 1, 8)
-            seconds = min(300.0, 2.0 ** step)
+            seconds = min(300.0, 2.0**step)
         self._paused_until[account] = time.monotonic() + seconds
         log.warning("zalo sending paused for %.0f s%s: %s", seconds, f" (OA {account})" if account else "", why)
 
@@ -148,7 +149,7 @@ class ZaloChannel:
     def hold_conversation(self, conv_id: int) -> None:
         """Wait before the next try of this conversation (its order is kept: later messages wait too)."""
         tries = max(1, max(list(self._transient.values()), default=1))
-        self._held[conv_id] = time.monotonic() + min(60.0, 2.0 ** tries)
+        self._held[conv_id] = time.monotonic() + min(60.0, 2.0**tries)
 
     def conversation_waiting(self, conv_id: int) -> bool:
         """Whether a conversation is in its retry wait."""

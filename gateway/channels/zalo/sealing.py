@@ -8,6 +8,7 @@ published development key (`LEGACY_SECRETS`: every development install sealed un
 under the current key on the next use (`needs_sealing`). A value sealed under another key cannot be opened:
 `Unreadable` (the OA must be authorised again and its new refresh token put in ZALO_REFRESH_TOKEN).
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,7 +28,8 @@ class Unreadable(Exception):
 
 def _derived_key(secret: str) -> bytes:
     raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"tro-ly-vneid zalo tokens").derive(
-        secret.encode("utf-8"))
+        secret.encode("utf-8")
+    )
     return base64.urlsafe_b64encode(raw)
 
 
@@ -55,7 +57,7 @@ class TokenSeal:
         if not value or not value.startswith(PREFIX):
             return value
         try:
-            return self._fernet.decrypt(value[len(PREFIX):].encode("ascii")).decode("utf-8")
+            return self._fernet.decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except (InvalidToken, ValueError) as exc:
             raise Unreadable("the stored Zalo tokens were sealed under another key") from exc
 
@@ -66,7 +68,7 @@ class TokenSeal:
             return False
         if not value.startswith(PREFIX):
             return True
-        sealed = value[len(PREFIX):].encode("ascii")
+        sealed = value[len(PREFIX) :].encode("ascii")
         try:
             self._sealing.decrypt(sealed)
             return False

@@ -4,6 +4,7 @@ The values themselves are fields of `gateway.config.Settings` (read from the env
 ZALO_APP_ID, ZALO_OA_SECRET_KEY, ZALO_APP_SECRET, ZALO_ACCESS_TOKEN, ZALO_REFRESH_TOKEN, ZALO_OPENAPI_BASE,
 ZALO_OAUTH_BASE; the channel is off while ZALO_OA_SECRET_KEY is unset.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,29 +47,52 @@ def webhook_url(settings: Settings) -> str:
 
 def checks(settings: Settings) -> List[Check]:
     """The channel's configuration, one check per setting (no secret is ever printed)."""
+
     def present(value: str) -> str:
         return "set" if value else "missing"
 
     out = [
-        Check("ZALO_OA_SECRET_KEY", bool(settings.zalo_oa_secret_key),
-              present(settings.zalo_oa_secret_key) + ("" if settings.zalo_oa_secret_key
-                                                      else ": the channel is OFF (webhook not served)")),
+        Check(
+            "ZALO_OA_SECRET_KEY",
+            bool(settings.zalo_oa_secret_key),
+            present(settings.zalo_oa_secret_key)
+            + ("" if settings.zalo_oa_secret_key else ": the channel is OFF (webhook not served)"),
+        ),
         Check("ZALO_APP_ID", bool(settings.zalo_app_id), settings.zalo_app_id or "missing (signs the webhook)"),
-        Check("ZALO_APP_SECRET", bool(settings.zalo_app_secret),
-              present(settings.zalo_app_secret) + ("" if settings.zalo_app_secret
-                                                   else ": tokens cannot be refreshed (they expire in ~25 h)")),
-        Check("ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN", bool(settings.zalo_refresh_token or settings.zalo_access_token),
-              "refresh token set" if settings.zalo_refresh_token else
-              ("access token only: works until it expires" if settings.zalo_access_token else
-               "missing (needed once; the rotated pair is then kept in the database)"),
-              required=False),
+        Check(
+            "ZALO_APP_SECRET",
+            bool(settings.zalo_app_secret),
+            present(settings.zalo_app_secret)
+            + ("" if settings.zalo_app_secret else ": tokens cannot be refreshed (they expire in ~25 h)"),
+        ),
+        Check(
+            "ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN",
+            bool(settings.zalo_refresh_token or settings.zalo_access_token),
+            "refresh token set"
+            if settings.zalo_refresh_token
+            else (
+                "access token only: works until it expires"
+                if settings.zalo_access_token
+                else "missing (needed once; the rotated pair is then kept in the database)"
+            ),
+            required=False,
+        ),
     ]
     for name, url in (("ZALO_OPENAPI_BASE", settings.zalo_openapi_base), ("ZALO_OAUTH_BASE", settings.zalo_oauth_base)):
         parsed = urlparse(url)
         out.append(Check(name, parsed.scheme in ("http", "https") and bool(parsed.netloc), url))
     public = urlparse(settings.public_base_url)
     loopback = public.hostname in ("127.0.0.1", "localhost", "::1", None)
-    out.append(Check("PUBLIC_BASE_URL", public.scheme == "https" and not loopback,
-                     settings.public_base_url + ("" if public.scheme == "https" and not loopback else
-                                                 ": Zalo needs a public https address (webhook and illustrations)")))
+    out.append(
+        Check(
+            "PUBLIC_BASE_URL",
+            public.scheme == "https" and not loopback,
+            settings.public_base_url
+            + (
+                ""
+                if public.scheme == "https" and not loopback
+                else ": Zalo needs a public https address (webhook and illustrations)"
+            ),
+        )
+    )
     return out

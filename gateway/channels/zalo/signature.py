@@ -1,5 +1,6 @@
 """The webhook signature: `X-ZEvent-Signature: mac=<hex>`, hex = SHA-256 (plain, not HMAC) of
 app_id + raw body + timestamp (the body's field) + OA secret key, over the exact bytes received."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The Zalo channel's own texts (content/messages.yml, section `zalo:`), filled with the commune settings."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

@@ -6,6 +6,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-06 16:00:00
 """
+
 from alembic import op
 import sqlalchemy as sa
 

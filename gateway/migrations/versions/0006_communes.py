@@ -9,6 +9,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 19:00:00
 """
+
 import os
 from datetime import datetime, timezone
 
@@ -21,10 +22,14 @@ down_revision = '0005'
 branch_labels = None
 depends_on = None
 
-DEMO = {"slug": "quang-yen", "name": "Xã Quảng Yên", "kind": "xa",
-        "old_names": ["Xã Quảng Long", "Xã Quảng Trạch", "Xã Quảng Hòa", "Xã Quảng Yên"],
-        # the seed's published number (UBND xã Quảng Long, 2024): demo data until the commune confirms its own
-        "settings": {"hotline": "024.38541051", "hotline_tel": "02438541051", "hotline_confirmed": True}}
+DEMO = {
+    "slug": "quang-yen",
+    "name": "Xã Quảng Yên",
+    "kind": "xa",
+    "old_names": ["Xã Quảng Long", "Xã Quảng Trạch", "Xã Quảng Hòa", "Xã Quảng Yên"],
+    # the seed's published number (UBND xã Quảng Long, 2024): demo data until the commune confirms its own
+    "settings": {"hotline": "024.38541051", "hotline_tel": "02438541051", "hotline_confirmed": True},
+}
 TENANT_SETTINGS = ("working_hours", "wait_minutes", "outage_notice")  # gateway/services/runtime_settings.py
 TABLES = ("conversations", "staff", "hotline_calls", "audit_log")
 
@@ -53,10 +58,22 @@ def upgrade() -> None:
 
     slug = (os.environ.get("DEFAULT_COMMUNE") or DEMO["slug"]).strip()
     demo = slug == DEMO["slug"]
-    op.bulk_insert(communes, [{
-        "id": 1, "slug": slug, "name": DEMO["name"] if demo else slug, "kind": "xa",
-        "settings": DEMO["settings"] if demo else {}, "old_names": DEMO["old_names"] if demo else [],
-        "zalo_oa_id": None, "active": True, "created_at": datetime.now(timezone.utc)}])
+    op.bulk_insert(
+        communes,
+        [
+            {
+                "id": 1,
+                "slug": slug,
+                "name": DEMO["name"] if demo else slug,
+                "kind": "xa",
+                "settings": DEMO["settings"] if demo else {},
+                "old_names": DEMO["old_names"] if demo else [],
+                "zalo_oa_id": None,
+                "active": True,
+                "created_at": datetime.now(timezone.utc),
+            }
+        ],
+    )
     if op.get_bind().dialect.name == "postgresql":  # the explicit id 1 must not be handed out again
         op.execute("SELECT setval(pg_get_serial_sequence('communes', 'id'), 1)")
     for table in TABLES:

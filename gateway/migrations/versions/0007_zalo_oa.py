@@ -9,6 +9,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07 09:00:00
 """
+
 from alembic import op
 import sqlalchemy as sa
 

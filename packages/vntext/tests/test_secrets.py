@@ -3,6 +3,7 @@
 The adversarial corpus (thousands of generated phrasings, the benign set) is tests/privacy; these are the named
 cases a reader can check by eye. Run: `.venv-app/bin/python -m pytest -q packages/vntext/tests`.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,7 +30,6 @@ def check_spans(text: str, res: Redaction) -> None:
     assert res.kinds == [k for k in KINDS if any(s[0] == k for s in res.spans)]
 
 
-
 # ------------------------------------------------------------------------------------------------- interface
 def test_interface_and_placeholders(redactor):
     res = redactor.redact("mã OTP của tôi là 482913")
@@ -39,18 +39,20 @@ def test_interface_and_placeholders(redactor):
     assert res.spans == [("otp", 18, 24)]
     assert res.previous_text is None and res.previous_spans == []
     assert redact("mã OTP của tôi là 482913") == res
-    assert PLACEHOLDERS == {"otp": "[mã OTP]", "password": "[mật khẩu]", "id_number": "[số định danh]",
-                            "phone": "[số điện thoại]"}
+    assert PLACEHOLDERS == {
+        "otp": "[mã OTP]",
+        "password": "[mật khẩu]",
+        "id_number": "[số định danh]",
+        "phone": "[số điện thoại]",
+    }
 
 
 def test_all_kinds_in_one_message(redactor):
     text = "mã OTP là 482913, mật khẩu là Thu@1979, số cccd 038176002913, sdt 0915 206 734"
     res = redactor.redact(text)
-    assert res.text == ("mã OTP là [mã OTP], mật khẩu là [mật khẩu], số cccd [số định danh], "
-                        "sdt [số điện thoại]")
+    assert res.text == ("mã OTP là [mã OTP], mật khẩu là [mật khẩu], số cccd [số định danh], sdt [số điện thoại]")
     assert res.kinds == list(KINDS)
     assert [text[s:e] for _, s, e in res.spans] == ["482913", "Thu@1979", "038176002913", "0915 206 734"]
-
 
 
 # ----------------------------------------------------------------------------------------------- examples
@@ -116,14 +118,40 @@ def test_redacts(redactor, text, expected):
 
 
 KEPT = [
-    "mật khẩu là gì", "mk sai", "quên mk rồi", "mật khẩu không đúng", "mk 8-20 ký tự",
-    "mật khẩu mới phải có chữ hoa", "mat khau la gi vay", "Từ ngày 01/07/2024 dùng VNeID", "hạn 1-7-2024",
-    "năm 2024", "Nghị định 59/2022/NĐ-CP", "phí 1.500.000 đồng", "chuyển 200k", "150.000.000 đồng",
-    "mã hồ sơ 000.00.12.H56-240101-0001", "lúc 10:30", "bố tôi 72 tuổi", "nhập sai 3 lần", "tài khoản mức 2",
-    "số định danh có 12 số", "mã OTP có 6 số", "ko nhan dc ma otp", "mã OTP hết hạn sau 5 phút",
-    "Quyết định 06/QĐ-TTg", "mk wifi ủy ban là gì", "mật khẩu VNeID khác mật khẩu Zalo à",
-    "password incorrect", "mật khẩu mạnh", "mật khẩu phải có chữ hoa", "lỗi 502 và 503", "bước 3 và 4",
-    '<script>alert(1)</script> "><img src=x onerror=alert(1)>', "Luật 91/2025/QH15", "mã lỗi ERR_01",
+    "mật khẩu là gì",
+    "mk sai",
+    "quên mk rồi",
+    "mật khẩu không đúng",
+    "mk 8-20 ký tự",
+    "mật khẩu mới phải có chữ hoa",
+    "mat khau la gi vay",
+    "Từ ngày 01/07/2024 dùng VNeID",
+    "hạn 1-7-2024",
+    "năm 2024",
+    "Nghị định 59/2022/NĐ-CP",
+    "phí 1.500.000 đồng",
+    "chuyển 200k",
+    "150.000.000 đồng",
+    "mã hồ sơ 000.00.12.H56-240101-0001",
+    "lúc 10:30",
+    "bố tôi 72 tuổi",
+    "nhập sai 3 lần",
+    "tài khoản mức 2",
+    "số định danh có 12 số",
+    "mã OTP có 6 số",
+    "ko nhan dc ma otp",
+    "mã OTP hết hạn sau 5 phút",
+    "Quyết định 06/QĐ-TTg",
+    "mk wifi ủy ban là gì",
+    "mật khẩu VNeID khác mật khẩu Zalo à",
+    "password incorrect",
+    "mật khẩu mạnh",
+    "mật khẩu phải có chữ hoa",
+    "lỗi 502 và 503",
+    "bước 3 và 4",
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)>',
+    "Luật 91/2025/QH15",
+    "mã lỗi ERR_01",
     '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script><b>đậm</b> & "quote"',
 ]
 
@@ -135,11 +163,20 @@ def test_keeps_ordinary_text(redactor, text):
 
 
 # ------------------------------------------------------------------------------------ placeholders, idempotence
-@pytest.mark.parametrize("text", [
-    "mã otp của tôi là [mã OTP]", "mk: [mật khẩu]", "[số định danh] [mật khẩu]", "[mã OTP]",
-    "cccd [số định danh] pass [mật khẩu] login hộ", "mật khẩu là [mật khẩu] nhé", "sđt [số điện thoại]",
-    "[ma otp] và [MẬT KHẨU]", "otp:[mã OTP]",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mã otp của tôi là [mã OTP]",
+        "mk: [mật khẩu]",
+        "[số định danh] [mật khẩu]",
+        "[mã OTP]",
+        "cccd [số định danh] pass [mật khẩu] login hộ",
+        "mật khẩu là [mật khẩu] nhé",
+        "sđt [số điện thoại]",
+        "[ma otp] và [MẬT KHẨU]",
+        "otp:[mã OTP]",
+    ],
+)
 def test_placeholders_stay_and_are_not_reported(redactor, text):
     res = redactor.redact(text)
     assert res.text == text
@@ -163,11 +200,42 @@ def test_idempotent(redactor):
 
 # ------------------------------------------------------------------------------------------------ odd input
 ODD = [
-    "", " ", "\n\t ", "\x00", "\x00" * 50, "😀" * 20, "\ufeff", "\u200b\u200b", "[", "]", "[mã", "mk", "mk:", "otp:",
-    "(", "(+84)", "+84", "0", "000000000000", "\ud800", "abc\udfffdef 0912345678", "\ue000mk là Abc@123\ue000",
-    "m\u0323\u0302t kh\u1ea9u", "ｍｋ：Ａｂｃ＠１２３", "０９１２３４５６７８", "٤٨٢٩١٣", "mã OTP ٤٨٢٩١٣",
-    "sdt 0912\u00a0345\u00a0678", "a" * 5000, "1" * 5000, "1 " * 3000, "mk " * 2000, "[mã OTP]" * 500,
-    "🇻🇳👨‍👩‍👧 0912345678 👍🏽", "\r\n0912345678\r\n", "mk\x00là\x00Abc@123",
+    "",
+    " ",
+    "\n\t ",
+    "\x00",
+    "\x00" * 50,
+    "😀" * 20,
+    "\ufeff",
+    "\u200b\u200b",
+    "[",
+    "]",
+    "[mã",
+    "mk",
+    "mk:",
+    "otp:",
+    "(",
+    "(+84)",
+    "+84",
+    "0",
+    "000000000000",
+    "\ud800",
+    "abc\udfffdef 0912345678",
+    "\ue000mk là Abc@123\ue000",
+    "m\u0323\u0302t kh\u1ea9u",
+    "ｍｋ：Ａｂｃ＠１２３",
+    "０９１２３４５６７８",
+    "٤٨٢٩١٣",
+    "mã OTP ٤٨٢٩١٣",
+    "sdt 0912\u00a0345\u00a0678",
+    "a" * 5000,
+    "1" * 5000,
+    "1 " * 3000,
+    "mk " * 2000,
+    "[mã OTP]" * 500,
+    "🇻🇳👨‍👩‍👧 0912345678 👍🏽",
+    "\r\n0912345678\r\n",
+    "mk\x00là\x00Abc@123",
 ]
 
 
@@ -183,9 +251,40 @@ def test_random_fuzz_never_raises(redactor):
 
     rng = random.Random(7)
     pool = list("0123456789 .-+()[]:=@#!?,/\n\tabcxyzAMKđĐ") + [
-        "\u0300", "\u0301", "\u0323", "\u0302", "\u200b", "\u200d", "\ufeff", "\x00", "\ud83d", "\ue000",
-        "😀", "🇻🇳", "ｍ", "０", "٤", "mk ", "otp ", "mã ", "là ", "[mã OTP]", "[mật khẩu]", "[số", "định danh]",
-        "0912", "345", "678", "+84", "038", "Abc@123", "mật khẩu", "ạ", "ẩ", "ư", "ơ",
+        "\u0300",
+        "\u0301",
+        "\u0323",
+        "\u0302",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "\x00",
+        "\ud83d",
+        "\ue000",
+        "😀",
+        "🇻🇳",
+        "ｍ",
+        "０",
+        "٤",
+        "mk ",
+        "otp ",
+        "mã ",
+        "là ",
+        "[mã OTP]",
+        "[mật khẩu]",
+        "[số",
+        "định danh]",
+        "0912",
+        "345",
+        "678",
+        "+84",
+        "038",
+        "Abc@123",
+        "mật khẩu",
+        "ạ",
+        "ẩ",
+        "ư",
+        "ơ",
     ]
     for _ in range(1500):
         text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 40)))
@@ -252,9 +351,15 @@ def test_button_payloads_pass_untouched_and_anything_more_is_still_checked(redac
     assert "739146" not in mixed.text and mixed.kinds == ["otp"]
 
 
-@pytest.mark.parametrize("typed, digits", [
-    ("0912 345 678", "0912345678"), ("+84 912.345.678", "+84912345678"), ("０９１２３４５６７８", "0912345678"),
-    ("không chín ba sáu hai một bốn năm tám bảy", "0936214587"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "typed, digits",
+    [
+        ("0912 345 678", "0912345678"),
+        ("+84 912.345.678", "+84912345678"),
+        ("０９１２３４５６７８", "0912345678"),
+        ("không chín ba sáu hai một bốn năm tám bảy", "0936214587"),
+        ("", ""),
+    ],
+)
 def test_digits_of_reads_a_number_typed_in_any_form(typed, digits):
     assert digits_of(typed) == digits

@@ -7,6 +7,7 @@ whitespace as one space; invisible characters (zero-width, BOM, bidi controls, v
 `View.span(start, end)` maps a range of the view back to the original text. Linear in the input's length: each
 distinct character is folded once and cached.
 """
+
 from __future__ import annotations
 
 import functools

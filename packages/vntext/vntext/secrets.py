@@ -26,6 +26,7 @@ Fail closed: when unsure whether a token is a secret, it is masked (the bot then
 Linear in the input: one pass to fold, one to split into atoms, bounded look-arounds; no lock, no shared state
 mutated after construction (a Detector is safe to share between threads).
 """
+
 from __future__ import annotations
 
 import functools
@@ -87,7 +88,9 @@ def _atoms(text: str) -> List[_Atom]:
 
 
 _PLACEHOLDER_WORDS = {
-    ("ma", "otp"): "otp", ("mat", "khau"): "password", ("so", "dinh", "danh"): "id_number",
+    ("ma", "otp"): "otp",
+    ("mat", "khau"): "password",
+    ("so", "dinh", "danh"): "id_number",
     ("so", "dien", "thoai"): "phone",
 }
 
@@ -103,8 +106,11 @@ def _collapse_placeholders(atoms: List[_Atom]) -> List[_Atom]:
         if a.text == "[":
             for phrase, kind in _PLACEHOLDER_WORDS.items():
                 k = len(phrase)
-                if i + k + 1 < n and atoms[i + k + 1].text == "]" and \
-                        tuple(x.text for x in atoms[i + 1:i + k + 1]) == phrase:
+                if (
+                    i + k + 1 < n
+                    and atoms[i + k + 1].text == "]"
+                    and tuple(x.text for x in atoms[i + 1 : i + k + 1]) == phrase
+                ):
                     out.append(_Atom("X", kind, a.start, atoms[i + k + 1].end, a.space_before))
                     i += k + 2
                     break
@@ -132,16 +138,28 @@ class _Tables:
 @functools.lru_cache(maxsize=1)
 def _tables() -> _Tables:
     cues: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
-    for kind, phrases in (("otp", words.OTP_CUES), ("password", words.PASSWORD_CUES),
-                          ("id_number", words.ID_CUES), ("phone", words.PHONE_CUES), ("", words.NOT_CUES)):
+    for kind, phrases in (
+        ("otp", words.OTP_CUES),
+        ("password", words.PASSWORD_CUES),
+        ("id_number", words.ID_CUES),
+        ("phone", words.PHONE_CUES),
+        ("", words.NOT_CUES),
+    ):
         for phrase in phrases:
             parts = tuple(phrase.split())
             cues.setdefault(parts[0], []).append((parts, kind))
     for options in cues.values():
         options.sort(key=lambda o: -len(o[0]))
     labels = {tuple(k.split()): v for k, v in words.LABELS.items()}
-    return _Tables(cues, frozenset(words.FILLERS), frozenset(words.STOPWORDS) | frozenset(words.FILLERS),
-                   frozenset(words.INTRODUCERS), labels, frozenset(words.YEAR_WORDS), dict(words.NUMBER_WORDS))
+    return _Tables(
+        cues,
+        frozenset(words.FILLERS),
+        frozenset(words.STOPWORDS) | frozenset(words.FILLERS),
+        frozenset(words.INTRODUCERS),
+        labels,
+        frozenset(words.YEAR_WORDS),
+        dict(words.NUMBER_WORDS),
+    )
 
 
 def _find_cues(atoms: List[_Atom], t: _Tables) -> List[Optional[Tuple[str, int]]]:
@@ -174,16 +192,20 @@ _BENIGN = [
     # dossier and receipt codes: H56.22-250102-0192
     re.compile(r"(?<![a-z0-9])[a-z][0-9]{2}(?:[.\-][0-9]{2,}){2,}(?![0-9])"),
     # versions after a word that announces one: VNeID 2.1.8, iOS 17.5, v2.3
-    re.compile(r"(?:\bv|\bver|version|phien ban|\bban|\bios|android|vneid|\bapp|zalo|chrome|windows|cap nhat)"
-               r" ?[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}(?![0-9])"),
+    re.compile(
+        r"(?:\bv|\bver|version|phien ban|\bban|\bios|android|vneid|\bapp|zalo|chrome|windows|cap nhat)"
+        r" ?[0-9]{1,3}(?:\.[0-9]{1,3}){1,3}(?![0-9])"
+    ),
     # amounts: 1.500.000d, 50.000 dong, 200k, 1,5 trieu, 12%; thousands ending in 000 (1.500.000)
     re.compile(r"(?<![0-9.,])[0-9]+(?:[.,][0-9]+)* ?" + _UNIT_MONEY + r"(?![a-z0-9])"),
     re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:[.,]000)+(?![0-9.,])"),
     # counts with their unit: 1200 nguoi, 82 tuoi, 8 ky tu, 8-20 ky tu
     re.compile(r"(?<![0-9.,])[0-9]+(?: ?[-~] ?[0-9]+)? ?" + _UNIT_COUNT + r"(?![a-z0-9])"),
     # a document's number after its kind: nghi dinh 59/2022, thong tu 17/2024, quyet dinh so 1686
-    re.compile(r"(?:nghi dinh|quyet dinh|thong tu|nghi quyet|cong van|luat|\bnd|\bqd|\btt|\bnq|\bcv) ?(?:so )?"
-               r"[0-9]{1,5}(?:/(?:19|20)[0-9]{2})?(?![0-9])"),
+    re.compile(
+        r"(?:nghi dinh|quyet dinh|thong tu|nghi quyet|cong van|luat|\bnd|\bqd|\btt|\bnq|\bcv) ?(?:so )?"
+        r"[0-9]{1,5}(?:/(?:19|20)[0-9]{2})?(?![0-9])"
+    ),
 ]
 # a dossier number (mã hồ sơ)
 _BENIGN.append(re.compile(r"(?<![0-9])[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[a-z][0-9]{2}-[0-9]{6}-[0-9]{4}(?![0-9])"))
@@ -259,7 +281,7 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
                     j = k
                 else:
                     break
-            is_benign = all(benign[atoms[i].start:atoms[j].end])
+            is_benign = all(benign[atoms[i].start : atoms[j].end])
             listed = i > 0 and atoms[i - 1].kind == "L" and (atoms[i - 1].text,) in t.labels
             out.append(_Group(i, j, "".join(digits), False, is_benign, listed))
             i = j + 1
@@ -279,12 +301,24 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
     return out
 
 
-_UNIT_DIGIT = {"mot": "1", "hai": "2", "ba": "3", "bon": "4", "tu": "4", "nam": "5", "lam": "5", "sau": "6",
-               "bay": "7", "tam": "8", "chin": "9"}
+_UNIT_DIGIT = {
+    "mot": "1",
+    "hai": "2",
+    "ba": "3",
+    "bon": "4",
+    "tu": "4",
+    "nam": "5",
+    "lam": "5",
+    "sau": "6",
+    "bay": "7",
+    "tam": "8",
+    "chin": "9",
+}
 
 
 def _spoken(atoms: List[_Atom], i: int, number_words: Dict[str, str]) -> Optional[Tuple[str, int]]:
     """A two-digit number read in words: "mười ba" 13, "bốn mươi" 40, "ba mươi lăm" 35: (digits, last atom)."""
+
     def word(k: int) -> Optional[str]:
         return atoms[k].text if k < len(atoms) and atoms[k].kind == "L" and atoms[k].space_before else None
 
@@ -299,15 +333,20 @@ def _spoken(atoms: List[_Atom], i: int, number_words: Dict[str, str]) -> Optiona
 
 
 def _year_word(atoms: List[_Atom], i: int) -> bool:
-    """"năm 2025": the word for five is the word for year when a year follows it."""
+    """ "năm 2025": the word for five is the word for year when a year follows it."""
     nxt = atoms[i + 1] if i + 1 < len(atoms) else None
-    return atoms[i].text == "nam" and nxt is not None and nxt.kind == "D" and len(nxt.text) == 4 \
+    return (
+        atoms[i].text == "nam"
+        and nxt is not None
+        and nxt.kind == "D"
+        and len(nxt.text) == 4
         and nxt.text[:2] in ("19", "20")
+    )
 
 
 def _joinable(atoms: List[_Atom], left: _Group, right: _Group) -> bool:
     """Whether two groups belong to one run: only spaces and a little punctuation between them."""
-    gap = atoms[left.last + 1:right.first]
+    gap = atoms[left.last + 1 : right.first]
     if len(gap) > 3 or any(a.kind != "P" for a in gap):
         return False
     if any(a.text in ",;" for a in gap) and left.listed and len(left.digits) >= 3 and len(right.digits) >= 3:
@@ -322,8 +361,10 @@ def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4, re
     # a date- or time-shaped group among other digit groups is one more group of them ("5-9-6 - 9/4 8")
     plain = [not g.benign and not g.word for g in groups]
     for k, g in enumerate(groups):
-        if g.benign and ((k > 0 and plain[k - 1] and _joinable(atoms, groups[k - 1], g)) or
-                         (k + 1 < len(groups) and plain[k + 1] and _joinable(atoms, g, groups[k + 1]))):
+        if g.benign and (
+            (k > 0 and plain[k - 1] and _joinable(atoms, groups[k - 1], g))
+            or (k + 1 < len(groups) and plain[k + 1] and _joinable(atoms, g, groups[k + 1]))
+        ):
             g.benign = False
     runs: List[_Run] = []
     current: List[_Group] = []
@@ -341,8 +382,9 @@ def _runs(atoms: List[_Atom], groups: List[_Group], min_word_digits: int = 4, re
             current = [g]
     if current:
         runs.append(_Run(current))
-    return [r for run in runs
-            for r in _trim_words(run, min_word_digits if relaxed_at < 0 or run.first == relaxed_at else 4)]
+    return [
+        r for run in runs for r in _trim_words(run, min_word_digits if relaxed_at < 0 or run.first == relaxed_at else 4)
+    ]
 
 
 def _trim_words(run: _Run, min_digits: int = 4) -> List[_Run]:
@@ -359,13 +401,23 @@ def _trim_words(run: _Run, min_digits: int = 4) -> List[_Run]:
 # ------------------------------------------------------------------------------------------ the detector
 _BUTTON_PAYLOAD = re.compile(r"/[a-z_]{1,64}")
 _SHAPE_SYMBOLS = frozenset("@#$%^&*!?~")  # what passwords mix in; not markup's "<>=/" nor "_-."
-_URL = re.compile(r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
-                  r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)", re.I)
-_MODEL = re.compile(r"^" + words.NAMED_MODELS + r"[-_]?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:" +
-                    "|".join(words.GLUED_UNITS) + r")[0-9]{0,2}$")
+_URL = re.compile(
+    r"(?:://|www\.|@[\w-]+\.[a-z]{2,}|\.(?:vn|com|net|org|gov|edu|html?|php)(?:/|$)|"
+    r"\.(?:pdf|jpe?g|png|heic|docx?|xlsx?|zip|rar|mp[34]|gif)$)",
+    re.I,
+)
+_MODEL = re.compile(
+    r"^"
+    + words.NAMED_MODELS
+    + r"[-_]?[0-9]{1,4}[a-z]{0,4}$|^[0-9]{1,4}(?:"
+    + "|".join(words.GLUED_UNITS)
+    + r")[0-9]{0,2}$"
+)
 _VIET_MARKS = re.compile(r"[^\x00-\x7f]")
-_SINGLE_SYLLABLE = re.compile(r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
-                              r"(?:ng|nh|ch|[cmnpt])?$")
+_SINGLE_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}"
+    r"(?:ng|nh|ch|[cmnpt])?$"
+)
 _PRIORITY = {"password": 4, "id_number": 3, "phone": 2, "otp": 1}
 
 
@@ -390,8 +442,9 @@ class Detector:
 
     def __init__(self, public_numbers: Iterable[str] = ()) -> None:
         """`public_numbers`: numbers the commune publishes (its hotline): kept wherever they appear."""
-        self._public = frozenset(_national(re.sub(r"[^0-9]", "", view(str(p)).text)) for p in public_numbers
-                                 if str(p).strip())
+        self._public = frozenset(
+            _national(re.sub(r"[^0-9]", "", view(str(p)).text)) for p in public_numbers if str(p).strip()
+        )
 
     # ----------------------------------------------------------------------------------------- public API
     def redact(self, text: str, previous: Optional[str] = None) -> Redaction:
@@ -454,8 +507,12 @@ class Detector:
                     first -= 1  # "(+84) 912…": the sign and bracket go with the number
                 last = run.last
                 closer = {"(": ")", "[": "]"}.get(atoms[first].text)
-                if closer and last + 1 < len(atoms) and atoms[last + 1].text == closer \
-                        and not atoms[last + 1].space_before:
+                if (
+                    closer
+                    and last + 1 < len(atoms)
+                    and atoms[last + 1].text == closer
+                    and not atoms[last + 1].space_before
+                ):
                     last += 1
                 found.append(_Found(kind, atoms[first].start, atoms[last].end))
                 if run.first == head and context.tail is not None and len(context.tail[0]) + len(run.digits) >= 4:
@@ -484,8 +541,9 @@ class Detector:
                 if end >= len(benign) or not benign[end]:  # the benign shape is this group alone (no unit, …)
                     g.benign = False
 
-    def _judge_run(self, atoms: List[_Atom], cues, run: _Run, t: _Tables, context: _Context,
-                   head: int) -> Optional[str]:
+    def _judge_run(
+        self, atoms: List[_Atom], cues, run: _Run, t: _Tables, context: _Context, head: int
+    ) -> Optional[str]:
         digits = run.digits
         n = len(digits)
         plus = run.first > 0 and atoms[run.first - 1].text == "+"
@@ -519,7 +577,7 @@ class Detector:
 
     @staticmethod
     def _labelled(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
-        """"bước 3", "lỗi 5021", "năm 2024", "sinh 1956": a label right before makes the number ordinary."""
+        """ "bước 3", "lỗi 5021", "năm 2024", "sinh 1956": a label right before makes the number ordinary."""
         if len(run.groups) != 1 or run.groups[0].word:
             return False
         i = run.first - 1
@@ -538,8 +596,16 @@ class Detector:
         return False
 
     # ----------------------------------------------------------------------------------------- passwords
-    def _passwords(self, atoms: List[_Atom], cues, text: str, benign: bytearray, t: _Tables,
-                   context: _Context, original: "_Original") -> List[_Found]:
+    def _passwords(
+        self,
+        atoms: List[_Atom],
+        cues,
+        text: str,
+        benign: bytearray,
+        t: _Tables,
+        context: _Context,
+        original: "_Original",
+    ) -> List[_Found]:
         found: List[_Found] = []
         n = len(atoms)
         # 1. after a password cue: the first word that is not ordinary
@@ -570,8 +636,11 @@ class Detector:
                 chunk_end = _chunk_end(atoms, j)
                 word = original(a.start, atoms[chunk_end].end)
                 core = word.strip("".join(_EDGE))
-                if a.kind == "L" and (a.text in t.stopwords or a.text in t.fillers) and (
-                        chunk_end == j or atoms[j + 1].text in ":=,"):  # "đăng nhập: …"
+                if (
+                    a.kind == "L"
+                    and (a.text in t.stopwords or a.text in t.fillers)
+                    and (chunk_end == j or atoms[j + 1].text in ":=,")
+                ):  # "đăng nhập: …"
                     j += 1
                     steps += 1
                     right_after = False
@@ -590,12 +659,12 @@ class Detector:
             chunk_start = j
             chunk_end = _chunk_end(atoms, j)
             j = chunk_end + 1
-            if any(a.kind == "X" for a in atoms[chunk_start:chunk_end + 1]):
+            if any(a.kind == "X" for a in atoms[chunk_start : chunk_end + 1]):
                 continue
             k = chunk_start
             while k <= chunk_end and (cues[k] is not None or (atoms[k].kind == "P" and atoms[k].text in ":=-(\"'")):
                 k = cues[k][1] if cues[k] is not None else k + 1
-            if k > chunk_end or all(a.kind != "L" for a in atoms[k:chunk_end + 1]):
+            if k > chunk_end or all(a.kind != "L" for a in atoms[k : chunk_end + 1]):
                 continue  # nothing left, or digits only: numbers are judged as runs
             s, e = atoms[k].start, atoms[chunk_end].end
             word = text[s:e]
@@ -613,8 +682,10 @@ class Detector:
             return _Context()
         ctx = _Context()
         last = len(atoms) - 1
-        while last >= 0 and ((atoms[last].kind == "P" and atoms[last].text not in "+") or
-                             (atoms[last].kind == "L" and atoms[last].text in _TAIL_PARTICLES)):
+        while last >= 0 and (
+            (atoms[last].kind == "P" and atoms[last].text not in "+")
+            or (atoms[last].kind == "L" and atoms[last].text in _TAIL_PARTICLES)
+        ):
             last -= 1  # "482 ạ", "482 nhé"
         if last < 0:
             return ctx
@@ -632,8 +703,10 @@ class Detector:
         # a cue among the last atoms, followed only by fillers and introducers
         for i in range(last, max(-1, last - 8), -1):
             if cues[i] is not None:
-                if all(a.text in t.fillers or a.text in t.introducers or a.kind == "P"
-                       for a in atoms[cues[i][1]:last + 1]):
+                if all(
+                    a.text in t.fillers or a.text in t.introducers or a.kind == "P"
+                    for a in atoms[cues[i][1] : last + 1]
+                ):
                     ctx.pending = cues[i][0]
                 break
             if atoms[i].text in _SENTENCE_END:
@@ -655,7 +728,7 @@ _UNIT_WORDS = frozenset(u.split()[0] for u in words.UNITS)
 
 
 def _unit_after(atoms: List[_Atom], run: _Run) -> bool:
-    """"nhập 12 số", "otp 60 giây": a unit right after makes a short number a count."""
+    """ "nhập 12 số", "otp 60 giây": a unit right after makes a short number a count."""
     nxt = atoms[run.last + 1] if run.last + 1 < len(atoms) else None
     return nxt is not None and nxt.kind in ("L", "P") and nxt.text in _UNIT_WORDS
 
@@ -669,7 +742,7 @@ def _conjoined(atoms: List[_Atom], runs: List[_Run], found: List[_Found], t: _Ta
     masked = {(f.start, f.end) for f in found}
     out: List[_Found] = []
     for left, right in zip(runs, runs[1:]):
-        between = atoms[left.last + 1:right.first]
+        between = atoms[left.last + 1 : right.first]
         if not between or len(between) > 2 or any(a.text not in _CONJUNCTIONS for a in between):
             continue
         n_left, n_right = len(left.digits), len(right.digits)
@@ -679,7 +752,7 @@ def _conjoined(atoms: List[_Atom], runs: List[_Run], found: List[_Found], t: _Ta
         kinds = [f.kind for f in found if (f.start, f.end) in spans]
         if not kinds and (n_left > 3 or n_right > 3):
             continue
-        for (s, e) in spans:
+        for s, e in spans:
             if (s, e) not in masked and not _listed_label(atoms, left, t):
                 out.append(_Found(kinds[0] if kinds else "otp", s, e))
     return out
@@ -735,14 +808,45 @@ def _head_index(atoms: List[_Atom], t: _Tables) -> int:
 
 
 _TAIL_PARTICLES = frozenset(["a", "nhe", "nha", "ne", "do", "day", "oi", "ok", "nhi", "ha", "ah", "ak", "ad"])
-_HEAD_PARTICLES = frozenset(["da", "con", "tiep", "la", "va", "roi", "nua", "so", "ma", "them", "them", "so", "cuoi",
-                             "phan", "sau", "ok", "ad", "oi", "a", "e", "em", "anh", "chi", "bac", "toi", "minh"])
+_HEAD_PARTICLES = frozenset(
+    [
+        "da",
+        "con",
+        "tiep",
+        "la",
+        "va",
+        "roi",
+        "nua",
+        "so",
+        "ma",
+        "them",
+        "them",
+        "so",
+        "cuoi",
+        "phan",
+        "sau",
+        "ok",
+        "ad",
+        "oi",
+        "a",
+        "e",
+        "em",
+        "anh",
+        "chi",
+        "bac",
+        "toi",
+        "minh",
+    ]
+)
 
 
 def _only_run(atoms: List[_Atom], run: _Run, t: _Tables) -> bool:
     """Whether the message holds nothing but this run (with punctuation and particles)."""
-    return all(a.kind == "P" or (a.kind == "L" and a.text in _HEAD_PARTICLES | t.fillers)
-               for k, a in enumerate(atoms) if not run.first <= k <= run.last)
+    return all(
+        a.kind == "P" or (a.kind == "L" and a.text in _HEAD_PARTICLES | t.fillers)
+        for k, a in enumerate(atoms)
+        if not run.first <= k <= run.last
+    )
 
 
 def _chunk_end(atoms: List[_Atom], j: int) -> int:
@@ -755,19 +859,49 @@ def _chunk_end(atoms: List[_Atom], j: int) -> int:
 
 def _trim_end(text: str, start: int, end: int) -> int:
     """Leave clause punctuation after a password out of its span: "Thu@1979," or "(Thu@1979)"."""
-    while end > start + 1 and (text[end - 1] in ",;" or (text[end - 1] in ")]}" and
-                                                         {")": "(", "]": "[", "}": "{"}[text[end - 1]]
-                                                         not in text[start:end - 1])):
+    while end > start + 1 and (
+        text[end - 1] in ",;"
+        or (text[end - 1] in ")]}" and {")": "(", "]": "[", "}": "{"}[text[end - 1]] not in text[start : end - 1])
+    ):
         end -= 1
     return end
 
 
-_CLAUSE_BREAKS = frozenset(["co", "khong", "ko", "k", "dung", "sai", "ma", "nhung", "thi", "nhe", "nha", "a", "vay",
-                            "roi", "duoc", "dc", "chua", "sao", "gi", "j", "la", "va", "nen", "vi", "de", "ok"])
+_CLAUSE_BREAKS = frozenset(
+    [
+        "co",
+        "khong",
+        "ko",
+        "k",
+        "dung",
+        "sai",
+        "ma",
+        "nhung",
+        "thi",
+        "nhe",
+        "nha",
+        "a",
+        "vay",
+        "roi",
+        "duoc",
+        "dc",
+        "chua",
+        "sao",
+        "gi",
+        "j",
+        "la",
+        "va",
+        "nen",
+        "vi",
+        "de",
+        "ok",
+    ]
+)
 
 
-def _password_clause(atoms: List[_Atom], j: int, text: str, t: _Tables, whole: bool,
-                     original: "_Original") -> Optional[int]:
+def _password_clause(
+    atoms: List[_Atom], j: int, text: str, t: _Tables, whole: bool, original: "_Original"
+) -> Optional[int]:
     """After "mật khẩu là" (or a message that follows one), a password of several words: "hoa hồng đỏ 123",
     "Hoa Binh 88". The clause runs to the sentence's end or an ordinary word ("có", "không", "mà" …), five words
     at most; it is a password when a word in it has a digit or a symbol, or it has two words or more and is a
@@ -776,16 +910,26 @@ def _password_clause(atoms: List[_Atom], j: int, text: str, t: _Tables, whole: b
     k = j
     while k < len(atoms) and len(words) < 5:
         a = atoms[k]
-        if a.kind == "X" or (a.text in _SENTENCE_END and (k + 1 >= len(atoms) or atoms[k + 1].space_before)) \
-                or a.text == "," or (a.kind == "L" and a.text in _CLAUSE_BREAKS and words):
+        if (
+            a.kind == "X"
+            or (a.text in _SENTENCE_END and (k + 1 >= len(atoms) or atoms[k + 1].space_before))
+            or a.text == ","
+            or (a.kind == "L" and a.text in _CLAUSE_BREAKS and words)
+        ):
             break
         end = _chunk_end(atoms, k)
         words.append((k, end))
         k = end + 1
     if not words:
         return None
-    shaped = [w for w in words if any(atoms[i].kind == "D" or (atoms[i].kind == "P" and atoms[i].text in _SHAPE_SYMBOLS)
-                                      for i in range(w[0], w[1] + 1))]
+    shaped = [
+        w
+        for w in words
+        if any(
+            atoms[i].kind == "D" or (atoms[i].kind == "P" and atoms[i].text in _SHAPE_SYMBOLS)
+            for i in range(w[0], w[1] + 1)
+        )
+    ]
     if shaped:
         return _trim_end(text, atoms[words[0][0]].start, atoms[shaped[-1][1]].end)
     first = original(atoms[words[0][0]].start, atoms[words[0][0]].end)
