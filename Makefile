@@ -1,11 +1,14 @@
 # Trợ lý VNeID. The two commands: `make run` and `make test` (see README.md).
-.PHONY: run test envs train eval eval-baseline eval-compare validate bench bench-stack bench-province bench-privacy admin clean
+.PHONY: run test check envs train eval eval-baseline eval-compare validate bench bench-stack bench-province bench-privacy admin clean
 
 run:            ## environments + model if needed, then every service on loopback (Ctrl-C stops)
 	bin/run
 
-test:           ## the whole suite (validate, unit, stories, held-out NLU gate, end to end)
+test:           ## the whole suite (lint, validate, unit, stories, held-out NLU gate, end to end)
 	bin/test
+
+check:          ## the edit-test loop: ruff (lint + format) and the tests marked unit, no Rasa, browser or server
+	bin/check
 
 envs:           ## create/update both Python environments from requirements/
 	bin/setup-envs
