@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
 
 ROOT = Path(__file__).resolve().parents[1]
 # The old development defaults: published, so refused everywhere (gateway/keys.py PUBLISHED)
@@ -39,6 +42,8 @@ class Settings:
     content_overrides: Path = ROOT / "var" / "content-overrides.yml"
     illustrations_dir: Path = ROOT / "web_widget" / "illustrations"
     public_base_url: str = "http://127.0.0.1:8080"
+    # other sites allowed to call the citizen endpoints (the commune's own site embedding the widget): WIDGET_ORIGINS
+    widget_origins: frozenset = frozenset()
     # the commune of a message that names none (REST without metadata.commune, a widget without data-commune)
     default_commune: str = "quang-yen"
     max_message_chars: int = 2000
@@ -112,6 +117,7 @@ class Settings:
         s.content_overrides = Path(env.get("CONTENT_OVERRIDES", s.content_overrides))
         s.public_base_url = env.get("PUBLIC_BASE_URL", s.public_base_url).rstrip("/")
         s.default_commune = env.get("DEFAULT_COMMUNE", s.default_commune).strip()
+        s.widget_origins = frozenset(o.strip() for o in env.get("WIDGET_ORIGINS", "").split(",") if o.strip())
         s.max_message_chars = int(env.get("MAX_MESSAGE_CHARS", s.max_message_chars))
         s.handoff_timeout_min = int(env.get("HANDOFF_TIMEOUT_MIN", s.handoff_timeout_min))
         s.retention_days = int(env.get("RETENTION_DAYS", s.retention_days))
@@ -161,3 +167,16 @@ class Settings:
                 raise ConfigError("APP_ENV=production needs RASA_TOKEN.")
         if self.zalo_enabled and not self.zalo_app_id:
             raise ConfigError("ZALO_OA_SECRET_KEY is set but ZALO_APP_ID is not (both sign the Zalo webhook).")
+
+
+def parse_rate_limit(settings: Settings, name: str) -> Tuple[RateLimitItem, ...]:
+    """The limit `rate_limit_<name>` of the settings, parsed (empty: no limit); ConfigError if it is not one."""
+    from limits import parse_many
+
+    value = getattr(settings, f"rate_limit_{name}")
+    try:
+        return tuple(parse_many(value)) if value else ()
+    except ValueError as exc:
+        raise ConfigError(
+            f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit (e.g. \"10 per 10 seconds;60 per minute\")"
+        ) from exc

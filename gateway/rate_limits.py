@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Tuple
 
 from flask import Flask, Response, g, request
-from limits import RateLimitItem, parse_many
+from limits import RateLimitItem
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from gateway.blueprints.common import CITIZEN_PREFIXES, error_answer, json_body, safe_text
-from gateway.config import ConfigError, Settings
+from gateway.config import Settings, parse_rate_limit
 from gateway.services.inbound import SENDER
 
 log = logging.getLogger(__name__)
@@ -103,13 +103,7 @@ def rules(settings: Settings) -> List[Rule]:
     limit is refused at start with ConfigError, not silently ignored)."""
 
     def items(name: str) -> Tuple[RateLimitItem, ...]:
-        value = getattr(settings, f"rate_limit_{name}")
-        try:
-            return tuple(parse_many(value)) if value else ()
-        except ValueError as exc:
-            raise ConfigError(
-                f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit (e.g. \"10 per 10 seconds;60 per minute\")"
-            ) from exc
+        return parse_rate_limit(settings, name)
 
     conversation, ip = items("conversation"), items("ip")
     post = lambda: request.method == "POST"  # noqa: E731
@@ -267,14 +261,3 @@ def init_rate_limits(app: Flask, settings: Settings) -> Optional[RateLimits]:
     app.after_request(limits.after_request)
     app.extensions["vneid_limiter"] = limits
     return limits
-
-
-def parse_setting(settings: Settings, name: str) -> Tuple[RateLimitItem, ...]:
-    """The limit `rate_limit_<name>` of the settings, parsed (empty: no limit); ConfigError if it is not one."""
-    value = getattr(settings, f"rate_limit_{name}")
-    try:
-        return tuple(parse_many(value)) if value else ()
-    except ValueError as exc:
-        raise ConfigError(
-            f"RATE_LIMIT_{name.upper()}={value!r} is not a rate limit (e.g. \"10 per 10 seconds;60 per minute\")"
-        ) from exc

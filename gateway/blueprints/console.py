@@ -11,7 +11,7 @@ A staff member sees only their commune's conversations (gateway/services/scope.p
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Callable, Dict, List, Optional
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -24,7 +24,6 @@ from gateway.models import Conversation, Handoff, Staff
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import access_log, callbacks, content_edit, handoff, hours, runtime_settings, scope
 from gateway.services import queue as queue_mod
-from gateway.services.hours import TZ
 from gateway.services.states import ConversationState, HandoffStatus
 from gateway.services.texts import Labels
 
@@ -54,20 +53,9 @@ JS_LABELS = ("channel", "status", "state", "reason", "author", "sensitive", "del
 # --- helpers shared with the admin pages ---------------------------------------------------------------------------
 
 
-def local_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored UTC time (datetime or ISO text) in Vietnam's time zone."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(TZ).strftime(fmt)
-
-
 @bp.app_template_filter("vn_time")
 def _vn_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    return local_time(value, fmt)
+    return hours.local_time(value, fmt)
 
 
 @bp.app_template_filter("vn_date")

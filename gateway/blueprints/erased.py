@@ -16,6 +16,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from gateway.blueprints.common import error, services
+from gateway.services import hours
 from gateway.models import Conversation
 from gateway.services import erasure, scope
 
@@ -23,7 +24,6 @@ from gateway.services import erasure, scope
 def explanation(conv_id: int, viewer=None) -> Optional[str]:
     """Why a missing conversation is missing, for staff ("Người dân đã xóa … lúc …"); None when it exists or was
     never deleted (then it is simply not found)."""
-    from gateway.blueprints.console import local_time
 
     svc = services()
     with svc.db.session() as session:
@@ -33,7 +33,9 @@ def explanation(conv_id: int, viewer=None) -> Optional[str]:
         if entry is None or (viewer is not None and not scope.sees(viewer, entry.commune_id)):
             return None
         by = (entry.detail or {}).get("by")
-        return svc.texts.staff_label("erased", "citizen" if by == "citizen" else "operator", at=local_time(entry.at))
+        return svc.texts.staff_label(
+            "erased", "citizen" if by == "citizen" else "operator", at=hours.local_time(entry.at)
+        )
 
 
 def guard(as_json: bool) -> Callable[[], object]:

@@ -35,7 +35,7 @@ class Admission:
 
     def __init__(self, limits, settings: Settings) -> None:
         """`limits`: the app's RateLimits; the items come from the settings (ConfigError if one is not a limit)."""
-        from gateway.rate_limits import parse_setting
+        from gateway.config import parse_rate_limit as parse_setting
 
         self.limits = limits
         self.items = {

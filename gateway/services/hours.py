@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
@@ -54,3 +54,14 @@ def validate(schedule: Dict[str, Any]) -> Dict[str, Any]:
         periods.append([start, end])
     holidays = sorted({datetime.strptime(h, "%Y-%m-%d").date().isoformat() for h in schedule.get("holidays", [])})
     return {"days": days, "periods": periods, "holidays": holidays}
+
+
+def local_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored UTC time (datetime or ISO text) in Vietnam's time zone, formatted ("" for none)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(TZ).strftime(fmt)

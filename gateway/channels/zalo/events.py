@@ -31,9 +31,10 @@ from typing import Any, Dict, Optional, Tuple
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.channels.zalo import erasure as zalo_erasure
 from gateway.channels.zalo import provincial
 from gateway.channels.zalo import texts as ztexts
-from gateway.channels.zalo.models import ZaloEvent, ZaloSent
+from gateway.channels.zalo.models import ZaloEvent, ZaloSent, text_hash
 from gateway.models import Conversation, Message, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import audit, handoff, inbound, ordering, tenant
@@ -465,7 +466,6 @@ def _text(
 
 
 def _erasure_confirmation(svc: Services, user: str, oa_id: Optional[str], replies=None) -> None:
-    from gateway.channels.zalo import erasure as zalo_erasure
 
     zalo_erasure.send_confirmation(svc, user, replies or [{"text": svc.texts.text("erase_done")}], oa_id)
 
@@ -542,11 +542,6 @@ def _media(
     return "done"
 
 
-def text_hash(text: str) -> str:
-    """The hash kept for a sent text part (to recognise its echo without keeping the text)."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
-
-
 def is_ours(session, user: str, zalo_msg_id: Optional[str], text: Optional[str]) -> bool:
     """Whether an OA echo is of a message the gateway sent (its msg id, or the same text within a day)."""
     if zalo_msg_id and session.scalar(select(exists().where(ZaloSent.zalo_msg_id == zalo_msg_id))):
@@ -580,7 +575,6 @@ def _echo(
 
 
 def _erasure_echo(svc: Services, text: Optional[str]) -> bool:
-    from gateway.channels.zalo import erasure as zalo_erasure  # (it imports delivery, which imports this module)
 
     return zalo_erasure.is_confirmation(svc, text)
 

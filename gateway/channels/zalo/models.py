@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime
 from typing import Optional
 
@@ -85,3 +87,8 @@ class ZaloLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[Optional[str]] = mapped_column(String(64))
     until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+def text_hash(text: str) -> str:
+    """The hash kept for a sent text part (`ZaloSent.text_hash`: its echo is recognised without keeping the text)."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
