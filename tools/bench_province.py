@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -32,10 +33,15 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
     parser.add_argument("--communes", type=int, default=166, help="the province's count (second run)")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--rasa-instances", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="1 and N communes alternate this many times (medians)")
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench_province.json")
     args, rest = parser.parse_known_args(argv)
     passthrough = [*rest, "--rasa-instances", str(args.rasa_instances)] + ([] if args.sqlite else ["--postgres"])
-    one, many = run(1, passthrough), run(args.communes, passthrough)
+    ones: List[Dict[str, object]] = []
+    manys: List[Dict[str, object]] = []
+    for _ in range(args.rounds):  # alternating: a noisy minute on a shared machine hits both sides alike
+        ones.append(run(1, passthrough))
+        manys.append(run(args.communes, passthrough))
 
     def figures(report: Dict[str, object]) -> Dict[str, float]:
         row = report["results"]["gateway"]
@@ -47,9 +53,13 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
             "memory_mb": sum(report["memory_mb"].values()),
         }
 
-    a, b = figures(one), figures(many)
+    def medians(reports: List[Dict[str, object]]) -> Dict[str, float]:
+        rows = [figures(r) for r in reports]
+        return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+
+    a, b = medians(ones), medians(manys)
     print(
-        f"\nbench-province: 1 commune vs {args.communes} communes "
+        f"\nbench-province: 1 commune vs {args.communes} communes, median of {args.rounds} alternating run(s) "
         f"({'SQLite' if args.sqlite else 'PostgreSQL'}, {args.rasa_instances} Rasa instance(s))\n"
     )
     print(f"| figure | 1 commune | {args.communes} communes | ratio |\n|---|---|---|---|")
@@ -58,7 +68,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         ratio = b[key] / a[key] if a[key] else float("nan")
         ratios[key] = round(ratio, 3)
         print(f"| {key} | {a[key]:.1f} {unit} | {b[key]:.1f} {unit} | {ratio:.3f} |")
-    report = {"one": one, "many": many, "ratios": ratios}
+    report = {"one": ones, "many": manys, "medians": {"one": a, "many": b}, "ratios": ratios}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     return report

@@ -46,7 +46,7 @@ def iso_utc(moment: datetime) -> str:
 
 
 def _allowed_origins():
-    return {o.strip() for o in os.environ.get("WIDGET_ORIGINS", "").split(",") if o.strip()}
+    return services().settings.widget_origins
 
 
 def cors(response):

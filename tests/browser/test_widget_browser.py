@@ -538,7 +538,8 @@ def test_one_tag_embed_on_another_site_and_size(widget_server, browser, monkeypa
     )
     thread = threading.Thread(target=site.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("WIDGET_ORIGINS", f"http://127.0.0.1:{site_port}")
+    settings = widget_server.app.extensions["vneid"].settings
+    monkeypatch.setattr(settings, "widget_origins", frozenset({f"http://127.0.0.1:{site_port}"}))
     context = browser.new_context(viewport={"width": 1024, "height": 720})
     try:
         page = context.new_page()
@@ -581,3 +582,4 @@ def test_demo_page_and_no_csp_violations(widget_server, widget_context):
     expect(quick(page, "Mật khẩu + OTP")).to_be_visible()
     shot(page, "demo-open")
     assert console.problems() == []
+    assert [line for line in console.lines if line.startswith("error")] == []  # not even a missing favicon

@@ -126,8 +126,8 @@ def test_generic_http_errors_speak_from_the_content(client, app):
     assert parse.status_code == 503 and parse.get_json()["message"] == texts.rejected("nlu_unavailable")
 
 
-def test_a_commune_site_may_send_the_idempotency_and_sequence_headers(client, monkeypatch):
-    monkeypatch.setenv("WIDGET_ORIGINS", "https://xa.example.vn")
+def test_a_commune_site_may_send_the_idempotency_and_sequence_headers(app, client, monkeypatch):
+    monkeypatch.setattr(app.extensions["vneid"].settings, "widget_origins", frozenset({"https://xa.example.vn"}))
     response = client.options(
         "/webhooks/rest/webhook",
         headers={
