@@ -45,12 +45,16 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
 
     def figures(report: Dict[str, object]) -> Dict[str, float]:
         row = report["results"]["gateway"]
+        cpu = (report["results"].get("cpu_ms_per_message") or {}).get("gateway") or {}
         return {
             "throughput": row["throughput"],
             "p50": row["p50"],
             "p95": row["p95"],
             "errors": row["errors"],
             "memory_mb": sum(report["memory_mb"].values()),
+            # CPU per message is what the machine's noise leaves alone: the gateway's, and the whole stack's
+            "gateway_cpu_ms": sum(v for k, v in cpu.items() if k.startswith("gunicorn")),
+            "stack_cpu_ms": sum(cpu.values()),
         }
 
     def medians(reports: List[Dict[str, object]]) -> Dict[str, float]:
@@ -64,7 +68,15 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
     )
     print(f"| figure | 1 commune | {args.communes} communes | ratio |\n|---|---|---|---|")
     ratios = {}
-    for key, unit in (("throughput", "msg/s"), ("p50", "ms"), ("p95", "ms"), ("memory_mb", "MB"), ("errors", "")):
+    for key, unit in (
+        ("throughput", "msg/s"),
+        ("p50", "ms"),
+        ("p95", "ms"),
+        ("gateway_cpu_ms", "ms/msg"),
+        ("stack_cpu_ms", "ms/msg"),
+        ("memory_mb", "MB"),
+        ("errors", ""),
+    ):
         ratio = b[key] / a[key] if a[key] else float("nan")
         ratios[key] = round(ratio, 3)
         print(f"| {key} | {a[key]:.1f} {unit} | {b[key]:.1f} {unit} | {ratio:.3f} |")
