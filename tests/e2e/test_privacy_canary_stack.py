@@ -568,7 +568,7 @@ def test_handoff_card_staff_pages_audit_search_and_exports_hold_no_secret(stack)
     stack.widget(sender, "/choose_password_otp")
     for message in [*HANDOFF[0].messages, HANDOFF[1].messages[0]]:
         stack.widget(sender, message)
-    assert any("Thời gian chờ" in t for t in stack.widget(sender, "cho tôi gặp cán bộ"))
+    assert any("Tôi đã nhờ cán bộ" in t for t in stack.widget(sender, "cho tôi gặp cán bộ"))
     conv = stack.conversation_id("widget", sender)
 
     staff = stack.staff()

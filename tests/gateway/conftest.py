@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -38,8 +41,39 @@ def make_settings(
     return settings
 
 
+_MIGRATED: dict = {}  # the head revision's empty SQLite database, made once per test session, copied per app
+
+
+def migrated(database_url: str) -> None:
+    """The database at the head revision: an SQLite file is a copy of one migrated once for the session (the
+    migrations themselves are tested in test_migrations.py); any other database is migrated."""
+    prefix = "sqlite:///"
+    target = Path(database_url[len(prefix) :]) if database_url.startswith(prefix) else None
+    if target is None or target.exists():
+        upgrade(database_url)
+        return
+    if "path" not in _MIGRATED:
+        template = Path(tempfile.mkdtemp(prefix="gateway-template-")) / "gateway.db"
+        upgrade(f"{prefix}{template}")
+        _MIGRATED["path"] = template
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_MIGRATED["path"], target)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes():
+    """argon2 with its smallest cost for the accounts tests create (as tests/fuzz does): the same kind of hash,
+    checked the same way, without a second of CPU per app."""
+    from argon2 import PasswordHasher
+
+    real = staff_accounts._hasher
+    staff_accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    staff_accounts._hasher = real
+
+
 def build_app(settings: Settings):
-    upgrade(settings.database_url)
+    migrated(settings.database_url)
     app = create_app(settings)
     app.config.update(TESTING=True)
     with app.extensions["vneid"].db.session() as session:
