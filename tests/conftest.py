@@ -24,6 +24,8 @@ STACK_FIXTURES = {
     "province",
     "backend",
     "postgres",
+    "gateway_database",
+    "gateway",
     "widget_server",
     "aid_server",
 }
