@@ -492,7 +492,7 @@ def open_hours(database_url: str) -> None:
     """Working hours around the clock in a gateway database, so a handoff waits for staff at any time of day."""
     from gateway.db import Database
     from gateway.services import runtime_settings
-    from tests.gateway.conftest import ALWAYS_OPEN
+    from tests.support.gateway import ALWAYS_OPEN
 
     db = Database(database_url)
     with db.session() as session:

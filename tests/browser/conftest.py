@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from gateway.services import runtime_settings
 from tests.e2e.servers import ROOT, free_port
-from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
+from tests.support.gateway import ALWAYS_OPEN, build_app, make_settings
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

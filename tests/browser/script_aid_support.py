@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import LiveServer, PageProblems, gateway_app
 from tests.e2e.servers import ROOT
-from tests.gateway.conftest import PASSWORD
+from tests.support.gateway import PASSWORD
 
 SCREENSHOTS = ROOT / "results" / "screenshots"
 

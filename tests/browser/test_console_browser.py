@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LiveServer, PageProblems, gateway_app
-from tests.gateway.conftest import PASSWORD
+from tests.support.gateway import PASSWORD
 from tests.gateway.test_console import make_handoff
 
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'

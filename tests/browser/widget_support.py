@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.models import Conversation, Message
 from tests.browser.conftest import LiveServer, gateway_app
 from tests.e2e.servers import ROOT
-from tests.gateway.conftest import csrf_header, login
+from tests.support.gateway import csrf_header, login
 
 SCREENSHOTS = ROOT / "results" / "screenshots"
 STAFF_NAME = "Nguyễn Văn Cán"  # the display name build_app gives the "canbo" account

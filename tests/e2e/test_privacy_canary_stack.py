@@ -40,7 +40,7 @@ from tests.e2e.privacy_support import (
     sweep,
     wait_for,
 )
-from tests.gateway.conftest import ALWAYS_OPEN, PASSWORD
+from tests.support.gateway import ALWAYS_OPEN, PASSWORD
 from gateway.db import engine_url
 from tests.stack import Bot, Postgres, need, open_hours, postgres_available
 from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
@@ -197,7 +197,7 @@ class Staff:
             data={"username": username, "password": PASSWORD, "csrf_token": self.csrf},
         )
         assert response.status_code in (302, 303), response.text[:500]
-        # the session is new after login: its CSRF token too (read as tests/gateway/conftest.csrf_header does)
+        # the session is new after login: its CSRF token too (read as tests/support/gateway.csrf_header does)
         page = self.http.get(f"{stack.gateway.url}/auth/login", timeout=30).text
         self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 

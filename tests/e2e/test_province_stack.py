@@ -16,7 +16,7 @@ from typing import List
 import pytest
 import requests
 
-from tests.gateway.conftest import PASSWORD
+from tests.support.gateway import PASSWORD
 from tests.stack import APP_BIN, ROOT, Bot, GatewayServer, open_hours
 from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 

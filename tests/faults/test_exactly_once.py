@@ -12,7 +12,7 @@ from gateway.rasa_client import RasaUnavailable
 from gateway.services import inbound
 from gateway.services.tracker_store import TrackerStore, rest_messages, turn_from_events
 from tests.faults.support import gateway_rows, rasa_turns, steps
-from tests.gateway.conftest import build_app, make_settings
+from tests.support.gateway import build_app, make_settings
 
 
 class Crash(Exception):

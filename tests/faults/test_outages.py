@@ -11,7 +11,7 @@ import uuid
 import requests
 
 from tests.faults.support import gateway_rows, rasa_applied_events, rasa_turns, steps, wait_for
-from tests.gateway.conftest import build_app, make_settings
+from tests.support.gateway import build_app, make_settings
 
 HOTLINE = "024.38541051"
 

@@ -232,7 +232,7 @@ def fuzz_app(tmp_path_factory):
     from argon2 import PasswordHasher
 
     from gateway.services import runtime_settings, staff_accounts
-    from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
+    from tests.support.gateway import ALWAYS_OPEN, build_app, make_settings
 
     real_hasher = staff_accounts._hasher
     staff_accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -254,7 +254,7 @@ def fuzz_app(tmp_path_factory):
 def real_app(tmp_path_factory, bot):
     """A gateway in front of the real Rasa server and action server (the session's `bot`)."""
     from gateway.services import runtime_settings
-    from tests.gateway.conftest import ALWAYS_OPEN, build_app, make_settings
+    from tests.support.gateway import ALWAYS_OPEN, build_app, make_settings
 
     settings_ = make_settings(
         tmp_path_factory.mktemp("fuzz-real"),

@@ -21,7 +21,7 @@ WEBHOOK = "/webhooks/zalo/webhook"
 
 @pytest.fixture(scope="module")
 def zalo_app(tmp_path_factory):
-    from tests.gateway.conftest import build_app, make_settings
+    from tests.support.gateway import build_app, make_settings
 
     settings = make_settings(tmp_path_factory.mktemp("fuzz-zalo"))
     settings.zalo_app_id, settings.zalo_oa_secret_key = APP_ID, OA_SECRET

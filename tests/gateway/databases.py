@@ -89,8 +89,8 @@ def backend(request, tmp_path_factory):
 
 
 def settings_for(backend: Backend, tmp_path: Path, **overrides: Dict[str, Any]):
-    """Test settings (tests.gateway.conftest.make_settings) on the backend's databases and its Rasa pair."""
-    from tests.gateway.conftest import make_settings
+    """Test settings (tests.support.gateway.make_settings) on the backend's databases and its Rasa pair."""
+    from tests.support.gateway import make_settings
 
     settings = make_settings(
         tmp_path, backend.bot.rasa_url, backend.bot.token, backend.bot.action_url, backend.tracker_db_url

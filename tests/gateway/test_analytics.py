@@ -36,7 +36,7 @@ import pytest
 from gateway.models import Conversation, Handoff, HotlineCall
 from gateway.services import analytics as an
 from gateway.services import staff_accounts
-from tests.gateway.conftest import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 
 RANGE = {"from": "2026-11-02", "to": "2026-11-10"}
 COMMUNE = 1  # the seed's commune: quang-yen, the default one (a second one: tests/gateway/test_analytics_communes.py)

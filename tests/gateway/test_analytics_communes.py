@@ -22,7 +22,7 @@ from gateway.models import Conversation, Handoff, HotlineCall
 from gateway.services import analytics as an
 from gateway.services import analytics_communes as rollup
 from gateway.services import communes, staff_accounts
-from tests.gateway.conftest import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 from tests.gateway.test_analytics import RANGE, province_admin, seed, utc
 
 SECOND = ("hac-thanh", "Phường Hạc Thành")

@@ -3,7 +3,7 @@ need the admin role. Routes are enumerated from the URL map, so a new route is c
 
 import pytest
 
-from tests.gateway.conftest import csrf_header, login
+from tests.support.gateway import csrf_header, login
 
 PUBLIC_PREFIXES = (
     "/webhooks/",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gateway.conftest import build_app, csrf_header, login, make_settings
+from tests.support.gateway import build_app, csrf_header, login, make_settings
 
 DEEP = {
     "objects": b'{"a":' * 10_000 + b"1" + b"}" * 10_000,

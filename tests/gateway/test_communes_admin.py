@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gateway.models import AuditLog
 from gateway.services import communes, staff_accounts
-from tests.gateway.conftest import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 
 ROOT_GUIDE = "content/guide.yml"
 

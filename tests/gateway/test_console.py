@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, Message, Staff, utcnow
 from gateway.services import runtime_settings, staff_accounts
-from tests.gateway.conftest import PASSWORD, csrf_header, login
+from tests.support.gateway import PASSWORD, csrf_header, login
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 ESCAPED = ["&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"]

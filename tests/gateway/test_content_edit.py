@@ -18,7 +18,7 @@ import content
 from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
 from gateway.services.texts import Texts
-from tests.gateway.conftest import csrf_header, login, province_admin
+from tests.support.gateway import csrf_header, login, province_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Texts(ROOT / "content")  # the staff words of the shipped content

@@ -17,7 +17,7 @@ import yaml
 from gateway.models import Conversation, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command
-from tests.gateway.conftest import ALWAYS_OPEN, csrf_header, login
+from tests.support.gateway import ALWAYS_OPEN, csrf_header, login
 from tests.gateway.test_handoff_live import say, set_hours, texts
 
 MESSAGES = yaml.safe_load(open("content/messages.yml", encoding="utf-8"))

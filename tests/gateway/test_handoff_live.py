@@ -6,7 +6,7 @@ from datetime import datetime
 
 from gateway.services import runtime_settings
 from gateway.services.hours import TZ
-from tests.gateway.conftest import ALWAYS_OPEN, csrf_header, login
+from tests.support.gateway import ALWAYS_OPEN, csrf_header, login
 
 STEP = re.compile(r"^Bước (\d+)/(\d+): ")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gateway.models import AuditLog, Staff
 from gateway.services import audit
-from tests.gateway.conftest import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 
 TYPED = [PASSWORD, "Hoang@Anh1979", "mật khẩu là thu1979"]  # a password typed into the user name field
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from gateway.models import AuditLog, Staff, utcnow
-from tests.gateway.conftest import PASSWORD, build_app, make_settings
+from tests.support.gateway import PASSWORD, build_app, make_settings
 
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 

@@ -4,7 +4,7 @@ import json
 import sqlite3
 import uuid
 
-from tests.gateway.conftest import ALWAYS_OPEN
+from tests.support.gateway import ALWAYS_OPEN
 from tests.gateway.test_handoff_live import say, set_hours
 from tests.leaks import leaks
 

@@ -36,7 +36,7 @@ from gateway.channels.zalo.models import ZaloEvent
 from gateway.models import Conversation, Message
 from gateway.services import inbound
 from tests.e2e.privacy_support import CANARIES, digits_of
-from tests.gateway.conftest import build_app
+from tests.support.gateway import build_app
 from tests.gateway.fake_rasa import FakeRasa
 from tests.leaks import standalone
 from tests.zalo.conftest import new_user, zalo_settings

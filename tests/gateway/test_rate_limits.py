@@ -8,7 +8,7 @@ import re
 import pytest
 
 from gateway.config import ConfigError
-from tests.gateway.conftest import PASSWORD, build_app, make_settings
+from tests.support.gateway import PASSWORD, build_app, make_settings
 from tests.gateway.fake_rasa import FakeRasa
 
 

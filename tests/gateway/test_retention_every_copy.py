@@ -22,7 +22,7 @@ from gateway.channels.zalo.models import ZaloEvent
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, HandoffEvent, Message, utcnow
 from gateway.services import audit, tracker_writes
 from gateway.services.hours import TZ
-from tests.gateway.conftest import ALWAYS_OPEN, build_app, csrf_header, login
+from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, login
 from tests.gateway.databases import backend, postgres, query, settings_for  # noqa: F401 - fixtures
 from tests.gateway.test_console import form_token
 from tests.gateway.test_handoff_live import say, set_hours, steps, texts

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select
 
 from gateway.models import AuditLog, HotlineCall, Staff
 from gateway.services import hotline
-from tests.gateway.conftest import csrf_header, login
+from tests.support.gateway import csrf_header, login
 
 
 def staff_client(app, username="canbo"):

@@ -19,7 +19,7 @@ from gateway.config import DEV_RASA_TOKEN, DEV_SECRET_KEY, ConfigError, Settings
 from gateway.channels.zalo.sealing import TokenSeal
 from gateway.migrate import upgrade
 from gateway.services import staff_accounts
-from tests.gateway.conftest import PASSWORD, login
+from tests.support.gateway import PASSWORD, login
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = "k9Qz" + "x7Lm2Pw8Rt5Yv3Nb6Hc1Jd4Fg0Sa" + "Ue2Io9"  # 38 characters, only in this test

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from gateway.models import AuditLog, Staff, utcnow
-from tests.gateway.conftest import PASSWORD, csrf_header, login
+from tests.support.gateway import PASSWORD, csrf_header, login
 
 
 def staff_id(app, username):

@@ -27,7 +27,7 @@ from gateway.channels.zalo import delivery, events
 import content
 from gateway.services import admin, analytics, content_edit, handoff, hotline, staff_accounts, states
 from gateway.services.texts import Labels, StaffError, Texts
-from tests.gateway.conftest import build_app, login, make_settings
+from tests.support.gateway import build_app, login, make_settings
 from tests.gateway.test_analytics import seed as seed_analytics
 from tests.gateway.test_console import make_handoff
 

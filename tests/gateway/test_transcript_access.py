@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from gateway.models import AuditLog, Staff
 from gateway.services import access_log
-from tests.gateway.conftest import build_app, login, make_settings
+from tests.support.gateway import build_app, login, make_settings
 from tests.gateway.databases import gateway_database, postgres  # noqa: F401 - fixtures
 from tests.gateway.test_console import make_handoff
 

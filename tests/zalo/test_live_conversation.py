@@ -6,7 +6,7 @@ import re
 from sqlalchemy import select
 
 from gateway.models import Conversation, Handoff, Message
-from tests.gateway.conftest import csrf_header, login
+from tests.support.gateway import csrf_header, login
 from tests.zalo.conftest import PUBLIC, Citizen, buttons_of, images_of, pump, restart, texts_of
 from tools import fake_zalo
 

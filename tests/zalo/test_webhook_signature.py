@@ -6,7 +6,7 @@ import time
 from sqlalchemy import select
 
 from gateway.channels.zalo.models import ZaloEvent
-from tests.gateway.conftest import build_app, make_settings
+from tests.support.gateway import build_app, make_settings
 from tests.zalo.conftest import OA_SECRET, WEBHOOK, Citizen
 from tools import fake_zalo
 

@@ -1,0 +1,1 @@
+"""Helpers the test suites share: imported by tests, never a test module or conftest."""
