@@ -703,7 +703,7 @@ UNITS = (
     "file",
 )
 # Number words: each is one digit in a run of at least four ("bốn tám hai chín một ba").
-NUMBER_WORDS = {
+VIETNAMESE_DIGIT_WORDS = {
     "khong": "0",
     "ko": "0",
     "linh": "0",
@@ -719,6 +719,9 @@ NUMBER_WORDS = {
     "bay": "7",
     "tam": "8",
     "chin": "9",
+}
+NUMBER_WORDS = {
+    **VIETNAMESE_DIGIT_WORDS,
     "zero": "0",
     "one": "1",
     "two": "2",

@@ -301,19 +301,8 @@ def _groups(atoms: List[_Atom], text: str, benign: bytearray, t: _Tables) -> Lis
     return out
 
 
-_UNIT_DIGIT = {
-    "mot": "1",
-    "hai": "2",
-    "ba": "3",
-    "bon": "4",
-    "tu": "4",
-    "nam": "5",
-    "lam": "5",
-    "sau": "6",
-    "bay": "7",
-    "tam": "8",
-    "chin": "9",
-}
+# the unit after "mươi" ("bốn mươi tám"): a Vietnamese digit word, not zero
+_UNIT_DIGIT = {word: digit for word, digit in words.VIETNAMESE_DIGIT_WORDS.items() if digit != "0"}
 
 
 def _spoken(atoms: List[_Atom], i: int, number_words: Dict[str, str]) -> Optional[Tuple[str, int]]:
