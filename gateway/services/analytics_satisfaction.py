@@ -9,9 +9,9 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from content import Guide
-from gateway.models import Conversation, Handoff, HandoffEvent, Staff
+from gateway.models import Conversation, Handoff, Staff
 from gateway.services.analytics_data import Filters, in_range, rate
-from gateway.services.satisfaction import KIND
+from gateway.services.satisfaction import answers as satisfaction_answers
 from gateway.services.texts import Texts
 
 COLUMNS = ("group", "key", "label", "resolved", "answered", "solved", "not_solved", "solved_rate")
@@ -35,16 +35,7 @@ def satisfaction(session: Session, guide: Guide, filters: Filters, texts: Texts)
     elif filters.channel == "hotline":
         query = query.where(false())  # no handoffs on the phone
     handoffs = session.execute(query).all()
-    answers: Dict[int, bool] = {}
-    ids = [h.id for h in handoffs]
-    for start in range(0, len(ids), 500):
-        for handoff_id, detail in session.execute(
-            select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
-                HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(ids[start : start + 500])
-            )
-        ):
-            if isinstance(detail, dict) and isinstance(detail.get("solved"), bool):
-                answers.setdefault(handoff_id, detail["solved"])
+    answers = satisfaction_answers(session, [h.id for h in handoffs])
     labels = texts.staff("analytics")
     groups: Dict[Tuple[str, str], Dict[str, Any]] = {}
     for h in handoffs:

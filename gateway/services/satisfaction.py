@@ -4,7 +4,7 @@ problem code and per staff member."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Dict, List
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,28 +43,15 @@ def record(session: Session, conv: Conversation, solved: bool) -> None:
 
 
 def answers(session: Session, handoff_ids: List[int]) -> Dict[int, bool]:
-    """{handoff id: solved} for those of `handoff_ids` that were answered."""
-    if not handoff_ids:
-        return {}
-    rows = session.execute(
-        select(HandoffEvent.handoff_id, HandoffEvent.detail).where(
-            HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(handoff_ids)
-        )
-    )
+    """{handoff id: solved} for those of `handoff_ids` that were answered (the first answer of each)."""
     out: Dict[int, bool] = {}
-    for handoff_id, detail in rows:
-        if isinstance(detail, dict) and isinstance(detail.get("solved"), bool):
-            out[handoff_id] = detail["solved"]
+    for start in range(0, len(handoff_ids), 500):  # bounded IN lists
+        rows = session.execute(
+            select(HandoffEvent.handoff_id, HandoffEvent.detail)
+            .where(HandoffEvent.kind == KIND, HandoffEvent.handoff_id.in_(handoff_ids[start : start + 500]))
+            .order_by(HandoffEvent.id)
+        )
+        for handoff_id, detail in rows:
+            if isinstance(detail, dict) and isinstance(detail.get("solved"), bool):
+                out.setdefault(handoff_id, detail["solved"])
     return out
-
-
-def summary(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
-    """{"asked", "answered", "solved", "solved_rate"} of rows with a "solved" key (None: not answered)."""
-    answered = [r for r in rows if r.get("solved") is not None]
-    solved = sum(1 for r in answered if r["solved"])
-    return {
-        "asked": len(rows),
-        "answered": len(answered),
-        "solved": solved,
-        "solved_rate": round(solved / len(answered), 3) if answered else None,
-    }
