@@ -13,7 +13,7 @@ from gateway import create_app
 from gateway.config import Settings
 from gateway.db import engine_url
 from gateway.migrate import upgrade
-from tests.stack import Postgres, need, postgres_available
+from tests.support.databases import empty_database
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 TABLES = (
@@ -31,15 +31,8 @@ TABLES = (
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'gateway.db'}"
-        return
-    need(postgres_available(), "needs Debian's postgresql package (.ci/run installs it)")
-    server = Postgres().start(databases=("gateway",))
-    try:
-        yield server.url("gateway")
-    finally:
-        server.stop()
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 def _fill_single_commune(engine) -> None:

@@ -12,20 +12,13 @@ import gateway.channels.zalo.models  # noqa: F401 - the Zalo tables belong to th
 from gateway.db import engine_url
 from gateway.migrate import alembic_config, upgrade
 from gateway.models import Base
-from tests.stack import Postgres, need, postgres_available
+from tests.support.databases import empty_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('migrations') / 'gateway.db'}"
-        return
-    need(postgres_available(), "needs Debian's postgresql package (.ci/run installs it)")
-    server = Postgres().start(databases=("gateway",))
-    try:
-        yield server.url("gateway")
-    finally:
-        server.stop()
+    with empty_database(request.param, tmp_path_factory.mktemp('migrations')) as url:
+        yield url
 
 
 def _differences(url):
