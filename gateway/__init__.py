@@ -9,7 +9,7 @@ from flask import Flask, request
 from flask.logging import default_handler, has_level_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from gateway import keys
+from gateway import keys, web_words
 from gateway.config import Settings
 from gateway.db import Database
 from gateway.rasa_client import RasaClient
@@ -59,6 +59,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     )
     app.extensions["vneid"] = services
     csrf.init_app(app)
+    web_words.init_app(app)  # say('group.key') and staff_words(...) in templates
 
     from gateway.blueprints import admin, admin_sessions, auth, console, public_api, rest, staff_api, widget
 
