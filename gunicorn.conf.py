@@ -1,4 +1,4 @@
-"""gunicorn settings, read from the repository root by every start (Procfile, systemd units, tests/stack.py).
+"""gunicorn settings, read from the repository root by every start (Procfile, systemd units, tests/support/servers.py).
 
 The command line still says the bind address, workers and threads; this file holds what never changes.
 """

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List
 
-from tests.e2e.servers import MODEL, BotServers
+from tests.support.servers import MODEL, Bot
 
 # One realistic conversation: greeting, choice in words, steps by button and by text, a problem, the outcome.
 SCRIPT = [
@@ -54,7 +54,7 @@ def pct(values: List[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def conversation(servers: BotServers) -> List[float]:
+def conversation(servers: Bot) -> List[float]:
     """Run the script once with a new sender; returns per-message latencies in ms."""
     sender = f"bench-{uuid.uuid4().hex[:12]}"
     latencies = []
@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        servers = BotServers(workdir=Path(workdir))
+        servers = Bot(workdir=Path(workdir))
         start = time.monotonic()
         servers.start_actions()
         servers.start_rasa(args.model)

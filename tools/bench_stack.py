@@ -43,8 +43,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.servers import MODEL  # noqa: E402
-from tests.stack import Bot, GatewayServer, Postgres, Redis, open_hours, start_bots  # noqa: E402
+from tests.support.servers import MODEL, Bot, GatewayServer, Postgres, Redis, open_hours, start_bots  # noqa: E402
 
 # Realistic conversations (each line one citizen message): buttons (payloads) and free text with and without
 # diacritics, problems, questions mid-flow, a secret the gateway redacts, the outcome. Every one of them gets at

@@ -36,7 +36,7 @@ from typing import Dict, List, Optional
 
 import requests
 
-from tests.e2e.servers import BotServers, free_port
+from tests.support.servers import Bot, free_port
 from tools import fake_zalo
 from tools.fake_zalo import FakeZalo
 
@@ -131,9 +131,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-zalo-"))
     zalo = FakeZalo().start()
-    servers: Optional[BotServers] = None
+    servers: Optional[Bot] = None
     if args.real_bot:
-        servers = BotServers(workdir=work)
+        servers = Bot(workdir=work)
         servers.start_actions()
         servers.start_rasa()
         servers.wait_ready()

@@ -25,25 +25,21 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from gateway.db import engine_url
 from gateway.services.hours import TZ
-from tests.e2e.privacy_support import (
+from tests.support.canaries import (
     BENIGN,
     CANARIES,
     Canary,
-    LoggedGateway,
-    Worker,
     _c,
     check_canaries,
     database_dump,
     fragments_in,
     leaks_in,
     sweep,
-    wait_for,
 )
 from tests.support.gateway import ALWAYS_OPEN, PASSWORD
-from gateway.db import engine_url
-from tests.stack import Bot, Postgres, need, open_hours, postgres_available
-from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
+from tests.support.servers import Bot, GatewayServer, Postgres, Worker, need, open_hours, postgres_available, wait_for
 from tools import fake_zalo
 from tools.fake_zalo import FakeZalo
 
@@ -61,7 +57,7 @@ class Stack:
     """The running stack and what a test needs of it."""
 
     def __init__(
-        self, workdir, bot: Bot, gateway: LoggedGateway, worker: Worker, fake: FakeZalo, pg: Optional[Postgres] = None
+        self, workdir, bot: Bot, gateway: GatewayServer, worker: Worker, fake: FakeZalo, pg: Optional[Postgres] = None
     ) -> None:
         self.workdir, self.bot, self.gateway, self.worker, self.fake, self.pg = workdir, bot, gateway, worker, fake, pg
         self.db = create_engine(engine_url(gateway.db_url))
@@ -220,27 +216,6 @@ class Staff:
         return response
 
 
-class DebugBot(Bot):
-    """Rasa (LOG_LEVEL=DEBUG) and the action server (--debug) logging all they log."""
-
-    def start_actions(self) -> None:
-        from tests.e2e.servers import BOT_VENV
-
-        self._spawn(
-            "actions",
-            [
-                str(BOT_VENV / "bin/rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "bot.actions",
-                "-p",
-                str(self.action_port),
-                "--debug",
-            ],
-        )
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(request, tmp_path_factory):
     """The stack on SQLite (the commune default) and on PostgreSQL (both databases: the gateway's and Rasa's)."""
@@ -249,21 +224,26 @@ def stack(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"canary-{request.param}")
     (workdir / "bot").mkdir()
     pg = Postgres().start() if request.param == "postgresql" else None
-    bot = DebugBot(
-        workdir=workdir / "bot", extra_env={"LOG_LEVEL": "DEBUG"}, tracker_db_url=pg.url("rasa") if pg else None
+    # Rasa (LOG_LEVEL=DEBUG) and the action server (--debug) logging all they log
+    bot = Bot(
+        workdir=workdir / "bot",
+        extra_env={"LOG_LEVEL": "DEBUG"},
+        tracker_db_url=pg.url("rasa") if pg else None,
+        debug=True,
     )
     fake = FakeZalo(app_id="4455667788990011223").start()
     gateway = worker = None
     try:
         bot.start_actions()
         bot.start_rasa()
-        gateway = LoggedGateway(
+        gateway = GatewayServer(
             workdir,
             [bot.rasa_url],
             [bot.action_url],
             bot.token,
             bot.tracker_url,
             database_url=pg.url("gateway") if pg else None,
+            access_log=True,
             extra_env={
                 "RATE_LIMITS": "off",
                 "WORKER_INTERVAL_S": "0.2",

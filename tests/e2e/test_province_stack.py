@@ -17,8 +17,7 @@ import pytest
 import requests
 
 from tests.support.gateway import PASSWORD
-from tests.stack import APP_BIN, ROOT, Bot, GatewayServer, open_hours
-from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
+from tests.support.servers import APP_BIN, ROOT, Bot, GatewayServer, open_hours
 
 
 class Province:

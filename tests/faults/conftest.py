@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stack import Bot, GatewayServer, open_hours, start_bots
-from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
+from tests.support.servers import Bot, GatewayServer, open_hours, start_bots
 
 
 @dataclass

@@ -10,8 +10,8 @@ import uuid
 import pytest
 import requests
 
-from tests.faults.support import steps, wait_for
-from tests.stack import GatewayServer, Postgres, need, open_hours, postgres_available, start_bots
+from tests.support.citizens import steps
+from tests.support.servers import GatewayServer, Postgres, need, open_hours, postgres_available, start_bots, wait_for
 
 HOTLINE = "024.38541051"
 

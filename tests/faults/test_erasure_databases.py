@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import create_engine, inspect, text
 
 from gateway.db import engine_url
-from tests.stack import APP_BIN, GatewayServer, Postgres, need, open_hours, postgres_available, start_bots
+from tests.support.servers import APP_BIN, GatewayServer, Postgres, need, open_hours, postgres_available, start_bots
 
 PHONE = "0912 345 678"
 NEVER_OPEN = {"days": [], "periods": [["08:00", "08:01"]], "holidays": []}

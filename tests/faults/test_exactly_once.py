@@ -11,7 +11,7 @@ import requests
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import inbound
 from gateway.services.tracker_store import TrackerStore, rest_messages, turn_from_events
-from tests.faults.support import gateway_rows, rasa_turns, steps
+from tests.support.citizens import gateway_rows, rasa_turns, steps
 from tests.support.gateway import build_app, make_settings
 
 

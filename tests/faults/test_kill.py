@@ -7,7 +7,8 @@ import time
 
 import requests
 
-from tests.faults.support import FLOW_B, Citizen, audit, wait_for
+from tests.support.citizens import FLOW_B, Citizen, audit
+from tests.support.servers import wait_for
 
 EXPECTED = [(n, 8) for n in range(1, 9)]
 CITIZENS = 6

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from gateway.services.ordering import Busy, ConversationLocks, OutOfOrder, RedisConversationLocks
-from tests.faults.support import check_numbered_order, gateway_rows, send_in_order, steps
-from tests.stack import GatewayServer, Redis, need, open_hours, redis_available
+from tests.support.citizens import check_numbered_order, gateway_rows, send_in_order, steps
+from tests.support.servers import GatewayServer, Redis, need, open_hours, redis_available
 
 
 def _contend(locks_for, n=8, hold_s=0.03, gap_s=0.025, key="c1", seqs=None):

@@ -10,7 +10,8 @@ import uuid
 
 import requests
 
-from tests.faults.support import gateway_rows, rasa_applied_events, rasa_turns, steps, wait_for
+from tests.support.citizens import gateway_rows, rasa_applied_events, rasa_turns, steps
+from tests.support.servers import wait_for
 from tests.support.gateway import build_app, make_settings
 
 HOTLINE = "024.38541051"

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 EXAMPLES = 500
 # One profile for CI and local runs: 500 examples per endpoint, no example database written into the repository,

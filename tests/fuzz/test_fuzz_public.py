@@ -22,7 +22,7 @@ from tests.fuzz.conftest import (
     unicode_digits,
     vietnamese,
 )
-from tests.leaks import leaks
+from tests.support.leaks import leaks
 
 MESSAGE = st.fixed_dictionaries(
     {"sender": sender, "message": st.one_of(vietnamese, json_value)},

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, Message
 from gateway.services.hours import TZ
 from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, login
-from tests.gateway.databases import backend, postgres, query, settings_for  # noqa: F401 - fixtures
+from tests.support.databases import query, settings_for
 from tests.gateway.test_handoff_live import set_hours
 from tests.gateway.test_retention_every_copy import ask_for_a_call_back
 

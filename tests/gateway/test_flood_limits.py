@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from gateway.config import ConfigError, Settings
 from gateway.models import Conversation, Handoff
 from tests.support.gateway import ALWAYS_OPEN, build_app, make_settings
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 KIOSK, NEIGHBOUR = "203.0.113.7", "198.51.100.20"
 

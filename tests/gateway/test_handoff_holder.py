@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gateway.models import AuditLog, Handoff, HandoffEvent
 from gateway.services import staff_accounts
 from tests.support.gateway import PASSWORD, csrf_header, login
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 from tests.gateway.test_console import form_token, make_handoff, staff_id, svc
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from gateway.models import Conversation, Handoff, HandoffEvent
 from gateway.services import hours, runtime_settings
 from tests.support.gateway import ALWAYS_OPEN, csrf_header, login
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 CLOSED_NOW = {"days": [], "periods": [["07:00", "11:30"]], "holidays": []}  # never open: no next opening
 

@@ -15,7 +15,7 @@ from gateway.db import Database
 from gateway.hot_sql import compile_for
 from gateway.migrate import upgrade
 from gateway.models import Conversation, Message
-from tests.stack import Postgres, need, postgres_available
+from tests.support.servers import Postgres, need, postgres_available
 
 SECRET_TEXT = "tôi tên là Nguyễn Văn Thử"
 _COLUMNS = (

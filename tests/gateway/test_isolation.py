@@ -28,8 +28,7 @@ import content
 from gateway.models import CallbackRequest, Conversation, Handoff, Message, Setting, Staff, StaffSession
 from gateway.services import communes, runtime_settings
 from tests.support.gateway import ALWAYS_OPEN, PASSWORD, build_app, csrf_header, login, make_settings, province_admin
-from tests.gateway.databases import gateway_database, postgres  # noqa: F401 - fixtures
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 from tests.gateway.test_auth_csrf import PUBLIC_PREFIXES
 from tests.gateway.test_content_edit import STEP1, edit_through_pages
 

@@ -6,7 +6,7 @@ import uuid
 
 from tests.support.gateway import ALWAYS_OPEN
 from tests.gateway.test_handoff_live import say, set_hours
-from tests.leaks import leaks
+from tests.support.leaks import leaks
 
 CANARIES = {
     "otp": ["mã otp của tôi là 739146", "ma OTP: 528 307", "otp=904417", "639072"],

@@ -35,10 +35,10 @@ from gateway.channels.zalo import events
 from gateway.channels.zalo.models import ZaloEvent
 from gateway.models import Conversation, Message
 from gateway.services import inbound
-from tests.e2e.privacy_support import CANARIES, digits_of
+from tests.support.canaries import CANARIES, digits_of
 from tests.support.gateway import build_app
-from tests.gateway.fake_rasa import FakeRasa
-from tests.leaks import standalone
+from tests.support.fake_rasa import FakeRasa
+from tests.support.leaks import standalone
 from tests.zalo.conftest import new_user, zalo_settings
 from tools import fake_zalo
 from tools import privacy_corpus as pc

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.config import ConfigError
 from tests.support.gateway import PASSWORD, build_app, make_settings
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 
 def limited_app(tmp_path, **limits):

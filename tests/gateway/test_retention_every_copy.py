@@ -23,7 +23,7 @@ from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, Han
 from gateway.services import audit, tracker_writes
 from gateway.services.hours import TZ
 from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, login
-from tests.gateway.databases import backend, postgres, query, settings_for  # noqa: F401 - fixtures
+from tests.support.databases import query, settings_for
 from tests.gateway.test_console import form_token
 from tests.gateway.test_handoff_live import say, set_hours, steps, texts
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from gateway.models import AuditLog, Staff
 from gateway.services import access_log
 from tests.support.gateway import build_app, login, make_settings
-from tests.gateway.databases import gateway_database, postgres  # noqa: F401 - fixtures
 from tests.gateway.test_console import make_handoff
 
 ROW = re.compile(r'<tr class="opening">(.*?)</tr>', re.S)

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from gateway.rasa_client import RasaClient
-from tests.stack import (
+from tests.support.servers import (
     Bot,
     GatewayServer,
     Postgres,
@@ -24,7 +24,6 @@ from tests.stack import (
     redis_available,
     start_bots,
 )
-from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 
 
 @dataclass

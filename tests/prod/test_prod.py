@@ -14,7 +14,8 @@ import requests
 
 from gateway.db import Database
 from gateway.services import staff_accounts
-from tests.faults.support import FLOW_B, Citizen, audit, check_numbered_order, steps, wait_for
+from tests.support.citizens import FLOW_B, Citizen, audit, check_numbered_order, steps
+from tests.support.servers import wait_for
 
 STAFF_PASSWORD = "mat-khau-can-bo-prod-1"
 EXPECTED_B = [(n, 8) for n in range(1, 9)]

@@ -1,11 +1,9 @@
 """Helpers of the privacy canary on the real stack (tests/e2e/test_privacy_canary_stack.py): the canary secrets and
-every form they may take once written somewhere, the sweeps of databases, logs and pages, and the stack itself
-(Rasa + action server with DEBUG logs, the gateway under gunicorn with its access log, the worker as its own
-process, the fake Zalo server).
+every form they may take once written somewhere, and the sweeps of databases, logs and pages.
 
 Finding a secret without false alarms: a stored copy may hold the secret as typed, as its digits only, lower-cased
 or without diacritics (passwords), JSON-escaped (Rasa's events) or HTML-escaped (console pages); fragments of a
-secret split across messages are looked for too. Every form is matched standalone (`tests.leaks`): not inside a
+secret split across messages are looked for too. Every form is matched standalone (`tests.support.leaks`): not inside a
 longer number, word or decimal. Databases are read through their text values only (JSON decoded to its strings):
 ids, counts and times are numbers, never a citizen's text. A short piece of a split number ("482") is looked for
 with the content's timestamps, ids and response sizes blanked out ("zalo message 482 sent" is no leak); a whole
@@ -17,17 +15,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import subprocess
-import time
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import MetaData, Table, create_engine, inspect, select
 
-from tests.leaks import standalone
-from tests.stack import APP_BIN, GatewayServer, ROOT
+from tests.support.leaks import standalone
 
 # ------------------------------------------------------------------------------------------------ canaries
 NUMBER_WORDS = {
@@ -364,80 +358,3 @@ def database_dump(url: str) -> Dict[str, str]:
         return out
     finally:
         engine.dispose()
-
-
-# -------------------------------------------------------------------------------------------------- stack
-class LoggedGateway(GatewayServer):
-    """The gateway under gunicorn as the Procfile starts it: with its access log on stdout (in gateway.log)."""
-
-    def start(self) -> None:
-        log = open(self.workdir / "gateway.log", "ab")
-        self.proc = subprocess.Popen(
-            [
-                str(APP_BIN / "gunicorn"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-                "--worker-class",
-                "gthread",
-                "--graceful-timeout",
-                "10",
-                "--timeout",
-                "60",
-                "--access-logfile",
-                "-",
-                self.app,
-            ],
-            cwd=self.root,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-
-@dataclass
-class Worker:
-    """`python -m gateway.worker` (the Procfile's `worker`), as its own process, logging to worker.log."""
-
-    workdir: Path
-    env: Dict[str, str]
-    proc: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None
-        log = open(self.workdir / "worker.log", "ab")
-        self.proc = subprocess.Popen(
-            [str(APP_BIN / "python"), "-m", "gateway.worker"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        """SIGTERM (the worker finishes its iteration) and wait."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-    def log(self) -> str:
-        path = self.workdir / "worker.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(interval)

@@ -138,16 +138,6 @@ def run_citizens(citizens: List[Citizen], timeout: float) -> None:
     assert not stuck, f"citizens still running after {timeout}s: {stuck}"
 
 
-def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"{what}: not within {timeout}s")
-
-
 # ------------------------------------------------------------------------------------------------- audit
 def gateway_rows(database_url: str, sender: str) -> List[dict]:
     """The conversation's inbound messages with their replies (REST form), in id order."""

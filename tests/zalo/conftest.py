@@ -17,7 +17,6 @@ from gateway import create_app
 from gateway.channels.zalo import delivery, events
 from gateway.services import runtime_settings
 from tests.support.gateway import ALWAYS_OPEN, build_app, make_settings
-from tests.stack import watchdog  # noqa: F401 - autouse: every test here is bounded
 from tools import fake_zalo
 from tools.fake_zalo import FakeZalo
 

@@ -16,7 +16,7 @@ from gateway.channels.zalo.sealing import TokenSeal
 from gateway.models import AuditLog, Commune, Conversation, Message
 from gateway.services import communes
 from tests.support.gateway import build_app
-from tests.gateway.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 from tests.zalo.conftest import Citizen, _open_hours, buttons_of, pump, texts_of, zalo_settings
 from tools import fake_zalo
 
