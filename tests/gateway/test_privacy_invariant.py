@@ -39,7 +39,7 @@ from tests.support.canaries import CANARIES, digits_of
 from tests.support.gateway import build_app
 from tests.support.fake_rasa import FakeRasa
 from tests.support.leaks import standalone
-from tests.zalo.conftest import new_user, zalo_settings
+from tests.support.zalo import new_user, zalo_settings
 from tools import fake_zalo
 from tools import privacy_corpus as pc
 from tools.fake_zalo import FakeZalo

@@ -17,7 +17,7 @@ from gateway.models import AuditLog, Commune, Conversation, Message
 from gateway.services import communes
 from tests.support.gateway import build_app
 from tests.support.fake_rasa import FakeRasa
-from tests.zalo.conftest import Citizen, _open_hours, buttons_of, pump, texts_of, zalo_settings
+from tests.support.zalo import Citizen, open_hours, buttons_of, pump, texts_of, zalo_settings
 from tools import fake_zalo
 
 OA_DINH_TAN, OA_HOA_LOC = "1111222233334444555", "6666777788889999000"
@@ -44,7 +44,7 @@ def _make(tmp_path, fake, provincial=True):
     settings = zalo_settings(tmp_path, fake)
     settings.zalo_provincial = provincial
     app = build_app(settings)
-    _open_hours(app)
+    open_hours(app)
     svc = app.extensions["vneid"]
     svc.rasa = RecordingRasa()
     with svc.db.session() as session:

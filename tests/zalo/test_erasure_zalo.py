@@ -11,7 +11,7 @@ import sqlite3
 import yaml
 
 from gateway.models import AuditLog, Conversation
-from tests.zalo.conftest import Citizen, buttons_of, pump, texts_of
+from tests.support.zalo import Citizen, buttons_of, pump, texts_of
 from tools import fake_zalo
 
 MESSAGES = yaml.safe_load(open("content/messages.yml", encoding="utf-8"))

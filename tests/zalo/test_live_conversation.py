@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from gateway.models import Conversation, Handoff, Message
 from tests.support.gateway import csrf_header, login
-from tests.zalo.conftest import PUBLIC, Citizen, buttons_of, images_of, pump, restart, texts_of
+from tests.support.zalo import PUBLIC, Citizen, buttons_of, images_of, pump, restart, texts_of
 from tools import fake_zalo
 
 STEP = re.compile(r"^Bước (\d+)/(\d+): ")

@@ -16,7 +16,7 @@ from gateway.channels.zalo.models import ZaloEvent, ZaloToken
 from gateway.migrate import alembic_config, upgrade
 from gateway.models import Conversation
 from tests.support.gateway import build_app
-from tests.zalo.conftest import Citizen, new_user, pump, zalo_settings
+from tests.support.zalo import Citizen, new_user, pump, zalo_settings
 from tools import fake_zalo
 
 

@@ -18,7 +18,7 @@ from gateway.channels.zalo.sealing import TokenSeal
 from gateway.channels.zalo.settings import MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow
 from tests.support.gateway import login
-from tests.zalo.conftest import PUBLIC, Citizen, buttons_of, pump, restart, texts_of
+from tests.support.zalo import PUBLIC, Citizen, buttons_of, pump, restart, texts_of
 from tools import fake_zalo
 
 

@@ -12,7 +12,7 @@ import pytest
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient, _hash
 from gateway.channels.zalo.models import ZaloToken
 from gateway.channels.zalo.sealing import PREFIX, TokenSeal, Unreadable
-from tests.zalo.conftest import Citizen, pump
+from tests.support.zalo import Citizen, pump
 from tools import fake_zalo
 
 CLEAR = ("initial-access-token", "initial-refresh-token")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from gateway.channels.zalo.models import ZaloEvent
 from tests.support.gateway import build_app, make_settings
-from tests.zalo.conftest import OA_SECRET, WEBHOOK, Citizen
+from tests.support.zalo import OA_SECRET, WEBHOOK, Citizen
 from tools import fake_zalo
 
 
