@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, PageProblems, gateway_app
+from tests.support.browser import LiveServer, PageProblems, gateway_app
 from tests.support.gateway import PASSWORD
 from tests.gateway.test_console import make_handoff
 

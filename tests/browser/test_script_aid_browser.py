@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from gateway.models import HotlineCall, Message
-from tests.browser.script_aid_support import active, aid_page, aid_server, keyboard_login, shoot  # noqa: F401
+from tests.support.browser import active, keyboard_login, shoot
 
 PHONE = "0912345678"
 

@@ -14,71 +14,34 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from tests.browser.widget_support import (  # noqa: F401  (pytest fixtures are imported by name)
-    ROOT,
+from tests.support.browser import (
+    BOT_WAIT,
     STAFF_NAME,
     Staff,
+    bubbles,
     conversation_id,
+    log,
     new_page,
+    open_widget,
+    press,
+    quick,
+    sender,
     shot,
-    widget_context,
-    widget_server,
+    wait_step,
 )
-from tests.e2e.servers import free_port
+from tests.support.servers import ROOT, free_port
 
 WIDGET = ROOT / "web_widget"
 GUIDE = yaml.safe_load((ROOT / "content" / "guide.yml").read_text(encoding="utf-8"))
 ILLUSTRATIONS = [step["illustration"] for flow in ("A", "B") for step in GUIDE["flows"][flow]["steps"]]
-BOT_WAIT = 30_000  # ms: a reply goes through the gateway, Rasa and the action server
 
 expect.set_options(timeout=BOT_WAIT)
 
 
-# ---- helpers ---------------------------------------------------------------------------------------------------
-def open_widget(page, server, path="/"):
-    """Load the demo page, open the panel from the floating button, wait for the bot's greeting."""
-    page.goto(server.url + path)
-    launcher = page.locator(".vnw-launcher")
-    expect(launcher).to_be_visible()
-    launcher.click()
-    expect(page.get_by_role("dialog", name="Trợ lý VNeID")).to_be_visible()
-    expect(log(page)).to_contain_text("trợ lý tự động")
-    expect(quick(page, "Mật khẩu + OTP")).to_be_visible()
-
-
-def log(page):
-    return page.locator(".vnw-log")
-
-
-def quick(page, title):
-    """A quick-reply button of the latest message."""
-    return page.locator(".vnw-quick").get_by_role("button", name=title, exact=True)
-
-
-def press(page, title):
-    quick(page, title).click()
-
-
-def sender(page) -> str:
-    return page.evaluate(
-        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage)"
-        ".find(k => k.startsWith('vneid-widget:') && k.endsWith(':conv'))))"
-    )
-
-
-def bubbles(page, kind=None):
-    selector = ".vnw-list .vnw-msg" + (f".vnw-from-{kind}" if kind else "") + " .vnw-bubble"
-    return [t.strip() for t in page.locator(selector).all_inner_texts()]
-
-
+# ---- helpers ----------------------------------------------------------------------------------------------------
 def assert_no_duplicates(page):
     ids = page.locator(".vnw-list .vnw-msg").evaluate_all("ns => ns.map(n => n.dataset.id)")
     assert len(ids) == len(set(ids)), ids
-
-
-def wait_step(page, step, total):
-    expect(log(page).locator(".vnw-from-bot .vnw-bubble").filter(has_text=f"Bước {step}/{total}:").last).to_be_visible()
-    expect(quick(page, "Xong rồi")).to_be_visible()
 
 
 def step_image_ok(page, name):

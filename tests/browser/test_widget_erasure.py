@@ -13,18 +13,8 @@ import yaml
 from playwright.sync_api import expect
 
 from gateway.models import Conversation, utcnow
-from tests.browser.test_widget_browser import (  # noqa: F401  (helpers; the fixtures by name)
-    BOT_WAIT,
-    ROOT,
-    bubbles,
-    log,
-    open_widget,
-    press,
-    quick,
-    sender,
-    wait_step,
-)
-from tests.browser.widget_support import new_page, shot, widget_context, widget_server  # noqa: F401
+from tests.support.browser import BOT_WAIT, bubbles, log, new_page, open_widget, press, quick, sender, shot, wait_step
+from tests.support.servers import ROOT
 
 MESSAGES = yaml.safe_load((ROOT / "content" / "messages.yml").read_text(encoding="utf-8"))
 WORDS = MESSAGES["widget"]
