@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gateway.services import inbound
 from gateway.services.texts import Texts
-from tests.fuzz.conftest import (
+from tests.support.fuzzing import (
     CANARY_PASSWORD,
     STAFF_PASSWORD,
     assert_no_secret,
@@ -225,7 +225,7 @@ def test_hotline_call_record_survives_anything(staff, logs, body, as_json, csrf)
     logs.records.clear()
     headers = {"X-CSRFToken": token} if csrf == "valid" else {}
     if as_json:
-        from tests.fuzz.conftest import encode
+        from tests.support.fuzzing import encode
 
         response = client.post(
             "/console/script/calls", data=encode(body), headers=headers, content_type="application/json"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import (
+from tests.support.fuzzing import (
     CANARY_OTP,
     CANARY_PASSWORD,
     assert_no_secret,

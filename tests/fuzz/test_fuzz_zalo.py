@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import assert_no_secret, body_of, check, json_value, surrogates, vietnamese
+from tests.support.fuzzing import assert_no_secret, body_of, check, json_value, surrogates, vietnamese
 
 import gateway.channels.zalo  # noqa: F401 - the channel under test
 
