@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.flow import ActionChooseFlow, ActionGreet
 from bot.actions.info import ActionAnswerInfo
-from tests.bot.conftest import make_tracker
+from tests.support.actions import make_tracker
 
 HOANG_HOA = {
     "slug": "hoang-hoa",

@@ -141,7 +141,7 @@ def test_resume_after_staff_returns_to_the_same_step(run):
 def test_greeting_tells_the_outage_notice_when_staff_switched_it_on(run):
     from rasa_sdk.executor import CollectingDispatcher
 
-    from tests.bot.conftest import make_tracker
+    from tests.support.actions import make_tracker
 
     tracker = make_tracker("greet")
     tracker.latest_message["metadata"] = {"outage_notice": "Hệ thống VNeID đang bảo trì đến 17h."}

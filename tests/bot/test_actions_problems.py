@@ -98,7 +98,7 @@ def test_problem_outside_a_flow_asks_the_outcome_when_the_remedy_worked(run):
 def test_outage_notice_comes_before_the_remedy_of_related_problems(guide):
     from rasa_sdk.executor import CollectingDispatcher
 
-    from tests.bot.conftest import make_tracker
+    from tests.support.actions import make_tracker
 
     for code, expected in (("portal_unavailable", True), ("wrong_password", False)):
         tracker = make_tracker(f"problem_{code}", slots={"flow": "A", "step": 5.0})
