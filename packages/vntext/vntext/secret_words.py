@@ -1,6 +1,6 @@
 """The words the secret detector reads, folded (lowercase, no Vietnamese marks: `mật khẩu` is written `mat khau`).
 
-Data only. `vntext.secrets` builds its tables from these at first use.
+Data only. `vntext.secret_tables` builds the detector's tables from these at first use.
 """
 
 # Phrases that announce a one-time code, a password (or app passcode / PIN), an ID number, a phone number.
