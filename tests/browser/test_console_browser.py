@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import LiveServer, PageProblems, gateway_app
 from tests.support.gateway import PASSWORD
-from tests.gateway.test_console import make_handoff
+from tests.support.conversations import make_handoff
 
 XSS = '<script>alert(1)</script> "><img src=x onerror=alert(1)>'
 

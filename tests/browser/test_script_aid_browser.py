@@ -151,7 +151,7 @@ def test_script_aid_on_a_phone(aid_server, browser):
 
 
 def test_analytics_page_draws_charts(aid_server, aid_page):
-    from tests.gateway.test_analytics import seed
+    from tests.support.analytics import seed
 
     seed(aid_server.app)
     page = aid_page

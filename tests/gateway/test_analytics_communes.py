@@ -23,7 +23,7 @@ from gateway.services import analytics as an
 from gateway.services import analytics_communes as rollup
 from gateway.services import communes, staff_accounts
 from tests.support.gateway import PASSWORD, login
-from tests.gateway.test_analytics import RANGE, province_admin, seed, utc
+from tests.support.analytics import RANGE, province_admin_client, seed, utc
 
 SECOND = ("hac-thanh", "Phường Hạc Thành")
 EMPTY = ("hoang-hoa", "Xã Hoằng Hóa")
@@ -157,7 +157,7 @@ def test_commune_admin_csv_and_page(app, ids):
 
 
 def test_province_chooses_a_commune(app, ids):
-    province = province_admin(app)
+    province = province_admin_client(app)
     every = province.get("/api/staff/analytics/summary.json", query_string=RANGE).get_json()
     assert every["conversations"] == 10 + 3 + 1 and every["hotline_calls"] == 5 + 1
     one = province.get("/api/staff/analytics/summary.json", query_string={**RANGE, "commune": "hac-thanh"}).get_json()
@@ -170,7 +170,7 @@ def test_province_chooses_a_commune(app, ids):
 
 
 def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
-    province = province_admin(app)
+    province = province_admin_client(app)
     body = province.get("/api/staff/analytics/communes.json", query_string=RANGE).get_json()
     rows = {r["slug"]: r for r in body["rows"]}
     assert list(rows) == ["quang-yen", "hac-thanh", ""]  # by conversations, most first; the unassigned one
@@ -206,7 +206,7 @@ def test_rollup_has_one_row_per_commune_with_the_right_counts(app, ids):
 
 
 def test_rollup_sorts_and_exports(app, ids):
-    province = province_admin(app)
+    province = province_admin_client(app)
     by_name = province.get("/api/staff/analytics/communes.json", query_string={**RANGE, "sort": "name"}).get_json()
     assert [r["slug"] for r in by_name["rows"]] == ["", "hac-thanh", "quang-yen"]  # C…, P…, X…
     by_rate = province.get(

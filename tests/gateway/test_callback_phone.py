@@ -16,8 +16,7 @@ from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, Mes
 from gateway.services.hours import TZ
 from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, login
 from tests.support.databases import query, settings_for
-from tests.gateway.test_handoff_live import set_hours
-from tests.gateway.test_retention_every_copy import ask_for_a_call_back
+from tests.support.conversations import ask_for_a_call_back, set_hours
 
 PHONE = "0912345678"
 
@@ -122,7 +121,7 @@ def test_the_console_marks_a_call_back_done(backend, tmp_path):
 
 def test_a_number_typed_in_words_or_full_width_is_stored_as_digits(backend, tmp_path):
     """ "không chín một hai …" at the phone prompt is the number 0912…, not an empty string."""
-    from tests.gateway.test_handoff_live import say, texts
+    from tests.support.conversations import say, texts
 
     for n, typed in enumerate(("không chín một hai ba bốn năm sáu bảy tám", "０９１２３４５６７８")):
         app = build_app(settings_for(backend, tmp_path / str(n)))

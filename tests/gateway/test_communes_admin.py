@@ -245,8 +245,8 @@ def test_the_edited_hotline_reaches_citizens_and_unconfirmed_gives_the_province_
 
 
 def test_the_pages_read_no_missing_label(two):
-    from tests.gateway.test_analytics import seed
-    from tests.gateway.test_staff_texts import Recording
+    from tests.support.analytics import seed
+    from tests.support.texts import Recording
 
     svc = two.extensions["vneid"]
     svc.texts = texts = Recording(svc.settings.content_dir, svc.settings.content_overrides)

@@ -5,100 +5,17 @@ are checked for their failure path here and end to end in tests/browser.
 """
 
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
 
-from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, Message, Staff, utcnow
+from gateway.models import AuditLog, CallbackRequest, Handoff, Message
 from gateway.services import runtime_settings, staff_accounts
-from tests.support.gateway import PASSWORD, csrf_header, login
+from tests.support.conversations import make_handoff
+from tests.support.gateway import PASSWORD, csrf_header, form_token, login, staff_id, svc
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 ESCAPED = ["&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;"]
-
-
-def svc(app):
-    return app.extensions["vneid"]
-
-
-def make_handoff(
-    app,
-    citizen_text="ko nhan dc ma otp",
-    status="waiting",
-    staff_username=None,
-    channel="widget",
-    problem="otp_not_received",
-    step=4,
-    outcome=None,
-    note=None,
-    flow="A",
-    commune_id=1,
-):
-    """A conversation of the default commune (`commune_id`) with a few messages and a handoff; claimed by
-    `staff_username` if given."""
-    with svc(app).db.session() as s:
-        external = uuid.uuid4().hex[:10]
-        conv = Conversation(
-            channel=channel,
-            external_id=external,
-            rasa_sender_id=f"{channel}:{external}",
-            state="waiting",
-            flow=flow,
-            step=step,
-            problem=problem,
-            tried=[problem],
-            commune_id=commune_id,
-        )
-        s.add(conv)
-        total = 5 if flow == "A" else 8
-        s.add(
-            Message(conversation=conv, direction="out", author="bot", text=f"Bước {step}/{total}: Làm theo hướng dẫn.")
-        )
-        s.add(Message(conversation=conv, direction="in", author="citizen", text=citizen_text, status="answered"))
-        h = Handoff(
-            conversation=conv,
-            status=status,
-            reason="requested",
-            flow=flow,
-            step=step,
-            problem=problem,
-            tried=[problem],
-            outcome=outcome,
-            note=note,
-        )
-        s.add(h)
-        if staff_username:
-            staff = s.scalar(select(Staff).where(Staff.username == staff_username))
-            h.status, h.claimed_by_id, h.claimed_at = "claimed" if status == "waiting" else status, staff.id, utcnow()
-            if h.status == "claimed":
-                conv.state, conv.assigned_staff_id = "with_staff", staff.id
-            s.add(
-                Message(
-                    conversation=conv,
-                    direction="out",
-                    author="system",
-                    text=f"Cán bộ {staff.display_name} đã tham gia cuộc trò chuyện.",
-                )
-            )
-            s.add(
-                Message(
-                    conversation=conv,
-                    direction="out",
-                    author="staff",
-                    staff_id=staff.id,
-                    text="Bác kiểm tra SIM giúp cháu ạ.",
-                )
-            )
-        if status == "resolved":
-            conv.state = "closed"
-        s.flush()
-        return conv.id, h.id
-
-
-def form_token(client, url="/auth/login"):
-    page = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def post(client, url, data=None):
@@ -108,11 +25,6 @@ def post(client, url, data=None):
 def audit_entries(app, action):
     with svc(app).db.session() as s:
         return [(e.staff_id, e.target, e.detail) for e in s.scalars(select(AuditLog).where(AuditLog.action == action))]
-
-
-def staff_id(app, username):
-    with svc(app).db.session() as s:
-        return s.scalar(select(Staff.id).where(Staff.username == username))
 
 
 @pytest.fixture

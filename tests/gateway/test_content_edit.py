@@ -5,7 +5,6 @@ access, and (with the real bot) an edit reaching the next citizen's conversation
 from __future__ import annotations
 
 import html as htmllib
-import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -18,11 +17,11 @@ import content
 from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
 from gateway.services.texts import Texts
+from tests.support.content_edit import STEP1, edit_through_pages, hidden, open_edit
 from tests.support.gateway import csrf_header, login, province_admin
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = Texts(ROOT / "content")  # the staff words of the shipped content
-STEP1 = "guide:flows.A.steps.0.text"
 
 
 def admin_client(app):
@@ -35,38 +34,6 @@ def admin_client(app):
     client = app.test_client()
     assert login(client, "tinh").status_code == 302
     return client
-
-
-def hidden(page: str, name: str) -> str:
-    match = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', page)
-    assert match, f"no hidden field {name}"
-    return htmllib.unescape(match.group(1))
-
-
-def open_edit(client, key):
-    response = client.get("/console/content/edit", query_string={"key": key})
-    assert response.status_code == 200, response.status_code
-    page = response.get_data(as_text=True)
-    return {"csrf_token": hidden(page, "csrf_token"), "key": key, "base": hidden(page, "base")}
-
-
-def edit_through_pages(client, key, value):
-    """GET the form, POST the preview, POST the save as the preview page does; returns (preview page, save)."""
-    form = open_edit(client, key)
-    preview = client.post("/console/content/preview", data={**form, "value": value})
-    assert preview.status_code == 200, preview.get_data(as_text=True)[:2000]
-    page = preview.get_data(as_text=True)
-    saved = client.post(
-        "/console/content/save",
-        data={
-            "csrf_token": hidden(page, "csrf_token"),
-            "key": hidden(page, "key"),
-            "base": hidden(page, "base"),
-            "value": hidden(page, "value"),
-            "signature": hidden(page, "signature"),
-        },
-    )
-    return page, saved
 
 
 def overrides(app) -> Path:

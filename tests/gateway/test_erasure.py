@@ -18,7 +18,7 @@ from gateway.models import Conversation, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import erase_command
 from tests.support.gateway import ALWAYS_OPEN, csrf_header, login
-from tests.gateway.test_handoff_live import say, set_hours, texts
+from tests.support.conversations import say, set_hours, texts
 
 MESSAGES = yaml.safe_load(open("content/messages.yml", encoding="utf-8"))
 NOTICE_HEAD = "Về dữ liệu của bạn:"

@@ -15,7 +15,8 @@ from gateway.models import AuditLog, Handoff, HandoffEvent
 from gateway.services import staff_accounts
 from tests.support.gateway import PASSWORD, csrf_header, login
 from tests.support.fake_rasa import FakeRasa
-from tests.gateway.test_console import form_token, make_handoff, staff_id, svc
+from tests.support.conversations import make_handoff
+from tests.support.gateway import form_token, staff_id, svc
 
 
 @pytest.fixture

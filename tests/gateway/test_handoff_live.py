@@ -1,33 +1,11 @@
 """Handoff round trips through the gateway with the real Rasa server and action server."""
 
-import re
 import uuid
 from datetime import datetime
 
-from gateway.services import runtime_settings
 from gateway.services.hours import TZ
+from tests.support.conversations import say, set_hours, steps, texts
 from tests.support.gateway import ALWAYS_OPEN, csrf_header, login
-
-STEP = re.compile(r"^Bước (\d+)/(\d+): ")
-
-
-def set_hours(app, schedule):
-    with app.extensions["vneid"].db.session() as session:
-        runtime_settings.put(session, "working_hours", schedule)
-
-
-def say(client, sender, text, **kwargs):
-    response = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}, **kwargs)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def texts(replies):
-    return [r.get("text", "") for r in replies]
-
-
-def steps(replies):
-    return [tuple(map(int, m.groups())) for m in (STEP.match(t) for t in texts(replies)) if m]
 
 
 def test_full_handoff_round_trip(live_app, bot):

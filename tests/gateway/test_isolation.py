@@ -29,8 +29,8 @@ from gateway.models import CallbackRequest, Conversation, Handoff, Message, Sett
 from gateway.services import communes, runtime_settings
 from tests.support.gateway import ALWAYS_OPEN, PASSWORD, build_app, csrf_header, login, make_settings, province_admin
 from tests.support.fake_rasa import FakeRasa
-from tests.gateway.test_auth_csrf import PUBLIC_PREFIXES
-from tests.gateway.test_content_edit import STEP1, edit_through_pages
+from tests.support.gateway import PUBLIC_PREFIXES
+from tests.support.content_edit import STEP1, edit_through_pages
 
 # What each staff route is, for the walk: by the kind of id in its URL (`conv`, `handoff`, `callback`, `staff`),
 # a list or page (`page`), a form acting on the actor's own commune (`own`), or a route with no commune data at

@@ -5,7 +5,7 @@ import sqlite3
 import uuid
 
 from tests.support.gateway import ALWAYS_OPEN
-from tests.gateway.test_handoff_live import say, set_hours
+from tests.support.conversations import say, set_hours
 from tests.support.leaks import leaks
 
 CANARIES = {

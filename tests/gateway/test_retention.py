@@ -7,7 +7,7 @@ from datetime import timedelta
 from gateway.models import Conversation, Handoff, Message, utcnow
 from gateway.services import handoff
 from tests.support.gateway import ALWAYS_OPEN
-from tests.gateway.test_handoff_live import say, set_hours
+from tests.support.conversations import say, set_hours
 
 
 def rows(path, sql, *args):

@@ -22,23 +22,12 @@ from gateway.channels.zalo.models import ZaloEvent
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, HandoffEvent, Message, utcnow
 from gateway.services import audit, tracker_writes
 from gateway.services.hours import TZ
-from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, login
+from tests.support.gateway import ALWAYS_OPEN, build_app, csrf_header, form_token, login
 from tests.support.databases import query, settings_for
-from tests.gateway.test_console import form_token
-from tests.gateway.test_handoff_live import say, set_hours, steps, texts
+from tests.support.conversations import ask_for_a_call_back, say, set_hours, steps
 
 AGE = timedelta(days=200)  # the default retention is 180 days
 PHONES = {"old": "0912345001", "mixed": "0912345002", "new": "0912345003"}
-
-
-def ask_for_a_call_back(citizen, sender: str, phone: str) -> None:
-    """Out of hours: the handoff offers a call back, the citizen agrees twice and types the number."""
-    say(citizen, sender, "/choose_qr")
-    assert any("ngoài giờ làm việc" in t for t in texts(say(citizen, sender, "/request_human")))
-    say(citizen, sender, "/affirm")
-    assert "nhập số điện thoại" in texts(say(citizen, sender, "/affirm"))[0]
-    spaced = f"{phone[:4]} {phone[4:7]} {phone[7:]}"
-    assert f"đuôi {phone[-3:]}" in texts(say(citizen, sender, f"số tôi là {spaced}"))[0]
 
 
 def age(svc, tracker_url: str, conv_ids, zalo_ids) -> None:

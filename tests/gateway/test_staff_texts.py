@@ -26,10 +26,11 @@ from gateway.blueprints import common, console
 from gateway.channels.zalo import delivery, events
 import content
 from gateway.services import admin, analytics, content_edit, handoff, hotline, staff_accounts, states
-from gateway.services.texts import Labels, StaffError, Texts
+from gateway.services.texts import StaffError, Texts
 from tests.support.gateway import build_app, login, make_settings
-from tests.gateway.test_analytics import seed as seed_analytics
-from tests.gateway.test_console import make_handoff
+from tests.support.analytics import seed as seed_analytics
+from tests.support.conversations import make_handoff
+from tests.support.texts import Recording
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF_YML = ROOT / "content" / "staff.yml"
@@ -345,28 +346,6 @@ def test_every_group_and_key_named_in_the_code_exists():
 
 def csrf_token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/auth/login").get_data(as_text=True)).group(1)
-
-
-class Recording(Texts):
-    """Texts that note every label read but missing (a page still renders it as its key)."""
-
-    def __init__(self, content_dir, overrides=None) -> None:
-        super().__init__(content_dir, overrides)
-        self.missing: Set[Tuple[str, str]] = set()
-
-    def staff(self, group: str) -> Labels:
-        recording = self
-
-        class Noting(Labels):
-            def __missing__(self, key):
-                recording.missing.add((group, key))
-                return key
-
-        labels = Noting(super().staff(group))
-        labels.group = group
-        if not labels:
-            self.missing.add((group, ""))
-        return labels
 
 
 def test_pages_and_exports_read_no_missing_label(tmp_path):

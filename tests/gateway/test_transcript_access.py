@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gateway.models import AuditLog, Staff
 from gateway.services import access_log
 from tests.support.gateway import build_app, login, make_settings
-from tests.gateway.test_console import make_handoff
+from tests.support.conversations import make_handoff
 
 ROW = re.compile(r'<tr class="opening">(.*?)</tr>', re.S)
 

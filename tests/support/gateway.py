@@ -1,6 +1,7 @@
 """What the gateway's tests share (import it; never a test module or a conftest): settings for a test app on its
 own database, the app with its two staff accounts of the default commune, a province admin, logging in through
-the form, the CSRF header for JSON posts. The fixtures that use them live in tests/gateway/conftest.py."""
+the form, the CSRF token of a form and the CSRF header for JSON posts, the routes open without a login. The
+fixtures that use them live in tests/gateway/conftest.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ from gateway.migrate import upgrade
 from gateway.services import staff_accounts
 
 PASSWORD = "mat-khau-thu-nghiem-1"
+# what anyone may open without logging in (every other route of the URL map needs a login)
+PUBLIC_PREFIXES = (
+    "/webhooks/",
+    "/api/parse",
+    "/api/widget/",
+    "/healthz",
+    "/static/",
+    "/auth/login",
+    "/widget",
+    "/illustrations/",
+)
 # Keys of this test run: random, as every key the gateway accepts must be (gateway/keys.py refuses published ones)
 SECRET_KEY = secrets.token_urlsafe(32)
 RASA_TOKEN = secrets.token_urlsafe(24)
@@ -92,3 +104,26 @@ def csrf_header(client) -> dict:
 
     page = client.get("/auth/login").get_data(as_text=True)
     return {"X-CSRFToken": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
+def svc(app):
+    """The app's services (database, settings, texts, Rasa client)."""
+    return app.extensions["vneid"]
+
+
+def form_token(client, url="/auth/login") -> str:
+    """The CSRF token of a form page, for form POSTs."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def staff_id(app, username):
+    """The id of a staff account."""
+    from sqlalchemy import select
+
+    from gateway.models import Staff
+
+    with svc(app).db.session() as s:
+        return s.scalar(select(Staff.id).where(Staff.username == username))
