@@ -4,8 +4,10 @@ Two Jinja globals, registered once by the app factory (`words` itself is a conte
 
 - `say('group.key', **fields)`: one label with its {fields} filled in (plain text: autoescaped like any value).
   The path splits at its first dot, so a key may itself hold dots (`console_pages.script_aid.page`).
-- `staff_words(*groups)`: those groups as one dict, for the page's JSON bundle that gateway/static/words.js
-  reads (`<body data-staff-words="{{ staff_words(...)|tojson|forceescape }}">`: the CSP allows no inline script).
+- `script_words(*scripts)`: the labels those scripts of gateway/static use, {group: {key: label}}, for the page's
+  JSON bundle that gateway/static/words.js reads (`<body data-staff-words="…">`: the CSP allows no inline
+  script). A script names its words as literals, `say("group.key", {…})`, and the bundle holds exactly those, so a
+  page carries no hidden text it does not show.
 
 Both read through the app's `Texts`, so an edit of staff.yml shows on the next page, and a missing key reads as
 the key with a warning in the log (`gateway.services.texts.Labels`).
@@ -13,10 +15,14 @@ the key with a warning in the log (`gateway.services.texts.Labels`).
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import re
+from pathlib import Path
+from typing import Any, Dict, Tuple
 
 from flask import Flask, current_app, g
+from markupsafe import Markup, escape
 
+import content
 from gateway.services.texts import Labels
 
 
@@ -29,16 +35,44 @@ def _group(name: str) -> Labels:
 
 
 def say(path: str, /, **fields: Any) -> str:
-    """The label at `group.key`, {fields} filled in; the key itself when the label is missing."""
+    """The label at `group.key`, {fields} filled in; the key itself when the label is missing.
+
+    Plain text, escaped by the template like any value. A field that is markup (a link, `<em>`, `<code>` built in
+    the template around words of their own) goes in as markup: the label and the other fields are escaped first,
+    so staff.yml holds no HTML.
+    """
     group, _, key = path.partition(".")
-    return _group(group).fill(key, **fields)
+    labels = _group(group)
+    if not any(hasattr(value, "__html__") for value in fields.values()):
+        return labels.fill(key, **fields)
+    text = content.render(str(escape(labels[key])), {name: escape(value) for name, value in fields.items()})
+    return Markup(text)
 
 
-def staff_words(*groups: str) -> Dict[str, Dict[str, Any]]:
-    """The labels of `groups`, {group: {key: label}}, for a page's script (fields left for words.js to fill)."""
-    return {name: dict(_group(name)) for name in dict.fromkeys(groups)}
+# A script's use of a word: say("group.key" or say('group.key'
+SAID = re.compile(r"""\bsay\(\s*(["'])([a-z_]+)\.([^"']+)\1""")
+_said: Dict[Path, Tuple[float, Tuple[Tuple[str, str], ...]]] = {}
+
+
+def words_in(path: Path) -> Tuple[Tuple[str, str], ...]:
+    """(group, key) of every `say("group.key")` in a script, in order, re-read when the file changes."""
+    mtime = path.stat().st_mtime
+    hit = _said.get(path)
+    if hit is None or hit[0] != mtime:
+        found = SAID.findall(path.read_text(encoding="utf-8"))
+        hit = _said[path] = (mtime, tuple(dict.fromkeys((group, key) for _, group, key in found)))
+    return hit[1]
+
+
+def script_words(*scripts: str) -> Dict[str, Dict[str, Any]]:
+    """The labels the named scripts of the static folder use, {group: {key: label}} (fields left for words.js)."""
+    bundle: Dict[str, Dict[str, Any]] = {}
+    for script in dict.fromkeys(scripts):
+        for group, key in words_in(Path(current_app.static_folder) / script):
+            bundle.setdefault(group, {})[key] = _group(group)[key]
+    return bundle
 
 
 def init_app(app: Flask) -> None:
-    """Make `say` and `staff_words` available to every template."""
-    app.jinja_env.globals.update(say=say, staff_words=staff_words)
+    """Make `say` and `script_words` available to every template."""
+    app.jinja_env.globals.update(say=say, script_words=script_words)

@@ -2,6 +2,8 @@
 (function () {
   "use strict";
 
+  var say = window.staffSay;
+
   var field = document.getElementById("ce-value");
   var counter = document.getElementById("ce-count");
   if (!field || !counter || !field.getAttribute("data-limit")) { return; }
@@ -10,10 +12,9 @@
 
   function update() {
     var length = field.value.trim().length;
-    var message = length + "/" + limit + " ký tự";
-    if (length > limit) { message += ": quá dài, bớt " + (length - limit) + " ký tự."; }
-    else if (soft && length > soft) { message += ": dài hơn " + soft + " ký tự nên dùng cho một câu."; }
-    counter.textContent = message;
+    var fields = { length: length, limit: limit, over: length - limit, soft: soft };
+    counter.textContent = length > limit ? say("content_admin.count_over", fields)
+      : (soft && length > soft ? say("content_admin.count_long", fields) : say("content_admin.count", fields));
     counter.classList.toggle("over", length > limit);
   }
 
