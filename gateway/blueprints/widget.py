@@ -2,8 +2,9 @@
 history endpoint that lets a reloaded page (or a new tab) show the conversation and receive staff messages.
 
 GET /                         demo page: a commune website with the widget embedded
-GET /widget.js, /widget.css   the widget (static files from web_widget/; widget.js gets its texts from
-                              content/messages.yml `widget:` written in)
+GET /widget.js, /widget.css   the widget: widget.js is made from the modules in web_widget/src/ with its texts
+                              from content/messages.yml `widget:` written in (gateway/widget_script.py);
+                              widget.css is a static file
 GET /illustrations/<name>     step illustrations named in content/guide.yml
 GET /api/widget/messages?sender=<id>&after=<message id>
     → {"state": bot|waiting|with_staff|closed, "messages": [{"id", "author", "text", "key", "buttons", "image",
@@ -19,20 +20,23 @@ Cross-origin use (the widget embedded on the commune's own site) is allowed for 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from datetime import datetime, timezone
-from typing import Dict
 
 from flask import Blueprint, abort, current_app, jsonify, render_template_string, request, send_from_directory
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.blueprints.common import BadBody, bad_body, error, id_arg, json_body, services
+from gateway import widget_script
 from gateway.models import Conversation, Message
 from gateway.services import erasure, widget_sessions
 from gateway.services.inbound import SENDER
 from gateway.services.ordering import Busy
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import CITIZEN, JSON, NO_STORE, WIDGET, marked
+from gateway.web.ids import id_arg
 
 bp = Blueprint("widget", __name__)
 WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web_widget")
@@ -73,20 +77,10 @@ def demo():
     return render_template_string(page, c=svc.texts.guide_for(info).commune, slug=info.slug)
 
 
-TEXTS_SLOT = "/*@widget-texts*/{}/*@*/"
-
-
-def widget_script(texts: Dict[str, str]) -> bytes:
-    """widget.js with its texts written into their slot (JSON: a JS object literal that cannot end the script)."""
-    with open(os.path.join(WIDGET_DIR, "widget.js"), encoding="utf-8") as f:
-        source = f.read()
-    literal = json.dumps(texts, ensure_ascii=False).replace("<", "\\u003c")
-    return source.replace(TEXTS_SLOT, literal, 1).encode("utf-8")
-
-
 @bp.get("/widget.js")
 def widget_js():
-    body = widget_script(services().texts.widget())
+    """The widget, one script made from its modules, with the texts of this installation (and its edits)."""
+    body = widget_script.served(services().texts.widget())
     response = current_app.response_class(body, mimetype="text/javascript")
     response.set_etag(hashlib.sha256(body).hexdigest()[:32])
     response.cache_control.public = True
@@ -105,15 +99,12 @@ def illustration(name: str):
     return send_from_directory(os.path.join(WIDGET_DIR, "illustrations"), name, max_age=3600)
 
 
-@bp.after_request
-def _not_kept(response):
-    """A conversation's messages are never kept in a browser's or a proxy's cache (a shared device)."""
-    if request.path.startswith("/api/widget/"):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+# the widget's API: a conversation's messages are never kept in a browser's or a proxy's cache (a shared device)
+WIDGET_API = (JSON, CITIZEN, WIDGET, NO_STORE)
 
 
 @bp.get("/api/widget/messages")
+@marked(*WIDGET_API)
 def messages():
     """The conversation so far (or after a message id), for reload persistence and live staff messages."""
     sender = request.args.get("sender", "")
@@ -153,6 +144,7 @@ def messages():
 
 
 @bp.post("/api/widget/end")
+@marked(*WIDGET_API)
 def end():
     """The widget's "Kết thúc và xóa trên máy này": delete its conversation from every store (the widget then
     forgets its id and history). Whoever holds the id may delete it, even after it expired for reading."""

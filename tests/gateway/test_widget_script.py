@@ -1,5 +1,5 @@
 """widget.js as the gateway serves it: its texts come from content/messages.yml `widget:` (and the commune's
-edits), none are written in the script itself; caching by ETag."""
+edits), none are written in the widget's modules (web_widget/src/); caching by ETag."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 
 import content
-from gateway.blueprints.widget import TEXTS_SLOT
+from gateway.widget_script import TEXTS_SLOT
 
-WIDGET_JS = Path(__file__).resolve().parents[2] / "web_widget" / "widget.js"
+WIDGET_SRC = Path(__file__).resolve().parents[2] / "web_widget" / "src"
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 
 
@@ -34,15 +34,15 @@ def test_the_script_gets_every_widget_text_from_the_content(client):
     assert TEXTS_SLOT not in script
     expected = content.load().messages["widget"]
     assert _texts_in(script) == expected
-    used = set(re.findall(r"\bt\('([a-z_]+)'", WIDGET_JS.read_text(encoding="utf-8")))
+    used = {key for path in WIDGET_SRC.glob("*.js") for key in re.findall(r"\bt\('([a-z_]+)'", path.read_text("utf-8"))}
     assert used and used <= set(expected), used - set(expected)  # every key the script asks for exists
 
 
 def test_no_citizen_facing_words_are_written_in_the_script():
-    source = WIDGET_JS.read_text(encoding="utf-8")
+    source = "\n".join(path.read_text(encoding="utf-8") for path in sorted(WIDGET_SRC.glob("*.js")))
     code = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
     code = "\n".join(line.split("//")[0] for line in code.splitlines())
-    assert TEXTS_SLOT in source  # where the gateway writes the texts (its comments are stripped from `code`)
+    assert source.count(TEXTS_SLOT) == 1  # where the gateway writes the texts (its comments are stripped from `code`)
     assert not VIETNAMESE.search(code), [line for line in code.splitlines() if VIETNAMESE.search(line)]
 
 
