@@ -1,9 +1,10 @@
-/* Hotline script aid: keyboard navigation through the steps, problem scripts, the "người dân nói gì" box (through
+/* Hotline script aid: keyboard navigation through the steps, problem scripts, the "what the caller says" box (through
  * /api/parse: only the redacted text is kept, in this page only) and recording the call's outcome as codes.
  * No inline script (CSP): data comes from data-* attributes of #aid. */
 (function () {
   "use strict";
 
+  var say = window.staffSay;  // words.js: the page's words from content/staff.yml
   var root = document.getElementById("aid");
   if (!root) { return; }
 
@@ -36,8 +37,8 @@
 
   function stepSay() {
     var c = card();
-    var say = c ? c.querySelector(".aid-say") : null;
-    return say ? say.textContent : "";
+    var line = c ? c.querySelector(".aid-say") : null;
+    return line ? line.textContent : "";
   }
 
   function announce(message) {
@@ -75,7 +76,7 @@
     document.getElementById("aid-rec-flow").value = state.flow || "";
     document.getElementById("aid-rec-step").value = state.flow ? String(state.step) : "";
     document.getElementById("aid-rec-problem").value = state.problem || "";
-    var summary = state.flow ? "Cách " + state.flow + " · bước " + state.step : "Chưa chọn cách";
+    var summary = state.flow ? say("script_aid.at", { flow: state.flow, step: state.step }) : say("script_aid.no_flow");
     if (state.problem) { summary += " · " + problemTitle(state.problem); }
     text(document.getElementById("aid-rec-summary"), summary);
 
@@ -95,7 +96,9 @@
     }
     if (options.announce !== false) {
       if (options.message) { announce(options.message); }
-      else if (state.flow) { announce("Cách " + state.flow + ", bước " + state.step + " trên " + total() + ": " + stepSay()); }
+      else if (state.flow) {
+        announce(say("script_aid.announce_step", { flow: state.flow, step: state.step, total: total(), say: stepSay() }));
+      }
     }
   }
 
@@ -119,13 +122,13 @@
   function openProblem(code, message) {
     if (!data.problems[code]) { return; }
     state.problem = code;
-    render({ message: message || "Kịch bản: " + problemTitle(code) });
+    render({ message: message || say("script_aid.opened", { title: problemTitle(code) }) });
   }
 
   function closeProblem() {
     if (!state.problem) { return; }
     state.problem = null;
-    render({ message: "Đã đóng kịch bản." });
+    render({ message: say("script_aid.closed") });
   }
 
   function pickProblem(number) {
@@ -183,7 +186,7 @@
     var chosen = radios.filter(function (r) { return r.checked; })[0];
     if (!chosen) { chosen = radios[0]; chosen.checked = true; }
     chosen.focus();
-    announce("Kết quả cuộc gọi: " + chosen.labels[0].textContent + ". Mũi tên lên xuống để đổi, Enter để ghi.");
+    announce(say("script_aid.outcome_focus", { outcome: chosen.labels[0].textContent }));
   }
 
   document.addEventListener("keydown", function (event) {
@@ -243,7 +246,7 @@
     var quote = resultLine("aid-heard-now", "");
     var label = document.createElement("span");
     label.className = "aid-label-inline";
-    label.textContent = "Đã nghe: ";
+    label.textContent = say("script_aid.heard") + " ";
     var words = document.createElement("q");
     words.id = "aid-redacted";
     words.textContent = body.text;
@@ -251,33 +254,32 @@
     quote.appendChild(words);
 
     if (body.sensitive && body.sensitive.length) {
-      resultLine("notice notice-warn aid-secret", "Người dân vừa đọc " + kindsLabel(body.sensitive) +
-        ". Đã che, không lưu. Nhắc họ: không đọc thông tin này cho ai, kể cả cán bộ xã.");
+      resultLine("notice notice-warn aid-secret", say("script_aid.secret", { kinds: kindsLabel(body.sensitive) }));
     }
     var intent = (body.intent && body.intent.name) || "";
     var confidence = Math.round(((body.intent && body.intent.confidence) || 0) * 100);
     var message;
     if (body.problem && data.problems[body.problem]) {
       jumpToProblem(body.problem);
-      message = "Nhận ra vấn đề: " + problemTitle(body.problem) + " (độ tin cậy " + confidence + "%). Đã mở kịch bản" +
-        (state.flow ? " ở cách " + state.flow + ", bước " + state.step : "") + ".";
+      var found = { title: problemTitle(body.problem), confidence: confidence, flow: state.flow, step: state.step };
+      message = state.flow ? say("script_aid.matched_at", found) : say("script_aid.matched", found);
       resultLine("aid-match", message);
       render({ message: message });
       return;
     }
     if (intent === "choose_password_otp" || intent === "choose_qr") {
       var code = intent === "choose_qr" ? "B" : "A";
-      message = "Người dân muốn dùng cách " + code + ". Đã chọn cách " + code + ", bước 1.";
+      message = say("script_aid.chose_flow", { flow: code });
       resultLine("aid-match", message);
       setFlow(code, message);
       return;
     }
     if (intent === "report_scam") {
-      resultLine("notice notice-warn aid-scam", "Có dấu hiệu lừa đảo. " + data.scam);
+      resultLine("notice notice-warn aid-scam", say("script_aid.scam", { scam: data.scam }));
       return;
     }
     if (!(body.sensitive && body.sensitive.length)) {
-      resultLine("aid-nomatch", "Chưa nhận ra vấn đề. Hỏi thêm: người dân đang ở bước nào, màn hình báo gì?");
+      resultLine("aid-nomatch", say("script_aid.no_match"));
     }
   }
 
@@ -287,19 +289,20 @@
     if (!words) { said.focus(); return; }
     parseSend.disabled = true;
     parseResult.textContent = "";
-    resultLine("aid-wait", "Đang phân tích…");
+    resultLine("aid-wait", say("script_aid.parsing"));
     fetch(root.getAttribute("data-parse-url"), {
       method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify({ text: words })
     }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (answer) {
-      if (!answer.ok) { throw new Error(answer.body && answer.body.message || "Không phân tích được."); }
+      if (!answer.ok) { throw new Error(answer.body && answer.body.message || say("script_aid.parse_failed")); }
       said.value = "";  // the original words leave the page; only the redacted text is shown
       showParsed(answer.body);
     }).catch(function (err) {
       parseResult.textContent = "";
-      resultLine("notice notice-warn", (err && err.message ? err.message : "Không phân tích được.") + " Bạn vẫn chọn bước và vấn đề bằng phím.");
+      resultLine("notice notice-warn", say("script_aid.parse_fallback",
+        { reason: err && err.message ? err.message : say("script_aid.parse_failed") }));
     }).then(function () { parseSend.disabled = false; });
   });
 
@@ -321,7 +324,7 @@
     event.preventDefault();
     var outcome = recordForm.querySelector('input[name="outcome"]:checked');
     if (!outcome) {
-      text(recordStatus, "Chọn kết quả cuộc gọi trước khi ghi.");
+      text(recordStatus, say("script_aid.choose_outcome"));
       recordStatus.className = "aid-status aid-status-error";
       focusOutcome();
       return;
@@ -335,18 +338,19 @@
     }).then(function (response) {
       return response.json().then(function (answer) { return { ok: response.ok, body: answer }; });
     }).then(function (answer) {
-      if (!answer.ok) { throw new Error(answer.body && answer.body.message || "Chưa ghi được."); }
+      if (!answer.ok) { throw new Error(answer.body && answer.body.message || say("script_aid.not_recorded")); }
       var call = answer.body.call;
-      var where = call.flow ? "cách " + call.flow + (call.last_step ? ", bước " + call.last_step : "") : "chưa chọn cách";
-      var message = "Đã ghi cuộc gọi: " + call.outcome_label + " (" + where +
-        (call.problem_title ? ", " + call.problem_title : "") + "). Sẵn sàng cho cuộc gọi mới.";
+      var fields = { flow: call.flow, step: call.last_step, outcome: call.outcome_label, problem: call.problem_title };
+      fields.where = !call.flow ? say("script_aid.where_none")
+        : (call.last_step ? say("script_aid.where_step", fields) : say("script_aid.where_flow", fields));
+      var message = call.problem_title ? say("script_aid.recorded_problem", fields) : say("script_aid.recorded", fields);
       text(document.getElementById("aid-today"), String(answer.body.today));
       resetCall();
       text(recordStatus, message);
       recordStatus.className = "aid-status aid-status-ok";
       main.focus();
     }).catch(function (err) {
-      text(recordStatus, (err && err.message) || "Chưa ghi được. Thử lại.");
+      text(recordStatus, (err && err.message) || say("script_aid.retry"));
       recordStatus.className = "aid-status aid-status-error";
     }).then(function () { recordSend.disabled = false; });
   });
