@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import os
 from datetime import datetime, timezone
+from typing import Any, Dict
 
 from flask import Blueprint, abort, current_app, jsonify, render_template_string, request, send_from_directory
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+import content
 from gateway import widget_script
 from gateway.models import Conversation, Message
 from gateway.services import erasure, widget_sessions
@@ -74,7 +76,19 @@ def demo():
         abort(404)
     with open(os.path.join(WIDGET_DIR, "demo.html"), encoding="utf-8") as f:
         page = f.read()
-    return render_template_string(page, c=svc.texts.guide_for(info).commune, slug=info.slug)
+    guide = svc.texts.guide_for(info)
+    return render_template_string(page, c=guide.commune, w=demo_words(guide), slug=info.slug)
+
+
+def demo_words(guide: content.Guide) -> Dict[str, Any]:
+    """The demo page's words (content/messages.yml `demo_page:`), the commune's fields filled in; a list stays a
+    list of lines."""
+    fields = {"commune": guide.commune}
+
+    def fill(value: Any) -> Any:
+        return [fill(item) for item in value] if isinstance(value, list) else content.render(str(value), fields)
+
+    return {key: fill(value) for key, value in guide.messages["demo_page"].items()}
 
 
 @bp.get("/widget.js")
