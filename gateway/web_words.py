@@ -2,8 +2,8 @@
 
 Two Jinja globals, registered once by the app factory (`words` itself is a context variable of some pages):
 
-- `say('group.key', **fields)`: one label with its {fields} filled in (plain text: autoescaped like any value).
-  The path splits at its first dot, so a key may itself hold dots (`console_pages.script_aid.page`).
+- `say('group.key', **fields)`: one label with its {fields} filled in (plain text: autoescaped like any value);
+  `group.sub.key` for a nested group. A key may itself hold dots (`console_pages.script_aid.page`).
 - `script_words(*scripts)`: the labels those scripts of gateway/static use, {group: {key: label}}, for the page's
   JSON bundle that gateway/static/words.js reads (`<body data-staff-words="…">`: the CSP allows no inline
   script). A script names its words as literals, `say("group.key", {…})`, and the bundle holds exactly those, so a
@@ -34,6 +34,21 @@ def _group(name: str) -> Labels:
     return cache[name]
 
 
+def _find(path: str) -> Tuple[Labels, str]:
+    """The group holding the label at `path`, and its key there: `group.key`, or `group.sub.key` for a nested
+    group (`analytics_columns.problems.total`) unless the group has the dotted key itself
+    (`console_pages.script_aid.page`)."""
+    group, _, key = path.partition(".")
+    labels = _group(group)
+    while key not in labels and "." in key:
+        head, _, rest = key.partition(".")
+        if not isinstance(labels.get(head), dict):
+            break
+        group, key = f"{group}.{head}", rest
+        labels = _group(group)
+    return labels, key
+
+
 def say(path: str, /, **fields: Any) -> str:
     """The label at `group.key`, {fields} filled in; the key itself when the label is missing.
 
@@ -41,8 +56,7 @@ def say(path: str, /, **fields: Any) -> str:
     the template around words of their own) goes in as markup: the label and the other fields are escaped first,
     so staff.yml holds no HTML.
     """
-    group, _, key = path.partition(".")
-    labels = _group(group)
+    labels, key = _find(path)
     if not any(hasattr(value, "__html__") for value in fields.values()):
         return labels.fill(key, **fields)
     text = content.render(str(escape(labels[key])), {name: escape(value) for name, value in fields.items()})
@@ -69,7 +83,8 @@ def script_words(*scripts: str) -> Dict[str, Dict[str, Any]]:
     bundle: Dict[str, Dict[str, Any]] = {}
     for script in dict.fromkeys(scripts):
         for group, key in words_in(Path(current_app.static_folder) / script):
-            bundle.setdefault(group, {})[key] = _group(group)[key]
+            labels, found = _find(f"{group}.{key}")
+            bundle.setdefault(group, {})[key] = labels[found]
     return bundle
 
 

@@ -4,6 +4,7 @@
 (function () {
   "use strict";
 
+  var say = window.staffSay;  // words.js: the page's words from content/staff.yml
   if (typeof window.Chart === "undefined") { return; }
   var Chart = window.Chart;
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif';
@@ -59,7 +60,7 @@
     try { draw(canvas); } catch (err) {
       var note = document.createElement("p");
       note.className = "help";
-      note.textContent = "Không vẽ được biểu đồ; xem bảng số liệu bên cạnh.";
+      note.textContent = say("analytics_page.no_chart");
       canvas.parentNode.replaceChild(note, canvas);
     }
   });

@@ -71,8 +71,8 @@
 
   function waitedText(minutes) {
     if (minutes < 1) { return say("console.waited_under_minute"); }
-    if (minutes < 60) { return say("console.waited_minutes", { minutes: minutes }); }
-    return say("console.waited_hours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
+    if (minutes < 60) { return say("console.minutes", { minutes: minutes }); }
+    return say("console.hours_minutes", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
   }
 
   function authorLabel(m, L) {
