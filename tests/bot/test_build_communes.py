@@ -1,15 +1,16 @@
 """content/communes/thanh-hoa.yml is what tools/build_communes.py writes from underthesea's address mapping, and the
 matcher's list of names that are ordinary words (gateway/communes/names.py) covers underthesea's word list.
 
-Runs in the bot environment (underthesea lives there); names.py is loaded from its file, since importing the
-`gateway` package needs Flask, which this environment does not have.
+Runs in the bot environment (underthesea lives there); gateway/communes is imported under a bare `gateway` package,
+since the real one's __init__ needs Flask, which this environment does not have.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
+import types
 import unicodedata
 from pathlib import Path
 
@@ -26,12 +27,16 @@ WORDS = Path(underthesea.__file__).resolve().parent / "corpus" / "data" / "Viet2
 
 @pytest.fixture(scope="module")
 def names():
-    spec = importlib.util.spec_from_file_location("commune_names_under_test", ROOT / "gateway/communes/names.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
+    package = types.ModuleType("gateway")
+    package.__path__ = [str(ROOT / "gateway")]
+    saved = {name: sys.modules.pop(name) for name in list(sys.modules) if name.split(".")[0] == "gateway"}
+    sys.modules["gateway"] = package
+    try:
+        yield importlib.import_module("gateway.communes.names")
+    finally:
+        for name in [name for name in sys.modules if name.split(".")[0] == "gateway"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +74,7 @@ def _unit_names(names_module) -> set:
     out = {u.short for u in units}
     for u in units:
         for o in u.old:
-            out.add(names_module._split_kind(o.name)[1])
+            out.add(names_module.split_kind(o.name)[1])
     return out
 
 
@@ -81,13 +86,13 @@ def test_every_name_that_is_an_ordinary_word_is_listed(names):
         word = unicodedata.normalize("NFC", line.strip())
         if " " in word and word == word.lower():
             words.setdefault(fold(word), set()).add(word)
-    listed = {names._pattern(w) for w in names.ORDINARY_WORDS}
+    listed = {names.pattern(w) for w in names.ORDINARY_WORDS}
     index = names.NameIndex(names.load_units())
     found = []
     for name in sorted(_unit_names(names)):
         for word in sorted(words.get(fold(name), ())):
             found.append((name, word))
-            assert names._pattern(word) in listed, (name, word)
+            assert names.pattern(word) in listed, (name, word)
             assert index.find(f"{word}.") is None, word
             assert index.find(strip_diacritics(f"{word}.")) is None, word
         if fold(name) in words:
@@ -105,7 +110,7 @@ def test_names_of_provinces_need_a_kind_word(names, mapping):
         for group in ("province_names", "old_province_names")
         for p in mapping[group].values()
     }
-    listed = {names._pattern(w)[0] for w in names.ORDINARY_WORDS}
+    listed = {names.pattern(w)[0] for w in names.ORDINARY_WORDS}
     index = names.NameIndex(names.load_units())
     clash = sorted(n for n in _unit_names(names) if fold(n) in provinces)
     assert clash  # Quảng Bình, Quảng Ninh, Vĩnh Phúc, …
