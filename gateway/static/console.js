@@ -240,7 +240,7 @@
     token.name = "csrf_token";
     token.value = q.csrf;
     form.appendChild(token);
-    var button = el("button", "btn btn-primary", say("queue.claim"));
+    var button = el("button", "btn btn-primary", say("audit_actions.claim"));
     button.type = "submit";
     button.appendChild(el("span", "visually-hidden", suffix));
     form.appendChild(button);

@@ -136,7 +136,7 @@ def test_each_page_carries_the_words_of_its_scripts(tmp_path):
             assert words[group][key] == label(data, group, key), (url, group, key)
     # the queue's bundle has the card's words but not the page's other words (a test may look for their absence)
     queue = bundle(admin.get("/console/").get_data(as_text=True))
-    assert queue["queue"]["claim"] == "Nhận hỗ trợ" and "content_review" not in queue["queue"]
+    assert queue["audit_actions"]["claim"] == "Nhận hỗ trợ" and "content_review" not in queue["queue"]
 
 
 # --- say: escaping, markup fields, a missing key, an edit ---------------------------------------------------------
@@ -180,8 +180,8 @@ def test_an_edit_of_staff_yml_shows_in_templates_and_bundles_on_the_next_page(tm
     before = client.get("/console/").get_data(as_text=True)
     assert "Không có ai đang chờ. Trang tự cập nhật khi có yêu cầu mới." in before
     data = yaml.safe_load((folder / "staff.yml").read_text(encoding="utf-8"))
-    data["queue"].update(empty="Hàng chờ trống.", claim="Nhận")
+    data["queue"].update(empty="Hàng chờ trống.", recent="Tin mới")
     (folder / "staff.yml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     after = client.get("/console/").get_data(as_text=True)
     assert "Hàng chờ trống." in after and "Trang tự cập nhật khi có yêu cầu mới." not in after
-    assert bundle(after)["queue"]["claim"] == "Nhận"
+    assert bundle(after)["queue"]["recent"] == "Tin mới"
