@@ -3,7 +3,7 @@ chooses one commune or all, and sees every commune side by side (the roll-up: on
 communes with nothing folded at the end), computed with a fixed number of queries whatever the number of communes.
 
 Two communes with different data:
-- quang-yen (id 1): the seed of tests/gateway/test_analytics.py (its figures are checked there);
+- quang-yen (id 1): the seed of tests/support/analytics.py (its figures are checked in test_analytics.py);
 - hac-thanh: d1 widget A step 5 got in; d2 zalo B step 2, handoff answered after 240 s, resolved got_in; d3 rest
   without a flow; one hotline call A step 5 got_in;
 and one conversation of no commune yet (a provincial Zalo OA's), and a third commune with nothing at all.

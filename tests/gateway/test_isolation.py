@@ -148,7 +148,7 @@ def form_token(client) -> str:
 
 
 @pytest.fixture
-def world(tmp_path, gateway_database):  # noqa: F811 - the fixture of tests.gateway.databases
+def world(tmp_path, gateway_database):
     """The app with two communes' data, on SQLite and PostgreSQL; (app, {slug: Commune}, {username: client})."""
     settings = make_settings(tmp_path)
     settings.database_url = gateway_database
