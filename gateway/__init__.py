@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
-from flask import Flask, request
+from flask import Flask
 from flask.logging import default_handler, has_level_handler
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -16,6 +16,7 @@ from gateway.rasa_client import RasaClient
 from gateway.services.container import Services
 from gateway.services.texts import Texts
 from gateway.staff_sessions import StaffSessions
+from gateway.web.endpoints import NO_STORE, STAFF, WIDGET, has_mark
 
 csrf = CSRFProtect()
 
@@ -35,7 +36,7 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     keys.resolve(settings)  # SECRET_KEY, RASA_TOKEN, the Zalo seal: from the environment or the var directory
     settings.check()
     app = Flask(__name__)
-    from gateway.blueprints.common import BoundedInt
+    from gateway.web.ids import BoundedInt
 
     app.url_map.converters["int"] = BoundedInt  # before any route: ids past SQL's BIGINT are 404, never a 500
     app.config.update(
@@ -99,9 +100,9 @@ def create_app(settings: Optional[Settings] = None) -> Flask:
     def security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith(("/console", "/api/staff", "/auth")):
+        if has_mark(STAFF, NO_STORE):  # staff pages and APIs, the login form, the widget's API
             response.headers["Cache-Control"] = "no-store"
-        if request.path.startswith(("/webhooks/rest/", "/api/widget/")):
+        if has_mark(WIDGET):  # what the widget calls from a commune's own site
             widget.cors(response)
         return response
 
@@ -122,7 +123,7 @@ def _log_to_stderr() -> None:
 
 def _register_errors(app: Flask) -> None:
     """Generic HTTP errors as JSON (API, webhooks) or a short page; wording in content/messages.yml `rejected:`."""
-    from gateway.blueprints.common import error_answer, safe_text
+    from gateway.web.answers import error_answer, safe_text
 
     def error(status: int, code: str):
         return error_answer(status, code, safe_text(lambda texts: texts.rejected(code)))

@@ -15,10 +15,10 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway.blueprints.common import error_answer, safe_text
 from gateway.config import Settings
 from gateway.rate_limits import init_rate_limits
 from gateway.services.admission import Admission
+from gateway.web.answers import error_answer, safe_text
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,14 @@
 configurable by environment:
 - RATE_LIMIT_CONVERSATION (10 per 10 s; 60 per min), per conversation (sender): POST /webhooks/rest/webhook, and
   the Zalo webhook (valid events only);
-- RATE_LIMIT_IP (300 per min), per client address: /webhooks/*, /api/parse, /api/widget/* (the Zalo webhook counts
-  only refused requests: Zalo's servers send every citizen's events);
+- RATE_LIMIT_IP (300 per min), per client address: the citizens' endpoints (views marked CITIZEN: the webhooks,
+  /api/parse, /api/widget/*) and any request that matched no route (the Zalo webhook counts only refused
+  requests: Zalo's servers send every citizen's events);
 - RATE_LIMIT_POLL (120 per min), per conversation: GET /api/widget/messages (the widget's polling);
 - RATE_LIMIT_LOGIN_IP (30 per 10 min), per address: failed attempts at POST /auth/login, and attempts refused
   for waiting. Per account, the waits grow with each failure, per address (gateway/services/login_guard.py): a
   limit per user name alone let anyone lock a staff member out by failing on purpose.
+Which limits a request meets follows from the endpoint it reached (gateway/web/endpoints.py), never its path.
 Moving window: exact ("3 per 10 seconds" means any 10 seconds). Counters live in Redis when REDIS_URL is set
 (shared by every worker), in the worker's memory otherwise; if Redis fails, the worker counts in memory for a
 while and never turns a request into an error. RATE_LIMITS=off disables all.
@@ -33,16 +35,19 @@ from limits import RateLimitItem
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from gateway.blueprints.common import CITIZEN_PREFIXES, error_answer, json_body, safe_text
 from gateway.config import Settings, parse_rate_limit
 from gateway.services.inbound import SENDER
+from gateway.web.answers import error_answer, safe_text
+from gateway.web.bodies import json_body
+from gateway.web.endpoints import CITIZEN, has_mark
 
 log = logging.getLogger(__name__)
 
-MESSAGE_PATHS = ("/webhooks/rest/webhook",)
-ZALO_PATH = "/webhooks/zalo/webhook"
-POLL_PATH = "/api/widget/messages"
-LOGIN_PATH = "/auth/login"
+# the endpoints with limits of their own
+MESSAGE_ENDPOINTS = ("rest.webhook",)
+ZALO_ENDPOINT = "zalo.webhook"
+POLL_ENDPOINT = "widget.messages"
+LOGIN_ENDPOINT = "auth.login"
 PREFIX = "vneid"
 FALLBACK_S = 5.0  # after a Redis failure, count in memory this long before trying Redis again
 
@@ -62,7 +67,7 @@ def conversation_key() -> Optional[str]:
     except Exception:  # noqa: BLE001 - BadBody, RequestEntityTooLarge, …: the view's business (400/413)
         body = None
     if body is not None:
-        if request.path == ZALO_PATH:
+        if request.endpoint == ZALO_ENDPOINT:
             try:
                 from gateway.channels.zalo.events import citizen_of
 
@@ -82,8 +87,11 @@ def poll_key() -> Optional[str]:
     return f"poll:{sender}" if SENDER.match(sender) else None
 
 
-def _citizen_path() -> bool:
-    return request.path.startswith(CITIZEN_PREFIXES) or request.path == "/api/parse"
+def _per_address() -> bool:
+    """A citizen's endpoint other than Zalo's, or no route at all (a scanner's guesses count against its address)."""
+    if request.endpoint is None:
+        return True
+    return has_mark(CITIZEN) and request.endpoint != ZALO_ENDPOINT
 
 
 @dataclass(frozen=True)
@@ -110,26 +118,30 @@ def rules(settings: Settings) -> List[Rule]:
     # wrong passwords, and attempts the login view refused for waiting (gateway/services/login_guard.py)
     failed_login = lambda response: response.status_code in (401, 429)  # noqa: E731
     candidates = [
-        Rule("ip", ip, lambda: _citizen_path() and request.path != ZALO_PATH, client_ip),
+        Rule("ip", ip, _per_address, client_ip),
         # Zalo's servers send every citizen's events: only refused (unsigned, malformed) requests count per IP
         Rule(
             "zalo-refused",
             ip,
-            lambda: request.path == ZALO_PATH,
+            lambda: request.endpoint == ZALO_ENDPOINT,
             client_ip,
             counts=lambda response: response.status_code >= 400,
         ),
-        Rule("conversation", conversation, lambda: post() and request.path in MESSAGE_PATHS, conversation_key),
+        Rule("conversation", conversation, lambda: post() and request.endpoint in MESSAGE_ENDPOINTS, conversation_key),
         Rule(
             "conversation",
             conversation,
-            lambda: post() and request.path == ZALO_PATH,
+            lambda: post() and request.endpoint == ZALO_ENDPOINT,
             conversation_key,
             counts=lambda response: response.status_code < 400,
         ),
-        Rule("poll", items("poll"), lambda: request.method == "GET" and request.path == POLL_PATH, poll_key),
+        Rule("poll", items("poll"), lambda: request.method == "GET" and request.endpoint == POLL_ENDPOINT, poll_key),
         Rule(
-            "login-ip", items("login_ip"), lambda: post() and request.path == LOGIN_PATH, client_ip, counts=failed_login
+            "login-ip",
+            items("login_ip"),
+            lambda: post() and request.endpoint == LOGIN_ENDPOINT,
+            client_ip,
+            counts=failed_login,
         ),
     ]
     return [rule for rule in candidates if rule.items]
@@ -229,7 +241,7 @@ class RateLimits:
         except Exception:  # noqa: BLE001 - the window's end is unknown: say the whole window
             reset_at = time.time() + item.get_expiry()
         wait = max(1, min(math.ceil(reset_at - time.time()), item.get_expiry()))
-        if request.path == LOGIN_PATH:
+        if request.endpoint == LOGIN_ENDPOINT:
             message = safe_text(lambda t: t.rejected("login_rate_limited", minutes=max(1, math.ceil(wait / 60))))
         else:
             message = safe_text(lambda t: t.rejected("rate_limited", wait=wait))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
 
-from gateway.blueprints.common import CITIZEN_PREFIXES
-
-# the citizens' endpoints and the health checks: stateless, they never read or write a session
-STATELESS_PREFIXES = CITIZEN_PREFIXES + ("/healthz",)
+# the citizens' endpoints (webhooks, the widget's API) and the health checks: stateless, they never read or write a
+# session. By path, because Flask opens the session before it matches the URL to an endpoint.
+STATELESS_PREFIXES = ("/webhooks/", "/api/widget/", "/healthz")
 
 
 class StaffSessions(SecureCookieSessionInterface):

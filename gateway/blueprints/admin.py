@@ -13,14 +13,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required, current_session_id
-from gateway.blueprints.common import access_refused, services
-from gateway.blueprints.console import commune_choice, me
+from gateway.blueprints.console.layout import access_refused
+from gateway.blueprints.console.viewer import commune_choice, me
 from gateway.services import access_log, scope
 from gateway.services import admin as admin_service
 from gateway.services.admin import MAX_OUTAGE_CHARS, MAX_PERIODS, WAIT_MINUTES
 from gateway.services.texts import StaffError
+from gateway.web.current import services
+from gateway.web.endpoints import STAFF, marked
 
-bp = Blueprint("admin", __name__, url_prefix="/console/admin")
+bp = marked(STAFF)(Blueprint("admin", __name__, url_prefix="/console/admin"))
 
 
 def _words(group: str):

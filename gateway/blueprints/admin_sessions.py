@@ -8,12 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from gateway.blueprints.auth import admin_required, current_session_id
-from gateway.blueprints.common import access_refused, services
-from gateway.blueprints.console import me
+from gateway.blueprints.console.layout import access_refused
+from gateway.blueprints.console.viewer import me
 from gateway.services import admin_sessions, scope
 from gateway.services.texts import StaffError
+from gateway.web.current import services
+from gateway.web.endpoints import STAFF, marked
 
-bp = Blueprint("admin_sessions", __name__, url_prefix="/console/admin")
+bp = marked(STAFF)(Blueprint("admin_sessions", __name__, url_prefix="/console/admin"))
 
 
 def _say(key: str, **fields) -> str:

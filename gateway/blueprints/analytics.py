@@ -7,7 +7,8 @@ GET /api/staff/analytics/<report>.json         one report (same filters); report
                                                handoffs, self_service, first_reply, outcomes, volume, and for
                                                province accounts `communes` (every commune side by side)
 GET /api/staff/analytics/<report>.csv          its table as CSV (UTF-8 with BOM)
-The figures are computed by gateway.services.analytics (definitions there and in the README).
+The figures are computed by gateway.services.analytics (definitions there and in the README); the page's charts
+are gateway/blueprints/analytics_charts.py.
 
 A commune admin counts only their commune's conversations, handoffs and hotline calls (whatever `commune` says);
 a province admin counts every commune's, or one commune's (`commune`), and sees the communes side by side.
@@ -15,38 +16,26 @@ a province admin counts every commune's, or one commune's (`commune`), and sees 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, Optional, Set
 
 from flask import Blueprint, Response, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 
+from gateway.blueprints.analytics_charts import channel_label, chart_summary, charts, pct
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import access_refused, error, services
+from gateway.blueprints.console.layout import access_refused
 from gateway.services import analytics as an
 from gateway.services import analytics_communes as rollup
-from gateway.services.texts import Labels
+from gateway.web.answers import error
+from gateway.web.current import services
+from gateway.web.endpoints import JSON, STAFF, has_mark, marked
 
-bp = Blueprint("analytics", __name__)
-
-COLORS = {
-    "reached": "#0b4f9c",
-    "stopped": "#c2410c",
-    "chat": "#0b4f9c",
-    "hotline": "#2f855a",
-    "handoff_rate": "#c2410c",
-    "self_service_rate": "#2f855a",
-    "median": "#0b4f9c",
-    "p90": "#7c3aed",
-    "conversations": "#0b4f9c",
-    "handoffs": "#c2410c",
-    "self_served": "#2f855a",
-    "hotline_calls": "#7c3aed",
-}
+bp = marked(STAFF)(Blueprint("analytics", __name__))
 
 
 @bp.errorhandler(403)
 def forbidden(_error):
-    if request.path.startswith("/api/"):
+    if has_mark(JSON):
         return error(403, "admin_required", services().texts.staff_label("access", "analytics_api"))
     return access_refused("analytics_only")
 
@@ -89,6 +78,7 @@ def _say(key: str) -> str:
 
 
 @bp.get("/api/staff/analytics")
+@marked(JSON)
 @admin_required
 def index():
     """The reports and their URLs."""
@@ -126,6 +116,7 @@ def _filters_or_error():
 
 
 @bp.get("/api/staff/analytics/<report>.json")
+@marked(JSON)
 @admin_required
 def report_json(report: str):
     """One report as JSON."""
@@ -139,6 +130,7 @@ def report_json(report: str):
 
 
 @bp.get("/api/staff/analytics/<report>.csv")
+@marked(JSON)
 @admin_required
 def report_csv(report: str):
     """One report's table as CSV."""
@@ -175,115 +167,6 @@ def _own_slug(filters: an.Filters) -> Optional[str]:
 
 
 # --- the page -----------------------------------------------------------------------------------------------------
-
-
-def _pct(value):
-    return None if value is None else round(value * 100, 1)
-
-
-def _channel_label(code: str) -> str:
-    return _say("all_channels") if code == "all" else services().texts.staff("channels").get(code, code)
-
-
-def charts(reports: Dict[str, Dict[str, Any]], words: Labels) -> Dict[str, Dict[str, Any]]:
-    """Chart specs for analytics.js (type, labels, datasets, axis titles): plain data, drawn with Chart.js;
-    `words` are the series names and axis titles (content/staff.yml `analytics_charts`)."""
-    out: Dict[str, Dict[str, Any]] = {}
-    for flow in reports["funnel"]["flows"]:
-        out[f"funnel-{flow['flow']}"] = {
-            "type": "bar",
-            "labels": [words.fill("step", step=s["step"]) for s in flow["steps"]],
-            "datasets": [
-                {"label": words["reached"], "data": [s["reached"] for s in flow["steps"]], "color": COLORS["reached"]},
-                {"label": words["stopped"], "data": [s["stopped"] for s in flow["steps"]], "color": COLORS["stopped"]},
-            ],
-            "y": words["funnel_axis"],
-        }
-    top = reports["problems"]["by_problem"][:12]
-    out["problems"] = {
-        "type": "bar",
-        "horizontal": True,
-        "stacked": True,
-        "labels": [p["title"] for p in top],
-        "datasets": [
-            {"label": words["chat"], "data": [p["chat"] for p in top], "color": COLORS["chat"]},
-            {"label": words["hotline"], "data": [p["hotline"] for p in top], "color": COLORS["hotline"]},
-        ],
-        "y": words["problems_axis"],
-    }
-    rates = reports["handoffs"]["by_channel"] + [{"channel": "all"}]
-    handoff_rows = {r["channel"]: r for r in reports["handoffs"]["table"]["rows"]}
-    self_rows = {r["channel"]: r for r in reports["self_service"]["table"]["rows"]}
-    out["rates"] = {
-        "type": "bar",
-        "labels": [_channel_label(r["channel"]) for r in rates],
-        "percent": True,
-        "datasets": [
-            {
-                "label": words["handoff_rate"],
-                "data": [_pct(handoff_rows[r["channel"]]["rate"]) for r in rates],
-                "color": COLORS["handoff_rate"],
-            },
-            {
-                "label": words["self_service_rate"],
-                "data": [_pct(self_rows.get(r["channel"], {}).get("rate")) for r in rates],
-                "color": COLORS["self_service_rate"],
-            },
-        ],
-        "y": "%",
-    }
-    reply_rows = reports["first_reply"]["table"]["rows"]
-    out["first_reply"] = {
-        "type": "bar",
-        "labels": [_channel_label(r["channel"]) for r in reply_rows],
-        "datasets": [
-            {"label": words["median"], "data": [r["median_minutes"] for r in reply_rows], "color": COLORS["median"]},
-            {"label": words["p90"], "data": [r["p90_minutes"] for r in reply_rows], "color": COLORS["p90"]},
-        ],
-        "y": words["minutes_axis"],
-    }
-    rows = reports["outcomes"]["rows"]
-    out["outcomes"] = {
-        "type": "bar",
-        "stacked": True,
-        "horizontal": True,
-        "labels": [r["label"] for r in rows],
-        "datasets": [
-            {"label": words["handoff"], "data": [r["handoff"] for r in rows], "color": COLORS["chat"]},
-            {"label": words["hotline"], "data": [r["hotline"] for r in rows], "color": COLORS["hotline"]},
-        ],
-        "y": words["count_axis"],
-    }
-    vol = reports["volume"]["rows"]
-    out["volume"] = {
-        "type": "line",
-        "labels": [r["period"] for r in vol],
-        "datasets": [
-            {
-                "label": words["conversations"],
-                "data": [r["conversations"] for r in vol],
-                "color": COLORS["conversations"],
-            },
-            {"label": words["handoffs"], "data": [r["handoffs"] for r in vol], "color": COLORS["handoffs"]},
-            {"label": words["self_served"], "data": [r["self_served"] for r in vol], "color": COLORS["self_served"]},
-            {
-                "label": words["hotline_calls"],
-                "data": [r["hotline_calls"] for r in vol],
-                "color": COLORS["hotline_calls"],
-            },
-        ],
-        "y": words["count_axis"],
-    }
-    return out
-
-
-def chart_summary(spec: Dict[str, Any]) -> str:
-    """A sentence for the canvas's aria-label (the table beside it has every number)."""
-    parts: List[str] = []
-    for ds in spec["datasets"]:
-        values = ", ".join(f"{label}: {'—' if v is None else v}" for label, v in zip(spec["labels"], ds["data"]))
-        parts.append(f"{ds['label']} — {values}")
-    return "; ".join(parts)[:900]
 
 
 @bp.get("/console/analytics/")
@@ -326,8 +209,8 @@ def page():
         query=query,
         channels={code: channels[code] for code in an.CHANNELS},
         titles=svc.texts.staff("report_titles"),
-        pct=_pct,
-        channel_label=_channel_label,
+        pct=pct,
+        channel_label=channel_label,
         login_labels=svc.texts.staff("analytics_answers"),
         satisfaction_columns=svc.texts.staff("analytics_columns.satisfaction"),
     )

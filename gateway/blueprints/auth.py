@@ -14,11 +14,13 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask import session as cookie
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from gateway.blueprints.common import services
 from gateway.models import Staff
 from gateway.services import audit, login_sessions, staff_login, tenant
+from gateway.web.answers import error
+from gateway.web.current import services
+from gateway.web.endpoints import JSON, NO_STORE, STAFF, has_mark, marked
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
+bp = marked(NO_STORE)(Blueprint("auth", __name__, url_prefix="/auth"))
 login_manager = LoginManager()
 SESSION_ID = "_sid"  # the cookie session's key holding the server-side session's id
 
@@ -32,16 +34,11 @@ def init_app(app) -> None:
     app.teardown_request(_stop_speaking)
 
 
-# the staff blueprints: their pages and answers speak for the logged-in staff member's commune
-STAFF_BLUEPRINTS = frozenset(
-    {"console", "staff_api", "admin", "admin_sessions", "content_admin", "script_aid", "analytics", "communes_admin"}
-)
-
-
 def _speak_for_staff() -> None:
-    """Words of a staff request name the staff member's commune (a province account: the province's defaults);
-    what they may see is gateway/services/scope.py's business, not this. Reset at teardown (threads are reused)."""
-    if request.blueprint not in STAFF_BLUEPRINTS or not current_user.is_authenticated:
+    """Words of a staff request (a blueprint marked STAFF) name the staff member's commune (a province account: the
+    province's defaults); what they may see is gateway/services/scope.py's business, not this. Reset at teardown
+    (threads are reused)."""
+    if not has_mark(STAFF) or not current_user.is_authenticated:
         return
     commune_id = getattr(current_user, "commune_id", None)
     g.tenant_token = tenant.enter(services().communes.by_id(commune_id) if commune_id is not None else None)
@@ -72,9 +69,7 @@ def current_session_id():
 @login_manager.unauthorized_handler
 def unauthorized():
     """JSON 401 for the API, a redirect to the login page for pages."""
-    if request.path.startswith("/api/"):
-        from gateway.blueprints.common import error
-
+    if has_mark(JSON):
         return error(401, "login_required", services().texts.staff_label("access", "login_required"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))  # keeps ?flow=&step=
 

@@ -18,15 +18,17 @@ from typing import Any, Dict, List, Optional
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from vntext import normalize
 
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import access_refused, services
+from gateway.blueprints.console.layout import access_refused
 from gateway.models import Staff
 from gateway.services import audit, communes
 from gateway.services.communes import CommuneInfo
-from vntext import normalize
+from gateway.web.current import services
+from gateway.web.endpoints import STAFF, marked
 
-bp = Blueprint("communes_admin", __name__, url_prefix="/console/communes")
+bp = marked(STAFF)(Blueprint("communes_admin", __name__, url_prefix="/console/communes"))
 
 EDITABLE = ("hotline", "address", "working_hours", "portal")  # hotline_tel follows the hotline
 

@@ -22,12 +22,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from gateway.blueprints.auth import admin_required
-from gateway.blueprints.common import access_refused, services
+from gateway.blueprints.console.layout import access_refused
 from gateway.models import AuditLog, Staff
 from gateway.services import content_edit as ce
 from gateway.services import scope
+from gateway.web.current import services
+from gateway.web.endpoints import STAFF, marked
 
-bp = Blueprint("content_admin", __name__, url_prefix="/console/content")
+bp = marked(STAFF)(Blueprint("content_admin", __name__, url_prefix="/console/content"))
 
 
 @bp.errorhandler(403)

@@ -15,10 +15,10 @@ from typing import Callable, Optional
 from flask import render_template, request
 from flask_login import current_user
 
-from gateway.blueprints.common import error, services
-from gateway.services import hours
 from gateway.models import Conversation
-from gateway.services import erasure, scope
+from gateway.services import erasure, hours, scope
+from gateway.web.answers import error
+from gateway.web.current import services
 
 
 def explanation(conv_id: int, viewer=None) -> Optional[str]:

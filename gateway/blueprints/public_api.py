@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import health, inbound
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import CITIZEN, JSON, marked
 
-bp = Blueprint("public_api", __name__)
+bp = marked(JSON)(Blueprint("public_api", __name__))
 
 
 @bp.post("/api/parse")
+@marked(CITIZEN)
 def parse():
     """{"text"} → {"text": redacted, "intent": {"name", "confidence"}, "problem": code|null, "sensitive": [...]}"""
     svc = services()

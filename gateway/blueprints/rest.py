@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.services import inbound, widget_sessions
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import CITIZEN, JSON, WIDGET, marked
 
-bp = Blueprint("rest", __name__)
+bp = marked(JSON, CITIZEN, WIDGET)(Blueprint("rest", __name__))
 
 
 @bp.post("/webhooks/rest/webhook")

@@ -13,11 +13,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from gateway.blueprints.common import BadBody, access_refused, bad_body, error, json_body, services
+from gateway.blueprints.console.layout import access_refused
 from gateway.models import Staff
 from gateway.services import hotline
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import STAFF, marked
 
-bp = Blueprint("script_aid", __name__, url_prefix="/console/script")
+bp = marked(STAFF)(Blueprint("script_aid", __name__, url_prefix="/console/script"))
 
 
 def me(session) -> Staff:

@@ -30,13 +30,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from gateway.blueprints import erased
-from gateway.blueprints.common import MAX_ID, BadBody, bad_body, error, id_arg, json_body, services
 from gateway.models import Message
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import access_log, callbacks, handoff, queue, scope
 from gateway.services.queue import message_view
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import JSON, STAFF, marked
+from gateway.web.ids import MAX_ID, id_arg
 
-bp = Blueprint("staff_api", __name__, url_prefix="/api/staff")
+bp = marked(JSON, STAFF)(Blueprint("staff_api", __name__, url_prefix="/api/staff"))
 bp.before_request(erased.guard(as_json=True))  # 410 with who deleted the conversation, and when
 
 

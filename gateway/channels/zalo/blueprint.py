@@ -12,12 +12,15 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from gateway.blueprints.common import BadBody, bad_body, error, json_body, services
 from gateway.channels.zalo import events, signature
 from gateway.channels.zalo.settings import SIGNATURE_HEADER, WEBHOOK_PATH
+from gateway.web.answers import error
+from gateway.web.bodies import BadBody, bad_body, json_body
+from gateway.web.current import services
+from gateway.web.endpoints import CITIZEN, JSON, marked
 
 log = logging.getLogger(__name__)
-bp = Blueprint("zalo", __name__)
+bp = marked(JSON, CITIZEN)(Blueprint("zalo", __name__))
 
 
 @bp.post(WEBHOOK_PATH)
