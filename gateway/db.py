@@ -10,10 +10,8 @@ from contextlib import contextmanager
 from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
-
-from gateway.hot_sql import HotSQL
 
 
 def engine_url(url: str) -> str:
@@ -42,13 +40,16 @@ class Database:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=10)
             if url.startswith("postgres"):
                 kwargs["connect_args"] = {"connect_timeout": 3}
-        self.engine: Engine = create_engine(engine_url(url), **kwargs)
+        # Two faces of one engine and pool: `engine`, which the app uses, carries the execution events that take
+        # SQLite's write lock; `_per_message` has no execution events (dispatching them cost more than the
+        # statements themselves on SQLite) and serves `transaction()`, which takes the lock itself.
+        self._per_message: Engine = create_engine(engine_url(url), **kwargs)
+        self.engine: Engine = self._per_message.execution_options()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_lock: Optional[threading.RLock] = None  # SQLite only: one writer at a time in this process
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             self.write_lock = _serialise_sqlite_writes(self.engine)
-        self.hot = HotSQL(self.engine, self.write_lock)  # the per-message statements (gateway.hot_sql)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -62,6 +63,26 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """A connection in a transaction, committed at the end and rolled back on error: for the per-message
+        Core statements (built once by their modules; SQLAlchemy compiles each once per engine and caches it).
+
+        Runs without the app engine's execution events: a transaction that writes must say so. `write=True`
+        takes SQLite's in-process write lock from the start, so that what the transaction reads before its first
+        write is still true when it writes (an Idempotency-Key looked up, then the message stored). The lock is
+        taken after the pool's checkout: a thread holding it never waits for a connection."""
+        with self._per_message.connect() as connection:
+            lock = self.write_lock if write else None
+            if lock is not None:
+                lock.acquire()
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if lock is not None:
+                    lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -79,8 +100,7 @@ def _serialise_sqlite_writes(engine: Engine) -> threading.RLock:
     before trying again, which put 300 ms tails on the benchmark's messages. Inside one process, a connection
     takes a lock at its first writing statement (ORM flush or plain INSERT/UPDATE/DELETE) and gives it back when
     its transaction ends: a waiting writer starts the moment the previous one commits. Reads never take it.
-    Returned for the statements run without SQLAlchemy's execution events (`gateway.hot_sql`), which take it
-    themselves.
+    Returned for `Database.transaction(write=True)`, which takes it before its first statement.
     (Re-entrant: a nested session in the same thread meets SQLite's own lock, as before.)"""
     lock = threading.RLock()
     key = "_vneid_write_lock"

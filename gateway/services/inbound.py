@@ -119,8 +119,7 @@ def _handle(svc: Services, inbound: Inbound, text: str) -> List[Dict[str, Any]]:
         # the place in the conversation's queue is taken on arrival, before any slower work: messages are
         # processed in the order they arrived (and each is redacted knowing the one before it)
         with svc.locks.hold(f"{inbound.channel}:{inbound.sender}", seq=inbound.seq):
-            redaction = _redact_with_previous(svc, inbound.channel, inbound.sender, inbound.key, text)
-            return _handle_in_turn(svc, inbound, text, redaction)
+            return _handle_in_turn(svc, inbound, text)
     except OutOfOrder as exc:  # its predecessor has not come: refused at once, nothing stored, the retry goes on
         raise Rejected(409, "sequence_gap", svc.texts.rejected("sequence_gap"), retry_after=1) from exc
     except Busy as exc:  # nothing stored: the client's retry (same key) is processed normally
@@ -132,8 +131,8 @@ def _handle(svc: Services, inbound: Inbound, text: str) -> List[Dict[str, Any]]:
         raise BotUnavailable(svc.texts.rejected("busy"), code="busy", retry_after=5) from exc
 
 
-# The per-message statements, built once and run on the driver's cursor (gateway.hot_sql: SQLAlchemy's SQL and
-# type conversions without its execution machinery, which cost more than the statements themselves on SQLite).
+# The per-message statements: Core statements built once (SQLAlchemy compiles each once per engine and caches it),
+# run in `Database.transaction`.
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
 _CONVERSATION_COLUMNS = (
     "id",
@@ -203,7 +202,15 @@ _SAVE_SUMMARY = (
 )
 
 
-# the conversation's latest citizen message before this one (a retry of this one is not "before")
+# the conversation's latest citizen message before this one (a retry of this one is not "before"), by its id
+_LATEST_IN = (
+    select(Message.id, Message.text, Message.sensitive)
+    .where(Message.conversation_id == bindparam("conv"), Message.direction == "in", Message.author == "citizen")
+    .order_by(Message.id.desc())
+    .limit(1)
+)
+_PREVIOUS_IN = _LATEST_IN.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
+# the same by the conversation's channel and sender (a queued message, before its conversation is read)
 _LATEST = (
     select(Message.id, Message.text, Message.sensitive, Conversation.rasa_sender_id)
     .select_from(Conversation.__table__.join(Message.__table__, Message.conversation_id == Conversation.id))
@@ -216,7 +223,6 @@ _LATEST = (
     .order_by(Message.id.desc())
     .limit(1)
 )
-_PREVIOUS = _LATEST.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
 _MASK_PREVIOUS = (
     update(Message.__table__)
     .where(Message.id == bindparam("message"))
@@ -224,11 +230,10 @@ _MASK_PREVIOUS = (
 )
 
 
-def _previous(svc: Services, channel: str, sender: str, key: Optional[str]):
+def _previous(svc: Services, channel: str, sender: str):
     """The conversation's latest citizen message as stored (id, text, sensitive, rasa_sender_id), or None."""
-    with svc.db.hot.transaction() as db:
-        where = {"channel": channel, "sender": sender}
-        return db.first(_LATEST, where) if key is None else db.first(_PREVIOUS, {**where, "key": key})
+    with svc.db.transaction() as db:
+        return db.execute(_LATEST, {"channel": channel, "sender": sender}).first()
 
 
 def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str:
@@ -237,11 +242,12 @@ def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str
     secret, the previous message is masked at once in both stores (if Rasa's copy cannot be masked now, the
     worker masks it when it processes this message: it reads the same previous message)."""
     try:
-        redaction = _redact_with_previous(svc, channel, sender, None, text)
+        previous = _previous(svc, channel, sender)
+        redaction = _redact(svc, channel, text, previous, previous.rasa_sender_id if previous is not None else None)
     except BotUnavailable:
         return svc.redactor.redact(text).text  # Rasa's store is down: the queued text alone is masked now
     if getattr(redaction, "previous_id", None) is not None:
-        with svc.db.hot.transaction(write=True) as db:
+        with svc.db.transaction(write=True) as db:
             db.execute(
                 _MASK_PREVIOUS,
                 {
@@ -253,12 +259,12 @@ def masked_for_queue(svc: Services, channel: str, sender: str, text: str) -> str
     return redaction.text
 
 
-def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optional[str], text: str):
-    """The message redacted, read together with the conversation's previous citizen message (fragments of one
-    secret across two messages). When that shows the previous message held part of a secret, Rasa's copy of it
-    is masked now and the gateway's in the transaction that stores this one (`Redaction.previous_text`,
-    `.previous_id`); if Rasa's copy cannot be masked, nothing is stored and the client may retry."""
-    previous = _previous(svc, channel, sender, key)
+def _redact(svc: Services, channel: str, text: str, previous, rasa_sender_id: Optional[str]):
+    """The message redacted, read together with the conversation's previous citizen message as stored (id, text,
+    sensitive; fragments of one secret across two messages). When that shows the previous message held part of a
+    secret, Rasa's copy of it is masked now and the gateway's by the caller, in the transaction that stores this
+    one (`Redaction.previous_text`, `.previous_id`); if Rasa's copy cannot be masked, BotUnavailable: nothing is
+    stored and the client may retry."""
     redaction = svc.redactor.redact(text, previous.text if previous is not None else None)
     if redaction.previous_text is None:
         return redaction
@@ -267,7 +273,7 @@ def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optiona
     try:
         retro_mask.mask_tracker_event(
             store.engine if store is not None and store.available() else None,
-            previous.rasa_sender_id,
+            rasa_sender_id,
             previous.id,
             redaction.previous_text,
             kinds,
@@ -285,11 +291,11 @@ def _redact_with_previous(svc: Services, channel: str, sender: str, key: Optiona
     )
 
 
-def _handle_in_turn(svc: Services, inbound: Inbound, text: str, redaction) -> List[Dict[str, Any]]:
+def _handle_in_turn(svc: Services, inbound: Inbound, text: str) -> List[Dict[str, Any]]:
     # The hot path of every message writes with plain INSERT/UPDATE statements (no unit of work): the ORM's
     # flushes were a third of the gateway's CPU per message (tools/bench_stack.py --profile, README).
     now = utcnow()
-    row, message_id = _receive(svc, inbound, redaction, now)
+    row, message_id, redaction = _receive(svc, inbound, text, now)
     if row.found_status == "answered":  # a retry of an answered message: the same replies again
         with svc.db.session() as session:
             return [m.as_rest(inbound.sender) for m in replies_to(session, session.get(Message, message_id))]
@@ -365,14 +371,15 @@ def _commune_metadata(svc: Services, commune_id: Optional[int]) -> Dict[str, Any
     return {"commune": info.slug, "commune_fields": svc.texts.guide_for(info).commune_fields}
 
 
-def _receive(svc: Services, inbound: Inbound, redaction, now):
-    """Store the (redacted) message before anyone answers it: (the conversation's row, the message id). The row
-    also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then nothing is added.
-    A conversation belongs to the commune it started in: a message naming another is refused (409)."""
+def _receive(svc: Services, inbound: Inbound, text: str, now):
+    """Redact the message and store it before anyone answers it: (the conversation's row, the message id, the
+    redaction). The row also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then
+    nothing is added. The message is redacted with the conversation's previous one, read in the same transaction
+    (`_redact`). A conversation belongs to the commune it started in: a message naming another is refused (409)."""
     where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
     for _ in range(2):
-        with svc.db.hot.transaction(write=True) as db:
-            row = db.first(_FIND_CONVERSATION, where)
+        with svc.db.transaction(write=True) as db:
+            row = db.execute(_FIND_CONVERSATION, where).first()
             if (
                 row is not None
                 and inbound.commune is not None
@@ -381,6 +388,9 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
             ):
                 raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
             if row is not None:
+                where_previous = {"conv": row.id, "key": inbound.key}
+                previous = db.execute(_LATEST_IN if inbound.key is None else _PREVIOUS_IN, where_previous).first()
+                redaction = _redact(svc, inbound.channel, text, previous, row.rasa_sender_id)
                 message_id = row.found_id
                 if message_id is None and getattr(redaction, "previous_id", None) is not None:
                     db.execute(
@@ -392,7 +402,7 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
                         },
                     )
                 if message_id is None:
-                    message_id = db.first(
+                    message_id = db.execute(
                         _INSERT_INBOUND,
                         {
                             "conversation_id": row.id,
@@ -404,10 +414,10 @@ def _receive(svc: Services, inbound: Inbound, redaction, now):
                             "status": "received",
                             "created_at": now,
                         },
-                    )[0]
+                    ).scalar_one()
                 if row.found_status != "answered":
                     db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
-                return row, message_id
+                return row, message_id, redaction
         wait = admission.new_conversation(svc, inbound.client)  # first contact: within the address's limit?
         if wait:
             raise Rejected(
@@ -445,9 +455,10 @@ def _store_bot_replies(
     _apply_slots(conv, slots)
     now = utcnow()
     rows = [outbound_values(conv.id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
-    with svc.db.hot.transaction(write=True) as db:
+    with svc.db.transaction(write=True) as db:
         db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
-        db.execute_many(_INSERT_REPLY, rows)
+        if rows:
+            db.execute(_INSERT_REPLY, rows)
         db.execute(_ANSWERED, {"message": message_id})
     return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
 

@@ -28,7 +28,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.db import engine_url
-from gateway.hot_sql import HotSQL
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +184,6 @@ class TrackerStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: Optional[Engine] = None
-        self._hot: Optional[HotSQL] = None
         self._available: Optional[bool] = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -220,13 +218,6 @@ class TrackerStore:
                     self._engine = create_engine(engine_url(self.url), **kwargs)
             return self._engine
 
-    @property
-    def hot(self) -> HotSQL:
-        """The reads run on the driver's cursor (`gateway.hot_sql`: one per message, after Rasa answered)."""
-        if self._hot is None:
-            self._hot = HotSQL(self.engine)  # two threads may both build one: harmless, the engine is shared
-        return self._hot
-
     def available(self) -> bool:
         """Whether a SQL tracker store with Rasa's `events` table is configured here (cached; a missing store
         is looked for again every 30 s). Database errors count as available: reads then raise."""
@@ -249,8 +240,8 @@ class TrackerStore:
 
     def _read(self, query, sender: str) -> List[tuple]:
         try:
-            with self.hot.transaction() as db:
-                return db.all(query, {"s": sender})
+            with self.engine.connect() as connection:
+                return connection.execute(query, {"s": sender}).all()
         except SQLAlchemyError as exc:
             raise TrackerStoreError(f"tracker store read failed: {type(exc).__name__}") from exc
 

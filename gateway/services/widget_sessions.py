@@ -37,6 +37,6 @@ def expired(svc: Services, sender: object) -> bool:
     no such conversation: a new id starts one)."""
     if not svc.settings.widget_idle_minutes or not isinstance(sender, str):
         return False
-    with svc.db.hot.transaction() as db:
-        row = db.first(_LAST_MESSAGE, {"sender": sender})
+    with svc.db.transaction() as db:
+        row = db.execute(_LAST_MESSAGE, {"sender": sender}).first()
     return row is not None and is_expired(svc, row[0])
