@@ -4,7 +4,7 @@ purpose or a relative mentioned beside the login.
 Order in config.yml (each is explained where it is defined):
 
     SentenceSplitter        first: a message of several sentences also travels as one message per sentence
-    (tokenizer, featurizers, DIETClassifier, FallbackClassifier)   classify the whole and every sentence
+    (tokenizer, featurizers, LinearIntentClassifier, FallbackClassifier)   classify the whole and every sentence
     SentenceVote            the sentences go; a confident login problem in one of them wins over a vaguer whole
     ErrorCatalogueMatcher   a message the screens show (content/errors.yml) decides the problem
     ContextSignals          entities `purpose` and `helper`; the classifier's guess checked against them (a problem
