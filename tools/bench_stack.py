@@ -656,9 +656,20 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
             if res is not None and res.cpu_ms:
                 print(f"| {label} | " + " | ".join(f"{res.cpu_ms.get(n, 0):.1f}" for n in names) + " |")
         rows["cpu_ms_per_message"] = {"gateway": g.cpu_ms if g else {}, "rasa": r.cpu_ms if r else {}}
+        if g and r and g.cpu_ms and r.cpu_ms:
+            through, straight = sum(g.cpu_ms.values()), sum(r.cpu_ms.values())
+            rows["cpu_ratio"] = round(through / straight, 3) if straight else None
+            print(
+                f"\nwhole stack per message: {through:.1f} ms CPU through the gateway, {straight:.1f} ms straight to "
+                f"Rasa + actions: {through / straight:.2f}x"
+                if straight
+                else ""
+            )
     print("\n| process | RSS |\n|---|---|")
     for name, mb in memory.items():
         print(f"| {name} | {mb:.0f} MB |")
+    print(f"| whole stack | {sum(memory.values()):.0f} MB |")
+    rows["rss_total_mb"] = round(sum(memory.values()))
     report = {
         "args": {
             k: (str(v) if isinstance(v, Path) else v)
