@@ -1,0 +1,227 @@
+"""The per-message writes of the inbound path: the citizen's message stored (redacted, once per Idempotency-Key)
+before anyone answers it, and the bot's replies stored with the message marked answered and the conversation's
+summary (flow, step, problem, … for the staff cards and analytics) in one transaction.
+
+Plain Core statements built once (SQLAlchemy compiles each once per engine and caches it), run in
+`Database.transaction`: no unit of work on the common path (the ORM's flushes were a third of the gateway's CPU
+per message). The rarer paths (a handoff, the gateway's own questions, a retry) use the ORM in `inbound`.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Dict, List
+
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+
+from gateway.models import Conversation, Message, rest_message, utcnow
+from gateway.services import admission, states
+from gateway.services.container import Services
+from gateway.services.inbound_errors import Rejected
+from gateway.services.inbound_redaction import mask_previous, redact
+from gateway.services.messages import get_or_create_conversation, outbound_values
+from gateway.services.states import ConversationState
+
+if TYPE_CHECKING:
+    from gateway.services.inbound import Inbound
+
+_SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
+
+CONVERSATION_COLUMNS = (
+    "id",
+    "channel",
+    "state",
+    "gateway_prompt",
+    "rasa_sender_id",
+    "privacy_notice_at",
+    "commune_id",
+) + _SLOT_FIELDS
+
+# the conversation, and the message already stored under this Idempotency-Key if any, in one query
+_FIND_CONVERSATION = (
+    select(
+        *(getattr(Conversation, c) for c in CONVERSATION_COLUMNS),
+        Message.id.label("found_id"),
+        Message.status.label("found_status"),
+    )
+    .select_from(
+        Conversation.__table__.outerjoin(
+            Message.__table__,
+            and_(Message.conversation_id == Conversation.id, Message.idempotency_key == bindparam("key")),
+        )
+    )
+    .where(Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
+)
+
+_INBOUND_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "author",
+    "text",
+    "sensitive",
+    "idempotency_key",
+    "status",
+    "created_at",
+)
+
+_INSERT_INBOUND = insert(Message.__table__).values({c: bindparam(c) for c in _INBOUND_COLUMNS}).returning(Message.id)
+
+_REPLY_COLUMNS = (
+    "conversation_id",
+    "direction",
+    "author",
+    "text",
+    "data",
+    "reply_to_id",
+    "staff_id",
+    "delivery",
+    "created_at",
+)  # the keys of messages.outbound_values
+
+_INSERT_REPLY = insert(Message.__table__).values({c: bindparam(c) for c in _REPLY_COLUMNS})
+
+_TOUCH_CONVERSATION = (
+    update(Conversation.__table__).where(Conversation.id == bindparam("conv")).values(last_message_at=bindparam("now"))
+)
+
+_ANSWERED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="answered")
+_FAILED = update(Message.__table__).where(Message.id == bindparam("message")).values(status="failed")
+
+# after the bot answered (`after_bot_turn` in SQL): state and prompt as they are now (staff may have acted
+# meanwhile), the slot summary from the copy read before Rasa (only the conversation's turn changes it)
+_SAVE_SUMMARY = (
+    update(Conversation.__table__)
+    .where(Conversation.id == bindparam("conv"))
+    .values(
+        last_message_at=bindparam("now"),
+        gateway_prompt=None,
+        state=case(
+            (Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
+            else_=Conversation.state,
+        ),  # states.bot_answered, in SQL
+        **{f: bindparam(f"v_{f}") for f in _SLOT_FIELDS},
+    )
+)
+
+# the conversation's latest citizen message before this one (a retry of this one is not "before"), by its id
+_LATEST_IN = (
+    select(Message.id, Message.text, Message.sensitive)
+    .where(Message.conversation_id == bindparam("conv"), Message.direction == "in", Message.author == "citizen")
+    .order_by(Message.id.desc())
+    .limit(1)
+)
+
+_PREVIOUS_IN = _LATEST_IN.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
+
+
+def receive(svc: Services, inbound: Inbound, text: str, now):
+    """Redact the message and store it before anyone answers it: (the conversation's row, the message id, the
+    redaction). The row also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then
+    nothing is added. The message is redacted with the conversation's previous one, read in the same transaction
+    (`redact`). A conversation belongs to the commune it started in: a message naming another is refused (409)."""
+    where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
+    for _ in range(2):
+        with svc.db.transaction(write=True) as db:
+            row = db.execute(_FIND_CONVERSATION, where).first()
+            if (
+                row is not None
+                and inbound.commune is not None
+                and row.commune_id is not None
+                and row.commune_id != inbound.commune.id
+            ):
+                raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
+            if row is not None:
+                where_previous = {"conv": row.id, "key": inbound.key}
+                previous = db.execute(_LATEST_IN if inbound.key is None else _PREVIOUS_IN, where_previous).first()
+                redaction = redact(svc, inbound.channel, text, previous, row.rasa_sender_id)
+                message_id = row.found_id
+                if message_id is None and getattr(redaction, "previous_id", None) is not None:
+                    mask_previous(db, redaction)
+                if message_id is None:
+                    message_id = db.execute(
+                        _INSERT_INBOUND,
+                        {
+                            "conversation_id": row.id,
+                            "direction": "in",
+                            "author": "citizen",
+                            "text": redaction.text,
+                            "sensitive": redaction.kinds or None,
+                            "idempotency_key": inbound.key,
+                            "status": "received",
+                            "created_at": now,
+                        },
+                    ).scalar_one()
+                if row.found_status != "answered":
+                    db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
+                return row, message_id, redaction
+        wait = admission.new_conversation(svc, inbound.client)  # first contact: within the address's limit?
+        if wait:
+            raise Rejected(
+                429,
+                "too_many_conversations",
+                svc.texts.rejected("too_many_conversations", minutes=-(-wait // 60)),
+                retry_after=wait,
+            )
+        commune = inbound.commune or svc.communes.default()
+        with svc.db.session() as session:  # first contact: the conversation is created, then read as above
+            get_or_create_conversation(
+                session, inbound.channel, inbound.sender, commune.id if commune is not None else None
+            )
+    raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit
+
+
+def store_bot_replies(
+    svc: Services,
+    conv: SimpleNamespace,
+    message_id: int,
+    inbound: Inbound,
+    replies: List[Dict[str, Any]],
+    slots: Dict[str, Any],
+) -> List[Dict[str, Any]]:
+    """The common case (the bot answered, no handoff): replies in one INSERT, the message answered, the
+    conversation's summary updated, in one transaction without the ORM; the same rows and values as the ORM path
+    in `inbound._answer`. `conv` is the copy read before Rasa."""
+    apply_slots(conv, slots)
+    now = utcnow()
+    rows = [outbound_values(conv.id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
+    with svc.db.transaction(write=True) as db:
+        db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
+        if rows:
+            db.execute(_INSERT_REPLY, rows)
+        db.execute(_ANSWERED, {"message": message_id})
+    return [rest_message(inbound.sender, row["text"], row["data"]) for row in rows]
+
+
+def after_bot_turn(conv, slots: Dict[str, Any]) -> None:
+    """The conversation (ORM row) after the bot answered: back with the bot, no gateway question pending, summary
+    from the slots. The common path does the same in SQL (`_SAVE_SUMMARY`); keep the two alike."""
+    states.bot_answered(conv)
+    conv.gateway_prompt = None
+    apply_slots(conv, slots)
+
+
+def mark_failed(svc: Services, message_id: int) -> None:
+    """The message was not answered (Rasa or its tracker store failed): a retry with its key processes it."""
+    with svc.db.transaction(write=True) as db:
+        db.execute(_FAILED, {"message": message_id})
+
+
+def apply_slots(conv, slots: Dict[str, Any]) -> None:
+    """Keep the bot's flow, step, problem and outcome on the conversation for cards and analytics."""
+    if not slots:
+        return
+    flow = slots.get("flow") if slots.get("flow") in ("A", "B") else None
+    step = int(slots["step"]) if isinstance(slots.get("step"), (int, float)) else None
+    if flow != conv.flow:  # a new (or first) flow: the funnel starts again
+        conv.max_step = None
+    conv.flow, conv.step = flow, step
+    if step is not None:
+        conv.max_step = max(conv.max_step or 0, step)
+    conv.problem = slots.get("problem") if isinstance(slots.get("problem"), str) else None
+    if conv.problem:
+        seen = f"{conv.problem}@{step or 0}"
+        if seen not in (conv.problems_seen or []):
+            conv.problems_seen = [*(conv.problems_seen or []), seen]
+    conv.tried = [t for t in (slots.get("tried") or []) if isinstance(t, str)]
+    conv.login_outcome = slots.get("login_outcome") if isinstance(slots.get("login_outcome"), str) else None
+    conv.awaiting = slots.get("awaiting") if isinstance(slots.get("awaiting"), str) else None
