@@ -221,14 +221,14 @@ class TrackerStore:
     def available(self) -> bool:
         """Whether a SQL tracker store with Rasa's `events` table is configured here (cached; a missing store
         is looked for again every 30 s). Database errors count as available: reads then raise."""
+        path = self._sqlite_path()
+        if not self._available and path is not None and not path.exists():  # a stat: cheap enough every time
+            self._available = False  # Rasa creates the file when it starts, maybe after the gateway
+            return False
         now = time.monotonic()
         if self._available or (self._available is False and now - self._checked_at < _RECHECK_S):
             return bool(self._available)
         self._checked_at = now
-        path = self._sqlite_path()
-        if path is not None and not path.exists():
-            self._available = False
-            return False
         try:
             self._available = inspect(self.engine).has_table("events")
         except SQLAlchemyError as exc:

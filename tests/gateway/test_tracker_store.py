@@ -150,3 +150,21 @@ def test_an_unanswered_attempt_is_rewindable_only_as_the_latest_turn_after_a_lis
     assert not store.turn("rest:c", 1, whole=True).rewindable  # `rewind` would also undo what came before it
     add("rest:d", listen(), user(1), action("action_step_done"), listen())
     assert store.turn("rest:d", 1, whole=True).rewindable
+
+
+def test_a_store_rasa_creates_after_the_gateway_started_is_found_at_once(tmp_path):
+    """`make run` starts the gateway beside Rasa: the SQLite file may appear a moment after the first look."""
+    from sqlalchemy import create_engine, text
+
+    from gateway.services.tracker_store import TrackerStore
+
+    path = tmp_path / "rasa_tracker.db"
+    store = TrackerStore(f"sqlite:///{path}")
+    assert store.available() is False
+    assert not path.exists()  # looking never creates Rasa's file
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)"))
+    engine.dispose()
+    assert store.available() is True  # no 30 s wait for the recheck
+    store.dispose()
