@@ -23,7 +23,7 @@ def engine_url(url: str) -> str:
 
 
 class Database:
-    """One engine and a session factory for the app."""
+    """The app's engine (one pool), its ORM sessions, and the transactions of the per-message Core statements."""
 
     def __init__(self, url: str) -> None:
         """Create the engine; for SQLite, enable foreign keys and WAL so readers do not block the writer.
