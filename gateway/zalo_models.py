@@ -1,4 +1,5 @@
-"""Tables of the Zalo channel: the durable inbound event queue, the OA tokens, what was sent, and leases.
+"""Tables of the Zalo channel (storage, beside gateway/models.py: the services that keep and erase data read them
+too): the durable inbound event queue, the OA tokens, what was sent, and leases.
 
 - `zalo_events`: every signed webhook event, stored before the 200 answer; the worker processes it later. The raw
   body (which may hold an unredacted secret the citizen typed) is cleared as soon as the event is processed.

@@ -5,7 +5,7 @@ from sqlalchemy import create_engine
 
 from gateway.config import Settings
 from gateway.models import Base
-import gateway.channels.zalo.models  # noqa: F401
+import gateway.zalo_models  # noqa: F401
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url

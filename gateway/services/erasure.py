@@ -129,7 +129,7 @@ def _erase(svc: Services, conv_id: int, by: str) -> Optional[Erased]:
 def _delete_rows(session: Session, conv: Conversation, done: Erased) -> None:
     """Every row of the conversation, children first (plain DELETEs: the same on SQLite and PostgreSQL, whatever
     the foreign keys' ON DELETE)."""
-    from gateway.channels.zalo.models import ZaloEvent, ZaloSent
+    from gateway.zalo_models import ZaloEvent, ZaloSent
 
     conv_id = conv.id
     messages = select(Message.id).where(Message.conversation_id == conv_id).scalar_subquery()

@@ -29,7 +29,7 @@ class Rotated:
 
 
 def _reseal_zalo_tokens(svc: Services) -> None:
-    from gateway.channels.zalo.models import ZaloToken
+    from gateway.zalo_models import ZaloToken
     from gateway.channels.zalo.sealing import TokenSeal, Unreadable
 
     settings = svc.settings

@@ -26,7 +26,7 @@ from typing import Any, List, Optional, Tuple
 
 from sqlalchemy import and_, delete, exists, select
 
-from gateway.channels.zalo.models import ZaloEvent, ZaloSent
+from gateway.zalo_models import ZaloEvent, ZaloSent
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, HandoffEvent, Message, utcnow
 from gateway.services import audit, tracker_writes
 from gateway.services.container import Services

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import gateway.channels.zalo.models  # noqa: F401 - the Zalo tables belong to the same metadata
+import gateway.zalo_models  # noqa: F401 - the Zalo tables belong to the same metadata
 from gateway.db import engine_url
 from gateway.migrate import alembic_config, upgrade
 from gateway.models import Base

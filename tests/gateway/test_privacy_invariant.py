@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from bot.nlu import sensitive as bot_side
 from gateway.channels.zalo import events
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from gateway.models import Conversation, Message
 from gateway.services import inbound
 from tests.support.canaries import CANARIES, digits_of

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from gateway.channels.zalo import events as zalo_events
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from gateway.models import AuditLog, CallbackRequest, Conversation, Handoff, HandoffEvent, Message, utcnow
 from gateway.services import audit, tracker_writes
 from gateway.services.hours import TZ

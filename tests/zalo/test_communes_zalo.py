@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from gateway.channels.zalo.models import ZaloEvent, ZaloToken
+from gateway.zalo_models import ZaloEvent, ZaloToken
 from gateway.channels.zalo.sealing import TokenSeal
 from gateway.models import AuditLog, Commune, Conversation, Message
 from gateway.services import communes

@@ -12,7 +12,7 @@ import time
 from alembic import command
 from sqlalchemy import select
 
-from gateway.channels.zalo.models import ZaloEvent, ZaloToken
+from gateway.zalo_models import ZaloEvent, ZaloToken
 from gateway.migrate import alembic_config, upgrade
 from gateway.models import Conversation
 from tests.support.gateway import build_app

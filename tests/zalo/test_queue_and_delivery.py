@@ -13,7 +13,7 @@ from content import load as load_content
 from gateway import worker
 from gateway.channels.zalo import delivery, events
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient
-from gateway.channels.zalo.models import ZaloEvent, ZaloLease, ZaloToken
+from gateway.zalo_models import ZaloEvent, ZaloLease, ZaloToken
 from gateway.channels.zalo.sealing import TokenSeal
 from gateway.channels.zalo.settings import MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient, _hash
-from gateway.channels.zalo.models import ZaloToken
+from gateway.zalo_models import ZaloToken
 from gateway.channels.zalo.sealing import PREFIX, TokenSeal, Unreadable
 from tests.support.zalo import Citizen, pump
 from tools import fake_zalo

@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import select
 
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from tests.support.gateway import build_app, make_settings
 from tests.support.zalo import OA_SECRET, WEBHOOK, Citizen
 from tools import fake_zalo

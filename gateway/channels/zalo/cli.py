@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
     def zalo_check():
         """Check the Zalo OA settings and print the webhook URL to register in the Zalo developer console."""
         from gateway.channels.zalo.client import ZaloClient
-        from gateway.channels.zalo.models import ZaloEvent
+        from gateway.zalo_models import ZaloEvent
         from gateway.models import Conversation, Message
 
         svc = app.extensions["vneid"]

@@ -30,7 +30,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.channels.zalo import leases
-from gateway.channels.zalo.models import ZaloToken
+from gateway.zalo_models import ZaloToken
 from gateway.channels.zalo.sealing import TokenSeal, Unreadable
 from gateway.channels.zalo.settings import (
     HTTP_TIMEOUT,

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 
 from gateway.channels.zalo import texts as ztexts
 from gateway.channels.zalo.client import RateLimited, ReplyWindowClosed, TokenUnavailable, Transient, ZaloError
-from gateway.channels.zalo.models import ZaloSent, text_hash
+from gateway.zalo_models import ZaloSent, text_hash
 from gateway.channels.zalo.settings import BUTTON_TYPE, MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow
 from gateway.services import tenant

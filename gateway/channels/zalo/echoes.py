@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 from gateway.channels.zalo import erasure as zalo_erasure
 from gateway.channels.zalo.event_fields import id_of, inbound_key
 from gateway.channels.zalo.event_rows import Retry, finish
-from gateway.channels.zalo.models import ZaloSent, text_hash
+from gateway.zalo_models import ZaloSent, text_hash
 from gateway.channels.zalo.routing import conversation
 from gateway.models import Conversation, Message, utcnow
 from gateway.rasa_client import RasaUnavailable

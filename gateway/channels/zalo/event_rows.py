@@ -9,7 +9,7 @@ from typing import Optional
 
 from sqlalchemy import and_, or_, update
 
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from gateway.models import utcnow
 from gateway.services.container import Services
 

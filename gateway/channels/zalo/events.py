@@ -38,7 +38,7 @@ from gateway.channels.zalo.citizen_events import on_follow, on_media, on_text
 from gateway.channels.zalo.echoes import ECHO_TAKEOVER_REASON, on_echo
 from gateway.channels.zalo.event_fields import citizen_of, event_key, oa_of, sent_at_ms
 from gateway.channels.zalo.event_rows import Retry, claim, finish
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from gateway.channels.zalo.queued_body import masked_body
 from gateway.channels.zalo.routing import commune_of, conversation
 from gateway.models import utcnow

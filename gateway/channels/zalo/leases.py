@@ -11,7 +11,7 @@ from typing import Callable, Optional
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.channels.zalo.models import ZaloLease
+from gateway.zalo_models import ZaloLease
 from gateway.db import Database
 from gateway.models import utcnow
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy import select
 
 from gateway.channels.zalo.event_fields import citizen_of
-from gateway.channels.zalo.models import ZaloEvent
+from gateway.zalo_models import ZaloEvent
 from gateway.services import inbound
 from gateway.services.container import Services
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from gateway.channels.zalo import delivery, events, leases
 from gateway.channels.zalo.client import ZaloClient
-from gateway.channels.zalo.models import ZaloToken
+from gateway.zalo_models import ZaloToken
 from gateway.services.container import Services
 
 log = logging.getLogger(__name__)
