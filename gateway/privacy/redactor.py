@@ -19,15 +19,20 @@ class Redactor:
     def __init__(self, public_numbers: Callable[[], Iterable[str]] = tuple) -> None:
         """`public_numbers`: a callable giving the numbers the commune publishes now (its hotline)."""
         self._public_numbers = public_numbers
-        self._cache: Tuple[Tuple[str, ...], Detector] = ((), Detector())  # swapped whole: no lock needed
+        # (what public_numbers gave, those numbers sorted, the detector): swapped whole, no lock needed
+        self._cache: Tuple[object, Tuple[str, ...], Detector] = (None, (), Detector())
 
     def detector(self) -> Detector:
-        """The detector for the commune's current published numbers (rebuilt only when they change)."""
-        numbers = tuple(sorted(str(n) for n in self._public_numbers() if n))
-        numbers_then, detector = self._cache
+        """The detector for the commune's current published numbers (rebuilt only when they change; when
+        `public_numbers` gives the very same object as last time, they did not)."""
+        given = self._public_numbers()
+        given_then, numbers_then, detector = self._cache
+        if given is given_then:
+            return detector
+        numbers = tuple(sorted(str(n) for n in given if n))
         if numbers != numbers_then:
             detector = Detector(numbers)
-            self._cache = (numbers, detector)
+        self._cache = (given, numbers, detector)
         return detector
 
     def redact(self, text: str, previous: Optional[str] = None) -> Redaction:

@@ -133,6 +133,7 @@ class Registry:
         self._by_slug: Dict[str, CommuneInfo] = {}
         self._by_id: Dict[int, CommuneInfo] = {}
         self._by_oa: Dict[str, CommuneInfo] = {}
+        self._hotlines: tuple = (None, [])  # (the _by_slug it was built from, the numbers)
 
     def _fresh(self) -> None:
         if time.monotonic() - self._at < self.max_age_s:
@@ -187,9 +188,15 @@ class Registry:
         return sorted(self._by_slug.values(), key=lambda c: c.name)
 
     def hotlines(self) -> List[str]:
-        """Every commune's own published number (kept as they are by the privacy filter)."""
+        """Every commune's own published number (kept as they are by the privacy filter). The same list object
+        until the table is read again, so a caller may cache what it derives from it by identity."""
         self._fresh()
-        return [c.settings[k] for c in self._by_slug.values() for k in ("hotline", "hotline_tel") if c.settings.get(k)]
+        by_slug = self._by_slug
+        built_from, numbers = self._hotlines
+        if built_from is not by_slug:
+            numbers = [c.settings[k] for c in by_slug.values() for k in ("hotline", "hotline_tel") if c.settings.get(k)]
+            self._hotlines = (by_slug, numbers)
+        return numbers
 
 
 def slug_error(slug: str) -> Optional[str]:

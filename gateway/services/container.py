@@ -32,6 +32,7 @@ class Services:
     _redactor: object = None
     health_cache: dict = field(default_factory=dict)
     _redactor_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _numbers: tuple = (None, None, ())  # (guide, hotlines) they were built from, the published numbers
 
     def __post_init__(self) -> None:
         if self.locks is None:  # per conversation, first come first served; across workers through Redis
@@ -53,8 +54,13 @@ class Services:
         return self._redactor
 
     def _public_numbers(self):
-        """Published numbers left as they are: the guide's and the province's lines, every commune's own."""
-        guide = self.texts.guide.guide
-        places = [guide.get("commune") or {}, guide.get("province") or {}]
-        numbers = [place.get(key) for place in places for key in ("hotline", "hotline_tel") if place.get(key)]
-        return numbers + self.communes.hotlines()
+        """Published numbers left as they are: the guide's and the province's lines, every commune's own. The same
+        tuple while neither the guide nor the communes changed (the redactor then skips comparing them)."""
+        guide, hotlines = self.texts.guide.guide, self.communes.hotlines()
+        guide_then, hotlines_then, numbers = self._numbers
+        if guide is not guide_then or hotlines is not hotlines_then:
+            places = [guide.get("commune") or {}, guide.get("province") or {}]
+            own = [place.get(key) for place in places for key in ("hotline", "hotline_tel") if place.get(key)]
+            numbers = tuple(own + list(hotlines))
+            self._numbers = (guide, hotlines, numbers)
+        return numbers

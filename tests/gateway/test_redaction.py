@@ -68,3 +68,23 @@ def test_previous_message_is_passed_through():
     res = redactor.redact("913", previous="482")
     assert res.text == "[mã OTP]" and res.previous_text == "[mã OTP]"
     assert res.previous_spans == [("otp", 0, 3)]
+
+
+def test_published_numbers_are_compared_only_when_their_source_gives_a_new_object():
+    published = [("0912345678",)]
+    calls = []
+
+    def numbers():
+        calls.append(1)
+        return published[0]
+
+    redactor = Redactor(numbers)
+    first = redactor.detector()
+    assert redactor.detector() is first  # the same tuple: nothing rebuilt
+    assert "0912345678" in redactor.redact("gọi 0912345678 nhé").text
+    published[0] = ("0912345678",)  # a new object with the same numbers: the same detector
+    assert redactor.detector() is first
+    published[0] = ("0988777666",)  # the commune published another number
+    assert redactor.detector() is not first
+    assert "0988777666" in redactor.redact("gọi 0988777666 nhé").text
+    assert "0912345678" not in redactor.redact("gọi 0912345678 nhé").text
