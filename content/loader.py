@@ -8,6 +8,7 @@ This module only finds, caches and fills them in.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import threading
@@ -175,11 +176,26 @@ _errors = _Snapshot()
 
 
 def _stamp(path: Path) -> tuple:
+    name = _name(path)
     try:
-        stat = path.stat()
-        return (str(path), stat.st_mtime_ns, stat.st_size)
+        stat = os.stat(name)
+        return (name, stat.st_mtime_ns, stat.st_size)
     except FileNotFoundError:
-        return (str(path), None, None)
+        return (name, None, None)
+
+
+# Paths are looked at on every message (several times): built and turned into text once.
+_name = functools.lru_cache(maxsize=4096)(str)
+
+
+@functools.lru_cache(maxsize=64)
+def _guide_files(directory: Path) -> tuple:
+    return (directory / "guide.yml", directory / "messages.yml", directory / "errors.yml")
+
+
+@functools.lru_cache(maxsize=4096)
+def _own_overrides(overrides: Path, commune: str) -> Path:
+    return commune_overrides_path(overrides, commune)
 
 
 def _read(path: Path) -> Any:
@@ -215,10 +231,10 @@ def load(directory: Optional[Path] = None, overrides: Optional[Path] = None, com
     it made any; re-read only when a file changed. A commune without edits shares the province's snapshot."""
     directory = directory or content_dir()
     overrides = overrides or overrides_path()
-    files = [directory / "guide.yml", directory / "messages.yml", directory / "errors.yml"]
+    files = list(_guide_files(directory))
     if commune is not None:
-        own = commune_overrides_path(overrides, commune)
-        if own.exists():
+        own = _own_overrides(overrides, commune)
+        if _stamp(own)[1] is not None:  # the commune made edits of its own
 
             def build_own() -> Guide:
                 base = load(directory, overrides)
