@@ -20,7 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -29,15 +29,26 @@ log = logging.getLogger(__name__)
 WEIGHTS_FILE = "linear_intent.npz"
 
 
+def _sentence_features(message: Message) -> Optional[scipy.sparse.csr_matrix]:
+    """The message's sentence-level sparse features of its text, every featurizer's side by side in pipeline order:
+    the sentence half of Rasa's `Message.get_sparse_features(TEXT)`, without combining (and copying) the
+    token-level features this classifier does not read."""
+    blocks = [
+        f.features
+        for f in message.features
+        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+    ]
+    if not blocks:
+        return None
+    return scipy.sparse.csr_matrix(scipy.sparse.hstack(blocks) if len(blocks) > 1 else blocks[0])
+
+
 def _features(messages: List[Message], width: Optional[int] = None) -> scipy.sparse.csr_matrix:
     """One row per message: its sentence-level sparse features (all featurizers side by side)."""
     rows = []
     for message in messages:
-        sentence = message.get_sparse_features(TEXT)[1]
-        if sentence is None:
-            rows.append(scipy.sparse.csr_matrix((1, width or 0)))
-        else:
-            rows.append(scipy.sparse.csr_matrix(sentence.features))
+        sentence = _sentence_features(message)
+        rows.append(scipy.sparse.csr_matrix((1, width or 0)) if sentence is None else sentence)
     widths = {r.shape[1] for r in rows if r.shape[1]}
     width = width or (max(widths) if widths else 0)
     rows = [r if r.shape[1] == width else scipy.sparse.csr_matrix((1, width)) for r in rows]
@@ -96,6 +107,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._storage = model_storage
         self._resource = resource
         self._weights = weights
+        self._coef_t_cache: Optional[Tuple[np.ndarray, np.ndarray]] = None
 
     @classmethod
     def create(
@@ -156,11 +168,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             weights = None
         return cls(config, model_storage, resource, weights)
 
+    def _coef_t(self) -> np.ndarray:
+        """The weights transposed, as float64 in row order, made once: the sparse product would otherwise convert
+        and copy the whole float32 matrix (intents × features) for every message. Same numbers, same sums."""
+        if self._coef_t_cache is None or self._coef_t_cache[0] is not self._weights["coef"]:
+            coef = self._weights["coef"]
+            self._coef_t_cache = (coef, np.ascontiguousarray(coef.T, dtype=np.float64))
+        return self._coef_t_cache[1]
+
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """One row of intent probabilities per message (columns in the order of the stored classes)."""
         w = self._weights
         x = tfidf(_features(messages, width=len(w["idf"])), w["idf"])
-        scores = np.asarray(x @ w["coef"].T) + w["intercept"]
+        scores = np.asarray(x @ self._coef_t()) + w["intercept"]
         return softmax(scores * self._config["temperature"])
 
     def process(self, messages: List[Message]) -> List[Message]:
