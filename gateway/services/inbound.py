@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional
 
@@ -37,9 +36,9 @@ from gateway.models import Message, utcnow
 from gateway.services import erase_command, privacy_notice  # the citizen's rights: hooks in _answer
 from gateway.services import handoff, inbound_bot, inbound_prompts, inbound_store, runtime_settings, satisfaction
 from gateway.services import tenant
-from gateway.services.communes import CommuneInfo
 from gateway.services.container import Services
 from gateway.services.inbound_errors import BotUnavailable, Rejected
+from gateway.services.inbound_message import Inbound
 from gateway.services.inbound_redaction import masked_for_queue
 from gateway.services.messages import add_outbound, replies_to
 from gateway.services.ordering import Busy, OutOfOrder
@@ -65,23 +64,6 @@ log = logging.getLogger(__name__)
 CHANNELS = ("rest", "widget", "zalo")
 SENDER = re.compile(r"^[A-Za-z0-9_.:@\-]{1,128}$")
 MAX_SEQ = 2**53 - 1  # a message number stays exact in JSON numbers (and in Redis's Lua)
-
-
-@dataclass
-class Inbound:
-    """A message from a channel, before redaction."""
-
-    channel: str
-    sender: str
-    text: str
-    key: Optional[str] = None
-    # the client's number for the message in its conversation (services/ordering.py), as `sequence_number` read it
-    seq: Optional[int] = None
-    # the client's address, for the limits per address on new conversations and handoffs (services/admission.py)
-    client: Optional[str] = None
-    # the commune the message is for (services/communes.py; REST `metadata.commune`, the widget's data-commune,
-    # the Zalo OA); None: the conversation's own, or the installation's default for a new one
-    commune: Optional[CommuneInfo] = None
 
 
 def clean_text(text: str) -> str:

@@ -23,7 +23,7 @@ from gateway.services.messages import get_or_create_conversation, outbound_value
 from gateway.services.states import ConversationState
 
 if TYPE_CHECKING:
-    from gateway.services.inbound import Inbound
+    from gateway.services.inbound_message import Inbound
 
 _SLOT_FIELDS = ("flow", "step", "max_step", "problem", "problems_seen", "tried", "login_outcome", "awaiting")
 
