@@ -30,7 +30,7 @@ class Rotated:
 
 def _reseal_zalo_tokens(svc: Services) -> None:
     from gateway.zalo_models import ZaloToken
-    from gateway.channels.zalo.sealing import TokenSeal, Unreadable
+    from gateway.token_sealing import TokenSeal, Unreadable
 
     settings = svc.settings
     if not settings.zalo_token_key:

@@ -16,7 +16,7 @@ import pytest
 
 from gateway import create_app
 from gateway.config import DEV_RASA_TOKEN, DEV_SECRET_KEY, ConfigError, Settings
-from gateway.channels.zalo.sealing import TokenSeal
+from gateway.token_sealing import TokenSeal
 from gateway.migrate import upgrade
 from gateway.services import staff_accounts
 from tests.support.gateway import PASSWORD, login

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import select
 
 from gateway.zalo_models import ZaloEvent, ZaloToken
-from gateway.channels.zalo.sealing import TokenSeal
+from gateway.token_sealing import TokenSeal
 from gateway.models import AuditLog, Commune, Conversation, Message
 from gateway.services import communes
 from tests.support.gateway import build_app

@@ -14,7 +14,7 @@ from gateway import worker
 from gateway.channels.zalo import delivery, events
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient
 from gateway.zalo_models import ZaloEvent, ZaloLease, ZaloToken
-from gateway.channels.zalo.sealing import TokenSeal
+from gateway.token_sealing import TokenSeal
 from gateway.channels.zalo.settings import MAX_BUTTONS, MAX_TEXT, MAX_TITLE
 from gateway.models import Conversation, Message, utcnow
 from tests.support.gateway import login

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.channels.zalo.client import TokenUnavailable, ZaloClient, _hash
 from gateway.zalo_models import ZaloToken
-from gateway.channels.zalo.sealing import PREFIX, TokenSeal, Unreadable
+from gateway.token_sealing import PREFIX, TokenSeal, Unreadable
 from tests.support.zalo import Citizen, pump
 from tools import fake_zalo
 

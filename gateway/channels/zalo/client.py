@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.channels.zalo import leases
 from gateway.zalo_models import ZaloToken
-from gateway.channels.zalo.sealing import TokenSeal, Unreadable
+from gateway.token_sealing import TokenSeal, Unreadable
 from gateway.channels.zalo.settings import (
     HTTP_TIMEOUT,
     RATE_LIMITED,
