@@ -3,7 +3,7 @@
 `after=²` (a Unicode digit: str.isdigit says yes, int says no) and `after` beyond 2^63 on the message listings,
 10,000-deep JSON on every JSON endpoint (Python's parser recursed until RecursionError), the Zalo webhook
 included before its signature is checked, and numbers no field needs (10,000 digits, 1e999, NaN). Every JSON
-endpoint reads its body through one bounded reader (gateway/blueprints/common.py `json_body`).
+endpoint reads its body through one bounded reader (gateway/web/bodies.py `json_body`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ NUMBERS = {
     "NaN": b'{"sender": "c-1", "message": "x", "text": "x", "n": NaN}',
     "-Infinity": b'{"sender": "c-1", "message": "x", "text": "x", "n": -Infinity}',
 }
-MAX_JSON_DEPTH = 32  # gateway/blueprints/common.py (not imported: this file also runs on the code before it)
+MAX_JSON_DEPTH = 32  # gateway/web/bodies.py (not imported: this file also runs on the code before it)
 APP_ID, OA_SECRET = "1234567890123456789", "bad-input-oa-secret-key"
 CITIZEN_JSON = ["/webhooks/rest/webhook", "/api/parse", "/api/widget/end", "/webhooks/zalo/webhook"]
 STAFF_JSON = ["/api/staff/conversations/1/reply", "/api/staff/handoffs/1/resolve", "/console/script/calls"]
