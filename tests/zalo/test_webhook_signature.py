@@ -19,11 +19,11 @@ def stored(app):
 def test_a_correctly_signed_event_is_stored_and_acknowledged_at_once(zalo_app, fake):
     citizen = Citizen(zalo_app, fake)
     event = citizen.text_event("xin chào")
-    started = time.perf_counter()
     response = citizen.post(event)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200 and response.get_json()["error"] == 0
-    assert elapsed < 0.5
+    # acknowledged before any work on it: still queued, nothing answered yet (the acknowledgement's latency under
+    # load is measured by tools/bench_zalo_ack.py, not timed here)
+    assert fake.sent == []
     rows = stored(zalo_app)
     assert [(r.msg_id, r.event_name, r.user_id, r.status) for r in rows] == [
         (event["message"]["msg_id"], "user_send_text", citizen.user_id, "queued")
