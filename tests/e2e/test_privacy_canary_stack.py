@@ -236,12 +236,9 @@ def stack(request, tmp_path_factory):
     try:
         bot.start_actions()
         bot.start_rasa()
-        gateway = GatewayServer(
+        gateway = GatewayServer.for_bots(
             workdir,
-            [bot.rasa_url],
-            [bot.action_url],
-            bot.token,
-            bot.tracker_url,
+            [bot],
             database_url=pg.url("gateway") if pg else None,
             access_log=True,
             extra_env={

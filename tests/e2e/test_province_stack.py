@@ -73,9 +73,7 @@ def province(tmp_path_factory):
     try:
         bot.start_actions()
         bot.start_rasa()
-        gateway = GatewayServer(
-            workdir, [bot.rasa_url], [bot.action_url], bot.token, bot.tracker_url, extra_env={"RATE_LIMITS": "off"}
-        )
+        gateway = GatewayServer.for_bots(workdir, [bot], extra_env={"RATE_LIMITS": "off"})
         gateway.migrate()
         open_hours(gateway.db_url)
         bot.wait_ready()

@@ -50,12 +50,9 @@ def stack(tmp_path_factory):
     """Rasa + action server (SQLite tracker store) and the gateway (gunicorn, 1 worker, SQLite) for a module."""
     workdir: Path = tmp_path_factory.mktemp("faults")
     (bot,) = start_bots(workdir, 1)
-    gateway = GatewayServer(
+    gateway = GatewayServer.for_bots(
         workdir,
-        [bot.rasa_url],
-        [bot.action_url],
-        bot.token,
-        bot.tracker_url,
+        [bot],
         threads=8,
         extra_env={"RATE_LIMITS": "off"},
     )

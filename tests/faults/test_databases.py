@@ -25,12 +25,10 @@ def pg_stack(tmp_path_factory):
     try:
         bots = start_bots(workdir, 1, tracker_db_url=pg.url("rasa"))
         bot = bots[0]
-        gateway = GatewayServer(
+        gateway = GatewayServer.for_bots(
             workdir,
-            [bot.rasa_url],
-            [bot.action_url],
-            bot.token,
-            pg.url("rasa"),
+            [bot],
+            tracker_db_url=pg.url("rasa"),
             database_url=pg.url("gateway"),
             threads=8,
             extra_env={"RATE_LIMITS": "off"},

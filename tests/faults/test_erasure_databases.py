@@ -37,12 +37,9 @@ def stack(request, tmp_path_factory):
     try:
         bots = start_bots(workdir, 1, tracker_db_url=pg.url("rasa") if pg else None)
         bot = bots[0]
-        gateway = GatewayServer(
+        gateway = GatewayServer.for_bots(
             workdir,
-            [bot.rasa_url],
-            [bot.action_url],
-            bot.token,
-            bot.tracker_url,
+            [bot],
             database_url=pg.url("gateway") if pg else None,
             threads=8,
             extra_env={"RATE_LIMITS": "off"},

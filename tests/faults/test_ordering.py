@@ -239,12 +239,9 @@ def _post_without_reading(base_url: str, sender: str, text: str, key: str, seq: 
 def gap_gateway(live, tmp_path):
     """A second gateway (gunicorn, 1 worker, 8 threads, like the module's) on the module's Rasa, whose gaps stay
     open for a minute: every gapped message below stays gapped for the whole measurement."""
-    gateway = GatewayServer(
+    gateway = GatewayServer.for_bots(
         tmp_path,
-        [live.bot.rasa_url],
-        [live.bot.action_url],
-        live.bot.token,
-        live.bot.tracker_url,
+        [live.bot],
         threads=8,
         extra_env={"RATE_LIMITS": "off", "ORDER_GAP_WAIT_S": "60"},
     )

@@ -74,12 +74,10 @@ def prod(tmp_path_factory):
     bots, gateway = [], None
     try:
         bots = start_bots(workdir, 2, tracker_db_url=pg.url("rasa"))
-        gateway = GatewayServer(
+        gateway = GatewayServer.for_bots(
             workdir,
-            [b.rasa_url for b in bots],
-            [b.action_url for b in bots],
-            bots[0].token,
-            pg.url("rasa"),
+            bots,
+            tracker_db_url=pg.url("rasa"),
             database_url=pg.url("gateway"),
             redis_url=redis.url,
             workers=2,

@@ -279,6 +279,17 @@ class GatewayServer:
     access_log: bool = False
     proc: Optional[subprocess.Popen] = None
 
+    @classmethod
+    def for_bots(cls, workdir: Path, bots: List["Bot"], tracker_db_url: Optional[str] = None, **options):
+        """A gateway in front of these Rasa instances (their token; their tracker store unless another is given)."""
+        urls = dict(
+            rasa_urls=[b.rasa_url for b in bots],
+            action_urls=[b.action_url for b in bots],
+            token=bots[0].token,
+            tracker_db_url=tracker_db_url or bots[0].tracker_url,
+        )
+        return cls(workdir, **urls, **options)
+
     @property
     def url(self) -> str:
         """Base URL of the gateway."""
