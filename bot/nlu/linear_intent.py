@@ -44,14 +44,12 @@ def _sentence_features(message: Message) -> Optional[scipy.sparse.csr_matrix]:
 
 
 def _features(messages: List[Message], width: Optional[int] = None) -> scipy.sparse.csr_matrix:
-    """One row per message: its sentence-level sparse features (all featurizers side by side)."""
-    rows = []
-    for message in messages:
-        sentence = _sentence_features(message)
-        rows.append(scipy.sparse.csr_matrix((1, width or 0)) if sentence is None else sentence)
-    widths = {r.shape[1] for r in rows if r.shape[1]}
-    width = width or (max(widths) if widths else 0)
-    rows = [r if r.shape[1] == width else scipy.sparse.csr_matrix((1, width)) for r in rows]
+    """One row per message: its sentence-level sparse features (all featurizers side by side); a message without
+    them (or of another width than the trained one) gives a row of zeros."""
+    found = [_sentence_features(message) for message in messages]
+    if width is None:
+        width = max((f.shape[1] for f in found if f is not None), default=0)
+    rows = [f if f is not None and f.shape[1] == width else scipy.sparse.csr_matrix((1, width)) for f in found]
     return scipy.sparse.vstack(rows).tocsr() if rows else scipy.sparse.csr_matrix((0, width))
 
 
@@ -106,8 +104,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
+        self._use(weights)
+
+    def _use(self, weights: Optional[Dict[str, np.ndarray]]) -> None:
+        """Keep the weights, and their transpose as float64 in row order, made once: the sparse product would
+        otherwise convert and copy the whole float32 matrix (intents × features) for every message."""
         self._weights = weights
-        self._coef_t_cache: Optional[Tuple[np.ndarray, np.ndarray]] = None
+        self._coef_t = None if weights is None else np.ascontiguousarray(weights["coef"].T, dtype=np.float64)
 
     @classmethod
     def create(
@@ -130,7 +133,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         labels = [e.get(INTENT) for e in examples]
         idf = inverse_document_frequency(counts)
         coef, intercept, classes = self._fit(tfidf(counts, idf), labels)
-        self._weights = {"coef": coef, "intercept": intercept, "classes": classes, "idf": idf}
+        self._use({"coef": coef, "intercept": intercept, "classes": classes, "idf": idf})
         with self._storage.write_to(self._resource) as directory:
             np.savez(directory / WEIGHTS_FILE, **self._weights)
         return self._resource
@@ -168,19 +171,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             weights = None
         return cls(config, model_storage, resource, weights)
 
-    def _coef_t(self) -> np.ndarray:
-        """The weights transposed, as float64 in row order, made once: the sparse product would otherwise convert
-        and copy the whole float32 matrix (intents × features) for every message. Same numbers, same sums."""
-        if self._coef_t_cache is None or self._coef_t_cache[0] is not self._weights["coef"]:
-            coef = self._weights["coef"]
-            self._coef_t_cache = (coef, np.ascontiguousarray(coef.T, dtype=np.float64))
-        return self._coef_t_cache[1]
-
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """One row of intent probabilities per message (columns in the order of the stored classes)."""
         w = self._weights
         x = tfidf(_features(messages, width=len(w["idf"])), w["idf"])
-        scores = np.asarray(x @ self._coef_t()) + w["intercept"]
+        scores = np.asarray(x @ self._coef_t) + w["intercept"]
         return softmax(scores * self._config["temperature"])
 
     def process(self, messages: List[Message]) -> List[Message]:
