@@ -176,18 +176,14 @@ _errors = _Snapshot()
 
 
 def _stamp(path: Path) -> tuple:
-    name = _name(path)
     try:
-        stat = os.stat(name)
-        return (name, stat.st_mtime_ns, stat.st_size)
+        stat = os.stat(path)
+        return (path, stat.st_mtime_ns, stat.st_size)
     except FileNotFoundError:
-        return (name, None, None)
+        return (path, None, None)
 
 
-# Paths are looked at on every message (several times): built and turned into text once.
-_name = functools.lru_cache(maxsize=4096)(str)
-
-
+# Paths are looked at several times per message: built once.
 @functools.lru_cache(maxsize=64)
 def _guide_files(directory: Path) -> tuple:
     return (directory / "guide.yml", directory / "messages.yml", directory / "errors.yml")

@@ -661,9 +661,7 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
             rows["cpu_ratio"] = round(through / straight, 3) if straight else None
             print(
                 f"\nwhole stack per message: {through:.1f} ms CPU through the gateway, {straight:.1f} ms straight to "
-                f"Rasa + actions: {through / straight:.2f}x"
-                if straight
-                else ""
+                f"Rasa + actions: {rows['cpu_ratio']}x"
             )
     print("\n| process | RSS |\n|---|---|")
     for name, mb in memory.items():
