@@ -133,7 +133,7 @@ class Registry:
         self._by_slug: Dict[str, CommuneInfo] = {}
         self._by_id: Dict[int, CommuneInfo] = {}
         self._by_oa: Dict[str, CommuneInfo] = {}
-        self._hotlines: tuple = (None, [])  # (the _by_slug it was built from, the numbers)
+        self._hotlines: List[str] = []  # every commune's own published numbers, read with the rows
 
     def _fresh(self) -> None:
         if time.monotonic() - self._at < self.max_age_s:
@@ -146,6 +146,7 @@ class Registry:
             self._by_slug = {c.slug: c for c in rows}
             self._by_id = {c.id: c for c in rows}
             self._by_oa = {c.zalo_oa_id: c for c in rows if c.zalo_oa_id}
+            self._hotlines = [c.settings[k] for c in rows for k in ("hotline", "hotline_tel") if c.settings.get(k)]
             self._at = time.monotonic()
 
     def changed(self) -> None:
@@ -191,12 +192,7 @@ class Registry:
         """Every commune's own published number (kept as they are by the privacy filter). The same list object
         until the table is read again, so a caller may cache what it derives from it by identity."""
         self._fresh()
-        by_slug = self._by_slug
-        built_from, numbers = self._hotlines
-        if built_from is not by_slug:
-            numbers = [c.settings[k] for c in by_slug.values() for k in ("hotline", "hotline_tel") if c.settings.get(k)]
-            self._hotlines = (by_slug, numbers)
-        return numbers
+        return self._hotlines
 
 
 def slug_error(slug: str) -> Optional[str]:
