@@ -174,9 +174,7 @@ def _answer(
         notice = privacy_notice.add(svc, conv, inbound.channel, rasa_replies)
 
     if answer is None and rasa_replies is not None and not any(inbound_bot.handoff_of(r) for r in rasa_replies):
-        return privacy_notice.given(
-            svc, conv_id, notice, inbound_store.store_bot_replies(svc, conv, message_id, inbound, rasa_replies, slots)
-        )
+        return inbound_store.store_bot_replies(svc, conv, message_id, inbound, rasa_replies, slots, notice)
     with svc.db.session() as session:
         message = session.scalar(
             select(Message).options(joinedload(Message.conversation)).where(Message.id == message_id)

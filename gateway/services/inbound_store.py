@@ -9,17 +9,18 @@ per message). The rarer paths (a handoff, the gateway's own questions, a retry) 
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select, type_coerce, update
 
 from gateway.models import Conversation, Message, rest_message, utcnow
 from gateway.services import admission, states
 from gateway.services.container import Services
 from gateway.services.inbound_errors import Rejected
 from gateway.services.inbound_redaction import mask_previous, redact
-from gateway.services.messages import get_or_create_conversation, outbound_values
+from gateway.services.messages import outbound_values
 from gateway.services.states import ConversationState
 
 if TYPE_CHECKING:
@@ -37,12 +38,38 @@ CONVERSATION_COLUMNS = (
     "commune_id",
 ) + _SLOT_FIELDS
 
-# the conversation, and the message already stored under this Idempotency-Key if any, in one query
+# the conversation's latest citizen message before this one (a retry of this one is not "before"): its columns
+# as scalar subqueries of the conversation's row
+_Earlier = Message.__table__.alias("earlier")
+_NO_KEY = bindparam("key", type_=String)
+
+
+def _previous_column(column):
+    return (
+        select(column)
+        .where(
+            _Earlier.c.conversation_id == Conversation.id,
+            _Earlier.c.direction == "in",
+            _Earlier.c.author == "citizen",
+            or_(_NO_KEY.is_(None), _Earlier.c.idempotency_key.is_(None), _Earlier.c.idempotency_key != _NO_KEY),
+        )
+        .order_by(_Earlier.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# the conversation, the message already stored under this Idempotency-Key if any, and the previous citizen
+# message (for a secret split over two messages), in one query
 _FIND_CONVERSATION = (
     select(
         *(getattr(Conversation, c) for c in CONVERSATION_COLUMNS),
+        Conversation.last_message_at,
         Message.id.label("found_id"),
         Message.status.label("found_status"),
+        _previous_column(_Earlier.c.id).label("previous_id"),
+        _previous_column(_Earlier.c.text).label("previous_text"),
+        type_coerce(_previous_column(_Earlier.c.sensitive), Message.sensitive.type).label("previous_sensitive"),
     )
     .select_from(
         Conversation.__table__.outerjoin(
@@ -62,6 +89,23 @@ _INBOUND_COLUMNS = (
     "idempotency_key",
     "status",
     "created_at",
+)
+
+_NEW_CONVERSATION = insert(Conversation.__table__).values(
+    {
+        c: bindparam(c)
+        for c in (
+            "channel",
+            "external_id",
+            "rasa_sender_id",
+            "commune_id",
+            "state",
+            "tried",
+            "problems_seen",
+            "created_at",
+            "last_message_at",
+        )
+    }
 )
 
 _INSERT_INBOUND = insert(Message.__table__).values({c: bindparam(c) for c in _INBOUND_COLUMNS}).returning(Message.id)
@@ -95,6 +139,8 @@ _SAVE_SUMMARY = (
     .values(
         last_message_at=bindparam("now"),
         gateway_prompt=None,
+        # the privacy notice went out with these replies (`notice_at`; NULL: it did not, the column is kept)
+        privacy_notice_at=func.coalesce(Conversation.privacy_notice_at, bindparam("notice_at")),
         state=case(
             (Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
             else_=Conversation.state,
@@ -103,57 +149,26 @@ _SAVE_SUMMARY = (
     )
 )
 
-# the conversation's latest citizen message before this one (a retry of this one is not "before"), by its id
-_LATEST_IN = (
-    select(Message.id, Message.text, Message.sensitive)
-    .where(Message.conversation_id == bindparam("conv"), Message.direction == "in", Message.author == "citizen")
-    .order_by(Message.id.desc())
-    .limit(1)
-)
-
-_PREVIOUS_IN = _LATEST_IN.where(or_(Message.idempotency_key.is_(None), Message.idempotency_key != bindparam("key")))
+# a message stored less than this after the conversation's last one does not move `last_message_at` on arrival:
+# the answer's transaction sets it anyway; the early write only matters to a conversation idle for a while
+# (the widget's idle limit, retention: minutes and days), which then gets it
+_TOUCH_AFTER = timedelta(seconds=60)
 
 
 def receive(svc: Services, inbound: Inbound, text: str, now):
     """Redact the message and store it before anyone answers it: (the conversation's row, the message id, the
     redaction). The row also says whether this Idempotency-Key was seen before (`found_id`, `found_status`): then
-    nothing is added. The message is redacted with the conversation's previous one, read in the same transaction
-    (`redact`). A conversation belongs to the commune it started in: a message naming another is refused (409)."""
+    nothing is added. The message is redacted with the conversation's previous one, read with the conversation
+    (`redact`). A conversation belongs to the commune it started in: a message naming another is refused (409).
+    On first contact the conversation is created in the transaction that stores the message."""
     where = {"channel": inbound.channel, "sender": inbound.sender, "key": inbound.key}
-    for _ in range(2):
+    for first_contact in (False, True):
         with svc.db.transaction(write=True) as db:
+            if first_contact:
+                _create_conversation(svc, db, inbound, now)
             row = db.execute(_FIND_CONVERSATION, where).first()
-            if (
-                row is not None
-                and inbound.commune is not None
-                and row.commune_id is not None
-                and row.commune_id != inbound.commune.id
-            ):
-                raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
             if row is not None:
-                where_previous = {"conv": row.id, "key": inbound.key}
-                previous = db.execute(_LATEST_IN if inbound.key is None else _PREVIOUS_IN, where_previous).first()
-                redaction = redact(svc, inbound.channel, text, previous, row.rasa_sender_id)
-                message_id = row.found_id
-                if message_id is None and getattr(redaction, "previous_id", None) is not None:
-                    mask_previous(db, redaction)
-                if message_id is None:
-                    message_id = db.execute(
-                        _INSERT_INBOUND,
-                        {
-                            "conversation_id": row.id,
-                            "direction": "in",
-                            "author": "citizen",
-                            "text": redaction.text,
-                            "sensitive": redaction.kinds or None,
-                            "idempotency_key": inbound.key,
-                            "status": "received",
-                            "created_at": now,
-                        },
-                    ).scalar_one()
-                if row.found_status != "answered":
-                    db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
-                return row, message_id, redaction
+                return row, *_store_inbound(svc, db, inbound, text, row, now)
         wait = admission.new_conversation(svc, inbound.client)  # first contact: within the address's limit?
         if wait:
             raise Rejected(
@@ -162,12 +177,67 @@ def receive(svc: Services, inbound: Inbound, text: str, now):
                 svc.texts.rejected("too_many_conversations", minutes=-(-wait // 60)),
                 retry_after=wait,
             )
-        commune = inbound.commune or svc.communes.default()
-        with svc.db.session() as session:  # first contact: the conversation is created, then read as above
-            get_or_create_conversation(
-                session, inbound.channel, inbound.sender, commune.id if commune is not None else None
-            )
     raise RuntimeError("conversation created but not found")  # pragma: no cover - the database lost a commit
+
+
+def _store_inbound(svc: Services, db, inbound: Inbound, text: str, row, now):
+    """In `receive`'s transaction: (the message id, the redaction) of the message in this conversation."""
+    if inbound.commune is not None and row.commune_id is not None and row.commune_id != inbound.commune.id:
+        raise Rejected(409, "other_commune", svc.texts.rejected("other_commune"))
+    previous = (
+        SimpleNamespace(id=row.previous_id, text=row.previous_text, sensitive=row.previous_sensitive)
+        if row.previous_id is not None
+        else None
+    )
+    redaction = redact(svc, inbound.channel, text, previous, row.rasa_sender_id)
+    message_id = row.found_id
+    if message_id is None and getattr(redaction, "previous_id", None) is not None:
+        mask_previous(db, redaction)
+    if message_id is None:
+        message_id = db.execute(
+            _INSERT_INBOUND,
+            {
+                "conversation_id": row.id,
+                "direction": "in",
+                "author": "citizen",
+                "text": redaction.text,
+                "sensitive": redaction.kinds or None,
+                "idempotency_key": inbound.key,
+                "status": "received",
+                "created_at": now,
+            },
+        ).scalar_one()
+    if row.found_status != "answered" and _idle_since(row.last_message_at, now):
+        db.execute(_TOUCH_CONVERSATION, {"conv": row.id, "now": now})
+    return message_id, redaction
+
+
+def _create_conversation(svc: Services, db, inbound: Inbound, now) -> None:
+    """The conversation of this channel and sender, in the commune the message names (else the default one)."""
+    commune = inbound.commune or svc.communes.default()
+    db.execute(
+        _NEW_CONVERSATION,
+        {
+            "channel": inbound.channel,
+            "external_id": inbound.sender,
+            "rasa_sender_id": f"{inbound.channel}:{inbound.sender}",
+            "commune_id": commune.id if commune is not None else None,
+            "state": ConversationState.BOT.value,
+            "tried": [],
+            "problems_seen": [],
+            "created_at": now,
+            "last_message_at": now,
+        },
+    )
+
+
+def _idle_since(last: Optional[Any], now) -> bool:
+    """Whether the conversation's last message is older than `_TOUCH_AFTER` (or unknown)."""
+    if last is None:
+        return True
+    if last.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
+        last = last.replace(tzinfo=timezone.utc)
+    return now - last >= _TOUCH_AFTER
 
 
 def store_bot_replies(
@@ -177,15 +247,18 @@ def store_bot_replies(
     inbound: Inbound,
     replies: List[Dict[str, Any]],
     slots: Dict[str, Any],
+    notice: bool = False,
 ) -> List[Dict[str, Any]]:
     """The common case (the bot answered, no handoff): replies in one INSERT, the message answered, the
-    conversation's summary updated, in one transaction without the ORM; the same rows and values as the ORM path
-    in `inbound._answer`. `conv` is the copy read before Rasa."""
+    conversation's summary updated (and, with `notice`, the privacy notice recorded as given with these replies),
+    in one transaction without the ORM; the same rows and values as the ORM path in `inbound._answer`. `conv` is
+    the copy read before Rasa."""
     apply_slots(conv, slots)
     now = utcnow()
     rows = [outbound_values(conv.id, conv.channel, "bot", reply, message_id, None, now) for reply in replies]
     with svc.db.transaction(write=True) as db:
-        db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, **{f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}})
+        summary = {f"v_{f}": getattr(conv, f) for f in _SLOT_FIELDS}
+        db.execute(_SAVE_SUMMARY, {"conv": conv.id, "now": now, "notice_at": now if notice else None, **summary})
         if rows:
             db.execute(_INSERT_REPLY, rows)
         db.execute(_ANSWERED, {"message": message_id})

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import update
 
 from gateway.models import Conversation, utcnow
 from gateway.services.container import Services
@@ -38,24 +37,13 @@ def _append(svc: Services, channel: str, replies: List[Dict[str, Any]]) -> None:
 
 def add(svc: Services, conv: Any, channel: str, replies: Optional[List[Dict[str, Any]]]) -> bool:
     """Put the notice into the replies (REST-style dicts, changed in place) when the conversation (`conv`, as read
-    with the message: it carries `privacy_notice_at`) has not had it yet; True when it did. The caller stores the
-    replies, then records it (`given`, or `privacy_notice_at` on its ORM row in the same transaction)."""
+    with the message: it carries `privacy_notice_at`) has not had it yet; True when it did. The caller records it in
+    the transaction that stores the replies (`inbound_store.store_bot_replies(notice=True)`, or `privacy_notice_at`
+    on its ORM row)."""
     if conv.privacy_notice_at is not None or not replies:
         return False
     _append(svc, channel, replies)
     return True
-
-
-def given(svc: Services, conv_id: int, added: bool, replies: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Record that the conversation's replies just stored carried the notice (when `added`); returns the replies."""
-    if added:
-        with svc.db.session() as session:
-            session.execute(
-                update(Conversation)
-                .where(Conversation.id == conv_id, Conversation.privacy_notice_at.is_(None))
-                .values(privacy_notice_at=utcnow())
-            )
-    return replies
 
 
 def attach(svc: Services, conv: Conversation, reply: Dict[str, Any]) -> Dict[str, Any]:
