@@ -455,6 +455,12 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         "--stock-rasa", action="store_true", help="plain `rasa run` without bot/serve.py's fixes (the 'before' figure)"
     )
     parser.add_argument(
+        "--forward-only",
+        action="store_true",
+        help="also measure, in each round, a gunicorn app that only forwards to Rasa (tools/forward_gateway.py): "
+        "the cost of the HTTP hop itself, under the gateway's",
+    )
+    parser.add_argument(
         "--gateway-root",
         type=Path,
         default=None,
@@ -466,6 +472,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         workdir = Path(tmp)
         bots: List[Bot] = []
         gateway: Optional[Gateway] = None
+        forward: Optional[Gateway] = None
         postgres: Optional[Postgres] = None
         redis: Optional[Redis] = None
         try:
@@ -503,7 +510,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
             gateway.start()
             gateway.wait_ready()
             open_hours(gateway.db_url)
-            results: Dict[str, List[Result]] = {"gateway": [], "rasa": []}
+            if args.forward_only:
+                forward = _forward_gateway(workdir, gateway)
+            results: Dict[str, List[Result]] = {"gateway": [], "rasa": [], "forward": []}
             pids = dict(gateway.pids())
             for i, bot in enumerate(bots, 1):
                 suffix = f" {i}" if len(bots) > 1 else ""
@@ -529,6 +538,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                             communes=args.commune_slugs,
                         )
                     )
+                if forward is not None:
+                    results["forward"].append(_measure_forward(forward, pids, args))
                 if args.only in (None, "rasa"):
                     # the same load straight to Rasa's REST channel (one instance, or spread like the gateway)
                     results["rasa"].append(_measure_rasa(bots, args))
@@ -547,6 +558,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         finally:
             if gateway is not None:
                 gateway.stop()
+            if forward is not None:
+                forward.stop()
             for bot in bots:
                 bot.stop()
             if redis is not None:
@@ -597,6 +610,39 @@ def _measure_rasa(bots: List[Bot], args) -> Result:
     )
 
 
+def _forward_gateway(workdir: Path, gateway: Gateway) -> Gateway:
+    """tools/forward_gateway.py under the same gunicorn settings, in front of the same Rasa instances."""
+    (workdir / "forward").mkdir()
+    forward = Gateway(
+        workdir / "forward",
+        gateway.rasa_urls,
+        gateway.action_urls,
+        gateway.token,
+        gateway.tracker_db_url,
+        workers=gateway.workers,
+        threads=gateway.threads,
+        app="tools.forward_gateway:create_app()",
+    )
+    forward.start()
+    forward.wait_ready()
+    return forward
+
+
+def _measure_forward(forward: Gateway, pids: Dict[str, int], args) -> Result:
+    """The same load through the forwarding app: its gunicorn processes in the gateway's columns."""
+    own = {k: v for k, v in pids.items() if not k.startswith("gunicorn")}
+    return measure(
+        "forward",
+        forward.url,
+        args.concurrency,
+        args.warmup,
+        args.duration,
+        gateway=False,
+        pids={**forward.pids(), **own},
+        rate=args.rate,
+    )
+
+
 def _merge(results: List[Result]) -> Optional[Result]:
     if not results:
         return None
@@ -618,8 +664,12 @@ def _merge(results: List[Result]) -> Optional[Result]:
     )
 
 
+def _gunicorn_ms(result: Result) -> float:
+    return round(sum(v for k, v in result.cpu_ms.items() if k.startswith("gunicorn")), 2)
+
+
 def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], ready: float) -> Dict[str, object]:
-    g, r = _merge(results["gateway"]), _merge(results["rasa"])
+    g, r, f = _merge(results["gateway"]), _merge(results["rasa"]), _merge(results.get("forward", []))
     pacing = f"paced at {args.rate:g} msg/s" if args.rate else "closed loop"
     print(
         f"\nbench-stack: {args.concurrency} concurrent conversations ({pacing}), {args.duration:.0f} s measured "
@@ -635,7 +685,8 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
     )
     print("| path | messages | errors | throughput | p50 | p95 | p99 |\n|---|---|---|---|---|---|---|")
     rows: Dict[str, object] = {}
-    for name, res in (("gateway → Rasa → actions", g), ("straight to Rasa", r)):
+    paths = (("gateway → Rasa → actions", g), ("forward only → Rasa → actions", f), ("straight to Rasa", r))
+    for name, res in paths:
         if res is None:
             continue
         row = res.row()
@@ -652,16 +703,25 @@ def _report(args, results: Dict[str, List[Result]], memory: Dict[str, float], re
         print("\nCPU per message (ms, from /proc: what each process spent, whatever else ran on the machine)\n")
         names = list((g or r).cpu_ms)
         print("| path | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
-        for label, res in (("gateway → Rasa → actions", g), ("straight to Rasa", r)):
+        for label, res in paths:
             if res is not None and res.cpu_ms:
                 print(f"| {label} | " + " | ".join(f"{res.cpu_ms.get(n, 0):.1f}" for n in names) + " |")
         rows["cpu_ms_per_message"] = {"gateway": g.cpu_ms if g else {}, "rasa": r.cpu_ms if r else {}}
+        if f is not None:
+            rows["cpu_ms_per_message"]["forward"] = f.cpu_ms
         if g and r and g.cpu_ms and r.cpu_ms:
             through, straight = sum(g.cpu_ms.values()), sum(r.cpu_ms.values())
             rows["cpu_ratio"] = round(through / straight, 3) if straight else None
             print(
                 f"\nwhole stack per message: {through:.1f} ms CPU through the gateway, {straight:.1f} ms straight to "
                 f"Rasa + actions: {rows['cpu_ratio']}x"
+            )
+        if g and f and g.cpu_ms and f.cpu_ms:
+            own, hop = _gunicorn_ms(g), _gunicorn_ms(f)
+            rows["gateway_ms"], rows["forward_ms"] = own, hop
+            print(
+                f"gunicorn's CPU per message: the gateway {own:.2f} ms, the forward-only app {hop:.2f} ms "
+                f"(the gateway's own work above the hop: {own - hop:.2f} ms)"
             )
     print("\n| process | RSS |\n|---|---|")
     for name, mb in memory.items():
