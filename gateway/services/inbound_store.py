@@ -140,7 +140,9 @@ _SAVE_SUMMARY = (
         last_message_at=bindparam("now"),
         gateway_prompt=None,
         # the privacy notice went out with these replies (`notice_at`; NULL: it did not, the column is kept)
-        privacy_notice_at=func.coalesce(Conversation.privacy_notice_at, bindparam("notice_at")),
+        privacy_notice_at=func.coalesce(
+            Conversation.privacy_notice_at, bindparam("notice_at", type_=Conversation.privacy_notice_at.type)
+        ),
         state=case(
             (Conversation.state == ConversationState.CLOSED.value, ConversationState.BOT.value),
             else_=Conversation.state,

@@ -98,7 +98,11 @@ def test_the_privacy_notice_is_recorded_with_the_replies_that_carried_it(svc):
     row, message_id, _ = receive(svc, "/step_done", key="k2")
     inbound_store.store_bot_replies(svc, conv, message_id, inbound, reply, {}, notice=True)
     given = conversation(svc).privacy_notice_at
-    assert given is not None
+    assert given is not None and abs(given.replace(tzinfo=None) - utcnow().replace(tzinfo=None)) < timedelta(minutes=1)
+    with svc.db.engine.connect() as connection:  # stored as the ORM stores it (SQLite: its DATETIME text)
+        assert connection.execute(
+            select(Conversation.privacy_notice_at).where(Conversation.privacy_notice_at == given)
+        ).first()
     with svc.db.session() as session:
         assert session.get(Message, message_id).status == "answered"
 
