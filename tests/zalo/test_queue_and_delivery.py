@@ -11,8 +11,9 @@ from sqlalchemy import func, select, update
 
 from content import load as load_content
 from gateway import worker
-from gateway.channels.zalo import delivery, events
-from gateway.channels.zalo.client import TokenUnavailable, ZaloClient
+from gateway.channels.zalo import events, message_parts
+from gateway.channels.zalo.client import ZaloClient
+from gateway.channels.zalo.errors import TokenUnavailable
 from gateway.zalo_models import ZaloEvent, ZaloLease, ZaloToken
 from gateway.token_sealing import TokenSeal
 from gateway.channels.zalo.settings import MAX_BUTTONS, MAX_TEXT, MAX_TITLE
@@ -245,20 +246,20 @@ def test_other_events_are_ignored(zalo_app, fake):
 
 def test_a_long_staff_style_text_is_split_under_2000_characters():
     text = ("Bước một. " * 150 + "\n\n" + "Dòng hai có dấu 😀 " * 200).strip()
-    parts = delivery.split_text(text)
+    parts = message_parts.split_text(text)
     assert len(parts) >= 3
-    assert all(delivery.units(p) <= MAX_TEXT for p in parts)
+    assert all(message_parts.units(p) <= MAX_TEXT for p in parts)
     assert " ".join(parts).split() == text.split()  # nothing lost, words not cut
-    assert delivery.split_text("ngắn") == ["ngắn"]
-    assert all(len(p) <= 2000 for p in delivery.split_text("x" * 4500))
+    assert message_parts.split_text("ngắn") == ["ngắn"]
+    assert all(len(p) <= 2000 for p in message_parts.split_text("x" * 4500))
 
 
 def test_buttons_are_at_most_five_with_short_titles():
     many = [{"title": f"Nút số {i} có tiêu đề rất là dài", "payload": f"/p{i}"} for i in range(7)]
-    buttons = delivery.zalo_buttons(many)
+    buttons = message_parts.zalo_buttons(many)
     assert len(buttons) == MAX_BUTTONS and all(len(b["title"]) <= MAX_TITLE for b in buttons)
     assert buttons[0]["payload"] == "/p0" and buttons[0]["type"] == "oa.query.hide"
-    special = delivery.zalo_buttons(
+    special = message_parts.zalo_buttons(
         [
             {"title": "Cổng DVC", "payload": "https://dichvucong.thanhhoa.gov.vn"},
             {"title": "Gọi xã", "payload": "tel:02438541051"},
@@ -284,7 +285,7 @@ def test_the_content_gives_zalo_short_titles_everywhere():
 def test_images_point_at_the_public_url(zalo_app):
     svc = zalo_app.extensions["vneid"]
     message = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/a1-nut-dang-nhap.svg"})
-    [part] = delivery.parts_of(svc, message)
+    [part] = message_parts.parts_of(svc, message)
     # Zalo needs a bitmap: the PNG rendered next to the SVG (tools/render_illustrations.py) is sent instead
     assert part == {
         "attachment": {
@@ -296,9 +297,9 @@ def test_images_point_at_the_public_url(zalo_app):
         }
     }
     other = Message(direction="out", author="bot", text=None, data={"image": "/illustrations/no-png-yet.svg"})
-    assert delivery.parts_of(svc, other)[0]["attachment"]["payload"]["elements"][0]["url"].endswith(".svg")
+    assert message_parts.parts_of(svc, other)[0]["attachment"]["payload"]["elements"][0]["url"].endswith(".svg")
     custom = Message(direction="out", author="bot", text=None, data={"custom": {"handoff": {}}})
-    assert delivery.parts_of(svc, custom) == []  # internal: nothing to send
+    assert message_parts.parts_of(svc, custom) == []  # internal: nothing to send
 
 
 def test_check_command_prints_the_webhook_url(zalo_app):

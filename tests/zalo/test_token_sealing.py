@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gateway.channels.zalo.client import TokenUnavailable, ZaloClient, _hash
+from gateway.channels.zalo.client import ZaloClient
+from gateway.channels.zalo.errors import TokenUnavailable
+from gateway.channels.zalo.tokens import _hash
 from gateway.zalo_models import ZaloToken
 from gateway.token_sealing import PREFIX, TokenSeal, Unreadable
 from tests.support.zalo import Citizen, pump

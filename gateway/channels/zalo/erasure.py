@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 def send_confirmation(svc: Services, user: str, replies: List[Dict[str, Any]], oa_id: Optional[str] = None) -> bool:
     """Send the deletion's confirmation to the citizen now, through the OA they wrote to (`oa_id`); False (logged,
     not retried) if Zalo refused it."""
-    from gateway.channels.zalo.client import ZaloClient, ZaloError, own_account
-    from gateway.channels.zalo.delivery import split_text
+    from gateway.channels.zalo.client import ZaloClient
+    from gateway.channels.zalo.errors import ZaloError
+    from gateway.channels.zalo.message_parts import split_text
+    from gateway.channels.zalo.tokens import own_account
 
     client = ZaloClient(svc.settings, svc.db, oa_id=own_account(svc.db, oa_id))
     for reply in replies:
