@@ -1,6 +1,8 @@
-/* Hotline script aid: keyboard navigation through the steps, problem scripts, the "what the caller says" box (through
- * /api/parse: only the redacted text is kept, in this page only) and recording the call's outcome as codes.
- * No inline script (CSP): data comes from data-* attributes of #aid. */
+/* Hotline script aid (script_aid/page.html): the call's place in the steps and problem scripts, moved by clicks and
+ * keys, rendered from data-* attributes of #aid (no inline script under the CSP), announced to screen readers and kept
+ * in the address. Shares the call's state on window.VNeIDConsole.scriptAid with script_aid_said.js (the caller's
+ * words) and script_aid_record.js (the call's outcome), loaded after it. Starts itself when the page has #aid.
+ */
 (function () {
   "use strict";
 
@@ -9,7 +11,6 @@
   if (!root) { return; }
 
   var data = JSON.parse(root.getAttribute("data-aid"));
-  var csrf = root.getAttribute("data-csrf");
   var state = {
     flow: root.getAttribute("data-flow") || null,
     step: parseInt(root.getAttribute("data-step"), 10) || 1,
@@ -18,13 +19,7 @@
   var live = document.getElementById("aid-live");
   var main = document.getElementById("main");
   var said = document.getElementById("aid-said");
-  var parseForm = document.getElementById("aid-parse");
-  var parseSend = document.getElementById("aid-parse-send");
-  var parseResult = document.getElementById("aid-parse-result");
-  var heardBox = document.getElementById("aid-heard-box");
-  var heard = document.getElementById("aid-heard");
   var recordForm = document.getElementById("aid-record");
-  var recordStatus = document.getElementById("aid-record-status");
   var recordSend = document.getElementById("aid-record-send");
 
   function $all(selector, scope) { return Array.prototype.slice.call((scope || document).querySelectorAll(selector)); }
@@ -223,141 +218,21 @@
     if (handled) { event.preventDefault(); }
   });
 
-  // --- the caller's words -----------------------------------------------------------------------------------------
-
-  function resultLine(className, message) {
-    var p = document.createElement("p");
-    p.className = className;
-    p.textContent = message;
-    parseResult.appendChild(p);
-    return p;
-  }
-
-  function kindsLabel(kinds) {
-    return kinds.map(function (k) { return data.secret_kinds[k] || k; }).join(", ");
-  }
-
-  function showParsed(body) {
-    parseResult.textContent = "";
-    var heardItem = document.createElement("li");
-    heardItem.textContent = body.text;
-    heard.appendChild(heardItem);
-    heardBox.hidden = false;
-    var quote = resultLine("aid-heard-now", "");
-    var label = document.createElement("span");
-    label.className = "aid-label-inline";
-    label.textContent = say("script_aid.heard") + " ";
-    var words = document.createElement("q");
-    words.id = "aid-redacted";
-    words.textContent = body.text;
-    quote.appendChild(label);
-    quote.appendChild(words);
-
-    if (body.sensitive && body.sensitive.length) {
-      resultLine("notice notice-warn aid-secret", say("script_aid.secret", { kinds: kindsLabel(body.sensitive) }));
-    }
-    var intent = (body.intent && body.intent.name) || "";
-    var confidence = Math.round(((body.intent && body.intent.confidence) || 0) * 100);
-    var message;
-    if (body.problem && data.problems[body.problem]) {
-      jumpToProblem(body.problem);
-      var found = { title: problemTitle(body.problem), confidence: confidence, flow: state.flow, step: state.step };
-      message = state.flow ? say("script_aid.matched_at", found) : say("script_aid.matched", found);
-      resultLine("aid-match", message);
-      render({ message: message });
-      return;
-    }
-    if (intent === "choose_password_otp" || intent === "choose_qr") {
-      var code = intent === "choose_qr" ? "B" : "A";
-      message = say("script_aid.chose_flow", { flow: code });
-      resultLine("aid-match", message);
-      setFlow(code, message);
-      return;
-    }
-    if (intent === "report_scam") {
-      resultLine("notice notice-warn aid-scam", say("script_aid.scam", { scam: data.scam }));
-      return;
-    }
-    if (!(body.sensitive && body.sensitive.length)) {
-      resultLine("aid-nomatch", say("script_aid.no_match"));
-    }
-  }
-
-  parseForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var words = said.value.trim();
-    if (!words) { said.focus(); return; }
-    parseSend.disabled = true;
-    parseResult.textContent = "";
-    resultLine("aid-wait", say("script_aid.parsing"));
-    fetch(root.getAttribute("data-parse-url"), {
-      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ text: words })
-    }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
-    }).then(function (answer) {
-      if (!answer.ok) { throw new Error(answer.body && answer.body.message || say("script_aid.parse_failed")); }
-      said.value = "";  // the original words leave the page; only the redacted text is shown
-      showParsed(answer.body);
-    }).catch(function (err) {
-      parseResult.textContent = "";
-      resultLine("notice notice-warn", say("script_aid.parse_fallback",
-        { reason: err && err.message ? err.message : say("script_aid.parse_failed") }));
-    }).then(function () { parseSend.disabled = false; });
-  });
-
-  // --- recording the call ------------------------------------------------------------------------------------------
-
-  function resetCall() {
-    state.flow = null;
-    state.step = 1;
-    state.problem = null;
-    $all('input[name="outcome"]', recordForm).forEach(function (r) { r.checked = false; });
-    parseResult.textContent = "";
-    heard.textContent = "";
-    heardBox.hidden = true;
-    said.value = "";
-    render({ announce: false });
-  }
-
-  recordForm.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var outcome = recordForm.querySelector('input[name="outcome"]:checked');
-    if (!outcome) {
-      text(recordStatus, say("script_aid.choose_outcome"));
-      recordStatus.className = "aid-status aid-status-error";
-      focusOutcome();
-      return;
-    }
-    recordSend.disabled = true;
-    var body = { flow: state.flow, last_step: state.flow ? state.step : null, problem: state.problem, outcome: outcome.value };
-    fetch(recordForm.getAttribute("action"), {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (answer) { return { ok: response.ok, body: answer }; });
-    }).then(function (answer) {
-      if (!answer.ok) { throw new Error(answer.body && answer.body.message || say("script_aid.not_recorded")); }
-      var call = answer.body.call;
-      var fields = { flow: call.flow, step: call.last_step, outcome: call.outcome_label, problem: call.problem_title };
-      fields.where = !call.flow ? say("script_aid.where_none")
-        : (call.last_step ? say("script_aid.where_step", fields) : say("script_aid.where_flow", fields));
-      var message = call.problem_title ? say("script_aid.recorded_problem", fields) : say("script_aid.recorded", fields);
-      text(document.getElementById("aid-today"), String(answer.body.today));
-      resetCall();
-      text(recordStatus, message);
-      recordStatus.className = "aid-status aid-status-ok";
-      main.focus();
-    }).catch(function (err) {
-      text(recordStatus, (err && err.message) || say("script_aid.retry"));
-      recordStatus.className = "aid-status aid-status-error";
-    }).then(function () { recordSend.disabled = false; });
-  });
-
   // --- start --------------------------------------------------------------------------------------------------------
-  said.disabled = false;
-  parseSend.disabled = false;
+  window.VNeIDConsole.scriptAid = {
+    root: root,
+    data: data,
+    state: state,
+    main: main,
+    $all: $all,
+    text: text,
+    problemTitle: problemTitle,
+    announce: announce,
+    render: render,
+    setFlow: setFlow,
+    jumpToProblem: jumpToProblem,
+    focusOutcome: focusOutcome
+  };
   document.getElementById("aid-keys-hint").hidden = false;
   render({ announce: false });
 })();
