@@ -1,8 +1,8 @@
 """The staff console (server-rendered, Vietnamese): the queue, one conversation, search.
 
 Every change goes through the handoff service (the same functions as the JSON staff API) inside one database
-session; the forms post here, carry the CSRF token and end in a redirect (POST-redirect-GET). console.js keeps the
-queue and the transcript up to date by polling the JSON staff API.
+session; the forms post here, carry the CSRF token and end in a redirect (POST-redirect-GET). console_queue.js and
+console_conversation.js keep the queue and the transcript up to date by polling the JSON staff API.
 
 A staff member sees only their commune's conversations (gateway/services/scope.py): another commune's ids answer
 404 like ids that do not exist, and lists leave them out; a province account sees every commune and may pick one

@@ -1,5 +1,6 @@
 """What every console page is given around its content: the template filters for dates, the label groups (also
-for console.js), the header's links to the other blueprints' pages, and the 403 page (shared with the admin pages)."""
+for the console scripts), the header's links to the other blueprints' pages, and the 403 page (shared with the
+admin pages)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from gateway.services import hours
 from gateway.services.texts import Labels
 from gateway.web.current import services
 
-# The console's label groups by the name templates and console.js use (`label.state[...]`), each read from a group
-# of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.
+# The console's label groups by the name templates and the console scripts use (`label.state[...]`), each read
+# from a group of content/staff.yml; `sensitive` names the kinds of secret as content/messages.yml does for citizens.
 LABEL_GROUPS = {
     "channel": "channels",
     "status": "handoff_statuses",
@@ -55,7 +56,7 @@ def label_groups(texts) -> Dict[str, Dict[str, str]]:
 
 
 def js_labels() -> Dict[str, Any]:
-    """Everything console.js needs to label what it renders (passed in a data-* attribute)."""
+    """Everything the console scripts need to label what it renders (passed in a data-* attribute)."""
     texts = services().texts
     every, guide = label_groups(texts), texts.guide
     return {**{name: every[name] for name in JS_LABELS}, "steps": {code: len(guide.steps(code)) for code in ("A", "B")}}

@@ -22,7 +22,7 @@ def root():
 @bp.get("/")
 @login_required
 def queue():
-    """The queue of conversations waiting for a person (updated live by console.js)."""
+    """The queue of conversations waiting for a person (updated live by console_queue.js)."""
     svc = services()
     with svc.db.session() as session:
         viewer = me(session)
