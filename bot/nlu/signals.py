@@ -1,7 +1,7 @@
 """What a message says besides its intent (bot/nlu/signals.yml): another purpose (land papers, a birth registration,
 a pension…) and a relative the citizen is logging in for.
 
-Pure Python, no Rasa: the ContextSignals component (bot/nlu/understanding.py) turns the findings into the entities
+Pure Python, no Rasa: the ContextSignals component (bot/nlu/context_signals.py) turns the findings into the entities
 `purpose` and `helper`. Words are compared with and without diacritics, after the tokenizer's shorthand expansion:
 a phrase written with diacritics matches the same words with them, or the words typed without any; a phrase
 written without diacritics matches only words typed without any ("me" is "mẹ" in "giup me", never "mê").

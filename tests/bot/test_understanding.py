@@ -1,21 +1,16 @@
 """The issue-20 NLU components on hand-made parses: sentences of a long message, pasted screen messages, helpers,
-other purposes, and no safety warning without a secret (bot/nlu/understanding.py, signals.py, sensitive_signal.py)."""
+other purposes, and no safety warning without a secret (bot/nlu/sentences.py, error_screens.py, context_signals.py,
+signals.py, sensitive_signal.py)."""
 
 import pytest
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import signals
+from bot.nlu.context_signals import ContextSignals
+from bot.nlu.error_screens import ErrorCatalogueMatcher
 from bot.nlu.sensitive_signal import SensitiveDataSignal
-from bot.nlu.understanding import (
-    PART_LEVEL,
-    PART_OF,
-    ContextSignals,
-    ErrorCatalogueMatcher,
-    SentenceSplitter,
-    SentenceVote,
-    split_sentences,
-)
+from bot.nlu.sentences import PART_LEVEL, PART_OF, SentenceSplitter, SentenceVote, split_sentences
 
 
 def message(text, intent="out_of_scope", confidence=0.9, ranking=None):
