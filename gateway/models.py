@@ -15,6 +15,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: Optional[datetime]) -> Optional[datetime]:
+    """A stored time as an aware UTC datetime (None stays None): times are stored in UTC, and SQLite gives them
+    back without a zone."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def rest_message(recipient_id: str, text: Optional[str], data: Optional[dict]) -> dict:
     """An outbound message in Rasa's REST channel format (text and/or buttons, image, custom)."""
     out: dict = {"recipient_id": recipient_id}

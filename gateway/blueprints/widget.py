@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict
 
 from flask import Blueprint, abort, current_app, jsonify, render_template_string, request, send_from_directory
@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import content
 from gateway import widget_script
-from gateway.models import Conversation, Message
+from gateway.models import Conversation, Message, as_utc
 from gateway.services import erasure, widget_sessions
 from gateway.services.inbound import SENDER
 from gateway.services.ordering import Busy
@@ -45,10 +45,8 @@ WIDGET_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.pat
 
 
 def iso_utc(moment: datetime) -> str:
-    """ISO 8601 with the UTC offset (SQLite gives naive datetimes back; they are stored in UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
+    """ISO 8601 with the UTC offset (`as_utc`: SQLite gives naive datetimes back; they are stored in UTC)."""
+    return as_utc(moment).isoformat()
 
 
 def _allowed_origins():

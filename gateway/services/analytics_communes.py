@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from content import Guide
 from gateway.models import Conversation, Handoff, HotlineCall
-from gateway.services.analytics_data import FLOWS, Filters, as_utc, in_range, median, percentile_nearest_rank, rate
+from gateway.models import as_utc
+from gateway.services.analytics_data import FLOWS, Filters, in_range, median, percentile_nearest_rank, rate
 from gateway.services.handoff import OUTCOMES
 from gateway.services.texts import Texts
 

@@ -15,7 +15,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import Conversation, Handoff, HotlineCall
+from gateway.models import Conversation, Handoff, HotlineCall, as_utc
 from gateway.services.hours import TZ
 from gateway.services.texts import StaffError
 
@@ -158,13 +158,6 @@ class HandoffRow:
     first_staff_reply_at: Optional[datetime]
     outcome: Optional[str]
     reason: Optional[str]
-
-
-def as_utc(value: Optional[datetime]) -> Optional[datetime]:
-    """Stored times are UTC; SQLite gives them back without a zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def in_range(column, filters: Filters):

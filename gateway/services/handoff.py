@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, utcnow
+from gateway.models import Conversation, Handoff, HandoffEvent, Message, Staff, as_utc, utcnow
 from gateway.rasa_client import RasaUnavailable
 from gateway.services import admission, audit, callbacks, handoff_notice, satisfaction, scope, states, tenant
 from gateway.services.states import ConversationState, HandoffStatus
@@ -285,7 +285,4 @@ def sweep_timeouts(svc: Services, session: Session, now: Optional[datetime] = No
 
 def waited_minutes(handoff: Handoff, now: Optional[datetime] = None) -> int:
     """Minutes since the handoff was requested."""
-    requested = handoff.requested_at
-    if requested.tzinfo is None:
-        requested = requested.replace(tzinfo=timezone.utc)
-    return int(((now or utcnow()) - requested).total_seconds() // 60)
+    return int(((now or utcnow()) - as_utc(handoff.requested_at)).total_seconds() // 60)

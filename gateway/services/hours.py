@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
+
+from gateway.models import as_utc
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -62,6 +64,4 @@ def local_time(value: Any, fmt: str = "%d/%m/%Y %H:%M") -> str:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(TZ).strftime(fmt)
+    return as_utc(value).astimezone(TZ).strftime(fmt)

@@ -9,13 +9,13 @@ per message). The rarer paths (a handoff, the gateway's own questions, a retry) 
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select, type_coerce, update
 
-from gateway.models import Conversation, Message, rest_message, utcnow
+from gateway.models import Conversation, Message, as_utc, rest_message, utcnow
 from gateway.services import admission, states
 from gateway.services.container import Services
 from gateway.services.inbound_errors import Rejected
@@ -235,11 +235,7 @@ def _create_conversation(svc: Services, db, inbound: Inbound, now) -> None:
 
 def _idle_since(last: Optional[Any], now) -> bool:
     """Whether the conversation's last message is older than `_TOUCH_AFTER` (or unknown)."""
-    if last is None:
-        return True
-    if last.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
-        last = last.replace(tzinfo=timezone.utc)
-    return now - last >= _TOUCH_AFTER
+    return last is None or now - as_utc(last) >= _TOUCH_AFTER
 
 
 def store_bot_replies(

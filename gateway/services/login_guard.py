@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import delete, select
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.models import LoginThrottle, Staff, utcnow
+from gateway.models import LoginThrottle, Staff, as_utc, utcnow
 
 FIRST_DELAY_S = 5
 FORGET = timedelta(hours=24)
@@ -56,10 +56,6 @@ def delay_s(failures: int, free: int, max_s: int) -> int:
     return 0 if over < 0 else min(max_s, FIRST_DELAY_S * 2 ** min(over, 20))
 
 
-def _aware(moment: Optional[datetime]) -> Optional[datetime]:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 @dataclass(frozen=True)
 class Wait:
     """An attempt must wait `seconds` more, because of its address (`scope` pair) or of the account (account)."""
@@ -80,7 +76,7 @@ def _row_for_update(
     session: Session, scope: str, subject: str, address: str, staff_id: Optional[int], now: datetime
 ) -> LoginThrottle:
     row = _row(session, scope, subject, address)
-    if row is not None and now - _aware(row.last_failure_at) > FORGET:
+    if row is not None and now - as_utc(row.last_failure_at) > FORGET:
         row.failures, row.blocked_until = 0, None
     if row is None:
         try:
@@ -102,8 +98,8 @@ def waiting(
     checks = [("pair", address)] + ([] if known_address or not subject.startswith("staff:") else [("account", "")])
     for scope, where in checks:
         row = _row(session, scope, subject, where)
-        until = _aware(row.blocked_until) if row is not None else None
-        if until is not None and until > now and now - _aware(row.last_failure_at) <= FORGET:
+        until = as_utc(row.blocked_until) if row is not None else None
+        if until is not None and until > now and now - as_utc(row.last_failure_at) <= FORGET:
             return Wait(max(1, math.ceil((until - now).total_seconds())), scope)
     return None
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import List, Optional
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
-from gateway.models import Staff, StaffSession, utcnow
+from gateway.models import Staff, StaffSession, as_utc, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often per session
 KEEP = timedelta(days=90)
@@ -31,10 +31,6 @@ REASONS = ("logout", "password", "role", "disabled", "admin", "rotated", "change
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _aware(moment: Optional[datetime]) -> Optional[datetime]:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def account_mark(staff: Staff) -> str:
@@ -68,9 +64,9 @@ def _dead_reason(record: StaffSession, staff: Staff, settings: Settings, now: da
         return "disabled"
     if record.account != account_mark(staff):
         return "changed"
-    if now - _aware(record.created_at) > timedelta(hours=settings.staff_session_max_hours):
+    if now - as_utc(record.created_at) > timedelta(hours=settings.staff_session_max_hours):
         return "expired"
-    if now - _aware(record.last_seen_at) > timedelta(minutes=settings.staff_session_idle_minutes):
+    if now - as_utc(record.last_seen_at) > timedelta(minutes=settings.staff_session_idle_minutes):
         return "idle"
     return None
 
@@ -90,7 +86,7 @@ def check(
     if reason:
         record.ended_at, record.end_reason = now, reason
         return None
-    if now - _aware(record.last_seen_at) >= TOUCH_EVERY:
+    if now - as_utc(record.last_seen_at) >= TOUCH_EVERY:
         record.last_seen_at = now
     return record
 

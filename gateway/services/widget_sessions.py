@@ -8,12 +8,12 @@ a new conversation with a new id. The old conversation itself stays for staff, a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import bindparam, select
 
-from gateway.models import Conversation, utcnow
+from gateway.models import Conversation, as_utc, utcnow
 from gateway.services.container import Services
 
 CHANNEL = "widget"
@@ -27,9 +27,7 @@ def is_expired(svc: Services, last_message_at: Optional[datetime], now: Optional
     minutes = svc.settings.widget_idle_minutes
     if not minutes or last_message_at is None:
         return False
-    if last_message_at.tzinfo is None:  # SQLite hands back naive datetimes (stored in UTC)
-        last_message_at = last_message_at.replace(tzinfo=timezone.utc)
-    return (now or utcnow()) - last_message_at > timedelta(minutes=minutes)
+    return (now or utcnow()) - as_utc(last_message_at) > timedelta(minutes=minutes)
 
 
 def expired(svc: Services, sender: object) -> bool:

@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Optional, Tuple
 
 import requests
@@ -35,7 +35,7 @@ from gateway.token_sealing import TokenSeal, Unreadable
 from gateway.channels.zalo.settings import HTTP_TIMEOUT, TOKEN_PATH
 from gateway.config import Settings
 from gateway.db import Database
-from gateway.models import utcnow
+from gateway.models import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,6 @@ def lease_name(oa_id: Optional[str]) -> str:
         return "refresh"
     name = f"refresh:{oa_id}"
     return name if len(name) <= 32 else "refresh:" + _hash(oa_id)[:24]
-
-
-def _aware(value: Optional[datetime]) -> Optional[datetime]:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value
 
 
 def own_account(db: Database, oa_id: Optional[str]) -> Optional[str]:
@@ -152,7 +146,7 @@ class ZaloTokens:
                         )
                     )
                     session.commit()
-                return token, row.version, _aware(row.expires_at)
+                return token, row.version, as_utc(row.expires_at)
         if not (s.zalo_access_token or s.zalo_refresh_token):
             raise TokenUnavailable(None, "no Zalo token configured (ZALO_REFRESH_TOKEN)")
         try:
@@ -189,7 +183,7 @@ class ZaloTokens:
                     )
                 )
                 session.commit()
-            return token, row.version, _aware(row.expires_at)
+            return token, row.version, as_utc(row.expires_at)
 
     def seed(self, access_token: str, refresh_token: str) -> int:
         """Store a newly authorised token pair of this (commune) OA, sealed: its row is created, or replaced with
@@ -244,7 +238,7 @@ class ZaloTokens:
                 readable = True
             except Unreadable:
                 readable = False
-            return TokenState("database", row.version, _aware(row.updated_at), _aware(row.expires_at), readable)
+            return TokenState("database", row.version, as_utc(row.updated_at), as_utc(row.expires_at), readable)
 
     def access_token(self) -> Tuple[str, int]:
         """The current access token and its version; refreshed first when known to expire within minutes."""
