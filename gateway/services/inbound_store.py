@@ -13,14 +13,14 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select, type_coerce, update
+from sqlalchemy import String, and_, bindparam, case, func, insert, or_, select, update
 
 from gateway.models import Conversation, Message, as_utc, rest_message, utcnow
 from gateway.services import admission, states
 from gateway.services.container import Services
 from gateway.services.inbound_errors import Rejected
 from gateway.services.inbound_redaction import mask_previous, redact
-from gateway.services.messages import outbound_values
+from gateway.services.messages import new_conversation_values, outbound_values
 from gateway.services.states import ConversationState
 
 if TYPE_CHECKING:
@@ -38,26 +38,22 @@ CONVERSATION_COLUMNS = (
     "commune_id",
 ) + _SLOT_FIELDS
 
-# the conversation's latest citizen message before this one (a retry of this one is not "before"): its columns
-# as scalar subqueries of the conversation's row
+# the id of the conversation's latest citizen message before this one (a retry of this one is not "before")
 _Earlier = Message.__table__.alias("earlier")
+_Previous = Message.__table__.alias("previous")
 _NO_KEY = bindparam("key", type_=String)
-
-
-def _previous_column(column):
-    return (
-        select(column)
-        .where(
-            _Earlier.c.conversation_id == Conversation.id,
-            _Earlier.c.direction == "in",
-            _Earlier.c.author == "citizen",
-            or_(_NO_KEY.is_(None), _Earlier.c.idempotency_key.is_(None), _Earlier.c.idempotency_key != _NO_KEY),
-        )
-        .order_by(_Earlier.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
+_PREVIOUS_ID = (
+    select(_Earlier.c.id)
+    .where(
+        _Earlier.c.conversation_id == Conversation.id,
+        _Earlier.c.direction == "in",
+        _Earlier.c.author == "citizen",
+        or_(_NO_KEY.is_(None), _Earlier.c.idempotency_key.is_(None), _Earlier.c.idempotency_key != _NO_KEY),
     )
-
+    .order_by(_Earlier.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
 
 # the conversation, the message already stored under this Idempotency-Key if any, and the previous citizen
 # message (for a secret split over two messages), in one query
@@ -67,15 +63,15 @@ _FIND_CONVERSATION = (
         Conversation.last_message_at,
         Message.id.label("found_id"),
         Message.status.label("found_status"),
-        _previous_column(_Earlier.c.id).label("previous_id"),
-        _previous_column(_Earlier.c.text).label("previous_text"),
-        type_coerce(_previous_column(_Earlier.c.sensitive), Message.sensitive.type).label("previous_sensitive"),
+        _Previous.c.id.label("previous_id"),
+        _Previous.c.text.label("previous_text"),
+        _Previous.c.sensitive.label("previous_sensitive"),
     )
     .select_from(
         Conversation.__table__.outerjoin(
             Message.__table__,
             and_(Message.conversation_id == Conversation.id, Message.idempotency_key == bindparam("key")),
-        )
+        ).outerjoin(_Previous, _Previous.c.id == _PREVIOUS_ID)
     )
     .where(Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("sender"))
 )
@@ -92,20 +88,7 @@ _INBOUND_COLUMNS = (
 )
 
 _NEW_CONVERSATION = insert(Conversation.__table__).values(
-    {
-        c: bindparam(c)
-        for c in (
-            "channel",
-            "external_id",
-            "rasa_sender_id",
-            "commune_id",
-            "state",
-            "tried",
-            "problems_seen",
-            "created_at",
-            "last_message_at",
-        )
-    }
+    {c: bindparam(c) for c in new_conversation_values("", "", None, None)}
 )
 
 _INSERT_INBOUND = insert(Message.__table__).values({c: bindparam(c) for c in _INBOUND_COLUMNS}).returning(Message.id)
@@ -217,20 +200,8 @@ def _store_inbound(svc: Services, db, inbound: Inbound, text: str, row, now):
 def _create_conversation(svc: Services, db, inbound: Inbound, now) -> None:
     """The conversation of this channel and sender, in the commune the message names (else the default one)."""
     commune = inbound.commune or svc.communes.default()
-    db.execute(
-        _NEW_CONVERSATION,
-        {
-            "channel": inbound.channel,
-            "external_id": inbound.sender,
-            "rasa_sender_id": f"{inbound.channel}:{inbound.sender}",
-            "commune_id": commune.id if commune is not None else None,
-            "state": ConversationState.BOT.value,
-            "tried": [],
-            "problems_seen": [],
-            "created_at": now,
-            "last_message_at": now,
-        },
-    )
+    values = new_conversation_values(inbound.channel, inbound.sender, commune.id if commune is not None else None, now)
+    db.execute(_NEW_CONVERSATION, values)
 
 
 def _idle_since(last: Optional[Any], now) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.models import Conversation, Message, utcnow
+from gateway.services.states import ConversationState
 
 REST_KEYS = ("buttons", "image", "custom", "attachment")
 PUSH_CHANNELS = ("zalo",)  # channels whose outbound messages are sent by the worker, in order
@@ -22,17 +23,25 @@ def get_or_create_conversation(
         select(Conversation).where(Conversation.channel == channel, Conversation.external_id == external_id)
     )
     if conv is None:
-        conv = Conversation(
-            channel=channel,
-            external_id=external_id,
-            rasa_sender_id=f"{channel}:{external_id}",
-            tried=[],
-            problems_seen=[],
-            commune_id=commune_id,
-        )
+        conv = Conversation(**new_conversation_values(channel, external_id, commune_id, utcnow()))
         session.add(conv)
         session.flush()
     return conv
+
+
+def new_conversation_values(channel: str, external_id: str, commune_id: Optional[int], now) -> Dict[str, Any]:
+    """The column values of a conversation on first contact (the ORM path above and the inbound path's INSERT)."""
+    return {
+        "channel": channel,
+        "external_id": external_id,
+        "rasa_sender_id": f"{channel}:{external_id}",
+        "commune_id": commune_id,
+        "state": ConversationState.BOT.value,
+        "tried": [],
+        "problems_seen": [],
+        "created_at": now,
+        "last_message_at": now,
+    }
 
 
 def outbound_values(
