@@ -129,13 +129,13 @@ def test_token_expiry_refreshes_once_and_stores_the_rotated_token(zalo_app, fake
 def test_two_workers_never_refresh_at_once(zalo_app, fake):
     svc = zalo_app.extensions["vneid"]
     clients = [ZaloClient(svc.settings, svc.db) for _ in range(3)]  # as if in three processes
-    _, version = clients[0].access_token()
+    _, version = clients[0].tokens.access_token()
     fake.refresh_delay_s = 0.5
     results, barrier = [], threading.Barrier(3)
 
     def refresh(client):
         barrier.wait()
-        results.append(client.refresh(version))
+        results.append(client.tokens.refresh(version))
 
     threads = [threading.Thread(target=refresh, args=(c,)) for c in clients]
     for t in threads:

@@ -57,7 +57,7 @@ def test_tokens_stored_in_clear_before_are_sealed_on_first_use(zalo_app):
                 updated_at=datetime.now(timezone.utc),
             )
         )
-    assert _client(zalo_app).access_token() == ("old-access", 3)
+    assert _client(zalo_app).tokens.access_token() == ("old-access", 3)
     access, refresh, version = _row(zalo_app)
     assert version == 3 and access.startswith(PREFIX) and refresh.startswith(PREFIX)
     seal = TokenSeal(settings.secret_key)
@@ -65,11 +65,11 @@ def test_tokens_stored_in_clear_before_are_sealed_on_first_use(zalo_app):
 
 
 def test_another_key_cannot_open_them_and_says_so(zalo_app):
-    assert _client(zalo_app).access_token()[0] == "initial-access-token"  # seeded, sealed under SECRET_KEY
+    assert _client(zalo_app).tokens.access_token()[0] == "initial-access-token"  # seeded, sealed under SECRET_KEY
     stranger = _client(zalo_app, secret_key="another-secret-key-0123456789abcdef0123")
     with pytest.raises(TokenUnavailable):
-        stranger.access_token()
-    assert stranger.state().readable is False and _client(zalo_app).state().readable is True
+        stranger.tokens.access_token()
+    assert stranger.tokens.state().readable is False and _client(zalo_app).tokens.state().readable is True
     zalo_app.extensions["vneid"].settings.secret_key = "another-secret-key-0123456789abcdef0123"
     result = zalo_app.test_cli_runner().invoke(args=["zalo-check"])
     assert result.exit_code != 0 and "sealed under another key" in result.output
@@ -78,9 +78,9 @@ def test_another_key_cannot_open_them_and_says_so(zalo_app):
 
 def test_with_a_token_key_the_secret_key_may_change(zalo_app):
     first = _client(zalo_app, zalo_token_key="commune token key")
-    assert first.access_token()[0] == "initial-access-token"
+    assert first.tokens.access_token()[0] == "initial-access-token"
     later = _client(zalo_app, zalo_token_key="commune token key", secret_key="rotated-secret-key-0123456789abcdef01")
-    assert later.access_token()[0] == "initial-access-token"
+    assert later.tokens.access_token()[0] == "initial-access-token"
     with pytest.raises(Unreadable):
         TokenSeal(zalo_app.extensions["vneid"].settings.secret_key).open(_row(zalo_app)[0])
 

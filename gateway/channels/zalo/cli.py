@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
     @app.cli.command("zalo-check")
     def zalo_check():
         """Check the Zalo OA settings and print the webhook URL to register in the Zalo developer console."""
-        from gateway.channels.zalo.client import ZaloClient
+        from gateway.channels.zalo.tokens import ZaloTokens
         from gateway.zalo_models import ZaloEvent
         from gateway.models import Conversation, Message
 
@@ -36,7 +36,7 @@ def register(app: Flask) -> None:
             line("ok" if check.ok else ("!!" if required else "--"), check.name, check.detail)
             problems += int(required and not check.ok)
         try:
-            state = ZaloClient(settings, svc.db).state()
+            state = ZaloTokens(settings, svc.db).state()
             line(
                 "ok" if settings.zalo_provincial else "--",
                 "ZALO_PROVINCIAL",
@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
                 )
             for info in svc.communes.all():  # communes with their own OA
                 if info.zalo_oa_id:
-                    own = ZaloClient(settings, svc.db, oa_id=info.zalo_oa_id).state()
+                    own = ZaloTokens(settings, svc.db, oa_id=info.zalo_oa_id).state()
                     ok = own.source == "database" and own.readable
                     problems += int(settings.zalo_enabled and not ok)
                     line(
@@ -133,7 +133,7 @@ def register_connect(app: Flask) -> None:
         authorising the OA again."""
         from sqlalchemy import select
 
-        from gateway.channels.zalo.client import ZaloClient
+        from gateway.channels.zalo.tokens import ZaloTokens
         from gateway.models import Commune
         from gateway.services import audit
 
@@ -148,10 +148,10 @@ def register_connect(app: Flask) -> None:
             other = session.scalar(select(Commune).where(Commune.zalo_oa_id == oa_id, Commune.id != row.id))
             if other is not None:
                 raise click.ClickException(f"OA {oa_id} is already commune '{other.slug}''s")
-        client = ZaloClient(svc.settings, svc.db, oa_id=oa_id)
-        if not (refresh_token or access_token) and client.state().source == "missing":
+        tokens = ZaloTokens(svc.settings, svc.db, oa_id=oa_id)
+        if not (refresh_token or access_token) and tokens.state().source == "missing":
             raise click.ClickException("the OA has no tokens yet: give --refresh-token (or ZALO_OA_REFRESH_TOKEN)")
-        version = client.seed(access_token, refresh_token) if (refresh_token or access_token) else None
+        version = tokens.seed(access_token, refresh_token) if (refresh_token or access_token) else None
         with svc.db.session() as session:
             row = session.scalar(select(Commune).where(Commune.slug == slug))
             previous, row.zalo_oa_id = row.zalo_oa_id, oa_id

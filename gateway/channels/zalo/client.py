@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 import requests
 
 from gateway.channels.zalo.errors import RateLimited, ReplyWindowClosed, TokenUnavailable, Transient, ZaloError
 from gateway.channels.zalo.settings import HTTP_TIMEOUT, RATE_LIMITED, REPLY_WINDOW_ERRORS, SEND_PATH, TOKEN_ERRORS
-from gateway.channels.zalo.tokens import TokenState, ZaloTokens
+from gateway.channels.zalo.tokens import ZaloTokens
 from gateway.config import Settings
 from gateway.db import Database
 
@@ -47,29 +47,6 @@ class ZaloClient:
             self._sessions.session = requests.Session()
         return self._sessions.session
 
-    @property
-    def owner(self) -> str:
-        """Who this client is in a lease (host, process and a random part)."""
-        return self.tokens.owner
-
-    # ---- tokens -------------------------------------------------------------------------------------------
-    def seed(self, access_token: str, refresh_token: str) -> int:
-        """Store a newly authorised token pair of this (commune) OA, sealed; returns its version."""
-        return self.tokens.seed(access_token, refresh_token)
-
-    def state(self) -> TokenState:
-        """The token row's metadata (for `flask zalo-check`)."""
-        return self.tokens.state()
-
-    def access_token(self) -> Tuple[str, int]:
-        """The current access token and its version; refreshed first when known to expire within minutes."""
-        return self.tokens.access_token()
-
-    def refresh(self, seen_version: int) -> Tuple[str, int]:
-        """Replace the token pair seen at `seen_version`, unless someone already did; returns the new token."""
-        return self.tokens.refresh(seen_version)
-
-    # ---- sending ------------------------------------------------------------------------------------------
     def _post(self, token: str, body: Dict[str, Any]) -> Dict[str, Any]:
         try:
             response = self.http.post(
@@ -93,11 +70,11 @@ class ZaloClient:
     def send(self, user_id: str, message: Dict[str, Any]) -> Dict[str, Any]:
         """Send one message (`{"text"}` and/or `{"attachment"}`) to a citizen; returns Zalo's `data`."""
         body = {"recipient": {"user_id": user_id}, "message": message}
-        token, version = self.access_token()
+        token, version = self.tokens.access_token()
         answer = self._post(token, body)
         if answer["error"] in TOKEN_ERRORS:
             log.info("zalo access token rejected (%d): refreshing once", answer["error"])
-            token, version = self.refresh(version)
+            token, version = self.tokens.refresh(version)
             answer = self._post(token, body)
         code = answer["error"]
         if code == 0:

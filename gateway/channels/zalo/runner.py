@@ -71,7 +71,7 @@ class ZaloChannel:
         self._pool: Optional[ThreadPoolExecutor] = None
         self._pool_guard = threading.Lock()
         self.client = ZaloClient(svc.settings, svc.db)  # the primary OA's
-        self.owner = self.client.owner
+        self.owner = self.client.tokens.owner
         _LIVE_OWNERS.add(self.owner)
         self._clients: Dict[str, ZaloClient] = {}  # commune OAs with their own tokens, by OA id
         self._not_own: Dict[str, float] = {}  # OA ids without their own tokens, until when that is believed

@@ -82,11 +82,12 @@ class ZaloTokens:
         self,
         settings: Settings,
         db: Database,
-        http: Callable[[], requests.Session],
+        http: Callable[[], requests.Session] = requests.Session,
         oa_id: Optional[str] = None,
     ) -> None:
         """Credentials from the settings, the token row in `db`: the primary OA's (`oa_id` None) or that OA's (a
-        commune's own OA under the same Zalo app); `http` gives the calling thread's HTTP session (OAuth)."""
+        commune's own OA under the same Zalo app); `http` gives the calling thread's HTTP session for a refresh
+        (ZaloClient's own; by default a new one)."""
         self.settings = settings
         self.db = db
         self.oa_id = oa_id or None
