@@ -1,6 +1,7 @@
-"""What the untrained NLU components of this package share (sentences.py, error_screens.py, context_signals.py):
-a Rasa graph component that takes its config and neither trains nor persists, the measurement switches, the two
-edits they make to a parse (the intent, an entity) and the intent names they reason about.
+"""What the untrained NLU components of this package share (sentences.py, error_screens.py, context_signals.py,
+sensitive_signal.py): a Rasa graph component that takes its config and neither trains nor persists, the
+measurement switches, the two edits they make to a parse (the intent, an entity) and the intent names they reason
+about.
 """
 
 from __future__ import annotations

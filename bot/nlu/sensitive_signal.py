@@ -14,23 +14,20 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import sensitive
+from bot.nlu.component_base import FALLBACK, UntrainedComponent, add_entity, set_intent
 
 SHARE_SECRET = "share_secret"
-FALLBACK = "nlu_fallback"
 ENTITY = "sensitive"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SensitiveDataSignal(GraphComponent, IntentClassifier):
+class SensitiveDataSignal(UntrainedComponent, IntentClassifier):
     """Overrides the intent with `share_secret` when the text carries a secret or its placeholder."""
 
     @staticmethod
@@ -40,19 +37,9 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         """Stores the config."""
+        super().__init__(config)
         self._keep = set(config.get("keep_intents", []))
         self._threshold = float(config.get("fallback_threshold", 0.45))
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SensitiveDataSignal":
-        """Creates the component (see Rasa's GraphComponent)."""
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Adds `sensitive` entities and overrides the intent where secrets are found."""
@@ -65,26 +52,11 @@ class SensitiveDataSignal(GraphComponent, IntentClassifier):
                 if (message.get(INTENT) or {}).get("name") == SHARE_SECRET:
                     self._no_secret(message)
                 continue
-            entities = list(message.get(ENTITIES) or [])
             for kind, start, end in findings:
-                entities.append(
-                    {
-                        "entity": ENTITY,
-                        "value": kind,
-                        "start": start,
-                        "end": end,
-                        "confidence_entity": 1.0,
-                        "extractor": self.__class__.__name__,
-                    }
-                )
-            message.set(ENTITIES, entities, add_to_output=True)
+                add_entity(message, ENTITY, kind, start, end, self.__class__.__name__)
             current = (message.get(INTENT) or {}).get("name")
-            if current in self._keep or current == SHARE_SECRET:
-                continue
-            override = {"name": SHARE_SECRET, "confidence": 1.0}
-            message.set(INTENT, override, add_to_output=True)
-            ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != SHARE_SECRET]
-            message.set(INTENT_RANKING_KEY, [override] + ranking, add_to_output=True)
+            if current not in self._keep and current != SHARE_SECRET:
+                set_intent(message, SHARE_SECRET, 1.0)
         return messages
 
     def _no_secret(self, message: Message) -> None:

@@ -112,35 +112,17 @@ class SentenceVote(UntrainedComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
+        # a sentence asking to be guided decides a whole that said no more than one of these
+        vague = [FALLBACK, "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "request_human"]
+        guide = ["start_login", "helping_relative"]
         return {
             "min_confidence": 0.8,
             "keep_whole_above": 0.6,
-            # a problem sentence decides a whole that was one of these (vaguer than a problem); a precise whole
-            # ("cách nhập mật khẩu, không quét mã") stays
-            "problem_replaces": [
-                FALLBACK,
-                "out_of_scope",
-                "greet",
-                "goodbye",
-                "thank",
-                "affirm",
-                "deny",
-                "request_human",
-                "step_failed",
-                "start_login",
-                "helping_relative",
-            ],
-            "guide_intents": ["start_login", "helping_relative"],
-            "guide_replaces": [
-                FALLBACK,
-                "out_of_scope",
-                "greet",
-                "goodbye",
-                "thank",
-                "affirm",
-                "deny",
-                "request_human",
-            ],
+            # a problem sentence decides a whole that was one of these (vaguer than a problem: also "bị lỗi" and a
+            # request to be guided); a precise whole ("cách nhập mật khẩu, không quét mã") stays
+            "problem_replaces": vague + ["step_failed"] + guide,
+            "guide_intents": guide,
+            "guide_replaces": vague,
         }
 
     def process(self, messages: List[Message]) -> List[Message]:
