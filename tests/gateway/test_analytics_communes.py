@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import event
 
-from gateway.models import Conversation, Handoff, HotlineCall
+from gateway.models import Conversation, HotlineCall
 from gateway.services import analytics as an
 from gateway.services import analytics_communes as rollup
 from gateway.services import communes, staff_accounts
 from tests.support.gateway import PASSWORD, login
-from tests.support.analytics import RANGE, province_admin_client, seed, utc
+from tests.support.analytics import RANGE, add_conversation, add_handoff, province_admin_client, seed, utc
 
 SECOND = ("hac-thanh", "Phường Hạc Thành")
 EMPTY = ("hoang-hoa", "Xã Hoằng Hóa")
@@ -40,34 +39,11 @@ def seed_communes(app) -> dict:
             ("d2", "zalo", "B", 2, None),
             ("d3", "rest", None, None, None),
         ):
-            created = utc("2026-11-03T03:00:00")
-            conv = Conversation(
-                channel=channel,
-                external_id=name,
-                rasa_sender_id=f"{channel}:{name}",
-                flow=flow,
-                step=step,
-                max_step=step,
-                login_outcome=outcome,
-                commune_id=second,
-                created_at=created,
-                last_message_at=created,
+            conv = add_conversation(
+                session, name, channel, flow, step, outcome, utc("2026-11-03T03:00:00"), commune_id=second
             )
-            session.add(conv)
             if name == "d2":
-                requested = created + timedelta(minutes=5)
-                session.add(
-                    Handoff(
-                        conversation=conv,
-                        reason="requested",
-                        flow=flow,
-                        step=step,
-                        status="resolved",
-                        requested_at=requested,
-                        first_staff_reply_at=requested + timedelta(seconds=240),
-                        outcome="got_in",
-                    )
-                )
+                add_handoff(session, conv, 240, "got_in")
         session.add(
             HotlineCall(
                 staff_id=1,

@@ -52,41 +52,50 @@ CALLS = [
 ]
 
 
+def add_conversation(session, name, channel, flow, max_step, outcome, created, commune_id=COMMUNE, seen=None):
+    """A conversation of the history, started at `created` (an aware datetime), at `max_step` of `flow`."""
+    conv = Conversation(
+        channel=channel,
+        external_id=name,
+        rasa_sender_id=f"{channel}:{name}",
+        flow=flow,
+        commune_id=commune_id,
+        step=max_step,
+        max_step=max_step,
+        problems_seen=seen,
+        login_outcome=outcome,
+        created_at=created,
+        last_message_at=created,
+    )
+    session.add(conv)
+    return conv
+
+
+def add_handoff(session, conv, reply_after, outcome, status=None):
+    """A handoff requested 5 minutes into `conv`, first answered `reply_after` seconds later (None: not yet);
+    resolved with `outcome` (None: claimed, still open) unless `status` says otherwise."""
+    requested = conv.created_at + timedelta(minutes=5)
+    session.add(
+        Handoff(
+            conversation=conv,
+            reason="requested",
+            flow=conv.flow,
+            step=conv.max_step,
+            status=status or ("resolved" if outcome else "claimed"),
+            requested_at=requested,
+            first_staff_reply_at=requested + timedelta(seconds=reply_after) if reply_after is not None else None,
+            outcome=outcome,
+        )
+    )
+
+
 def seed(app) -> None:
     """The history above, in the app's database."""
     with app.extensions["vneid"].db.session() as session:
         for name, channel, flow, max_step, outcome, seen, created, handoff in CONVERSATIONS:
-            conv = Conversation(
-                channel=channel,
-                external_id=name,
-                rasa_sender_id=f"{channel}:{name}",
-                flow=flow,
-                commune_id=COMMUNE,
-                step=max_step,
-                max_step=max_step,
-                problems_seen=seen,
-                login_outcome=outcome,
-                created_at=utc(created),
-                last_message_at=utc(created),
-            )
-            session.add(conv)
+            conv = add_conversation(session, name, channel, flow, max_step, outcome, utc(created), seen=seen)
             if handoff:
-                reply_after, handoff_outcome = handoff
-                requested = utc(created) + timedelta(minutes=5)
-                session.add(
-                    Handoff(
-                        conversation=conv,
-                        reason="requested",
-                        flow=flow,
-                        step=max_step,
-                        status="resolved" if handoff_outcome else "claimed",
-                        requested_at=requested,
-                        first_staff_reply_at=requested + timedelta(seconds=reply_after)
-                        if reply_after is not None
-                        else None,
-                        outcome=handoff_outcome,
-                    )
-                )
+                add_handoff(session, conv, *handoff)
         for flow, step, problem, outcome, created in CALLS:
             session.add(
                 HotlineCall(
